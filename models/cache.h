@@ -1,0 +1,116 @@
+// A physically indexed, physically tagged, set-associative, write-back, write-allocate cache with
+// LRU replacement that holds real data: a stale line really returns stale bytes. Plain C++ (no
+// SystemC) so that a hit never enters the kernel or a socket; used as L1D inside the core and as
+// the outer L2's array.
+#pragma once
+
+#include "models/coherence_observer.h"
+#include "models/instrumentation.h"
+#include "models/line_backend.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace models {
+
+struct CacheGeometry {
+    uint32_t size = 32 * 1024;
+    uint32_t line_size = 64;
+    uint32_t sets = 128;
+    uint32_t ways() const { return size / (line_size * sets); }
+    // Empty if valid, else what is wrong ("line size 48 is not a power of two ...").
+    std::string check() const;
+};
+
+struct CacheTiming {
+    uint64_t hit_ps = 1000;         // per access served by this level
+    uint64_t maint_line_ps = 1000;  // per line visited by a maintenance operation
+};
+
+enum class MaintOp { clean, invalidate, clean_invalidate };
+const char* to_string(MaintOp op);
+
+class Cache : public LineBackend {
+public:
+    Cache(std::string name, CacheGeometry geometry, CacheTiming timing, Instrumentation& instr);
+
+    const std::string& name() const { return name_; }
+    const CacheGeometry& geometry() const { return geometry_; }
+    uint32_t line_size() const { return geometry_.line_size; }
+    uint64_t line_address(uint64_t pa) const { return pa & ~uint64_t(geometry_.line_size - 1); }
+
+    void set_next_level(LineBackend* below) { below_ = below; }
+    void set_observer(CoherenceObserver* observer) { observer_ = observer; }
+
+    // CPU accesses within one line; true on a hit.
+    bool read(uint64_t pa, void* dst, unsigned length, const Initiator& who, uint64_t& delay_ps);
+    bool write(uint64_t pa, const void* src, unsigned length, const Initiator& who, uint64_t& delay_ps);
+
+    // Maintenance of the line holding `pa` (by PA), or of one set/way.
+    void maintain_line(MaintOp op, uint64_t pa, const Initiator& who, uint64_t& delay_ps);
+    void maintain_set_way(MaintOp op, uint32_t set, uint32_t way, const Initiator& who, uint64_t& delay_ps);
+
+    // Speculative fill of a clean line if absent; false if already present.
+    bool prefetch(uint64_t pa, const Initiator& who, uint64_t& delay_ps);
+
+    // Look-up without side effects (no LRU update, no stats), for the monitor and alias checks.
+    struct LineView {
+        uint8_t* data = nullptr;
+        uint64_t* dirty = nullptr;
+        uint64_t* stale = nullptr;
+        explicit operator bool() const { return data != nullptr; }
+    };
+    LineView probe(uint64_t pa);
+
+    // LineBackend: the level above fills from and writes back into this cache.
+    uint64_t fetch_line(uint64_t line_address, uint8_t* data, const Initiator& who, uint64_t& delay_ps) override;
+    uint64_t write_back_line(uint64_t line_address, const uint8_t* data, uint64_t dirty, uint64_t stale,
+                             const Initiator& who, uint64_t& delay_ps) override;
+
+    uint64_t dirty_lines() const;
+
+private:
+    static constexpr uint64_t invalid_tag = ~0ULL;
+    struct Stats {
+        uint64_t& read_hits;
+        uint64_t& read_misses;
+        uint64_t& write_hits;
+        uint64_t& write_misses;
+        uint64_t& fills;
+        uint64_t& evictions;
+        uint64_t& write_backs;
+        uint64_t& prefetch_fills;
+        uint64_t* maint[3];  // indexed by MaintOp
+        uint64_t& maint_set_way;
+    };
+
+    uint32_t set_of(uint64_t line_number) const { return static_cast<uint32_t>(line_number & set_mask_); }
+    int find_way(uint64_t line_number) const;
+    size_t allocate(uint64_t line_number, const Initiator& who, uint64_t& delay_ps);  // evicts a victim
+    size_t lookup_or_fill(uint64_t pa, const Initiator& who, uint64_t& delay_ps, bool& hit);
+    void write_back(size_t index, const Initiator& who, uint64_t& delay_ps);
+    void apply(MaintOp op, size_t index, const Initiator& who, uint64_t& delay_ps);
+    void touch(size_t index) { lru_[index] = ++lru_clock_; }
+    uint8_t* line_data(size_t index) { return &data_[index * geometry_.line_size]; }
+    uint64_t line_base(size_t index) const { return tags_[index] << line_shift_; }
+
+    std::string name_;
+    CacheGeometry geometry_;
+    CacheTiming timing_;
+    uint32_t ways_;
+    unsigned line_shift_;
+    uint64_t set_mask_;
+    LineBackend* below_ = nullptr;
+    CoherenceObserver* observer_ = nullptr;
+
+    std::vector<uint64_t> tags_;   // line number (pa >> line_shift), invalid_tag if empty
+    std::vector<uint64_t> lru_;    // last-use stamp
+    std::vector<uint64_t> dirty_;  // byte masks
+    std::vector<uint64_t> stale_;
+    std::vector<uint8_t> data_;
+    uint64_t lru_clock_ = 0;
+    Stats stats_;
+};
+
+}  // namespace models

@@ -1,0 +1,65 @@
+// Virtual-to-physical translation with a memory type per page: a cacheable linear map of RAM
+// (VA = PA + linear_base) whose pages may be retyped, plus page mappings (vmap/ioremap).
+#pragma once
+
+#include "models/access_extension.h"
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+namespace models {
+
+struct Translation {
+    uint64_t pa = 0;
+    MemType type = MemType::normal_wb;
+};
+
+class Mmu {
+public:
+    static constexpr uint64_t page_size = 4096;
+    static constexpr uint64_t linear_base = 0xffff000000000000ULL;
+    static constexpr uint64_t linear_span = 1ULL << 47;  // page mappings live above it (vmalloc)
+    static constexpr uint64_t vmalloc_base = linear_base + linear_span;
+
+    void add_linear_region(uint64_t pa, uint64_t size);
+    bool in_linear_map(uint64_t pa) const;
+    static uint64_t linear_va(uint64_t pa) { return pa + linear_base; }
+
+    // Changes the type of linear-map pages (e.g. to remove the cacheable alias of a buffer).
+    void set_linear_type(uint64_t pa, uint64_t size, MemType type);
+    // The type the linear map gives `pa`, if it maps it at all.
+    bool linear_type(uint64_t pa, MemType& type) const;
+
+    void map(uint64_t va, uint64_t pa, uint64_t size, MemType type);  // page-aligned
+    void unmap(uint64_t va, uint64_t size);
+
+    bool translate(uint64_t va, Translation& out) {
+        uint64_t page = va / page_size;
+        if (__builtin_expect(page == tlb_page_, 1)) {
+            out.pa = tlb_pa_page_ * page_size + va % page_size;
+            out.type = tlb_type_;
+            return true;
+        }
+        return walk(va, out);
+    }
+
+private:
+    bool walk(uint64_t va, Translation& out);
+    void flush_tlb() { tlb_page_ = ~0ULL; }
+
+    struct Region {
+        uint64_t pa, size;
+    };
+    struct PageEntry {
+        uint64_t pa_page;
+        MemType type;
+    };
+    std::vector<Region> linear_regions_;
+    std::unordered_map<uint64_t, MemType> linear_retyped_;  // pa page -> type
+    std::unordered_map<uint64_t, PageEntry> pages_;         // va page -> entry
+    uint64_t tlb_page_ = ~0ULL, tlb_pa_page_ = 0;
+    MemType tlb_type_ = MemType::normal_wb;
+};
+
+}  // namespace models

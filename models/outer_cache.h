@@ -1,0 +1,58 @@
+// An outer (L2) cache in the style of the Arm PL310: a Cache array between the core's L1 and the
+// bus, and maintenance registers by physical address, index/way and way that software must drive
+// itself (clean inner then outer; invalidate outer then inner).
+#pragma once
+
+#include "models/bus_port.h"
+#include "models/cache.h"
+
+#include <systemc>
+#include <tlm>
+
+namespace models {
+
+class OuterCache : public sc_core::sc_module, public tlm::tlm_fw_transport_if<> {
+public:
+    // Register offsets, as in the PL310 TRM.
+    enum Register : uint32_t {
+        cache_id = 0x000,
+        cache_type = 0x004,
+        control = 0x100,
+        cache_sync = 0x730,
+        invalidate_pa = 0x770,
+        invalidate_way = 0x77c,
+        clean_pa = 0x7b0,
+        clean_index = 0x7b8,
+        clean_way = 0x7bc,
+        clean_invalidate_pa = 0x7f0,
+        clean_invalidate_index = 0x7f8,
+        clean_invalidate_way = 0x7fc,
+    };
+    static constexpr uint64_t register_space = 0x1000;
+
+    tlm::tlm_target_socket<> cfg_in;
+    tlm::tlm_initiator_socket<> out;
+
+    OuterCache(sc_core::sc_module_name name, CacheGeometry geometry, CacheTiming timing, Instrumentation& instr);
+
+    Cache& cache() { return cache_; }
+    void set_observer(CoherenceObserver* observer);
+
+    void b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) override;
+    bool get_direct_mem_ptr(tlm::tlm_generic_payload&, tlm::tlm_dmi&) override { return false; }
+    unsigned int transport_dbg(tlm::tlm_generic_payload&) override { return 0; }
+    tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload&, tlm::tlm_phase&, sc_core::sc_time&) override {
+        return tlm::TLM_COMPLETED;
+    }
+
+private:
+    bool write_register(uint32_t offset, uint64_t value, const Initiator& who, uint64_t& delay_ps);
+    bool read_register(uint32_t offset, uint64_t& value) const;
+    void maintain_ways(MaintOp op, uint64_t way_mask, const Initiator& who, uint64_t& delay_ps);
+
+    Cache cache_;
+    BusPort port_;
+    uint32_t control_ = 1;
+};
+
+}  // namespace models

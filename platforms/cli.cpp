@@ -1,0 +1,212 @@
+// The dmasim command line: run, describe, list, check. Exit codes are documented in README.md
+// and platforms/errors.h.
+#include "models/instrumentation.h"
+#include "platforms/device_tree.h"
+#include "platforms/platform.h"
+#include "platforms/simulation.h"
+#include "sw/workload.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fmt/format.h>
+#include <iostream>
+#include <systemc>
+
+namespace fs = std::filesystem;
+using namespace platform;
+
+namespace {
+
+struct RunOptions {
+    std::string scenario;
+    std::string platform;
+    std::string workload;
+    std::vector<std::string> params;
+    std::vector<std::string> overrides;
+    std::optional<uint64_t> seed;
+    std::string outdir = "simout";
+    std::string quantum;
+    bool no_monitor = false;
+    bool quiet = false;
+};
+
+const char* default_platform = "arm-noncoherent.dts";
+const char* default_workload = "memtest";
+
+RunRequest build_request(const RunOptions& options) {
+    RunRequest request;
+    if (!options.scenario.empty()) {
+        request = RunRequest::from_scenario(Scenario::load(options.scenario));
+    } else {
+        request.name = "default";
+        request.platform = default_platform;
+        request.workload = default_workload;
+    }
+    if (!options.platform.empty()) {
+        request.platform = options.platform;
+        request.search_dir.clear();
+    }
+    if (!options.workload.empty()) {
+        if (options.workload != request.workload)
+            request.params.clear();  // parameters belong to the scenario's workload
+        request.workload = options.workload;
+    }
+    for (const std::string& param : options.params) {
+        size_t equals = param.find('=');
+        if (equals == std::string::npos || equals == 0)
+            throw ConfigError(fmt::format("-p '{}': expected key=value", param));
+        request.params[param.substr(0, equals)] = param.substr(equals + 1);
+    }
+    request.overrides.insert(request.overrides.end(), options.overrides.begin(), options.overrides.end());
+    if (options.seed)
+        request.seed = *options.seed;
+    if (!options.quantum.empty())
+        request.quantum_ps = parse_duration_ps(options.quantum, "--quantum");
+    if (options.no_monitor)
+        request.monitor = false;
+    request.outdir = options.outdir;
+    request.quiet = options.quiet;
+    return request;
+}
+
+std::vector<fs::path> files_with_extension(const std::string& folder, const std::string& extension) {
+    std::vector<fs::path> files;
+    if (fs::is_directory(folder))
+        for (const auto& entry : fs::directory_iterator(folder))
+            if (entry.path().extension() == extension)
+                files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+void list_workloads() {
+    for (const auto& [name, workload] : sw::WorkloadRegistry::builtin().all()) {
+        std::cout << fmt::format("{}\n    {}\n", name, workload.description);
+        for (const sw::ParamSpec& spec : workload.params) {
+            std::string choices = spec.choices.empty() ? "" : fmt::format(" [{}]", fmt::join(spec.choices, "|"));
+            std::cout << fmt::format("    -p {}=... (default {}){}: {}\n", spec.name, spec.default_value, choices,
+                                     spec.description);
+        }
+    }
+}
+
+void list_platforms() {
+    for (const fs::path& file : files_with_extension(platforms_dir(), ".dts")) {
+        std::string model;
+        try {
+            model = DeviceTree::load(file.string()).root().string_or("model", "");
+        } catch (const ConfigError& error) {
+            model = std::string("(does not load: ") + error.what() + ")";
+        }
+        std::cout << fmt::format("{:<32} {}\n", file.filename().string(), model);
+    }
+}
+
+void list_scenarios() {
+    for (const fs::path& file : files_with_extension(scenarios_dir(), ".yaml")) {
+        try {
+            Scenario scenario = Scenario::load(file.string());
+            std::cout << fmt::format("{:<40} {}\n", file.filename().string(), scenario.description);
+        } catch (const ConfigError& error) {
+            std::cout << fmt::format("{:<40} (invalid: {})\n", file.filename().string(), error.what());
+        }
+    }
+}
+
+void describe(const std::string& file) {
+    DeviceTree tree = DeviceTree::load(file);
+    models::Instrumentation instr;
+    Platform platform(tree, PlatformOptions{}, instr);
+    for (const std::string& warning : platform.warnings())
+        std::cerr << "warning: " << warning << "\n";
+    std::cout << describe_text(platform.description());
+}
+
+void check(const std::string& file) {
+    std::string extension = fs::path(file).extension().string();
+    if (extension == ".yaml" || extension == ".yml") {
+        check_request(RunRequest::from_scenario(Scenario::load(file)));
+    } else {
+        DeviceTree tree = DeviceTree::load(file);
+        models::Instrumentation instr;
+        Platform platform(tree, PlatformOptions{}, instr);
+        for (const std::string& warning : platform.warnings())
+            std::cerr << "warning: " << warning << "\n";
+    }
+    std::cout << file << ": ok\n";
+}
+
+int run_cli(int argc, char** argv) {
+    CLI::App app{"dmasim: a full-system simulator of DMA on non-coherent ARM platforms"};
+    app.set_version_flag("--version", std::string("dmasim ") + DMASIM_VERSION);
+    app.require_subcommand(1);
+
+    RunOptions run;
+    CLI::App* run_cmd = app.add_subcommand("run", "run a scenario, or a workload on a platform (default: "
+                                                  "memtest on arm-noncoherent.dts)");
+    run_cmd->add_option("scenario", run.scenario, "scenario file (.yaml)");
+    run_cmd->add_option("--platform", run.platform, "platform device tree (.dts/.dtb, a path or a shipped name)");
+    run_cmd->add_option("--workload", run.workload, "workload name (see `dmasim list workloads`)");
+    run_cmd->add_option("-p,--param", run.params, "workload parameter key=value (repeatable)");
+    run_cmd->add_option("-c,--config", run.overrides, "device-tree override /node/path:prop=value (repeatable)");
+    run_cmd->add_option("--seed", run.seed, "random seed (default: the scenario's, else 1)");
+    run_cmd->add_option("-o,--outdir", run.outdir, "output folder")->capture_default_str();
+    run_cmd->add_option("--quantum", run.quantum, "core time quantum, e.g. 1us or 500ns");
+    run_cmd->add_flag("--no-monitor", run.no_monitor, "switch the coherence monitor off");
+    run_cmd->add_flag("-q,--quiet", run.quiet, "print nothing but errors");
+
+    std::string describe_file;
+    CLI::App* describe_cmd = app.add_subcommand("describe", "print the platform a device tree builds");
+    describe_cmd->add_option("platform", describe_file, "device tree (.dts/.dtb)")->required();
+
+    std::string list_what;
+    CLI::App* list_cmd = app.add_subcommand("list", "list workloads, platforms or scenarios");
+    list_cmd->add_option("what", list_what, "workloads|platforms|scenarios")
+        ->required()
+        ->check(CLI::IsMember({"workloads", "platforms", "scenarios"}));
+
+    std::string check_file;
+    CLI::App* check_cmd = app.add_subcommand("check", "validate a device tree or a scenario without running it");
+    check_cmd->add_option("file", check_file, "a .dts/.dtb or a scenario .yaml")->required();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        int code = app.exit(error);
+        return code == 0 ? exit_pass : exit_config_error;
+    }
+
+    try {
+        if (*run_cmd) {
+            if (!run.scenario.empty() && !fs::exists(run.scenario))
+                throw ConfigError(run.scenario + ": cannot open: no such file");
+            if (run.scenario.empty() && !run.platform.empty() && run.workload.empty())
+                throw ConfigError("--platform needs --workload (or give a scenario file)");
+            return run_simulation(build_request(run));
+        }
+        if (*describe_cmd)
+            describe(resolve_platform(describe_file, ""));
+        else if (*list_cmd)
+            list_what == "workloads" ? list_workloads() : list_what == "platforms" ? list_platforms() : list_scenarios();
+        else if (*check_cmd)
+            check(check_file);
+        return exit_pass;
+    } catch (const ConfigError& error) {
+        std::cerr << "error: " << error.what() << "\n";
+        return exit_config_error;
+    } catch (const fs::filesystem_error& error) {
+        std::cerr << "error: " << error.what() << "\n";
+        return exit_config_error;
+    }
+}
+
+}  // namespace
+
+int sc_main(int argc, char** argv) { return run_cli(argc, argv); }
+
+int main(int argc, char** argv) {
+    setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
+    sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+    return sc_core::sc_elab_and_sim(argc, argv);
+}

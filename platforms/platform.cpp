@@ -1,0 +1,453 @@
+#include "platforms/platform.h"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <sstream>
+
+namespace platform {
+
+namespace {
+
+constexpr uint64_t ps_per_ns = 1000;
+
+std::string hex(uint64_t value) { return fmt::format("{:#x}", value); }
+
+std::string human_size(uint64_t bytes) {
+    if (bytes && bytes % (1ULL << 30) == 0)
+        return fmt::format("{} GiB", bytes >> 30);
+    if (bytes && bytes % (1ULL << 20) == 0)
+        return fmt::format("{} MiB", bytes >> 20);
+    if (bytes && bytes % (1ULL << 10) == 0)
+        return fmt::format("{} KiB", bytes >> 10);
+    return fmt::format("{} B", bytes);
+}
+
+// A choice-valued string property, parsed by `parse`; `expected` lists the accepted values.
+template <typename T, typename Parse>
+T choice_property(const DtNode& node, const std::string& prop, const std::string& fallback, Parse parse,
+                  const std::string& expected) {
+    T value{};
+    if (!parse(node.string_or(prop, fallback), value))
+        node.fail(prop, expected + ", got \"" + node.string_or(prop, fallback) + "\"");
+    return value;
+}
+
+models::TargetTiming target_timing(const DtNode& node, uint64_t latency_ns, uint64_t bandwidth_mbps) {
+    // MB/s = bytes per microsecond.
+    return models::TargetTiming{node.u64_or("dmasim,latency-ns", latency_ns) * ps_per_ns,
+                                node.u64_or("dmasim,bandwidth-mbps", bandwidth_mbps)};
+}
+
+models::CacheGeometry cache_geometry(const DtNode& node, const std::string& size_prop, const std::string& line_prop,
+                                     const std::string& sets_prop) {
+    models::CacheGeometry geometry{node.u32(size_prop), node.u32(line_prop), node.u32(sets_prop)};
+    std::string problem = geometry.check();
+    if (!problem.empty())
+        node.fail(size_prop, "a consistent geometry with " + line_prop + " and " + sets_prop + ": " + problem);
+    return geometry;
+}
+
+nlohmann::ordered_json geometry_json(const models::CacheGeometry& geometry) {
+    return {{"size", geometry.size},
+            {"ways", geometry.ways()},
+            {"sets", geometry.sets},
+            {"line_size", geometry.line_size}};
+}
+
+}  // namespace
+
+class Platform::Builder {
+public:
+    Builder(Platform& platform, const DeviceTree& tree, const PlatformOptions& options,
+            models::Instrumentation& instr)
+        : p_(platform), tree_(tree), options_(options), instr_(instr) {}
+
+    void build() {
+        p_.bus_ = std::make_unique<models::Router>("bus", instr_);
+        DtNode root = tree_.root();
+        p_.description_["platform"] = tree_.source_name();
+        p_.description_["model"] = root.string_or("model", "");
+        for (const DtNode& node : tree_.all_nodes())
+            visit(node);
+        if (!p_.core_)
+            throw ConfigError(tree_.source_name() + ": no /cpus/cpu@N node with device_type = \"cpu\"");
+        if (std::none_of(p_.memories_.begin(), p_.memories_.end(), [](const MemoryRegion& m) { return m.ram; }))
+            throw ConfigError(tree_.source_name() + ": no memory node (device_type = \"memory\") with a reg");
+        connect_outer_cache();
+        bind_targets();
+        attach_monitor(root);
+        p_.description_["memory_map"] = memory_map_json_;
+        p_.description_["cores"] = cores_json_;
+        p_.description_["caches"] = caches_json_;
+        p_.description_["reserved_memory"] = reserved_json();
+        p_.description_["warnings"] = p_.warnings_;
+    }
+
+private:
+    bool under(const DtNode& node, const std::string& prefix) const {
+        std::string path = node.path();
+        return path.compare(0, prefix.size(), prefix) == 0 && path.size() > prefix.size() && path[prefix.size()] == '/';
+    }
+
+    void visit(const DtNode& node) {
+        std::string path = node.path();
+        for (const std::string& skipped : skipped_)
+            if (under(node, skipped))
+                return;
+        if (path == "/")
+            return;
+        if (path.rfind("/cpus/", 0) == 0 && node.string_or("device_type", "") == "cpu")
+            return add_core(node);
+        if (node.string_or("device_type", "") == "memory")
+            return add_memory(node);
+        if (under(node, "/reserved-memory"))
+            return add_reserved(node);
+        std::vector<std::string> compatible = node.compatible();
+        if (compatible.empty())
+            return;
+        for (const std::string& compat : compatible) {
+            if (compat == "arm,pl310-cache")
+                return add_outer_cache(node);
+            if (compat == "mmio-sram")
+                return add_sram(node);
+            if (compat == "simple-bus")
+                return;  // its children are visited; their reg is translated through its ranges
+        }
+        p_.warnings_.push_back(fmt::format("{}: node {}: no model for compatible \"{}\"; node skipped",
+                                           tree_.source_name(), path, fmt::join(compatible, "\", \"")));
+        skipped_.push_back(path);
+    }
+
+    // Translates a bus address of `node` (in its parent's address space) to a system address.
+    uint64_t system_address(const DtNode& node, uint64_t address) const {
+        for (std::optional<DtNode> bus = node.parent(); bus && bus->path() != "/"; bus = bus->parent()) {
+            auto ranges = bus->ranges();
+            if (!ranges)
+                bus->fail("ranges", "a ranges property mapping the addresses of child " + node.path());
+            if (ranges->empty())
+                continue;  // identity
+            auto hit = std::find_if(ranges->begin(), ranges->end(), [&](const RangeEntry& r) {
+                return address >= r.child_address && address - r.child_address < r.size;
+            });
+            if (hit == ranges->end())
+                node.fail("reg", fmt::format("an address inside the ranges of {}, got {:#x}", bus->path(), address));
+            address = hit->parent_address + (address - hit->child_address);
+        }
+        return address;
+    }
+
+    void add_core(const DtNode& node) {
+        if (p_.core_) {
+            p_.warnings_.push_back(fmt::format("{}: node {}: only one core is modelled; node skipped",
+                                               tree_.source_name(), node.path()));
+            return;
+        }
+        models::CoreConfig config;
+        config.id = 0;
+        uint64_t hz = node.u64_or("clock-frequency", 1000000000);
+        if (hz == 0 || hz > 1000000000000ULL)
+            node.fail("clock-frequency", "a frequency in Hz between 1 and 10^12");
+        config.cycle_ps = 1000000000000ULL / hz;
+        config.l1 = cache_geometry(node, "d-cache-size", "d-cache-line-size", "d-cache-sets");
+        config.l1_hit_cycles = node.u32_or("dmasim,l1-hit-cycles", 1);
+        config.l1_maint_cycles = node.u32_or("dmasim,maint-cycles", 2);
+        config.uncached_cycles = node.u32_or("dmasim,uncached-cycles", 4);
+        config.barrier_cycles = node.u32_or("dmasim,barrier-cycles", 10);
+        config.quantum_ps = options_.quantum_ps.value_or(node.u64_or("dmasim,quantum-ns", 1000) * ps_per_ns);
+        if (config.quantum_ps == 0)
+            node.fail("dmasim,quantum-ns", "a quantum greater than zero");
+        config.alias_policy = choice_property<models::AliasPolicy>(node, "dmasim,alias-policy", "bypass",
+                                                                   models::parse_alias_policy, "\"bypass\" or \"hit\"");
+        config.prefetch.mode = choice_property<models::PrefetchMode>(
+            node, "dmasim,prefetch", "off", models::parse_prefetch_mode, "\"off\", \"next-line\" or \"aggressive\"");
+        config.prefetch.rate_per_10k = node.u32_or("dmasim,prefetch-rate", 50);
+        config.prefetch.window = node.u32_or("dmasim,prefetch-window", 4096);
+        config.prefetch.seed = options_.seed * 0x100000001b3ULL + config.id;
+        p_.core_ = std::make_unique<models::Core>("cpu0", config, instr_);
+        if (node.has("next-level-cache"))
+            outer_phandle_node_ = node.phandle_target("next-level-cache").path();
+        cpu_node_ = node.path();
+        cores_json_.push_back({{"name", "cpu0"},
+                               {"node", node.path()},
+                               {"compatible", node.string_or("compatible", "")},
+                               {"clock_mhz", hz / 1000000},
+                               {"l1d", geometry_json(config.l1)},
+                               {"next_level_cache", outer_phandle_node_},
+                               {"prefetch", models::to_string(config.prefetch.mode)},
+                               {"alias_policy", models::to_string(config.alias_policy)},
+                               {"quantum_ns", config.quantum_ps / ps_per_ns}});
+    }
+
+    void add_outer_cache(const DtNode& node) {
+        if (p_.outer_) {
+            p_.warnings_.push_back(fmt::format("{}: node {}: only one outer cache is modelled; node skipped",
+                                               tree_.source_name(), node.path()));
+            return;
+        }
+        models::CacheGeometry geometry = cache_geometry(node, "cache-size", "cache-line-size", "cache-sets");
+        uint32_t level = node.u32("cache-level");
+        if (level != 2)
+            node.fail("cache-level", fmt::format("2 (an outer cache below the L1), got {}", level));
+        std::vector<RegEntry> reg = node.reg();
+        if (reg.empty() || reg[0].size < models::OuterCache::register_space)
+            node.fail("reg", fmt::format("one region of at least {:#x} bytes for the maintenance registers",
+                                         models::OuterCache::register_space));
+        outer_node_ = node;
+        outer_geometry_ = geometry;
+        uint64_t base = system_address(node, reg[0].address);
+        p_.outer_registers_ = base;
+        add_target(MemoryRegion{"l2_regs", node.path(), base, reg[0].size, false, target_timing(node, 20, 0)},
+                   "registers");
+        caches_json_.push_back({{"name", "l2"}, {"node", node.path()}, {"level", level},
+                                {"compatible", "arm,pl310-cache"}, {"registers", hex(base)}});
+        nlohmann::ordered_json geometry_fields = geometry_json(geometry);
+        for (auto& [key, value] : geometry_fields.items())
+            caches_json_.back()[key] = value;
+    }
+
+    void add_memory(const DtNode& node) {
+        for (const RegEntry& entry : node.reg()) {
+            if (entry.size == 0)
+                continue;
+            add_target(MemoryRegion{fmt::format("dram{}", dram_count_++), node.path(),
+                                    system_address(node, entry.address), entry.size, true,
+                                    target_timing(node, 60, 12800)},
+                       "ram");
+        }
+    }
+
+    void add_sram(const DtNode& node) {
+        std::vector<RegEntry> reg = node.reg();
+        if (reg.empty() || reg[0].size == 0)
+            node.fail("reg", "one non-empty (address, size) region");
+        add_target(MemoryRegion{fmt::format("sram{}", sram_count_++), node.path(), system_address(node, reg[0].address),
+                                reg[0].size, false, target_timing(node, 10, 8000)},
+                   "sram");
+    }
+
+    void add_reserved(const DtNode& node) {
+        if (node.parent()->path() != "/reserved-memory")
+            return;
+        ReservedRegion region;
+        region.name = node.name();
+        region.node = node.path();
+        region.no_map = node.flag("no-map");
+        region.reusable = node.flag("reusable");
+        region.cma_default = node.flag("linux,cma-default");
+        region.compatible = node.compatible();
+        region.alignment = node.u64_or("alignment", 0);
+        if (region.no_map && region.reusable)
+            node.fail("reusable", "at most one of no-map and reusable");
+        if (node.has("reg")) {
+            std::vector<RegEntry> reg = node.reg();
+            if (reg.empty())
+                node.fail("reg", "one (address, size) region");
+            region.base = system_address(node, reg[0].address);
+            region.size = reg[0].size;
+        } else {
+            region.size = node.u64("size");
+        }
+        if (region.size == 0)
+            node.fail(node.has("reg") ? "reg" : "size", "a non-zero size");
+        if (region.alignment & (region.alignment - 1))
+            node.fail("alignment", "a power of two");
+        p_.reserved_.push_back(region);
+    }
+
+    void add_target(MemoryRegion region, const std::string& kind) {
+        memory_map_json_.push_back({{"name", region.name},
+                                    {"kind", kind},
+                                    {"base", hex(region.base)},
+                                    {"size", region.size},
+                                    {"node", region.node},
+                                    {"latency_ns", region.timing.latency_ps / ps_per_ns},
+                                    {"bandwidth_mbps", region.timing.bytes_per_us}});
+        p_.memories_.push_back(std::move(region));
+    }
+
+    void connect_outer_cache() {
+        if (!outer_node_)
+            return;
+        if (outer_phandle_node_ != outer_node_->path()) {
+            p_.warnings_.push_back(fmt::format("{}: node {}: no cpu names it in next-level-cache; node skipped",
+                                               tree_.source_name(), outer_node_->path()));
+            return;
+        }
+        models::CacheGeometry l1 = p_.core_->l1d().geometry();
+        if (outer_geometry_.line_size != l1.line_size)
+            outer_node_->fail("cache-line-size", fmt::format("the L1 line size of {} ({} bytes), got {}", cpu_node_,
+                                                             l1.line_size, outer_geometry_.line_size));
+        uint64_t cycle_ps = p_.core_->config().cycle_ps;
+        models::CacheTiming timing{outer_node_->u32_or("dmasim,hit-cycles", 8) * cycle_ps,
+                                   outer_node_->u32_or("dmasim,maint-cycles", 4) * cycle_ps};
+        p_.outer_ = std::make_unique<models::OuterCache>("l2", outer_geometry_, timing, instr_);
+        p_.core_->set_outer_cache(&p_.outer_->cache());
+    }
+
+    void bind_targets() {
+        p_.core_->out.bind(p_.bus_->in);
+        if (p_.outer_)
+            p_.outer_->out.bind(p_.bus_->in);
+        unsigned port = 0;
+        for (const MemoryRegion& region : p_.memories_) {
+            if (region.name == "l2_regs") {
+                if (!p_.outer_)
+                    continue;
+                p_.bus_->out.bind(p_.outer_->cfg_in);
+            } else {
+                p_.memory_models_.push_back(std::make_unique<models::Memory>(region.name.c_str(), region.size, instr_));
+                p_.bus_->out.bind(p_.memory_models_.back()->in);
+            }
+            try {
+                p_.bus_->map_target(port++, region.name, region.base, region.size, region.timing, region.name != "l2_regs");
+            } catch (const std::invalid_argument& overlap) {
+                throw ConfigError(fmt::format("{}: node {}: property 'reg': expected a region that overlaps no other, "
+                                              "got {}", tree_.source_name(), region.node, overlap.what()));
+            }
+            if (region.ram)
+                p_.core_->mmu().add_linear_region(region.base, region.size);
+        }
+        for (const ReservedRegion& region : p_.reserved_)
+            if (region.no_map && region.base)
+                p_.core_->mmu().set_linear_type(*region.base, region.size, models::MemType::device);
+    }
+
+    void attach_monitor(const DtNode& root) {
+        bool enabled = options_.monitor.value_or(
+            choice_property<bool>(root, "dmasim,coherence-monitor", "on", parse_on_off, "\"on\" or \"off\""));
+        p_.description_["coherence_monitor"] = enabled;
+        if (!enabled)
+            return;
+        auto& core = *p_.core_;
+        p_.monitor_ = std::make_unique<models::CoherenceMonitor>(instr_, *p_.bus_, core.l1d().line_size(),
+                                                                 options_.max_hazard_details);
+        p_.monitor_->add_cache(&core.l1d());
+        core.set_observer(p_.monitor_.get());
+        if (p_.outer_) {
+            p_.monitor_->add_cache(&p_.outer_->cache());
+            p_.outer_->set_observer(p_.monitor_.get());
+        }
+        p_.bus_->add_observer(p_.monitor_.get());
+    }
+
+    static bool parse_on_off(const std::string& text, bool& out) {
+        if (text != "on" && text != "off")
+            return false;
+        out = text == "on";
+        return true;
+    }
+
+    nlohmann::ordered_json reserved_json() const {
+        nlohmann::ordered_json list = nlohmann::ordered_json::array();
+        for (const ReservedRegion& region : p_.reserved_) {
+            list.push_back({{"name", region.name},
+                            {"node", region.node},
+                            {"base", region.base ? nlohmann::ordered_json(hex(*region.base)) : nullptr},
+                            {"size", region.size},
+                            {"alignment", region.alignment},
+                            {"no_map", region.no_map},
+                            {"reusable", region.reusable},
+                            {"cma_default", region.cma_default},
+                            {"compatible", region.compatible}});
+        }
+        return list;
+    }
+
+    Platform& p_;
+    const DeviceTree& tree_;
+    const PlatformOptions& options_;
+    models::Instrumentation& instr_;
+    std::vector<std::string> skipped_;
+    std::optional<DtNode> outer_node_;
+    models::CacheGeometry outer_geometry_;
+    std::string outer_phandle_node_;
+    std::string cpu_node_;
+    unsigned dram_count_ = 0, sram_count_ = 0;
+    nlohmann::ordered_json memory_map_json_ = nlohmann::ordered_json::array();
+    nlohmann::ordered_json cores_json_ = nlohmann::ordered_json::array();
+    nlohmann::ordered_json caches_json_ = nlohmann::ordered_json::array();
+};
+
+Platform::Platform(const DeviceTree& tree, const PlatformOptions& options, models::Instrumentation& instr) {
+    Builder(*this, tree, options, instr).build();
+}
+
+Platform::~Platform() = default;
+
+std::vector<sw::PhysRange> Platform::kernel_ram() const {
+    std::vector<sw::PhysRange> ram;
+    for (const MemoryRegion& region : memories_)
+        if (region.ram)
+            ram.push_back(sw::PhysRange{region.base, region.size});
+    for (const ReservedRegion& hole : reserved_) {
+        if (!hole.no_map || !hole.base)
+            continue;
+        std::vector<sw::PhysRange> cut;
+        for (const sw::PhysRange& range : ram) {
+            uint64_t hole_end = *hole.base + hole.size;
+            if (hole_end <= range.base || *hole.base >= range.end()) {
+                cut.push_back(range);
+                continue;
+            }
+            if (*hole.base > range.base)
+                cut.push_back(sw::PhysRange{range.base, *hole.base - range.base});
+            if (hole_end < range.end())
+                cut.push_back(sw::PhysRange{hole_end, range.end() - hole_end});
+        }
+        ram = std::move(cut);
+    }
+    return ram;
+}
+
+std::string describe_text(const nlohmann::ordered_json& d) {
+    std::ostringstream out;
+    out << fmt::format("platform {}", d.value("platform", std::string()));
+    if (!d.value("model", std::string()).empty())
+        out << fmt::format(" (\"{}\")", d.value("model", std::string()));
+    out << "\n\nmemory map:\n";
+    for (const auto& t : d["memory_map"]) {
+        uint64_t base = std::stoull(t["base"].get<std::string>(), nullptr, 16);
+        uint64_t size = t["size"].get<uint64_t>();
+        out << fmt::format("  {:#012x}-{:#012x}  {:<8} {:<9} {:>8}  latency {} ns, bandwidth {}  {}\n", base,
+                           base + size - 1, t["name"].get<std::string>(), t["kind"].get<std::string>(),
+                           human_size(size), t["latency_ns"].get<uint64_t>(),
+                           t["bandwidth_mbps"].get<uint64_t>() ? fmt::format("{} MB/s", t["bandwidth_mbps"].get<uint64_t>())
+                                                               : std::string("unlimited"),
+                           t["node"].get<std::string>());
+    }
+    out << "\ncores:\n";
+    for (const auto& c : d["cores"]) {
+        const auto& l1 = c["l1d"];
+        out << fmt::format("  {} ({}, {}) {} MHz; L1D {}, {}-way, {} sets, {} B lines; prefetch {}, alias policy {}, "
+                           "quantum {} ns\n",
+                           c["name"].get<std::string>(), c["node"].get<std::string>(), c["compatible"].get<std::string>(),
+                           c["clock_mhz"].get<uint64_t>(), human_size(l1["size"].get<uint64_t>()),
+                           l1["ways"].get<uint32_t>(), l1["sets"].get<uint32_t>(), l1["line_size"].get<uint32_t>(),
+                           c["prefetch"].get<std::string>(), c["alias_policy"].get<std::string>(),
+                           c["quantum_ns"].get<uint64_t>());
+    }
+    out << "\ncaches:\n";
+    for (const auto& c : d["caches"]) {
+        out << fmt::format("  {} ({}, {}) level {}: {}, {}-way, {} sets, {} B lines; maintenance registers at {}\n",
+                           c["name"].get<std::string>(), c["node"].get<std::string>(), c["compatible"].get<std::string>(),
+                           c["level"].get<uint32_t>(), human_size(c["size"].get<uint64_t>()), c["ways"].get<uint32_t>(),
+                           c["sets"].get<uint32_t>(), c["line_size"].get<uint32_t>(), c["registers"].get<std::string>());
+    }
+    out << "\nreserved memory:\n";
+    if (d["reserved_memory"].empty())
+        out << "  (none)\n";
+    for (const auto& r : d["reserved_memory"]) {
+        std::string placement = r["base"].is_null() ? "dynamic" : "at " + r["base"].get<std::string>();
+        std::string flags;
+        for (const char* flag : {"no_map", "reusable", "cma_default"})
+            if (r[flag].get<bool>())
+                flags += std::string(" ") + flag;
+        out << fmt::format("  {} ({}): {} {}, alignment {}{}; compatible {}\n", r["name"].get<std::string>(),
+                           r["node"].get<std::string>(), human_size(r["size"].get<uint64_t>()), placement,
+                           r["alignment"].get<uint64_t>(), flags, r["compatible"].dump());
+    }
+    out << fmt::format("\ncoherence monitor: {}\n", d["coherence_monitor"].get<bool>() ? "on" : "off");
+    return out.str();
+}
+
+}  // namespace platform

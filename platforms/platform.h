@@ -1,0 +1,86 @@
+// Builds a platform from a device tree: models chosen by `compatible`, wired through one router
+// whose address map is the tree's. Unknown compatibles are skipped with a warning; missing or
+// malformed required properties are ConfigErrors naming the node and property.
+#pragma once
+
+#include "models/coherence_monitor.h"
+#include "models/core.h"
+#include "models/memory.h"
+#include "models/outer_cache.h"
+#include "models/router.h"
+#include "platforms/device_tree.h"
+#include "sw/kernel.h"
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace platform {
+
+struct PlatformOptions {
+    std::optional<bool> monitor;         // overrides the tree's dmasim,coherence-monitor
+    std::optional<uint64_t> quantum_ps;  // overrides the cpu's dmasim,quantum-ns
+    uint64_t seed = 1;                   // seeds the prefetchers
+    size_t max_hazard_details = 100;
+};
+
+struct MemoryRegion {
+    std::string name;  // model name, e.g. "dram0"
+    std::string node;  // device-tree path
+    uint64_t base = 0, size = 0;
+    bool ram = false;  // in the kernel's linear map (memory nodes); false for SRAM
+    models::TargetTiming timing;
+};
+
+struct ReservedRegion {
+    std::string name;
+    std::string node;
+    std::optional<uint64_t> base;  // static placement from `reg`, else dynamic (`size`)
+    uint64_t size = 0;
+    uint64_t alignment = 0;
+    bool no_map = false;
+    bool reusable = false;
+    bool cma_default = false;
+    std::vector<std::string> compatible;
+};
+
+class Platform {
+public:
+    Platform(const DeviceTree& tree, const PlatformOptions& options, models::Instrumentation& instr);
+    ~Platform();
+
+    models::Core& core() { return *core_; }
+    models::OuterCache* outer_cache() { return outer_.get(); }
+    models::Router& bus() { return *bus_; }
+    models::CoherenceMonitor* monitor() { return monitor_.get(); }
+    const std::vector<MemoryRegion>& memories() const { return memories_; }
+    const std::vector<ReservedRegion>& reserved() const { return reserved_; }
+    const std::vector<std::string>& warnings() const { return warnings_; }
+
+    // RAM the kernel may use: memory nodes minus `no-map` reserved regions.
+    std::vector<sw::PhysRange> kernel_ram() const;
+    std::optional<uint64_t> outer_cache_registers() const { return outer_registers_; }
+
+    // Everything `dmasim describe` prints, also recorded in config.json.
+    const nlohmann::ordered_json& description() const { return description_; }
+
+private:
+    class Builder;
+    std::unique_ptr<models::Router> bus_;
+    std::unique_ptr<models::Core> core_;
+    std::unique_ptr<models::OuterCache> outer_;
+    std::vector<std::unique_ptr<models::Memory>> memory_models_;
+    std::unique_ptr<models::CoherenceMonitor> monitor_;
+    std::vector<MemoryRegion> memories_;
+    std::vector<ReservedRegion> reserved_;
+    std::vector<std::string> warnings_;
+    std::optional<uint64_t> outer_registers_;
+    nlohmann::ordered_json description_;
+};
+
+// Text form of Platform::description().
+std::string describe_text(const nlohmann::ordered_json& description);
+
+}  // namespace platform

@@ -1,0 +1,45 @@
+// Scenario files (tests/scenarios/*.yaml): which platform, what to change in it, which workload with
+// which parameters, the seed, and the expectations checked on the results.
+#pragma once
+
+#include "platforms/errors.h"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace platform {
+
+enum class CompareOp { eq, ne, lt, le, gt, ge };
+
+// "<stat path> <op> <value>", e.g. "hazards.stale_cpu_read == 0".
+struct Expectation {
+    std::string text;  // as written
+    std::string stat;  // dotted path into stats.json
+    CompareOp op = CompareOp::eq;
+    double value = 0;
+    int line = 0;      // line in the scenario file, 0 if from the command line
+
+    static Expectation parse(const std::string& text, const std::string& where);  // ConfigError
+    bool holds(double actual) const;
+};
+
+struct Scenario {
+    std::string file;        // path as given
+    std::string name;
+    std::string description;
+    std::string platform;    // as written; resolved by the caller
+    std::vector<std::string> overrides;             // "/node/path:prop=value"
+    std::string workload;
+    std::map<std::string, std::string> params;      // values as text, typed by the workload
+    std::optional<uint64_t> seed;
+    std::vector<Expectation> expect;
+
+    // Unknown key, wrong type or bad value: ConfigError "FILE:LINE: ..." naming the key.
+    static Scenario load(const std::string& path);
+    static Scenario parse(const std::string& yaml_text, const std::string& file_name);
+};
+
+}  // namespace platform

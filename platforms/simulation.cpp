@@ -1,0 +1,265 @@
+#include "platforms/simulation.h"
+
+#include "platforms/device_tree.h"
+#include "platforms/outputs.h"
+#include "platforms/platform.h"
+#include "sw/workload.h"
+
+#include <filesystem>
+#include <fmt/format.h>
+#include <iostream>
+#include <systemc>
+
+#ifndef DMASIM_VERSION
+#define DMASIM_VERSION "0.0.0"
+#endif
+
+namespace platform {
+
+namespace fs = std::filesystem;
+
+RunRequest RunRequest::from_scenario(const Scenario& scenario) {
+    RunRequest request;
+    request.name = scenario.name;
+    request.description = scenario.description;
+    request.platform = scenario.platform;
+    request.search_dir = fs::path(scenario.file).parent_path().string();
+    request.overrides = scenario.overrides;
+    request.workload = scenario.workload;
+    request.params = scenario.params;
+    request.seed = scenario.seed.value_or(1);
+    request.expect = scenario.expect;
+    return request;
+}
+
+static std::string dir_from_env(const char* variable, const std::string& fallback) {
+    const char* value = std::getenv(variable);
+    return value && *value ? value : fallback;
+}
+
+std::string platforms_dir() { return dir_from_env("DMASIM_PLATFORM_DIR", DMASIM_SOURCE_DIR "/platforms"); }
+
+std::string scenarios_dir() { return dir_from_env("DMASIM_SCENARIO_DIR", DMASIM_SOURCE_DIR "/tests/scenarios"); }
+
+std::string resolve_platform(const std::string& platform, const std::string& search_dir) {
+    std::vector<fs::path> candidates;
+    if (!search_dir.empty() && fs::path(platform).is_relative())
+        candidates.push_back(fs::path(search_dir) / platform);
+    candidates.push_back(platform);
+    candidates.push_back(fs::path(platforms_dir()) / platform);
+    candidates.push_back(fs::path(platforms_dir()) / (platform + ".dts"));
+    for (const fs::path& candidate : candidates)
+        if (fs::is_regular_file(candidate))
+            return candidate.string();
+    throw ConfigError(fmt::format("platform '{}' not found (looked relative to {}, the current folder and {})",
+                                  platform, search_dir.empty() ? "nothing else" : search_dir, platforms_dir()));
+}
+
+uint64_t parse_duration_ps(const std::string& text, const std::string& what) {
+    static const std::pair<const char*, uint64_t> units[] = {{"ps", 1}, {"ns", 1000}, {"us", 1000000},
+                                                            {"ms", 1000000000}, {"", 1000}};
+    size_t used = 0;
+    uint64_t value = 0;
+    try {
+        value = std::stoull(text, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    std::string unit = used ? text.substr(used) : "?";
+    for (const auto& [name, scale] : units)
+        if (unit == name && text[0] != '-' && value <= ~0ULL / scale)
+            return value * scale;
+    throw ConfigError(fmt::format("{}: expected a duration such as 1us, 500ns or 2000ps, got '{}'", what, text));
+}
+
+namespace {
+
+// Everything a run needs, built in dependency order; ConfigError on any bad input.
+struct Prepared {
+    DeviceTree tree;
+    const sw::Workload* workload;
+    sw::Params params;
+};
+
+Prepared prepare(const RunRequest& request) {
+    DeviceTree tree = DeviceTree::load(resolve_platform(request.platform, request.search_dir));
+    for (const std::string& spec : request.overrides)
+        tree.apply_override(spec);
+    const sw::Workload* workload = sw::WorkloadRegistry::builtin().find(request.workload);
+    if (!workload) {
+        std::string known;
+        for (const auto& [name, unused] : sw::WorkloadRegistry::builtin().all())
+            known += (known.empty() ? "" : ", ") + name;
+        throw ConfigError(fmt::format("unknown workload '{}' (known: {})", request.workload, known));
+    }
+    try {
+        return Prepared{std::move(tree), workload, sw::WorkloadRegistry::resolve(*workload, request.params)};
+    } catch (const sw::ParamError& error) {
+        throw ConfigError(error.what());
+    }
+}
+
+PlatformOptions options_of(const RunRequest& request) {
+    PlatformOptions options;
+    options.monitor = request.monitor;
+    options.quantum_ps = request.quantum_ps;
+    options.seed = request.seed;
+    return options;
+}
+
+nlohmann::ordered_json config_json(const RunRequest& request, const Platform& platform, const sw::Params& params) {
+    return {{"dmasim_version", DMASIM_VERSION},
+            {"name", request.name},
+            {"description", request.description},
+            {"workload", request.workload},
+            {"params", params.all()},
+            {"seed", request.seed},
+            {"overrides", request.overrides},
+            {"expect", [&] {
+                 std::vector<std::string> texts;
+                 for (const Expectation& e : request.expect)
+                     texts.push_back(e.text);
+                 return texts;
+             }()},
+            {"platform", platform.description()}};
+}
+
+std::string format_time(uint64_t ps) {
+    if (ps >= 1000000000ULL)
+        return fmt::format("{:.3f} ms", ps / 1e9);
+    if (ps >= 1000000ULL)
+        return fmt::format("{:.3f} us", ps / 1e6);
+    return fmt::format("{} ns", ps / 1000);
+}
+
+struct ExpectationResult {
+    const Expectation* expectation;
+    uint64_t actual;
+    bool met;
+};
+
+std::vector<ExpectationResult> check_expectations(const RunRequest& request, const models::Instrumentation& instr) {
+    std::vector<ExpectationResult> results;
+    for (const Expectation& expectation : request.expect) {
+        auto found = instr.counters().find(expectation.stat);
+        if (found == instr.counters().end())
+            throw ConfigError(fmt::format("{}expectation '{}': no stat '{}' in stats.json",
+                                          expectation.line ? fmt::format("line {}: ", expectation.line) : "",
+                                          expectation.text, expectation.stat));
+        uint64_t actual = *found->second;
+        results.push_back({&expectation, actual, expectation.holds(static_cast<double>(actual))});
+    }
+    return results;
+}
+
+void print_summary(const RunRequest& request, Platform& platform, const models::Instrumentation& instr,
+                   uint64_t end_ps, const std::vector<ExpectationResult>& results, const std::string& fault) {
+    auto stat = [&](const std::string& path) { return instr.counter_value(path); };
+    std::cout << fmt::format("dmasim: {} on {} (seed {})\n", request.workload,
+                             platform.description()["platform"].get<std::string>(), request.seed);
+    std::cout << fmt::format("  simulated time   {} ({} ps)\n", format_time(end_ps), end_ps);
+    std::cout << fmt::format("  cpu0             {} accesses, {} uncached\n", stat("cpu0.accesses"),
+                             stat("cpu0.uncached_reads") + stat("cpu0.uncached_writes"));
+    std::vector<std::string> caches = {"cpu0.l1d"};
+    if (platform.outer_cache())
+        caches.push_back("l2");
+    for (const std::string& cache : caches) {
+        uint64_t hits = stat(cache + ".read_hits") + stat(cache + ".write_hits");
+        uint64_t misses = stat(cache + ".read_misses") + stat(cache + ".write_misses");
+        std::cout << fmt::format("  {:<16} {} hits, {} misses ({:.1f}% hit), {} evictions, {} write-backs\n", cache,
+                                 hits, misses, hits + misses ? 100.0 * hits / (hits + misses) : 0.0,
+                                 stat(cache + ".evictions"), stat(cache + ".write_backs"));
+    }
+    if (models::CoherenceMonitor* monitor = platform.monitor()) {
+        std::string hazards;
+        for (int i = 0; i < models::hazard_kind_count; ++i) {
+            auto kind = static_cast<models::HazardKind>(i);
+            if (monitor->count(kind))
+                hazards += fmt::format("{}{} {}", hazards.empty() ? "" : ", ", models::to_string(kind),
+                                       monitor->count(kind));
+        }
+        std::cout << fmt::format("  hazards          {}\n", hazards.empty() ? "none" : hazards);
+    } else {
+        std::cout << "  hazards          not watched (coherence monitor off)\n";
+    }
+    std::cout << fmt::format("  data errors      {}\n", stat("workload.data_errors"));
+    if (!fault.empty())
+        std::cout << "  SIMULATION ERROR " << fault << "\n";
+    size_t met = 0;
+    for (const ExpectationResult& result : results)
+        met += result.met;
+    if (!results.empty())
+        std::cout << fmt::format("  expectations     {}/{} met\n", met, results.size());
+    for (const ExpectationResult& result : results)
+        std::cout << fmt::format("    [{}] {} (actual {})\n", result.met ? "ok" : "FAILED", result.expectation->text,
+                                 result.actual);
+    std::cout << fmt::format("  outputs          {}/\n", request.outdir);
+}
+
+}  // namespace
+
+void check_request(const RunRequest& request) {
+    Prepared prepared = prepare(request);
+    models::Instrumentation instr;
+    Platform platform(prepared.tree, options_of(request), instr);
+}
+
+int run_simulation(const RunRequest& request) {
+    Prepared prepared = prepare(request);
+    models::Instrumentation instr;
+    LogSink log;
+    instr.add_sink(&log, LogSink::default_events);
+    Platform platform(prepared.tree, options_of(request), instr);
+
+    log.note(0, fmt::format("dmasim {}: workload {} on {}, seed {}", DMASIM_VERSION, request.workload,
+                            prepared.tree.source_name(), request.seed));
+    for (const std::string& warning : platform.warnings()) {
+        log.note(0, "warning: " + warning);
+        std::cerr << "warning: " << warning << "\n";
+    }
+
+    sw::Kernel kernel(platform.core(), platform.kernel_ram(), platform.outer_cache_registers());
+    uint64_t& data_errors = instr.counter("workload.data_errors");
+    uint64_t& time_ps = instr.counter("sim.time_ps");
+    sw::WorkloadContext context{platform.core(), kernel, prepared.params, instr, request.seed, data_errors};
+    platform.core().set_program([&](models::Core&) { prepared.workload->run(context); });
+
+    sc_core::sc_start();
+    time_ps = sc_core::sc_time_stamp().value();
+    const std::string& fault = platform.core().fault();
+    if (!fault.empty()) {
+        log.note(time_ps, "simulation error: " + fault);
+        std::cerr << "error: " << fault << "\n";
+    }
+    log.note(time_ps, fmt::format("simulation ended, {} data errors", data_errors));
+
+    std::vector<ExpectationResult> results = check_expectations(request, instr);
+    nlohmann::ordered_json stats = counters_json(instr);
+    nlohmann::ordered_json expectations = nlohmann::ordered_json::array();
+    bool all_met = true;
+    for (const ExpectationResult& result : results) {
+        all_met &= result.met;
+        expectations.push_back({{"expect", result.expectation->text},
+                                {"actual", result.actual},
+                                {"result", result.met ? "met" : "failed"}});
+        log.note(time_ps, fmt::format("expectation {}: {} (actual {})", result.met ? "met" : "FAILED",
+                                      result.expectation->text, result.actual));
+    }
+    stats["expectations"] = expectations;
+    stats["result"] = !fault.empty() ? "simulation_error" : all_met ? "pass" : "expectation_failed";
+    if (!fault.empty())
+        stats["fault"] = fault;
+
+    fs::create_directories(request.outdir);
+    write_file_atomically(request.outdir + "/config.json", config_json(request, platform, prepared.params).dump(2) + "\n");
+    write_file_atomically(request.outdir + "/stats.json", stats.dump(2) + "\n");
+    write_file_atomically(request.outdir + "/hazards.json", hazards_json(platform.monitor()).dump(2) + "\n");
+    write_file_atomically(request.outdir + "/run.log", log.text());
+    if (!request.quiet)
+        print_summary(request, platform, instr, time_ps, results, fault);
+    if (!fault.empty())
+        return exit_simulation_error;
+    return all_met ? exit_pass : exit_expectation_failed;
+}
+
+}  // namespace platform

@@ -1,0 +1,47 @@
+// One run: resolve the platform, apply overrides, build, run the workload on the core, check the
+// expectations, write the outputs. Shared by `dmasim run` and `dmasim check`.
+#pragma once
+
+#include "platforms/scenario.h"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace platform {
+
+struct RunRequest {
+    std::string name;
+    std::string description;
+    std::string platform;           // a path, or a name in the platforms folder
+    std::string search_dir;         // tried first for a relative platform (the scenario's folder)
+    std::vector<std::string> overrides;
+    std::string workload;
+    std::map<std::string, std::string> params;
+    uint64_t seed = 1;
+    std::vector<Expectation> expect;
+    std::optional<uint64_t> quantum_ps;
+    std::optional<bool> monitor;
+    std::string outdir = "simout";
+    bool quiet = false;
+
+    static RunRequest from_scenario(const Scenario& scenario);
+};
+
+// Where shipped platforms and scenarios live (DMASIM_PLATFORM_DIR / DMASIM_SCENARIO_DIR override).
+std::string platforms_dir();
+std::string scenarios_dir();
+std::string resolve_platform(const std::string& platform, const std::string& search_dir);
+
+// "1us", "500ns", "2000ps", "1ms"; a bare number is nanoseconds. ConfigError on a bad form.
+uint64_t parse_duration_ps(const std::string& text, const std::string& what);
+
+// Builds everything and checks what can be checked without simulating; throws ConfigError.
+void check_request(const RunRequest& request);
+
+// Runs and writes the outputs; returns the exit code (see ExitCode). Throws ConfigError.
+int run_simulation(const RunRequest& request);
+
+}  // namespace platform

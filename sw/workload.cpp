@@ -1,0 +1,113 @@
+#include "sw/workload.h"
+
+#include "sw/workloads/memtest.h"
+
+#include <fmt/format.h>
+
+namespace sw {
+
+bool parse_size(const std::string& text, uint64_t& out) {
+    if (text.empty())
+        return false;
+    size_t used = 0;
+    uint64_t value;
+    try {
+        value = std::stoull(text, &used, 0);
+    } catch (const std::exception&) {
+        return false;
+    }
+    if (text[0] == '-')
+        return false;
+    std::string suffix = text.substr(used);
+    unsigned shift = 0;
+    if (suffix == "K" || suffix == "k" || suffix == "KiB")
+        shift = 10;
+    else if (suffix == "M" || suffix == "MiB")
+        shift = 20;
+    else if (suffix == "G" || suffix == "GiB")
+        shift = 30;
+    else if (!suffix.empty())
+        return false;
+    if (shift && value > (~0ULL >> shift))
+        return false;
+    out = value << shift;
+    return true;
+}
+
+uint64_t Params::integer(const std::string& name) const { return numbers_.at(name); }
+
+bool Params::boolean(const std::string& name) const { return numbers_.at(name) != 0; }
+
+const std::string& Params::text(const std::string& name) const { return values_.at(name); }
+
+WorkloadRegistry& WorkloadRegistry::builtin() {
+    static WorkloadRegistry registry = [] {
+        WorkloadRegistry r;
+        r.add(memtest_workload());
+        return r;
+    }();
+    return registry;
+}
+
+void WorkloadRegistry::add(Workload workload) {
+    std::string name = workload.name;
+    workloads_.emplace(std::move(name), std::move(workload));
+}
+
+const Workload* WorkloadRegistry::find(const std::string& name) const {
+    auto found = workloads_.find(name);
+    return found == workloads_.end() ? nullptr : &found->second;
+}
+
+static std::string expected_form(const ParamSpec& spec) {
+    switch (spec.type) {
+    case ParamType::integer: return "a non-negative integer";
+    case ParamType::size: return "a size in bytes such as 4096, 0x1000, 64K or 2M";
+    case ParamType::boolean: return "true or false";
+    case ParamType::choice: return fmt::format("one of: {}", fmt::join(spec.choices, ", "));
+    }
+    return "?";
+}
+
+static bool parse_value(const ParamSpec& spec, const std::string& text, uint64_t& number) {
+    switch (spec.type) {
+    case ParamType::integer: return parse_size(text, number) && text.find_first_of("KkMG") == std::string::npos;
+    case ParamType::size: return parse_size(text, number);
+    case ParamType::boolean:
+        number = text == "true" || text == "1" || text == "yes";
+        return number || text == "false" || text == "0" || text == "no";
+    case ParamType::choice:
+        for (size_t i = 0; i < spec.choices.size(); ++i)
+            if (spec.choices[i] == text) {
+                number = i;
+                return true;
+            }
+        return false;
+    }
+    return false;
+}
+
+Params WorkloadRegistry::resolve(const Workload& workload, const std::map<std::string, std::string>& given) {
+    std::vector<std::string> known;
+    for (const ParamSpec& spec : workload.params)
+        known.push_back(spec.name);
+    for (const auto& [name, value] : given) {
+        if (std::find(known.begin(), known.end(), name) == known.end())
+            throw ParamError(fmt::format("workload '{}' has no parameter '{}' (known: {})", workload.name, name,
+                                         known.empty() ? "none" : fmt::format("{}", fmt::join(known, ", "))));
+    }
+    Params params;
+    for (const ParamSpec& spec : workload.params) {
+        auto found = given.find(spec.name);
+        const std::string& text = found == given.end() ? spec.default_value : found->second;
+        uint64_t number = 0;
+        if (!parse_value(spec, text, number))
+            throw ParamError(fmt::format("workload '{}' parameter '{}': expected {}, got '{}'", workload.name,
+                                         spec.name, expected_form(spec), text));
+        params.values_[spec.name] = text;
+        params.numbers_[spec.name] = number;
+    }
+    return params;
+}
+
+}  // namespace sw

@@ -1,0 +1,86 @@
+// Named programs that run on the simulated core, with typed parameters validated before the
+// simulation starts (a bad value is a configuration error naming the parameter).
+#pragma once
+
+#include "models/instrumentation.h"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace models {
+class Core;
+}
+
+namespace sw {
+
+class Kernel;
+
+class ParamError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+enum class ParamType { integer, size, boolean, choice };
+
+struct ParamSpec {
+    std::string name;
+    ParamType type;
+    std::string default_value;
+    std::string description;
+    std::vector<std::string> choices;  // for ParamType::choice
+};
+
+// Parameter values, checked against their specs; lookups of undeclared names are programming errors.
+class Params {
+public:
+    uint64_t integer(const std::string& name) const;  // integer and size parameters
+    bool boolean(const std::string& name) const;
+    const std::string& text(const std::string& name) const;  // any parameter, as resolved
+    const std::map<std::string, std::string>& all() const { return values_; }
+
+private:
+    friend class WorkloadRegistry;
+    std::map<std::string, std::string> values_;
+    std::map<std::string, uint64_t> numbers_;
+};
+
+// "4096", "0x1000", "64K", "2M", "1G" -> bytes; false on a bad form or overflow.
+bool parse_size(const std::string& text, uint64_t& out);
+
+struct WorkloadContext {
+    models::Core& cpu;
+    Kernel& kernel;
+    const Params& params;
+    models::Instrumentation& instr;
+    uint64_t seed;
+    uint64_t& data_errors;  // workload.data_errors: wrong values the program saw
+};
+
+struct Workload {
+    std::string name;
+    std::string description;
+    std::vector<ParamSpec> params;
+    std::function<void(WorkloadContext&)> run;
+};
+
+class WorkloadRegistry {
+public:
+    static WorkloadRegistry& builtin();  // every workload dmasim ships
+
+    void add(Workload workload);
+    const Workload* find(const std::string& name) const;
+    const std::map<std::string, Workload>& all() const { return workloads_; }
+
+    // Applies defaults and checks every given value; ParamError names the parameter, the value
+    // and what was expected, or the unknown parameter and the known ones.
+    static Params resolve(const Workload& workload, const std::map<std::string, std::string>& given);
+
+private:
+    std::map<std::string, Workload> workloads_;
+};
+
+}  // namespace sw
