@@ -52,7 +52,7 @@ uint64_t BusPort::write_back_line(uint64_t line_address, const uint8_t* data, ui
                                   const Initiator& who, uint64_t& delay_ps) {
     Initiator writer{InitiatorKind::writeback, who.id, 0};
     if (stale && observer_)
-        observer_->on_lost_write(line_address, stale, data, writer, delay_ps);
+        observer_->on_lost_write(cache_name_, line_address, stale, data, writer, delay_ps);
     transfer(tlm::TLM_WRITE_COMMAND, line_address, const_cast<uint8_t*>(data), line_size_, writer,
              MemType::normal_wb, delay_ps);
     return 0;

@@ -18,7 +18,11 @@ public:
     ~BusPort() override { payload_.clear_extension(&extension_); }  // a member, not heap-owned
 
     void set_observer(CoherenceObserver* observer) { observer_ = observer; }
-    void set_line_size(unsigned line_size) { line_size_ = line_size; }  // of the cache above
+    // The last-level cache this port serves: its line size and its name for hazard reports.
+    void serve_cache(const std::string& cache_name, unsigned line_size) {
+        cache_name_ = cache_name;
+        line_size_ = line_size;
+    }
 
     // One transaction; throws AccessFault on an error response. `delay_ps` is the caller's
     // local-time offset, advanced by the transaction's latency.
@@ -43,6 +47,7 @@ private:
     tlm::tlm_generic_payload payload_;
     AccessExtension extension_;
     CoherenceObserver* observer_ = nullptr;
+    std::string cache_name_;
     unsigned line_size_ = 64;
 };
 

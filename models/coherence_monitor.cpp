@@ -102,11 +102,12 @@ void CoherenceMonitor::on_stale_read(const std::string& cache, uint64_t line_add
     report(std::move(hazard), line_address, stale_bytes, line_data, true);
 }
 
-void CoherenceMonitor::on_lost_write(uint64_t line_address, uint64_t stale_bytes, const uint8_t* line_data,
+void CoherenceMonitor::on_lost_write(const std::string& cache, uint64_t line_address, uint64_t stale_bytes, const uint8_t* line_data,
                                      const Initiator& writer, uint64_t delay_ps) {
     Hazard hazard(HazardKind::lost_device_write);
     hazard.time_ps = sc_core::sc_time_stamp().value() + delay_ps;
     hazard.actor = writer.describe();
+    hazard.where = cache;
     report(std::move(hazard), line_address, stale_bytes, line_data, true);
 }
 

@@ -51,7 +51,7 @@ public:
     void on_bus_access(const tlm::tlm_generic_payload& payload, uint64_t address, uint64_t time_ps) override;
     void on_stale_read(const std::string& cache, uint64_t line_address, uint64_t stale_bytes,
                        const uint8_t* line_data, const Initiator& reader, uint64_t delay_ps) override;
-    void on_lost_write(uint64_t line_address, uint64_t stale_bytes, const uint8_t* line_data,
+    void on_lost_write(const std::string& cache, uint64_t line_address, uint64_t stale_bytes, const uint8_t* line_data,
                        const Initiator& writer, uint64_t delay_ps) override;
     void on_mismatched_alias(const std::string& cache, uint64_t address, unsigned length, MemType type,
                              bool is_write, const uint8_t* cached, const Initiator& who, uint64_t delay_ps) override;

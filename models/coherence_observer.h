@@ -17,7 +17,7 @@ public:
     virtual void on_stale_read(const std::string& cache, uint64_t line_address, uint64_t stale_bytes,
                                const uint8_t* line_data, const Initiator& reader, uint64_t delay_ps) = 0;
     // A dirty line is about to be written back over bytes a master wrote after the copy was taken.
-    virtual void on_lost_write(uint64_t line_address, uint64_t stale_bytes, const uint8_t* line_data,
+    virtual void on_lost_write(const std::string& cache, uint64_t line_address, uint64_t stale_bytes, const uint8_t* line_data,
                                const Initiator& writer, uint64_t delay_ps) = 0;
     // A non-cacheable access touches a line that a cache holds; `cached` points at the cache's
     // copy of the accessed bytes.

@@ -37,7 +37,7 @@ Core::Core(sc_core::sc_module_name name, const CoreConfig& config, Instrumentati
       ev_maint_(instr.declare_event("cache.maint", "cache maintenance by VA over a range")),
       ev_abort_(instr.declare_event("cpu.abort", "a data abort ended the program")) {
     l1d_.set_next_level(&port_);
-    port_.set_line_size(config.l1.line_size);
+    port_.serve_cache(l1d_.name(), config.l1.line_size);
     SC_THREAD(run);
 }
 
@@ -247,6 +247,13 @@ void Core::dc_set_way(MaintOp op, uint32_t set, uint32_t way) {
     l1d_.maintain_set_way(op, set, way, self_, local_ps_);
     if (local_ps_ >= config_.quantum_ps)
         sync();
+}
+
+void Core::pld(uint64_t va) {
+    Translation translation = translate(va);
+    if (translation.type == MemType::normal_wb)
+        l1d_.prefetch(translation.pa, Initiator{InitiatorKind::prefetch, config_.id, 0}, local_ps_);
+    advance(config_.cycle_ps);
 }
 
 void Core::dsb() {

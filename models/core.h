@@ -70,8 +70,19 @@ public:
     void dc_invalidate(uint64_t va, uint64_t length) { maintain_range(MaintOp::invalidate, va, length); }
     void dc_clean_invalidate(uint64_t va, uint64_t length) { maintain_range(MaintOp::clean_invalidate, va, length); }
     void dc_set_way(MaintOp op, uint32_t set, uint32_t way);
+    // PLD: a preload hint. Fills the line of a cacheable address as a speculative access would,
+    // returning nothing; ignored for other memory types.
+    void pld(uint64_t va);
     void dsb();
     void dmb();
+
+    // The core waits while another agent works (a DMA it started and polls, say): `operation`
+    // runs from the core's local time and advances it.
+    void stall_for(const std::function<void(uint64_t& delay_ps)>& operation) {
+        operation(local_ps_);
+        if (local_ps_ >= config_.quantum_ps)
+            sync();
+    }
 
     // Time spent computing (no memory access).
     void compute(uint64_t cycles) { advance(cycles * config_.cycle_ps); }

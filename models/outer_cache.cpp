@@ -9,7 +9,7 @@ OuterCache::OuterCache(sc_core::sc_module_name name, CacheGeometry geometry, Cac
     : sc_module(name), cfg_in("cfg_in"), out("out"), cache_(this->name(), geometry, timing, instr), port_(out) {
     cfg_in.bind(*this);
     cache_.set_next_level(&port_);
-    port_.set_line_size(geometry.line_size);
+    port_.serve_cache(cache_.name(), geometry.line_size);
 }
 
 void OuterCache::set_observer(CoherenceObserver* observer) {

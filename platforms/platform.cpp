@@ -76,9 +76,14 @@ public:
         connect_outer_cache();
         bind_targets();
         attach_monitor(root);
+        std::stable_sort(memory_map_json_.begin(), memory_map_json_.end(), [](const auto& a, const auto& b) {
+            return std::stoull(a["base"].template get<std::string>(), nullptr, 16) <
+                   std::stoull(b["base"].template get<std::string>(), nullptr, 16);
+        });
         p_.description_["memory_map"] = memory_map_json_;
         p_.description_["cores"] = cores_json_;
         p_.description_["caches"] = caches_json_;
+        p_.description_["bus_masters"] = masters_json_;
         p_.description_["reserved_memory"] = reserved_json();
         p_.description_["warnings"] = p_.warnings_;
     }
@@ -110,6 +115,8 @@ private:
                 return add_outer_cache(node);
             if (compat == "mmio-sram")
                 return add_sram(node);
+            if (compat == "dmasim,bus-master")
+                return add_bus_master(node);
             if (compat == "simple-bus")
                 return;  // its children are visited; their reg is translated through its ranges
         }
@@ -225,6 +232,23 @@ private:
                    "sram");
     }
 
+    void add_bus_master(const DtNode& node) {
+        models::BusMasterConfig config;
+        config.id = static_cast<uint32_t>(p_.masters_.size());
+        config.stream_id = node.u32_or("dmasim,stream-id", config.id);
+        config.burst_size = node.u32_or("dmasim,burst-size", 64);
+        if (config.burst_size == 0 || (config.burst_size & (config.burst_size - 1)))
+            node.fail("dmasim,burst-size", fmt::format("a power of two, got {}", config.burst_size));
+        config.snoop = node.flag("dma-coherent");
+        std::string name = fmt::format("dma{}", config.id);
+        p_.masters_.push_back(std::make_unique<models::BusMaster>(name.c_str(), config, instr_));
+        masters_json_.push_back({{"name", name},
+                                 {"node", node.path()},
+                                 {"stream_id", config.stream_id},
+                                 {"burst_size", config.burst_size},
+                                 {"coherent", config.snoop}});
+    }
+
     void add_reserved(const DtNode& node) {
         if (node.parent()->path() != "/reserved-memory")
             return;
@@ -288,6 +312,12 @@ private:
         p_.core_->out.bind(p_.bus_->in);
         if (p_.outer_)
             p_.outer_->out.bind(p_.bus_->in);
+        for (auto& master : p_.masters_) {
+            master->dma_out.bind(p_.bus_->in);
+            master->add_snooped_cache(&p_.core_->l1d());
+            if (p_.outer_)
+                master->add_snooped_cache(&p_.outer_->cache());
+        }
         unsigned port = 0;
         for (const MemoryRegion& region : p_.memories_) {
             if (region.name == "l2_regs") {
@@ -366,6 +396,7 @@ private:
     nlohmann::ordered_json memory_map_json_ = nlohmann::ordered_json::array();
     nlohmann::ordered_json cores_json_ = nlohmann::ordered_json::array();
     nlohmann::ordered_json caches_json_ = nlohmann::ordered_json::array();
+    nlohmann::ordered_json masters_json_ = nlohmann::ordered_json::array();
 };
 
 Platform::Platform(const DeviceTree& tree, const PlatformOptions& options, models::Instrumentation& instr) {
@@ -373,6 +404,13 @@ Platform::Platform(const DeviceTree& tree, const PlatformOptions& options, model
 }
 
 Platform::~Platform() = default;
+
+std::vector<models::BusMaster*> Platform::bus_masters() const {
+    std::vector<models::BusMaster*> masters;
+    for (const auto& master : masters_)
+        masters.push_back(master.get());
+    return masters;
+}
 
 std::vector<sw::PhysRange> Platform::kernel_ram() const {
     std::vector<sw::PhysRange> ram;
@@ -415,6 +453,13 @@ std::string describe_text(const nlohmann::ordered_json& d) {
                                                                : std::string("unlimited"),
                            t["node"].get<std::string>());
     }
+    out << "\nbus masters:\n";
+    if (d["bus_masters"].empty())
+        out << "  (none)\n";
+    for (const auto& m : d["bus_masters"])
+        out << fmt::format("  {} ({}) stream id {:#x}, {} B bursts, {}\n", m["name"].get<std::string>(),
+                           m["node"].get<std::string>(), m["stream_id"].get<uint32_t>(), m["burst_size"].get<uint32_t>(),
+                           m["coherent"].get<bool>() ? "coherent (snoops the caches)" : "non-coherent");
     out << "\ncores:\n";
     for (const auto& c : d["cores"]) {
         const auto& l1 = c["l1d"];

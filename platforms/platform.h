@@ -3,6 +3,7 @@
 // malformed required properties are ConfigErrors naming the node and property.
 #pragma once
 
+#include "models/bus_master.h"
 #include "models/coherence_monitor.h"
 #include "models/core.h"
 #include "models/memory.h"
@@ -55,6 +56,7 @@ public:
     models::OuterCache* outer_cache() { return outer_.get(); }
     models::Router& bus() { return *bus_; }
     models::CoherenceMonitor* monitor() { return monitor_.get(); }
+    std::vector<models::BusMaster*> bus_masters() const;
     const std::vector<MemoryRegion>& memories() const { return memories_; }
     const std::vector<ReservedRegion>& reserved() const { return reserved_; }
     const std::vector<std::string>& warnings() const { return warnings_; }
@@ -72,6 +74,7 @@ private:
     std::unique_ptr<models::Core> core_;
     std::unique_ptr<models::OuterCache> outer_;
     std::vector<std::unique_ptr<models::Memory>> memory_models_;
+    std::vector<std::unique_ptr<models::BusMaster>> masters_;
     std::unique_ptr<models::CoherenceMonitor> monitor_;
     std::vector<MemoryRegion> memories_;
     std::vector<ReservedRegion> reserved_;

@@ -221,7 +221,8 @@ int run_simulation(const RunRequest& request) {
     sw::Kernel kernel(platform.core(), platform.kernel_ram(), platform.outer_cache_registers());
     uint64_t& data_errors = instr.counter("workload.data_errors");
     uint64_t& time_ps = instr.counter("sim.time_ps");
-    sw::WorkloadContext context{platform.core(), kernel, prepared.params, instr, request.seed, data_errors};
+    sw::WorkloadContext context{platform.core(), kernel,      prepared.params,        instr,
+                                request.seed,    data_errors, platform.bus_masters()};
     platform.core().set_program([&](models::Core&) { prepared.workload->run(context); });
 
     sc_core::sc_start();

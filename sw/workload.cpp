@@ -1,5 +1,6 @@
 #include "sw/workload.h"
 
+#include "sw/workloads/coherence_cases.h"
 #include "sw/workloads/memtest.h"
 
 #include <fmt/format.h>
@@ -44,6 +45,7 @@ WorkloadRegistry& WorkloadRegistry::builtin() {
     static WorkloadRegistry registry = [] {
         WorkloadRegistry r;
         r.add(memtest_workload());
+        r.add(coherence_cases_workload());
         return r;
     }();
     return registry;

@@ -12,6 +12,7 @@
 #include <vector>
 
 namespace models {
+class BusMaster;
 class Core;
 }
 
@@ -58,6 +59,8 @@ struct WorkloadContext {
     models::Instrumentation& instr;
     uint64_t seed;
     uint64_t& data_errors;  // workload.data_errors: wrong values the program saw
+    // Bus masters of the platform ("dmasim,bus-master"), standing in for devices until PCI lands.
+    std::vector<models::BusMaster*> masters;
 };
 
 struct Workload {
