@@ -2,6 +2,7 @@
 
 #include "sw/workloads/coherence_cases.h"
 #include "sw/workloads/memtest.h"
+#include "sw/workloads/peek.h"
 
 #include <fmt/format.h>
 
@@ -46,6 +47,7 @@ WorkloadRegistry& WorkloadRegistry::builtin() {
         WorkloadRegistry r;
         r.add(memtest_workload());
         r.add(coherence_cases_workload());
+        r.add(peek_workload());
         return r;
     }();
     return registry;
