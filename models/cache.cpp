@@ -93,12 +93,20 @@ size_t Cache::lookup_or_fill(uint64_t pa, const Initiator& who, uint64_t& delay_
     return index;
 }
 
-bool Cache::read(uint64_t pa, void* dst, unsigned length, const Initiator& who, uint64_t& delay_ps) {
-    bool hit;
+size_t Cache::serve(uint64_t pa, bool is_write, const Initiator& who, uint64_t& delay_ps, bool& hit) {
     size_t index = lookup_or_fill(pa, who, delay_ps, hit);
-    ++(hit ? stats_.read_hits : stats_.read_misses);
+    if (is_write)
+        ++(hit ? stats_.write_hits : stats_.write_misses);
+    else
+        ++(hit ? stats_.read_hits : stats_.read_misses);
     touch(index);
     delay_ps += timing_.hit_ps;
+    return index;
+}
+
+bool Cache::read(uint64_t pa, void* dst, unsigned length, const Initiator& who, uint64_t& delay_ps) {
+    bool hit;
+    size_t index = serve(pa, false, who, delay_ps, hit);
     unsigned offset = static_cast<unsigned>(pa & (geometry_.line_size - 1));
     std::memcpy(dst, line_data(index) + offset, length);
     uint64_t stale_read = stale_[index] & byte_mask(offset, length);
@@ -109,10 +117,7 @@ bool Cache::read(uint64_t pa, void* dst, unsigned length, const Initiator& who, 
 
 bool Cache::write(uint64_t pa, const void* src, unsigned length, const Initiator& who, uint64_t& delay_ps) {
     bool hit;
-    size_t index = lookup_or_fill(pa, who, delay_ps, hit);
-    ++(hit ? stats_.write_hits : stats_.write_misses);
-    touch(index);
-    delay_ps += timing_.hit_ps;
+    size_t index = serve(pa, true, who, delay_ps, hit);
     unsigned offset = static_cast<unsigned>(pa & (geometry_.line_size - 1));
     std::memcpy(line_data(index) + offset, src, length);
     uint64_t written = byte_mask(offset, length);
@@ -160,7 +165,7 @@ bool Cache::prefetch(uint64_t pa, const Initiator& who, uint64_t& delay_ps) {
     size_t index = allocate(line_number, who, delay_ps);
     ++stats_.prefetch_fills;
     stale_[index] = below_->fetch_line(line_base(index), line_data(index), who, delay_ps);
-    lru_[index] = lru_clock_;  // not "used": a prefetched line is the next victim candidate
+    lru_[index] = 0;  // not "used": a prefetched line is the next victim candidate
     return true;
 }
 
@@ -175,10 +180,7 @@ Cache::LineView Cache::probe(uint64_t pa) {
 
 uint64_t Cache::fetch_line(uint64_t line_address, uint8_t* data, const Initiator& who, uint64_t& delay_ps) {
     bool hit;
-    size_t index = lookup_or_fill(line_address, who, delay_ps, hit);
-    ++(hit ? stats_.read_hits : stats_.read_misses);
-    touch(index);
-    delay_ps += timing_.hit_ps;
+    size_t index = serve(line_address, false, who, delay_ps, hit);
     std::memcpy(data, line_data(index), geometry_.line_size);
     return stale_[index];
 }

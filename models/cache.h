@@ -89,6 +89,8 @@ private:
     int find_way(uint64_t line_number) const;
     size_t allocate(uint64_t line_number, const Initiator& who, uint64_t& delay_ps);  // evicts a victim
     size_t lookup_or_fill(uint64_t pa, const Initiator& who, uint64_t& delay_ps, bool& hit);
+    // lookup_or_fill for an access: counts it, marks the line used and charges the hit latency.
+    size_t serve(uint64_t pa, bool is_write, const Initiator& who, uint64_t& delay_ps, bool& hit);
     void write_back(size_t index, const Initiator& who, uint64_t& delay_ps);
     void apply(MaintOp op, size_t index, const Initiator& who, uint64_t& delay_ps);
     void touch(size_t index) { lru_[index] = ++lru_clock_; }
