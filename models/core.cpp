@@ -85,17 +85,17 @@ Translation Core::translate(uint64_t va) {
 void Core::access(uint64_t va, void* data, unsigned length, bool is_write) {
     ++stat_accesses_;
     Translation translation = translate(va);
-    if (__builtin_expect(translation.type == MemType::normal_wb, 1)) {
-        unsigned line = l1d_.line_size();
-        unsigned first = std::min<unsigned>(length, line - static_cast<unsigned>(translation.pa & (line - 1)));
+    // A cacheable access stops at its line; any access stops at its page (the next needs a walk).
+    uint64_t boundary = translation.type == MemType::normal_wb ? l1d_.line_size() : Mmu::page_size;
+    unsigned first = static_cast<unsigned>(std::min<uint64_t>(length, boundary - (translation.pa & (boundary - 1))));
+    if (__builtin_expect(translation.type == MemType::normal_wb, 1))
         access_cacheable(translation.pa, data, first, is_write);
-        if (__builtin_expect(first < length, 0))  // straddles a line; a page crossing needs a new walk
-            access(va + first, static_cast<uint8_t*>(data) + first, length - first, is_write);
-    } else if (translation.type == MemType::write_combined && is_write) {
-        write_combine(translation.pa, data, length);
-    } else {
-        access_uncached(translation.pa, data, length, is_write, translation.type);
-    }
+    else if (translation.type == MemType::write_combined && is_write)
+        write_combine(translation.pa, data, first);
+    else
+        access_uncached(translation.pa, data, first, is_write, translation.type);
+    if (__builtin_expect(first < length, 0))
+        access(va + first, static_cast<uint8_t*>(data) + first, length - first, is_write);
 }
 
 void Core::access_cacheable(uint64_t pa, void* data, unsigned length, bool is_write) {

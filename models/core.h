@@ -32,7 +32,7 @@ struct CoreConfig {
     uint32_t l1_maint_cycles = 2;   // per line
     uint32_t uncached_cycles = 4;   // core-side cost of an uncached access, on top of the bus
     uint32_t barrier_cycles = 10;
-    uint64_t quantum_ps = 1000000;  // 1 us
+    uint64_t quantum_ps = 10000000;  // 10 us: well under one thread switch per 1000 accesses
     AliasPolicy alias_policy = AliasPolicy::bypass;
     PrefetchConfig prefetch;
 };

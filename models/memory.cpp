@@ -73,8 +73,7 @@ bool Memory::execute(tlm::tlm_generic_payload& payload) {
 }
 
 void Memory::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time&) {
-    execute(payload);
-    payload.set_dmi_allowed(true);
+    payload.set_dmi_allowed(execute(payload));
 }
 
 unsigned int Memory::transport_dbg(tlm::tlm_generic_payload& payload) {

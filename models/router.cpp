@@ -102,7 +102,7 @@ bool Router::get_direct_mem_ptr(int, tlm::tlm_generic_payload& payload, tlm::tlm
 unsigned int Router::transport_dbg(int, tlm::tlm_generic_payload& payload) {
     uint64_t address = payload.get_address();
     const Route* route = decode(address);
-    if (!route)
+    if (!route || payload.get_data_length() > route->base + route->size - address)
         return 0;
     payload.set_address(address - route->base);
     unsigned int done = out[route->port]->transport_dbg(payload);
@@ -114,8 +114,9 @@ void Router::invalidate_direct_mem_ptr(int port, sc_dt::uint64 start, sc_dt::uin
     for (const Route& route : routes_) {
         if (route.port != static_cast<unsigned>(port))
             continue;
+        uint64_t last = std::min<uint64_t>(end, route.size - 1);  // "everything" is ~0
         for (unsigned i = 0; i < in.size(); ++i)
-            in[i]->invalidate_direct_mem_ptr(start + route.base, end + route.base);
+            in[i]->invalidate_direct_mem_ptr(start + route.base, last + route.base);
     }
 }
 

@@ -55,7 +55,9 @@ public:
     const Route* decode(uint64_t address) const;
     const std::vector<Route>& routes() const { return routes_; }
 
-    // Back-door access by system address, for checkers and loaders (no timing, no observers).
+    // Back-door access by system address, for checkers (no timing, no observers). Valid once
+    // elaboration has ended (the multi-socket resolves its bindings then); loaders that run
+    // earlier use Memory::backdoor_write.
     bool backdoor_read(uint64_t address, void* dst, uint64_t length);
     bool backdoor_write(uint64_t address, const void* src, uint64_t length);
 

@@ -160,7 +160,7 @@ private:
         config.l1_maint_cycles = node.u32_or("dmasim,maint-cycles", 2);
         config.uncached_cycles = node.u32_or("dmasim,uncached-cycles", 4);
         config.barrier_cycles = node.u32_or("dmasim,barrier-cycles", 10);
-        config.quantum_ps = options_.quantum_ps.value_or(node.u64_or("dmasim,quantum-ns", 1000) * ps_per_ns);
+        config.quantum_ps = options_.quantum_ps.value_or(node.u64_or("dmasim,quantum-ns", 10000) * ps_per_ns);
         if (config.quantum_ps == 0)
             node.fail("dmasim,quantum-ns", "a quantum greater than zero");
         config.alias_policy = choice_property<models::AliasPolicy>(node, "dmasim,alias-policy", "bypass",
