@@ -127,7 +127,7 @@ bool Cache::write(uint64_t pa, const void* src, unsigned length, const Initiator
 }
 
 void Cache::apply(MaintOp op, size_t index, const Initiator& who, uint64_t& delay_ps) {
-    delay_ps += timing_.maint_line_ps;
+    delay_ps += timing_.maint_line_ps[static_cast<int>(op)];
     if (tags_[index] == invalid_tag)
         return;
     if (op != MaintOp::invalidate && dirty_[index])
@@ -144,7 +144,7 @@ void Cache::maintain_line(MaintOp op, uint64_t pa, const Initiator& who, uint64_
     uint64_t line_number = pa >> line_shift_;
     int way = find_way(line_number);
     if (way < 0) {
-        delay_ps += timing_.maint_line_ps;
+        delay_ps += timing_.maint_line_ps[static_cast<int>(op)];
         return;
     }
     apply(op, size_t(set_of(line_number)) * ways_ + way, who, delay_ps);

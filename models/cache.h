@@ -8,6 +8,7 @@
 #include "models/instrumentation.h"
 #include "models/line_backend.h"
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -23,12 +24,13 @@ struct CacheGeometry {
     std::string check() const;
 };
 
-struct CacheTiming {
-    uint64_t hit_ps = 1000;         // per access served by this level
-    uint64_t maint_line_ps = 1000;  // per line visited by a maintenance operation
-};
-
 enum class MaintOp { clean, invalidate, clean_invalidate };
+
+struct CacheTiming {
+    uint64_t hit_ps = 1000;  // per access served by this level
+    // Per line visited by a maintenance operation, indexed by MaintOp; a write-back costs extra.
+    std::array<uint64_t, 3> maint_line_ps{1000, 1000, 1000};
+};
 const char* to_string(MaintOp op);
 
 class Cache : public LineBackend {

@@ -23,7 +23,10 @@ const char* to_string(AliasPolicy policy) { return policy == AliasPolicy::bypass
 Core::Core(sc_core::sc_module_name name, const CoreConfig& config, Instrumentation& instr)
     : sc_module(name), out("out"), config_(config), instr_(instr), self_{InitiatorKind::core, config.id, 0},
       l1d_(std::string(this->name()) + ".l1d", config.l1,
-           CacheTiming{config.l1_hit_cycles * config.cycle_ps, config.l1_maint_cycles * config.cycle_ps}, instr),
+           CacheTiming{config.l1_hit_cycles * config.cycle_ps,
+                       {config.l1_maint_cycles[0] * config.cycle_ps, config.l1_maint_cycles[1] * config.cycle_ps,
+                        config.l1_maint_cycles[2] * config.cycle_ps}},
+           instr),
       port_(out), prefetcher_(config.prefetch, config.l1.line_size), wc_data_(config.l1.line_size),
       stat_accesses_(instr.counter(std::string(this->name()) + ".accesses")),
       stat_uncached_reads_(instr.counter(std::string(this->name()) + ".uncached_reads")),

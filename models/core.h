@@ -29,7 +29,7 @@ struct CoreConfig {
     uint64_t cycle_ps = 1000;  // 1 GHz
     CacheGeometry l1;
     uint32_t l1_hit_cycles = 1;
-    uint32_t l1_maint_cycles = 2;   // per line
+    std::array<uint32_t, 3> l1_maint_cycles{2, 1, 2};  // per line, by MaintOp
     uint32_t uncached_cycles = 4;   // core-side cost of an uncached access, on top of the bus
     uint32_t barrier_cycles = 10;
     uint64_t quantum_ps = 10000000;  // 10 us: well under one thread switch per 1000 accesses

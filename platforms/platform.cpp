@@ -47,6 +47,12 @@ models::CacheGeometry cache_geometry(const DtNode& node, const std::string& size
     return geometry;
 }
 
+// Core cycles per line of each maintenance operation, in MaintOp order.
+std::array<uint32_t, 3> maint_cycles(const DtNode& node, std::array<uint32_t, 3> defaults) {
+    return {node.u32_or("dmasim,clean-cycles", defaults[0]), node.u32_or("dmasim,invalidate-cycles", defaults[1]),
+            node.u32_or("dmasim,clean-invalidate-cycles", defaults[2])};
+}
+
 nlohmann::ordered_json geometry_json(const models::CacheGeometry& geometry) {
     return {{"size", geometry.size},
             {"ways", geometry.ways()},
@@ -157,7 +163,7 @@ private:
         config.cycle_ps = 1000000000000ULL / hz;
         config.l1 = cache_geometry(node, "d-cache-size", "d-cache-line-size", "d-cache-sets");
         config.l1_hit_cycles = node.u32_or("dmasim,l1-hit-cycles", 1);
-        config.l1_maint_cycles = node.u32_or("dmasim,maint-cycles", 2);
+        config.l1_maint_cycles = maint_cycles(node, {2, 1, 2});
         config.uncached_cycles = node.u32_or("dmasim,uncached-cycles", 4);
         config.barrier_cycles = node.u32_or("dmasim,barrier-cycles", 10);
         config.quantum_ps = options_.quantum_ps.value_or(node.u64_or("dmasim,quantum-ns", 10000) * ps_per_ns);
@@ -302,8 +308,9 @@ private:
             outer_node_->fail("cache-line-size", fmt::format("the L1 line size of {} ({} bytes), got {}", cpu_node_,
                                                              l1.line_size, outer_geometry_.line_size));
         uint64_t cycle_ps = p_.core_->config().cycle_ps;
+        std::array<uint32_t, 3> maint = maint_cycles(*outer_node_, {4, 3, 4});
         models::CacheTiming timing{outer_node_->u32_or("dmasim,hit-cycles", 8) * cycle_ps,
-                                   outer_node_->u32_or("dmasim,maint-cycles", 4) * cycle_ps};
+                                   {maint[0] * cycle_ps, maint[1] * cycle_ps, maint[2] * cycle_ps}};
         p_.outer_ = std::make_unique<models::OuterCache>("l2", outer_geometry_, timing, instr_);
         p_.core_->set_outer_cache(&p_.outer_->cache());
     }

@@ -103,7 +103,7 @@ public:
 struct Fixture {
     Instrumentation instr;
     FakeBackend below;
-    Cache cache{"t", CacheGeometry{512, line, 4}, CacheTiming{1000, 2000}, instr};
+    Cache cache{"t", CacheGeometry{512, line, 4}, CacheTiming{1000, {2000, 2000, 2000}}, instr};
     Initiator cpu{InitiatorKind::core, 0, 0};
     uint64_t delay = 0;
 
@@ -463,4 +463,19 @@ TEST_CASE("the stale mask delivered by the level below follows the line", "[cach
     f.cache.maintain_line(MaintOp::invalidate, A, f.cpu, f.delay);
     f.read8(A + 35);
     CHECK(observer.stale_reads.size() == 1);
+}
+
+TEST_CASE("each maintenance operation costs its own time per line", "[cache]") {
+    Instrumentation instr;
+    FakeBackend below;
+    Cache cache{"t", CacheGeometry{512, line, 4}, CacheTiming{1000, {3000, 5000, 7000}}, instr};
+    cache.set_next_level(&below);
+    Initiator cpu{InitiatorKind::core, 0, 0};
+    uint64_t clean = 0, invalidate = 0, flush = 0;
+    cache.maintain_line(MaintOp::clean, 0x0, cpu, clean);  // absent lines: the visit alone
+    cache.maintain_line(MaintOp::invalidate, 0x0, cpu, invalidate);
+    cache.maintain_line(MaintOp::clean_invalidate, 0x0, cpu, flush);
+    CHECK(clean == 3000);
+    CHECK(invalidate == 5000);
+    CHECK(flush == 7000);
 }
