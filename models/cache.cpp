@@ -43,14 +43,6 @@ Cache::Cache(std::string name, CacheGeometry geometry, CacheTiming timing, Instr
               &instr.counter(name_ + ".maint.clean_invalidate")},
              instr.counter(name_ + ".maint.set_way")} {}
 
-int Cache::find_way(uint64_t line_number) const {
-    const uint64_t* set_tags = &tags_[size_t(set_of(line_number)) * ways_];
-    for (uint32_t way = 0; way < ways_; ++way)
-        if (set_tags[way] == line_number)
-            return static_cast<int>(way);
-    return -1;
-}
-
 void Cache::write_back(size_t index, const Initiator& who, uint64_t& delay_ps) {
     ++stats_.write_backs;
     stale_[index] = below_->write_back_line(line_base(index), line_data(index), dirty_[index], stale_[index], who,
@@ -76,54 +68,22 @@ size_t Cache::allocate(uint64_t line_number, const Initiator& who, uint64_t& del
             write_back(victim, who, delay_ps);
     }
     tags_[victim] = line_number;
+    mru_line_ = invalid_tag;
     dirty_[victim] = 0;
     stale_[victim] = 0;
     return victim;
 }
 
-size_t Cache::lookup_or_fill(uint64_t pa, const Initiator& who, uint64_t& delay_ps, bool& hit) {
-    uint64_t line_number = pa >> line_shift_;
-    int way = find_way(line_number);
-    hit = way >= 0;
-    if (__builtin_expect(hit, 1))
-        return size_t(set_of(line_number)) * ways_ + way;
+size_t Cache::fill(uint64_t line_number, const Initiator& who, uint64_t& delay_ps) {
     size_t index = allocate(line_number, who, delay_ps);
     ++stats_.fills;
     stale_[index] = below_->fetch_line(line_base(index), line_data(index), who, delay_ps);
     return index;
 }
 
-size_t Cache::serve(uint64_t pa, bool is_write, const Initiator& who, uint64_t& delay_ps, bool& hit) {
-    size_t index = lookup_or_fill(pa, who, delay_ps, hit);
-    if (is_write)
-        ++(hit ? stats_.write_hits : stats_.write_misses);
-    else
-        ++(hit ? stats_.read_hits : stats_.read_misses);
-    touch(index);
-    delay_ps += timing_.hit_ps;
-    return index;
-}
-
-bool Cache::read(uint64_t pa, void* dst, unsigned length, const Initiator& who, uint64_t& delay_ps) {
-    bool hit;
-    size_t index = serve(pa, false, who, delay_ps, hit);
-    unsigned offset = static_cast<unsigned>(pa & (geometry_.line_size - 1));
-    std::memcpy(dst, line_data(index) + offset, length);
-    uint64_t stale_read = stale_[index] & byte_mask(offset, length);
-    if (__builtin_expect(stale_read != 0, 0) && observer_)
-        observer_->on_stale_read(name_, line_base(index), stale_read, line_data(index), who, delay_ps);
-    return hit;
-}
-
-bool Cache::write(uint64_t pa, const void* src, unsigned length, const Initiator& who, uint64_t& delay_ps) {
-    bool hit;
-    size_t index = serve(pa, true, who, delay_ps, hit);
-    unsigned offset = static_cast<unsigned>(pa & (geometry_.line_size - 1));
-    std::memcpy(line_data(index) + offset, src, length);
-    uint64_t written = byte_mask(offset, length);
-    dirty_[index] |= written;
-    stale_[index] &= ~written;  // the CPU's store is now the newest value of these bytes
-    return hit;
+void Cache::report_stale_read(size_t index, uint64_t stale_bytes, const Initiator& who, uint64_t delay_ps) {
+    if (observer_)
+        observer_->on_stale_read(name_, line_base(index), stale_bytes, line_data(index), who, delay_ps);
 }
 
 void Cache::apply(MaintOp op, size_t index, const Initiator& who, uint64_t& delay_ps) {
@@ -134,6 +94,7 @@ void Cache::apply(MaintOp op, size_t index, const Initiator& who, uint64_t& dela
         write_back(index, who, delay_ps);
     if (op != MaintOp::clean) {
         tags_[index] = invalid_tag;  // dirty data, if any, is discarded, as on hardware
+        mru_line_ = invalid_tag;
         dirty_[index] = 0;
         stale_[index] = 0;
     }

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -45,9 +46,28 @@ public:
     void set_next_level(LineBackend* below) { below_ = below; }
     void set_observer(CoherenceObserver* observer) { observer_ = observer; }
 
-    // CPU accesses within one line; true on a hit.
-    bool read(uint64_t pa, void* dst, unsigned length, const Initiator& who, uint64_t& delay_ps);
-    bool write(uint64_t pa, const void* src, unsigned length, const Initiator& who, uint64_t& delay_ps);
+    // CPU accesses within one line; true on a hit. Inline, so that a hit costs no call and a
+    // copy of a constant length becomes a single move.
+    bool read(uint64_t pa, void* dst, unsigned length, const Initiator& who, uint64_t& delay_ps) {
+        bool hit;
+        size_t index = serve(pa, false, who, delay_ps, hit);
+        unsigned offset = static_cast<unsigned>(pa & (geometry_.line_size - 1));
+        std::memcpy(dst, line_data(index) + offset, length);
+        uint64_t stale_read = stale_[index] & byte_mask(offset, length);
+        if (__builtin_expect(stale_read != 0, 0))
+            report_stale_read(index, stale_read, who, delay_ps);
+        return hit;
+    }
+    bool write(uint64_t pa, const void* src, unsigned length, const Initiator& who, uint64_t& delay_ps) {
+        bool hit;
+        size_t index = serve(pa, true, who, delay_ps, hit);
+        unsigned offset = static_cast<unsigned>(pa & (geometry_.line_size - 1));
+        std::memcpy(line_data(index) + offset, src, length);
+        uint64_t written = byte_mask(offset, length);
+        dirty_[index] |= written;
+        stale_[index] &= ~written;  // the CPU's store is now the newest value of these bytes
+        return hit;
+    }
 
     // Maintenance of the line holding `pa` (by PA), or of one set/way.
     void maintain_line(MaintOp op, uint64_t pa, const Initiator& who, uint64_t& delay_ps);
@@ -88,11 +108,40 @@ private:
     };
 
     uint32_t set_of(uint64_t line_number) const { return static_cast<uint32_t>(line_number & set_mask_); }
-    int find_way(uint64_t line_number) const;
+    int find_way(uint64_t line_number) const {
+        const uint64_t* set_tags = &tags_[size_t(set_of(line_number)) * ways_];
+        for (uint32_t way = 0; way < ways_; ++way)
+            if (set_tags[way] == line_number)
+                return static_cast<int>(way);
+        return -1;
+    }
     size_t allocate(uint64_t line_number, const Initiator& who, uint64_t& delay_ps);  // evicts a victim
-    size_t lookup_or_fill(uint64_t pa, const Initiator& who, uint64_t& delay_ps, bool& hit);
-    // lookup_or_fill for an access: counts it, marks the line used and charges the hit latency.
-    size_t serve(uint64_t pa, bool is_write, const Initiator& who, uint64_t& delay_ps, bool& hit);
+    size_t fill(uint64_t line_number, const Initiator& who, uint64_t& delay_ps);      // allocate + fetch
+    // The line for an access, filled on a miss; counts the access, marks the line used and
+    // charges the hit latency.
+    size_t serve(uint64_t pa, bool is_write, const Initiator& who, uint64_t& delay_ps, bool& hit) {
+        uint64_t line_number = pa >> line_shift_;
+        size_t index;
+        hit = true;
+        if (line_number == mru_line_) {
+            index = mru_index_;
+        } else {
+            int way = find_way(line_number);
+            hit = way >= 0;
+            index = __builtin_expect(hit, 1) ? size_t(set_of(line_number)) * ways_ + way
+                                             : fill(line_number, who, delay_ps);
+            mru_line_ = line_number;
+            mru_index_ = index;
+        }
+        if (is_write)
+            ++(hit ? stats_.write_hits : stats_.write_misses);
+        else
+            ++(hit ? stats_.read_hits : stats_.read_misses);
+        touch(index);
+        delay_ps += timing_.hit_ps;
+        return index;
+    }
+    void report_stale_read(size_t index, uint64_t stale_bytes, const Initiator& who, uint64_t delay_ps);
     void write_back(size_t index, const Initiator& who, uint64_t& delay_ps);
     void apply(MaintOp op, size_t index, const Initiator& who, uint64_t& delay_ps);
     void touch(size_t index) { lru_[index] = ++lru_clock_; }
@@ -114,6 +163,9 @@ private:
     std::vector<uint64_t> stale_;
     std::vector<uint8_t> data_;
     uint64_t lru_clock_ = 0;
+    // The line the last access used: most accesses hit it again. Reset whenever a tag changes.
+    uint64_t mru_line_ = invalid_tag;
+    size_t mru_index_ = 0;
     Stats stats_;
 };
 

@@ -85,7 +85,7 @@ Translation Core::translate(uint64_t va) {
     return translation;
 }
 
-void Core::access(uint64_t va, void* data, unsigned length, bool is_write) {
+void Core::access_split(uint64_t va, void* data, unsigned length, bool is_write) {
     ++stat_accesses_;
     Translation translation = translate(va);
     // A cacheable access stops at its line; any access stops at its page (the next needs a walk).
@@ -99,15 +99,6 @@ void Core::access(uint64_t va, void* data, unsigned length, bool is_write) {
         access_uncached(translation.pa, data, first, is_write, translation.type);
     if (__builtin_expect(first < length, 0))
         access(va + first, static_cast<uint8_t*>(data) + first, length - first, is_write);
-}
-
-void Core::access_cacheable(uint64_t pa, void* data, unsigned length, bool is_write) {
-    bool hit = is_write ? l1d_.write(pa, data, length, self_, local_ps_)
-                        : l1d_.read(pa, data, length, self_, local_ps_);
-    if (prefetcher_.mode() != PrefetchMode::off)
-        prefetch_after(pa, !hit);
-    if (local_ps_ >= config_.quantum_ps)
-        sync();
 }
 
 void Core::prefetch_after(uint64_t pa, bool missed) {

@@ -111,8 +111,28 @@ private:
     }
 
     void run();
-    void access(uint64_t va, void* data, unsigned length, bool is_write);
-    void access_cacheable(uint64_t pa, void* data, unsigned length, bool is_write);
+    // The common case inline: a cacheable access within one line whose page is in the TLB.
+    void access(uint64_t va, void* data, unsigned length, bool is_write) {
+        Translation translation;
+        if (__builtin_expect(mmu_.translate(va, translation) && translation.type == MemType::normal_wb &&
+                                 (translation.pa & (l1d_.line_size() - 1)) + length <= l1d_.line_size(),
+                             1)) {
+            ++stat_accesses_;
+            access_cacheable(translation.pa, data, length, is_write);
+        } else {
+            access_split(va, data, length, is_write);
+        }
+    }
+    // Everything else: faults, line and page crossings, uncached and write-combined accesses.
+    void access_split(uint64_t va, void* data, unsigned length, bool is_write);
+    void access_cacheable(uint64_t pa, void* data, unsigned length, bool is_write) {
+        bool hit = is_write ? l1d_.write(pa, data, length, self_, local_ps_)
+                            : l1d_.read(pa, data, length, self_, local_ps_);
+        if (prefetcher_.mode() != PrefetchMode::off)
+            prefetch_after(pa, !hit);
+        if (__builtin_expect(local_ps_ >= config_.quantum_ps, 0))
+            sync();
+    }
     void access_uncached(uint64_t pa, void* data, unsigned length, bool is_write, MemType type);
     bool alias_hit(uint64_t pa, void* data, unsigned length, bool is_write, MemType type);
     void write_combine(uint64_t pa, const void* data, unsigned length);

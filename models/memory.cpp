@@ -7,12 +7,16 @@ namespace models {
 
 Memory::Memory(sc_core::sc_module_name name, uint64_t size, Instrumentation& instr)
     : sc_module(name), in("in"), size_(size),
+      directories_((size + page_size * pages_per_directory - 1) / (page_size * pages_per_directory)),
       stat_pages_(instr.counter(std::string(this->name()) + ".pages_touched")) {
     in.bind(*this);
 }
 
 uint8_t* Memory::page_for_write(uint64_t page_number) {
-    auto& page = pages_[page_number];
+    Directory& directory = directories_[page_number / pages_per_directory];
+    if (!directory)
+        directory.reset(new Page[pages_per_directory]());
+    Page& page = directory[page_number % pages_per_directory];
     if (!page) {
         page.reset(new uint8_t[page_size]());
         ++stat_pages_;
@@ -21,8 +25,8 @@ uint8_t* Memory::page_for_write(uint64_t page_number) {
 }
 
 const uint8_t* Memory::page_for_read(uint64_t page_number) const {
-    auto found = pages_.find(page_number);
-    return found == pages_.end() ? nullptr : found->second.get();
+    const Directory& directory = directories_[page_number / pages_per_directory];
+    return directory ? directory[page_number % pages_per_directory].get() : nullptr;
 }
 
 void Memory::backdoor_read(uint64_t offset, void* dst, uint64_t length) const {

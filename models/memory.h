@@ -10,7 +10,7 @@
 #include <string>
 #include <systemc>
 #include <tlm>
-#include <unordered_map>
+#include <vector>
 
 namespace models {
 
@@ -23,7 +23,7 @@ public:
     Memory(sc_core::sc_module_name name, uint64_t size, Instrumentation& instr);
 
     uint64_t size() const { return size_; }
-    uint64_t pages_allocated() const { return pages_.size(); }
+    uint64_t pages_allocated() const { return stat_pages_; }
 
     void backdoor_read(uint64_t offset, void* dst, uint64_t length) const;
     void backdoor_write(uint64_t offset, const void* src, uint64_t length);
@@ -40,8 +40,14 @@ private:
     const uint8_t* page_for_read(uint64_t page_number) const;  // nullptr if never written
     bool execute(tlm::tlm_generic_payload& payload);
 
+    // Two-level page table: directories of 1024 pages (4 MiB) made on first touch, so lookups
+    // are two array indexings and an untouched 4 GiB costs one small top-level array.
+    static constexpr uint64_t pages_per_directory = 1024;
+    using Page = std::unique_ptr<uint8_t[]>;
+    using Directory = std::unique_ptr<Page[]>;
+
     uint64_t size_;
-    std::unordered_map<uint64_t, std::unique_ptr<uint8_t[]>> pages_;
+    std::vector<Directory> directories_;
     uint64_t& stat_pages_;
 };
 
