@@ -27,7 +27,9 @@ void Router::map_target(unsigned port, const std::string& target_name, uint64_t 
                                                     route.base + route.size));
     }
     std::string prefix = std::string(name()) + "." + target_name;
-    routes_.push_back(Route{port, target_name, base, size, timing, observed, 0, &instr_.counter(prefix + ".reads"),
+    uint64_t ps_per_byte_q16 = timing.bytes_per_us ? (1000000ULL << 16) / timing.bytes_per_us : 0;
+    routes_.push_back(Route{port, target_name, base, size, timing, observed, 0, ps_per_byte_q16,
+                            &instr_.counter(prefix + ".reads"),
                             &instr_.counter(prefix + ".writes"), &instr_.counter(prefix + ".bytes")});
     std::sort(routes_.begin(), routes_.end(), [](const Route& a, const Route& b) { return a.base < b.base; });
 }
@@ -45,7 +47,7 @@ const Router::Route* Router::decode(uint64_t address) const {
 // transfers. Returns the completion time.
 uint64_t Router::occupy(Route& route, uint64_t start_ps, uint64_t length) {
     uint64_t begin = std::max(start_ps, route.busy_until_ps);
-    uint64_t transfer = route.timing.bytes_per_us ? length * 1000000 / route.timing.bytes_per_us : 0;
+    uint64_t transfer = (length * route.ps_per_byte_q16) >> 16;
     route.busy_until_ps = begin + transfer;
     return begin + transfer + route.timing.latency_ps;
 }
@@ -65,9 +67,9 @@ void Router::b_transport(int, tlm::tlm_generic_payload& payload, sc_core::sc_tim
         }
         return;
     }
-    uint64_t start = (sc_core::sc_time_stamp() + delay).value();
-    uint64_t done = occupy(*route, start, length);
-    delay = sc_core::sc_time::from_value(done) - sc_core::sc_time_stamp();
+    uint64_t now = sc_core::sc_time_stamp().value();
+    uint64_t done = occupy(*route, now + delay.value(), length);
+    delay = sc_core::sc_time::from_value(done - now);
     payload.set_address(address - route->base);
     out[route->port]->b_transport(payload, delay);
     payload.set_address(address);
@@ -75,11 +77,9 @@ void Router::b_transport(int, tlm::tlm_generic_payload& payload, sc_core::sc_tim
         return;
     ++*(payload.is_read() ? route->reads : route->writes);
     *route->bytes += length;
-    if (route->observed) {
-        uint64_t now = (sc_core::sc_time_stamp() + delay).value();
+    if (route->observed)
         for (BusObserver* observer : observers_)
-            observer->on_bus_access(payload, address, now);
-    }
+            observer->on_bus_access(payload, address, now + delay.value());
 }
 
 bool Router::get_direct_mem_ptr(int, tlm::tlm_generic_payload& payload, tlm::tlm_dmi& dmi) {

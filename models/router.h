@@ -48,6 +48,7 @@ public:
         TargetTiming timing;
         bool observed;
         uint64_t busy_until_ps = 0;
+        uint64_t ps_per_byte_q16;  // 1e6 / bytes_per_us in 16.16 fixed point: no division per access
         uint64_t* reads;
         uint64_t* writes;
         uint64_t* bytes;
