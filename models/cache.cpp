@@ -160,6 +160,8 @@ uint64_t Cache::write_back_line(uint64_t line_address, const uint8_t* data, uint
         index = allocate(line_number, who, delay_ps);
     }
     touch(index);
+    mru_line_ = line_number;  // keeps serve()'s "the MRU line needs no touch" exact
+    mru_index_ = index;
     delay_ps += timing_.hit_ps;
     std::memcpy(line_data(index), data, geometry_.line_size);
     dirty_[index] |= dirty;

@@ -124,7 +124,7 @@ private:
         size_t index;
         hit = true;
         if (line_number == mru_line_) {
-            index = mru_index_;
+            index = mru_index_;  // already the most recently used: the LRU order stays as it is
         } else {
             int way = find_way(line_number);
             hit = way >= 0;
@@ -132,12 +132,12 @@ private:
                                              : fill(line_number, who, delay_ps);
             mru_line_ = line_number;
             mru_index_ = index;
+            touch(index);
         }
         if (is_write)
             ++(hit ? stats_.write_hits : stats_.write_misses);
         else
             ++(hit ? stats_.read_hits : stats_.read_misses);
-        touch(index);
         delay_ps += timing_.hit_ps;
         return index;
     }
