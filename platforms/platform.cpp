@@ -444,6 +444,23 @@ std::vector<sw::PhysRange> Platform::kernel_ram() const {
     return ram;
 }
 
+std::vector<sw::ReservedArea> Platform::kernel_reserved() const {
+    std::vector<sw::ReservedArea> areas;
+    for (const ReservedRegion& region : reserved_) {
+        sw::ReservedArea area;
+        area.name = region.name;
+        area.node = region.node;
+        area.base = region.base;
+        area.size = region.size;
+        area.alignment = region.alignment;
+        area.no_map = region.no_map;
+        area.reusable = region.reusable;
+        area.cma_default = region.cma_default;
+        areas.push_back(area);
+    }
+    return areas;
+}
+
 std::string describe_text(const nlohmann::ordered_json& d) {
     std::ostringstream out;
     out << fmt::format("platform {}", d.value("platform", std::string()));

@@ -63,6 +63,8 @@ public:
 
     // RAM the kernel may use: memory nodes minus `no-map` reserved regions.
     std::vector<sw::PhysRange> kernel_ram() const;
+    // The reserved-memory table in the kernel's terms (sw::Kernel places the dynamic regions).
+    std::vector<sw::ReservedArea> kernel_reserved() const;
     std::optional<uint64_t> outer_cache_registers() const { return outer_registers_; }
 
     // Everything `dmasim describe` prints, also recorded in config.json.

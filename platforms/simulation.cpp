@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <iostream>
+#include <memory>
 #include <systemc>
 
 #ifndef DMASIM_VERSION
@@ -198,10 +199,23 @@ void print_summary(const RunRequest& request, Platform& platform, const models::
 
 }  // namespace
 
+// The kernel booted on a platform. A reserved-memory table it cannot honour (a dynamic region
+// with no room, a CMA area outside RAM) is bad input, reported like the tree's other errors.
+static std::unique_ptr<sw::Kernel> boot_kernel(Platform& platform, const DeviceTree& tree,
+                                               models::Instrumentation& instr) {
+    try {
+        return std::make_unique<sw::Kernel>(platform.core(), instr, platform.kernel_ram(), platform.kernel_reserved(),
+                                            platform.outer_cache_registers());
+    } catch (const sw::ReservedMemoryError& error) {
+        throw ConfigError(fmt::format("{}: {}", tree.source_name(), error.what()));
+    }
+}
+
 void check_request(const RunRequest& request) {
     Prepared prepared = prepare(request);
     models::Instrumentation instr;
     Platform platform(prepared.tree, options_of(request), instr);
+    boot_kernel(platform, prepared.tree, instr);
 }
 
 int run_simulation(const RunRequest& request) {
@@ -218,10 +232,10 @@ int run_simulation(const RunRequest& request) {
         std::cerr << "warning: " << warning << "\n";
     }
 
-    sw::Kernel kernel(platform.core(), platform.kernel_ram(), platform.outer_cache_registers());
+    std::unique_ptr<sw::Kernel> kernel = boot_kernel(platform, prepared.tree, instr);
     uint64_t& data_errors = instr.counter("workload.data_errors");
     uint64_t& time_ps = instr.counter("sim.time_ps");
-    sw::WorkloadContext context{platform.core(), kernel,      prepared.params,        instr,
+    sw::WorkloadContext context{platform.core(), *kernel,     prepared.params,        instr,
                                 request.seed,    data_errors, platform.bus_masters()};
     platform.core().set_program([&](models::Core&) { prepared.workload->run(context); });
 

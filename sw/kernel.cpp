@@ -2,28 +2,39 @@
 
 #include "models/outer_cache.h"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <stdexcept>
 
 namespace sw {
 
-Kernel::Kernel(models::Core& cpu, std::vector<PhysRange> ram, std::optional<uint64_t> outer_cache_registers)
-    : cpu_(cpu), ram_(std::move(ram)), free_(ram_) {
+Kernel::Kernel(models::Core& cpu, models::Instrumentation& instr, std::vector<PhysRange> ram,
+               std::vector<ReservedArea> reserved, std::optional<uint64_t> outer_cache_registers)
+    : cpu_(cpu), ram_(std::move(ram)), pages_(ram_, std::move(reserved), instr), kmalloc_(pages_, instr) {
+    // The platform took static no-map regions out of the linear map; dynamic ones are placed
+    // only now.
+    for (const ReservedArea& area : pages_.reserved())
+        if (area.no_map && area.dynamic)
+            cpu_.mmu().set_linear_type(*area.base, area.size, models::MemType::device);
     if (outer_cache_registers)
         l2_registers_va_ = ioremap(*outer_cache_registers, models::OuterCache::register_space);
 }
 
-uint64_t Kernel::memblock_alloc(uint64_t size, uint64_t align) {
-    uint64_t rounded = (size + models::Mmu::page_size - 1) & ~(models::Mmu::page_size - 1);
-    for (PhysRange& range : free_) {
-        uint64_t start = (range.base + align - 1) & ~(align - 1);
-        if (start < range.end() && range.end() - start >= rounded) {
-            range.size = range.end() - (start + rounded);
-            range.base = start + rounded;
-            return start;
-        }
-    }
-    throw std::runtime_error(fmt::format("memblock: out of memory allocating {} bytes", size));
+uint64_t Kernel::alloc_contiguous(uint64_t size, Zone highest) {
+    uint64_t bytes = std::max<uint64_t>(size, PageAllocator::page_size);  // at least one page, even for 0
+    std::optional<uint64_t> pa;
+    if (bytes <= PageAllocator::max_block_size)
+        pa = pages_.alloc_pages_exact(bytes, highest);
+    else
+        pa = pages_.alloc_contig_pages((bytes + PageAllocator::page_size - 1) / PageAllocator::page_size, highest);
+    if (!pa)
+        throw std::runtime_error(fmt::format("out of memory allocating {} contiguous bytes ({} zone or below)", size,
+                                             to_string(highest)));
+    return *pa;
+}
+
+void Kernel::free_contiguous(uint64_t pa, uint64_t size) {
+    pages_.free_pages_exact(pa, std::max<uint64_t>(size, PageAllocator::page_size));
 }
 
 uint64_t Kernel::ioremap(uint64_t pa, uint64_t size, models::MemType type) {

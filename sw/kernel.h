@@ -1,10 +1,14 @@
-// The kernel services software on the simulated core relies on. For now: the RAM layout, an
-// early (memblock-style) allocator, ioremap, and the outer-cache (PL310 / l2x0) operations that
-// software must issue itself after maintaining the L1.
+// The kernel services software on the simulated core relies on: the RAM layout and reserved
+// memory, the page allocator (zones, CMA) and kmalloc, ioremap, and the outer-cache (PL310 /
+// l2x0) operations that software must issue itself after maintaining the L1.
 #pragma once
 
 #include "models/access_extension.h"
 #include "models/core.h"
+#include "models/instrumentation.h"
+#include "sw/kmalloc.h"
+#include "sw/memory_layout.h"
+#include "sw/page_allocator.h"
 
 #include <cstdint>
 #include <optional>
@@ -12,26 +16,30 @@
 
 namespace sw {
 
-struct PhysRange {
-    uint64_t base = 0;
-    uint64_t size = 0;
-    uint64_t end() const { return base + size; }
-};
-
 class Kernel {
 public:
     // `ram`: memory the kernel may allocate from (no-map reserved regions already removed).
+    // `reserved`: the reserved-memory table, in device-tree order (dynamic regions are placed
+    // here; ReservedMemoryError when that is impossible).
     // `outer_cache_registers`: physical base of a PL310's registers, if the platform has one.
-    Kernel(models::Core& cpu, std::vector<PhysRange> ram, std::optional<uint64_t> outer_cache_registers);
+    Kernel(models::Core& cpu, models::Instrumentation& instr, std::vector<PhysRange> ram,
+           std::vector<ReservedArea> reserved, std::optional<uint64_t> outer_cache_registers);
 
     models::Core& cpu() { return cpu_; }
     const std::vector<PhysRange>& ram() const { return ram_; }
+    PageAllocator& page_allocator() { return pages_; }
+    Kmalloc& kmalloc() { return kmalloc_; }  // e.g. kmalloc().set_min_align(64)
+    // The reserved-memory table with the bases the kernel chose for dynamic regions.
+    const std::vector<ReservedArea>& reserved() const { return pages_.reserved(); }
 
     static uint64_t phys_to_virt(uint64_t pa) { return models::Mmu::linear_va(pa); }
     static uint64_t virt_to_phys(uint64_t va) { return va - models::Mmu::linear_base; }
 
-    // Early allocator: page-granular, never freed; throws std::runtime_error when RAM runs out.
-    uint64_t memblock_alloc(uint64_t size, uint64_t align = models::Mmu::page_size);
+    // Physically contiguous pages for `size` bytes (page-granular, at least one page), from the
+    // page allocator: alloc_pages_exact up to the largest buddy block, alloc_contig_pages beyond.
+    // Throws std::runtime_error when memory runs out. Free with free_contiguous(pa, size).
+    uint64_t alloc_contiguous(uint64_t size, Zone highest = Zone::normal);
+    void free_contiguous(uint64_t pa, uint64_t size);
 
     // Maps [pa, pa+size) at a fresh virtual address with the given memory type.
     uint64_t ioremap(uint64_t pa, uint64_t size, models::MemType type = models::MemType::device);
@@ -48,7 +56,8 @@ private:
 
     models::Core& cpu_;
     std::vector<PhysRange> ram_;
-    std::vector<PhysRange> free_;  // what memblock has not handed out yet
+    PageAllocator pages_;
+    Kmalloc kmalloc_;
     uint64_t next_vmalloc_ = models::Mmu::vmalloc_base;
     uint64_t l2_registers_va_ = 0;
 };

@@ -20,7 +20,7 @@ class Case {
 public:
     Case(WorkloadContext& context, uint64_t size)
         : cpu_(context.cpu), kernel_(context.kernel), context_(context), size_(size),
-          pa_(context.kernel.memblock_alloc(size)), va_(Kernel::phys_to_virt(pa_)) {
+          pa_(context.kernel.alloc_contiguous(size)), va_(Kernel::phys_to_virt(pa_)) {
         uint64_t index = context.params.integer("master");
         if (index >= context.masters.size())
             throw std::runtime_error(fmt::format("coherence: the platform has no bus master {} (it has {}); add a "

@@ -27,7 +27,7 @@ void run_memtest(WorkloadContext& context) {
     std::vector<std::string> patterns =
         selected == "all" ? std::vector<std::string>{"walking", "address", "random"} : std::vector<std::string>{selected};
 
-    uint64_t base = Kernel::phys_to_virt(context.kernel.memblock_alloc(size));
+    uint64_t base = Kernel::phys_to_virt(context.kernel.alloc_contiguous(size));
     uint64_t& words_checked = context.instr.counter("workload.words_checked");
     for (uint64_t pass = 0; pass < passes; ++pass) {
         for (const std::string& pattern : patterns) {

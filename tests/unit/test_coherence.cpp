@@ -27,7 +27,8 @@ Outcome run_coherence_case(const std::string& name, bool fixed, const std::vecto
         tree.apply_override(spec);
     models::Instrumentation instr;
     platform::Platform platform(tree, platform::PlatformOptions{}, instr);
-    sw::Kernel kernel(platform.core(), platform.kernel_ram(), platform.outer_cache_registers());
+    sw::Kernel kernel(platform.core(), instr, platform.kernel_ram(), platform.kernel_reserved(),
+                      platform.outer_cache_registers());
     const sw::Workload* workload = sw::WorkloadRegistry::builtin().find("coherence");
     REQUIRE(workload);
     sw::Params params = sw::WorkloadRegistry::resolve(*workload, {{"case", name}, {"fixed", fixed ? "true" : "false"}});
