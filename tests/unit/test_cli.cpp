@@ -1,5 +1,6 @@
 // End-to-end tests of the dmasim command line: exit codes, outputs, determinism and the messages
 // of bad input. Each runs the built binary (DMASIM_BINARY) in a fresh temporary folder.
+#include "temp_dir.h"
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -31,33 +32,6 @@ std::string quote(const std::string& text) {
     return out + "'";
 }
 
-// A fresh folder under the system temp folder, removed with everything in it at the end of the test.
-class TempDir {
-public:
-    TempDir() : root_(fs::temp_directory_path() / unique_name()) { fs::create_directories(root_); }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(root_, ignored);
-    }
-
-    std::string path(const std::string& relative) const { return (root_ / relative).string(); }
-
-    std::string write(const std::string& relative, const std::string& text) const {
-        const fs::path file = root_ / relative;
-        fs::create_directories(file.parent_path());
-        std::ofstream(file, std::ios::binary) << text;
-        return file.string();
-    }
-
-private:
-    static std::string unique_name() {
-        static int count = 0;
-        return "dmasim-cli-test-" + std::to_string(::getpid()) + "-" + std::to_string(count++);
-    }
-    fs::path root_;
-};
 
 struct Result {
     int code = -1;

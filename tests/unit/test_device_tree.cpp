@@ -1,5 +1,6 @@
 // Unit tests of platform::DeviceTree / DtNode: loading (.dts through dtc, .dtb), decoding of
 // properties, error messages and overrides.
+#include "temp_dir.h"
 #include "platforms/device_tree.h"
 
 #include <catch2/catch.hpp>
@@ -18,33 +19,6 @@ using platform::DtNode;
 
 namespace {
 
-// A fresh folder under the system temp folder, removed with everything in it at the end of the test.
-class TempDir {
-public:
-    TempDir() : root_(fs::temp_directory_path() / unique_name()) { fs::create_directories(root_); }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(root_, ignored);
-    }
-
-    std::string path(const std::string& relative) const { return (root_ / relative).string(); }
-
-    std::string write(const std::string& relative, const std::string& text) const {
-        const fs::path file = root_ / relative;
-        fs::create_directories(file.parent_path());
-        std::ofstream(file, std::ios::binary) << text;
-        return file.string();
-    }
-
-private:
-    static std::string unique_name() {
-        static int count = 0;
-        return "dmasim-dt-test-" + std::to_string(::getpid()) + "-" + std::to_string(count++);
-    }
-    fs::path root_;
-};
 
 DeviceTree load_source(const std::string& source, const std::string& name = "test.dts") {
     TempDir dir;
