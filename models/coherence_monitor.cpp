@@ -54,7 +54,9 @@ static void for_each_line(uint64_t address, uint64_t length, uint32_t line_size,
 
 void CoherenceMonitor::on_bus_access(const tlm::tlm_generic_payload& payload, uint64_t address, uint64_t time_ps) {
     const AccessExtension& access = access_of(payload);
-    if (payload.is_write() && access.initiator.kind != InitiatorKind::writeback)
+    if (payload.is_write() && access.initiator.kind == InitiatorKind::writeback)
+        refresh_copies(address, payload.get_data_ptr(), payload.get_data_length());
+    else if (payload.is_write())
         mark_stale_copies(address, payload.get_data_length(), access.initiator, time_ps);
     else if (payload.is_read() && (access.initiator.kind == InitiatorKind::device ||
                                    access.initiator.kind == InitiatorKind::iommu_walker))
@@ -69,6 +71,22 @@ void CoherenceMonitor::mark_stale_copies(uint64_t address, uint64_t length, cons
         for (Cache* cache : caches_)
             if (Cache::LineView view = cache->probe(line))
                 *view.stale |= mask;
+    });
+}
+
+// A write-back brought memory up to date with the line it wrote: any other cached copy holding
+// the same bytes (an L1 copy of a line the L2 just wrote back) is no longer stale in them.
+void CoherenceMonitor::refresh_copies(uint64_t address, const uint8_t* data, uint64_t length) {
+    for_each_line(address, length, line_size_, [&](uint64_t line, uint64_t mask) {
+        for (Cache* cache : caches_) {
+            Cache::LineView view = cache->probe(line);
+            if (!view || !(*view.stale & mask))
+                continue;
+            uint64_t candidates = *view.stale & mask;  // bytes this write covers
+            for (unsigned byte = 0; byte < line_size_; ++byte)
+                if ((candidates >> byte & 1) && view.data[byte] == data[line + byte - address])
+                    *view.stale &= ~(1ULL << byte);
+        }
     });
 }
 

@@ -62,6 +62,7 @@ private:
         uint64_t time_ps;
     };
     void mark_stale_copies(uint64_t address, uint64_t length, const Initiator& writer, uint64_t time_ps);
+    void refresh_copies(uint64_t address, const uint8_t* data, uint64_t length);
     void check_device_read(const tlm::tlm_generic_payload& payload, uint64_t address, const Initiator& reader,
                            uint64_t time_ps);
     // Fills the byte span, previous writer and memory-side bytes, counts, keeps, and emits.

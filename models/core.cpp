@@ -88,8 +88,9 @@ Translation Core::translate(uint64_t va) {
 void Core::access_split(uint64_t va, void* data, unsigned length, bool is_write) {
     ++stat_accesses_;
     Translation translation = translate(va);
-    // A cacheable access stops at its line; any access stops at its page (the next needs a walk).
-    uint64_t boundary = translation.type == MemType::normal_wb ? l1d_.line_size() : Mmu::page_size;
+    // Every piece stays within one line (so a mismatched alias is checked line by line), and so
+    // within one page (the next page needs a walk).
+    uint64_t boundary = l1d_.line_size();
     unsigned first = static_cast<unsigned>(std::min<uint64_t>(length, boundary - (translation.pa & (boundary - 1))));
     if (__builtin_expect(translation.type == MemType::normal_wb, 1))
         access_cacheable(translation.pa, data, first, is_write);
@@ -243,9 +244,10 @@ void Core::dc_set_way(MaintOp op, uint32_t set, uint32_t way) {
         sync();
 }
 
+// A hint: an unmapped address is ignored, as PLD never faults.
 void Core::pld(uint64_t va) {
-    Translation translation = translate(va);
-    if (translation.type == MemType::normal_wb)
+    Translation translation;
+    if (mmu_.translate(va, translation) && translation.type == MemType::normal_wb)
         l1d_.prefetch(translation.pa, Initiator{InitiatorKind::prefetch, config_.id, 0}, local_ps_);
     advance(config_.cycle_ps);
 }

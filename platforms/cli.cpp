@@ -61,8 +61,11 @@ RunRequest build_request(const RunOptions& options) {
     request.overrides.insert(request.overrides.end(), options.overrides.begin(), options.overrides.end());
     if (options.seed)
         request.seed = *options.seed;
-    if (!options.quantum.empty())
+    if (!options.quantum.empty()) {
         request.quantum_ps = parse_duration_ps(options.quantum, "--quantum");
+        if (*request.quantum_ps == 0)
+            throw ConfigError("--quantum: expected a duration greater than zero, got '" + options.quantum + "'");
+    }
     if (options.no_monitor)
         request.monitor = false;
     request.outdir = options.outdir;
@@ -198,6 +201,9 @@ int run_cli(int argc, char** argv) {
     } catch (const fs::filesystem_error& error) {
         std::cerr << "error: " << error.what() << "\n";
         return exit_config_error;
+    } catch (const std::exception& error) {
+        std::cerr << "error: internal error: " << error.what() << "\n";
+        return exit_simulation_error;
     }
 }
 

@@ -9,6 +9,7 @@ namespace platform {
 namespace {
 
 constexpr uint64_t ps_per_ns = 1000;
+constexpr uint64_t max_target_size = 1ULL << 40;  // bounds the sparse memory's page directory
 
 std::string hex(uint64_t value) { return fmt::format("{:#x}", value); }
 
@@ -80,6 +81,7 @@ public:
         if (std::none_of(p_.memories_.begin(), p_.memories_.end(), [](const MemoryRegion& m) { return m.ram; }))
             throw ConfigError(tree_.source_name() + ": no memory node (device_type = \"memory\") with a reg");
         connect_outer_cache();
+        warn_reserved_outside_ram();
         bind_targets();
         attach_monitor(root);
         std::stable_sort(memory_map_json_.begin(), memory_map_json_.end(), [](const auto& a, const auto& b) {
@@ -166,9 +168,10 @@ private:
         config.l1_maint_cycles = maint_cycles(node, {2, 1, 2});
         config.uncached_cycles = node.u32_or("dmasim,uncached-cycles", 4);
         config.barrier_cycles = node.u32_or("dmasim,barrier-cycles", 10);
-        config.quantum_ps = options_.quantum_ps.value_or(node.u64_or("dmasim,quantum-ns", 10000) * ps_per_ns);
-        if (config.quantum_ps == 0)
-            node.fail("dmasim,quantum-ns", "a quantum greater than zero");
+        uint64_t quantum_ns = node.u64_or("dmasim,quantum-ns", 10000);
+        if (quantum_ns == 0 || quantum_ns > 1000000000)
+            node.fail("dmasim,quantum-ns", fmt::format("a quantum from 1 ns to 1 s, got {}", quantum_ns));
+        config.quantum_ps = options_.quantum_ps.value_or(quantum_ns * ps_per_ns);
         config.alias_policy = choice_property<models::AliasPolicy>(node, "dmasim,alias-policy", "bypass",
                                                                    models::parse_alias_policy, "\"bypass\" or \"hit\"");
         config.prefetch.mode = choice_property<models::PrefetchMode>(
@@ -205,17 +208,13 @@ private:
         if (reg.empty() || reg[0].size < models::OuterCache::register_space)
             node.fail("reg", fmt::format("one region of at least {:#x} bytes for the maintenance registers",
                                          models::OuterCache::register_space));
+        if (geometry.ways() > 16)
+            node.fail("cache-sets", fmt::format("at most 16 ways (cache-size / (cache-line-size x cache-sets)) as "
+                                                "on a PL310, got {}", geometry.ways()));
         outer_node_ = node;
         outer_geometry_ = geometry;
-        uint64_t base = system_address(node, reg[0].address);
-        p_.outer_registers_ = base;
-        add_target(MemoryRegion{"l2_regs", node.path(), base, reg[0].size, false, target_timing(node, 20, 0)},
-                   "registers");
-        caches_json_.push_back({{"name", "l2"}, {"node", node.path()}, {"level", level},
-                                {"compatible", "arm,pl310-cache"}, {"registers", hex(base)}});
-        nlohmann::ordered_json geometry_fields = geometry_json(geometry);
-        for (auto& [key, value] : geometry_fields.items())
-            caches_json_.back()[key] = value;
+        outer_level_ = level;
+        outer_registers_ = RegEntry{system_address(node, reg[0].address), reg[0].size};
     }
 
     void add_memory(const DtNode& node) {
@@ -243,8 +242,8 @@ private:
         config.id = static_cast<uint32_t>(p_.masters_.size());
         config.stream_id = node.u32_or("dmasim,stream-id", config.id);
         config.burst_size = node.u32_or("dmasim,burst-size", 64);
-        if (config.burst_size == 0 || (config.burst_size & (config.burst_size - 1)))
-            node.fail("dmasim,burst-size", fmt::format("a power of two, got {}", config.burst_size));
+        if (config.burst_size == 0 || (config.burst_size & (config.burst_size - 1)) || config.burst_size > 4096)
+            node.fail("dmasim,burst-size", fmt::format("a power of two up to 4096, got {}", config.burst_size));
         config.snoop = node.flag("dma-coherent");
         std::string name = fmt::format("dma{}", config.id);
         p_.masters_.push_back(std::make_unique<models::BusMaster>(name.c_str(), config, instr_));
@@ -285,6 +284,12 @@ private:
     }
 
     void add_target(MemoryRegion region, const std::string& kind) {
+        const DtNode node = tree_.at(region.node);
+        if (region.size - 1 > ~0ULL - region.base)
+            node.fail("reg", fmt::format("a region that ends below 2^64, got base {:#x} size {:#x}", region.base,
+                                         region.size));
+        if (region.size > max_target_size)
+            node.fail("reg", fmt::format("a region of at most 1 TiB, got size {:#x}", region.size));
         memory_map_json_.push_back({{"name", region.name},
                                     {"kind", kind},
                                     {"base", hex(region.base)},
@@ -293,6 +298,21 @@ private:
                                     {"latency_ns", region.timing.latency_ps / ps_per_ns},
                                     {"bandwidth_mbps", region.timing.bytes_per_us}});
         p_.memories_.push_back(std::move(region));
+    }
+
+    void warn_reserved_outside_ram() {
+        for (const ReservedRegion& region : p_.reserved_) {
+            if (!region.base)
+                continue;
+            bool inside = std::any_of(p_.memories_.begin(), p_.memories_.end(), [&](const MemoryRegion& ram) {
+                return ram.ram && *region.base >= ram.base && *region.base - ram.base + region.size <= ram.size;
+            });
+            if (!inside)
+                p_.warnings_.push_back(fmt::format("{}: node {}: reserved region [{:#x}, {:#x}) lies outside every "
+                                                   "memory node; it reserves nothing",
+                                                   tree_.source_name(), region.node, *region.base,
+                                                   *region.base + region.size));
+        }
     }
 
     void connect_outer_cache() {
@@ -313,6 +333,16 @@ private:
                                    {maint[0] * cycle_ps, maint[1] * cycle_ps, maint[2] * cycle_ps}};
         p_.outer_ = std::make_unique<models::OuterCache>("l2", outer_geometry_, timing, instr_);
         p_.core_->set_outer_cache(&p_.outer_->cache());
+        uint64_t base = outer_registers_.address;
+        p_.outer_registers_ = base;
+        add_target(MemoryRegion{"l2_regs", outer_node_->path(), base, outer_registers_.size, false,
+                                target_timing(*outer_node_, 20, 0)},
+                   "registers");
+        caches_json_.push_back({{"name", "l2"}, {"node", outer_node_->path()}, {"level", outer_level_},
+                                {"compatible", "arm,pl310-cache"}, {"registers", hex(base)}});
+        nlohmann::ordered_json geometry_fields = geometry_json(outer_geometry_);
+        for (auto& [key, value] : geometry_fields.items())
+            caches_json_.back()[key] = value;
     }
 
     void bind_targets() {
@@ -397,6 +427,8 @@ private:
     std::vector<std::string> skipped_;
     std::optional<DtNode> outer_node_;
     models::CacheGeometry outer_geometry_;
+    uint32_t outer_level_ = 2;
+    RegEntry outer_registers_;
     std::string outer_phandle_node_;
     std::string cpu_node_;
     unsigned dram_count_ = 0, sram_count_ = 0;

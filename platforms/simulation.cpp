@@ -10,6 +10,7 @@
 #include <iostream>
 #include <memory>
 #include <systemc>
+#include <unistd.h>
 
 #ifndef DMASIM_VERSION
 #define DMASIM_VERSION "0.0.0"
@@ -23,6 +24,7 @@ RunRequest RunRequest::from_scenario(const Scenario& scenario) {
     RunRequest request;
     request.name = scenario.name;
     request.description = scenario.description;
+    request.scenario_file = scenario.file;
     request.platform = scenario.platform;
     request.search_dir = fs::path(scenario.file).parent_path().string();
     request.overrides = scenario.overrides;
@@ -135,22 +137,40 @@ std::string format_time(uint64_t ps) {
 
 struct ExpectationResult {
     const Expectation* expectation;
+    bool known;  // the stat exists
     uint64_t actual;
     bool met;
 };
+
+std::string where(const RunRequest& request, const Expectation& expectation) {
+    return expectation.line ? fmt::format("{}:{}: ", request.scenario_file, expectation.line) : "";
+}
+
+// Expectations on hazards cannot be judged without the monitor: say so before running.
+void check_expectations_judgeable(const RunRequest& request, const Platform& platform) {
+    for (const Expectation& expectation : request.expect)
+        if (expectation.stat.rfind("hazards.", 0) == 0 && !platform.description()["coherence_monitor"].get<bool>())
+            throw ConfigError(fmt::format("{}expectation '{}': hazards are counted only with the coherence monitor, "
+                                          "which is off (--no-monitor or dmasim,coherence-monitor)",
+                                          where(request, expectation), expectation.text));
+}
 
 std::vector<ExpectationResult> check_expectations(const RunRequest& request, const models::Instrumentation& instr) {
     std::vector<ExpectationResult> results;
     for (const Expectation& expectation : request.expect) {
         auto found = instr.counters().find(expectation.stat);
-        if (found == instr.counters().end())
-            throw ConfigError(fmt::format("{}expectation '{}': no stat '{}' in stats.json",
-                                          expectation.line ? fmt::format("line {}: ", expectation.line) : "",
-                                          expectation.text, expectation.stat));
-        uint64_t actual = *found->second;
-        results.push_back({&expectation, actual, expectation.holds(static_cast<double>(actual))});
+        bool known = found != instr.counters().end();
+        uint64_t actual = known ? *found->second : 0;
+        results.push_back({&expectation, known, actual, known && expectation.holds(static_cast<double>(actual))});
     }
     return results;
+}
+
+// Writable output folder, checked before a run rather than after it.
+void prepare_outdir(const std::string& outdir) {
+    fs::create_directories(outdir);
+    if (!fs::is_directory(outdir) || ::access(outdir.c_str(), W_OK) != 0)
+        throw ConfigError(fmt::format("{}: output folder is not a writable folder", outdir));
 }
 
 void print_summary(const RunRequest& request, Platform& platform, const models::Instrumentation& instr,
@@ -224,6 +244,8 @@ int run_simulation(const RunRequest& request) {
     LogSink log;
     instr.add_sink(&log, LogSink::default_events);
     Platform platform(prepared.tree, options_of(request), instr);
+    check_expectations_judgeable(request, platform);
+    prepare_outdir(request.outdir);
 
     log.note(0, fmt::format("dmasim {}: workload {} on {}, seed {}", DMASIM_VERSION, request.workload,
                             prepared.tree.source_name(), request.seed));
@@ -255,8 +277,8 @@ int run_simulation(const RunRequest& request) {
     for (const ExpectationResult& result : results) {
         all_met &= result.met;
         expectations.push_back({{"expect", result.expectation->text},
-                                {"actual", result.actual},
-                                {"result", result.met ? "met" : "failed"}});
+                                {"actual", result.known ? nlohmann::ordered_json(result.actual) : nullptr},
+                                {"result", result.met ? "met" : result.known ? "failed" : "unknown stat"}});
         log.note(time_ps, fmt::format("expectation {}: {} (actual {})", result.met ? "met" : "FAILED",
                                       result.expectation->text, result.actual));
     }
@@ -265,13 +287,16 @@ int run_simulation(const RunRequest& request) {
     if (!fault.empty())
         stats["fault"] = fault;
 
-    fs::create_directories(request.outdir);
     write_file_atomically(request.outdir + "/config.json", config_json(request, platform, prepared.params).dump(2) + "\n");
     write_file_atomically(request.outdir + "/stats.json", stats.dump(2) + "\n");
     write_file_atomically(request.outdir + "/hazards.json", hazards_json(platform.monitor()).dump(2) + "\n");
     write_file_atomically(request.outdir + "/run.log", log.text());
     if (!request.quiet)
         print_summary(request, platform, instr, time_ps, results, fault);
+    for (const ExpectationResult& result : results)
+        if (!result.known)
+            throw ConfigError(fmt::format("{}expectation '{}': no stat '{}' in stats.json", where(request, *result.expectation),
+                                          result.expectation->text, result.expectation->stat));
     if (!fault.empty())
         return exit_simulation_error;
     return all_met ? exit_pass : exit_expectation_failed;

@@ -15,6 +15,7 @@ namespace platform {
 struct RunRequest {
     std::string name;
     std::string description;
+    std::string scenario_file;      // for messages about its lines; empty without a scenario
     std::string platform;           // a path, or a name in the platforms folder
     std::string search_dir;         // tried first for a relative platform (the scenario's folder)
     std::vector<std::string> overrides;

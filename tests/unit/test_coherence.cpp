@@ -219,3 +219,26 @@ TEST_CASE("prefetcher: next-line stays within the page", "[prefetch]") {
     CHECK(prefetcher.next_line_candidate(0x80000010) == 0x80000040);
     CHECK(prefetcher.next_line_candidate(0x80000fc0) == ~0ULL);
 }
+
+TEST_CASE("a write-back that reaches memory leaves no false stale report on the L1 copy", "[coherence]") {
+    platform::DeviceTree tree = platform::DeviceTree::load(DMASIM_SOURCE_DIR "/platforms/arm-noncoherent.dts");
+    models::Instrumentation instr;
+    platform::Platform platform(tree, platform::PlatformOptions{}, instr);
+    sw::Kernel kernel(platform.core(), instr, platform.kernel_ram(), platform.kernel_reserved(),
+                      platform.outer_cache_registers());
+    models::BusMaster& master = *platform.bus_masters().at(0);
+    platform.core().set_program([&](models::Core& cpu) {
+        uint64_t pa = kernel.alloc_contiguous(64);
+        uint64_t va = sw::Kernel::phys_to_virt(pa);
+        cpu.store64(va, 0x1111111111111111ULL);  // dirty in the L1
+        uint64_t device_data = 0x2222222222222222ULL;
+        cpu.stall_for([&](uint64_t& delay) { master.write(pa, &device_data, 8, delay); });
+        cpu.dc_clean(va, 64);                    // L1 -> L2: the L1 copy stays, clean
+        kernel.outer_clean_range(pa, 64);        // L2 -> memory: the device's bytes are lost
+        CHECK(cpu.load64(va) == 0x1111111111111111ULL);  // memory now holds the L1's bytes too
+    });
+    sc_core::sc_start();
+    REQUIRE(platform.core().fault().empty());
+    CHECK(platform.monitor()->count(models::HazardKind::lost_device_write) == 1);
+    CHECK(platform.monitor()->count(models::HazardKind::stale_cpu_read) == 0);
+}
