@@ -389,3 +389,34 @@ TEST_CASE("cli: a data abort in the simulated software exits 3", "[cli]") {
     CHECK(stats["result"] == "simulation_error");
     CHECK(stats["cpu0"]["data_aborts"] == 1);
 }
+
+TEST_CASE("cli: hazard expectations with the monitor off exit 2 before running", "[cli]") {
+    TempDir dir;
+    Result r = dmasim(dir, "run " + quote(DMASIM_SOURCE_DIR "/tests/scenarios/hazard-stale-cpu-read-fixed.yaml") +
+                               " --no-monitor -o out --quiet");
+    CHECK(r.code == 2);
+    CHECK(contains(r.err, "hazard-stale-cpu-read-fixed.yaml:"));
+    CHECK(contains(r.err, "coherence monitor"));
+    CHECK(!std::filesystem::exists(dir.path("out/stats.json")));
+}
+
+TEST_CASE("cli: an output folder that is a file exits 2 before running", "[cli]") {
+    TempDir dir;
+    dir.write("taken", "not a folder");
+    Result r = dmasim(dir, "run -o taken --quiet");
+    CHECK(r.code == 2);
+    CHECK(contains(r.err, "taken"));
+}
+
+TEST_CASE("cli: a memory region past 2^64 or a zero quantum exits 2", "[cli]") {
+    TempDir dir;
+    std::string dts = dir.write("wrap.dts", shipped_with("reg = <0x0 0x80000000 0x0 0x40000000>;",
+                                                         "reg = <0xffffffff 0xc0000000 0x0 0x80000000>;"));
+    Result wrap = dmasim(dir, "run --platform " + quote(dts) + " --workload memtest -o out --quiet");
+    CHECK(wrap.code == 2);
+    CHECK(contains(wrap.err, "/memory@80000000"));
+    CHECK(contains(wrap.err, "2^64"));
+    Result quantum = dmasim(dir, "run --quantum 0 -o out --quiet");
+    CHECK(quantum.code == 2);
+    CHECK(contains(quantum.err, "--quantum"));
+}
