@@ -1,0 +1,48 @@
+// The architecture's cache maintenance for DMA on a non-coherent device (Linux's
+// arch_sync_dma_for_device / arch_sync_dma_for_cpu on ARMv7 with a PL310), done through the core's
+// memory interface on the L1 and the kernel's outer-cache operations:
+//   clean:      L1 by VA, then the outer cache by PA;
+//   invalidate: the outer cache by PA, then the L1 by VA (so no refill takes a stale outer copy);
+// each followed by a DSB. Buffers are addressed by PA and must lie in the linear map.
+#pragma once
+
+#include "dma/policy.h"
+#include "dma/types.h"
+
+#include <cstdint>
+
+namespace models {
+class Core;
+class Instrumentation;
+}  // namespace models
+namespace sw {
+class Kernel;
+}
+
+namespace dma {
+
+class CacheMaintenance {
+public:
+    CacheMaintenance(sw::Kernel& kernel, models::Instrumentation& instr);
+
+    // Before the device accesses the buffer (map, sync_for_device): TO_DEVICE and BIDIRECTIONAL
+    // clean; FROM_DEVICE invalidates or cleans per `policy`.
+    void for_device(uint64_t pa, uint64_t size, DmaDirection dir, FromDeviceMapPolicy policy);
+    // Before the CPU reads what the device wrote (unmap, sync_for_cpu): FROM_DEVICE and
+    // BIDIRECTIONAL invalidate; TO_DEVICE needs nothing.
+    void for_cpu(uint64_t pa, uint64_t size, DmaDirection dir);
+    // Clean and invalidate (a buffer about to be remapped uncached): L1 then outer.
+    void flush(uint64_t pa, uint64_t size);
+
+private:
+    void clean(uint64_t pa, uint64_t size);
+    void invalidate(uint64_t pa, uint64_t size);
+
+    sw::Kernel& kernel_;
+    models::Core& cpu_;
+    uint64_t& stat_clean_;       // dma.maint.clean: ranges cleaned
+    uint64_t& stat_invalidate_;  // dma.maint.invalidate
+    uint64_t& stat_flush_;       // dma.maint.flush
+};
+
+}  // namespace dma

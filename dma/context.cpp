@@ -1,0 +1,34 @@
+#include "dma/context.h"
+
+#include "dma/device.h"
+#include "sw/kernel.h"
+
+#include <algorithm>
+
+namespace dma {
+
+const char* to_string(FromDeviceMapPolicy policy) {
+    return policy == FromDeviceMapPolicy::invalidate ? "invalidate" : "clean";
+}
+
+const char* to_string(AliasPolicy policy) { return policy == AliasPolicy::kept ? "kept" : "removed"; }
+
+Context::Context(sw::Kernel& kernel, models::Instrumentation& instr, Policy policy)
+    : stat_mapping_errors(instr.counter("dma.mapping_errors")),
+      stat_alloc_failures(instr.counter("dma.alloc_failures")), stat_bad_handles(instr.counter("dma.bad_handles")),
+      kernel_(kernel), instr_(instr), policy_(policy), cache_(kernel, instr),
+      ev_warning_(instr.declare_event("dma.warning", "the DMA-mapping layer refused or could not do a request")) {
+    for (const sw::PhysRange& range : kernel.ram())
+        if (range.size)
+            max_ram_pa_ = std::max(max_ram_pa_, range.end() - 1);
+}
+
+models::Core& Context::cpu() { return kernel_.cpu(); }
+
+void Context::warn(const Device& dev, const std::string& message, uint64_t& stat) {
+    ++stat;
+    warnings_.push_back(dev.name() + ": " + message);
+    instr_.emit(ev_warning_, models::Event{cpu().now_ps(), nullptr, dev.name(), {{"message", message}}});
+}
+
+}  // namespace dma

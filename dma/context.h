@@ -1,0 +1,58 @@
+// What the DMA-mapping layer runs with: the kernel services (and through them the core), the
+// policies, the direct ops shared by devices, the cache-maintenance helper, and the layer's
+// warnings and stats. One per simulated system; every Device refers to it.
+#pragma once
+
+#include "dma/cache_maintenance.h"
+#include "dma/direct_ops.h"
+#include "dma/policy.h"
+#include "models/instrumentation.h"
+
+#include <string>
+#include <vector>
+
+namespace sw {
+class Kernel;
+}
+
+namespace dma {
+
+class Device;
+
+class Context {
+public:
+    Context(sw::Kernel& kernel, models::Instrumentation& instr, Policy policy = {});
+    Context(const Context&) = delete;
+    Context& operator=(const Context&) = delete;
+
+    sw::Kernel& kernel() { return kernel_; }
+    models::Core& cpu();
+    Policy& policy() { return policy_; }
+    DirectOps& direct_ops() { return direct_ops_; }
+    CacheMaintenance& cache() { return cache_; }
+
+    // The last byte of RAM (Linux's (max_pfn << PAGE_SHIFT) - 1).
+    uint64_t max_ram_pa() const { return max_ram_pa_; }
+
+    // A device warning, as dev_warn prints it ("<device>: <message>"): kept in warnings(),
+    // emitted as a `dma.warning` event and counted in `stat`.
+    void warn(const Device& dev, const std::string& message, uint64_t& stat);
+    const std::vector<std::string>& warnings() const { return warnings_; }
+
+    // Stats of the layer.
+    uint64_t& stat_mapping_errors;  // dma.mapping_errors: mappings that returned DMA_MAPPING_ERROR
+    uint64_t& stat_alloc_failures;  // dma.alloc_failures: allocations that returned NULL
+    uint64_t& stat_bad_handles;     // dma.bad_handles: unmap/sync of an address that translates to no page
+
+private:
+    sw::Kernel& kernel_;
+    models::Instrumentation& instr_;
+    Policy policy_;
+    uint64_t max_ram_pa_ = 0;
+    CacheMaintenance cache_;
+    DirectOps direct_ops_;
+    models::EventKind ev_warning_;
+    std::vector<std::string> warnings_;
+};
+
+}  // namespace dma

@@ -1,0 +1,87 @@
+// A device as the DMA-mapping layer sees it (the DMA part of Linux's struct device): its masks,
+// bus limit and dma-ranges, whether it is coherent, its ops, and optionally a parent it delegates
+// DMA to (a USB device maps through its host controller). Every API call resolves dma_dev() first.
+#pragma once
+
+#include "dma/types.h"
+
+#include <string>
+#include <vector>
+
+namespace dma {
+
+class Context;
+class DmaOps;
+
+// One entry of a device's range map (from `dma-ranges`): CPU physical [cpu_start, cpu_start+size)
+// appears on the device's bus at [dma_start, dma_start+size).
+struct DmaRange {
+    uint64_t cpu_start = 0;
+    uint64_t dma_start = 0;
+    uint64_t size = 0;
+};
+
+class Device {
+public:
+    // A device doing its own DMA, with Linux's defaults for a new device: 32-bit masks, no bus
+    // limit, identity addressing, non-coherent, the context's direct ops.
+    Device(std::string name, Context& context);
+    // A device whose DMA is done by `parent` (masks, ranges, flags and ops are the parent's).
+    Device(std::string name, Device& parent);
+    Device(const Device&) = delete;
+    Device& operator=(const Device&) = delete;
+
+    const std::string& name() const { return name_; }
+    Device* parent() const { return parent_; }
+    Context& context() const { return context_; }
+    // The device whose DMA settings apply: the end of the delegation chain.
+    Device& dma_dev() { return parent_ ? parent_->dma_dev() : *this; }
+
+    uint64_t dma_mask() const { return dma_mask_; }
+    uint64_t coherent_dma_mask() const { return coherent_dma_mask_; }
+    // Stores a mask without checks, as bus code does when it creates the device; drivers call
+    // dma::set_mask / set_coherent_mask, which check dma_supported first.
+    void store_dma_mask(uint64_t mask) { dma_mask_ = mask; }
+    void store_coherent_dma_mask(uint64_t mask) { coherent_dma_mask_ = mask; }
+
+    // The highest bus address the interconnect lets the device reach (0: no limit).
+    uint64_t bus_dma_limit() const { return bus_dma_limit_; }
+    void set_bus_dma_limit(uint64_t limit) { bus_dma_limit_ = limit; }
+
+    // Adds a dma-range; std::invalid_argument for an empty, wrapping or overlapping one.
+    void add_dma_range(const DmaRange& range);
+    const std::vector<DmaRange>& dma_ranges() const { return ranges_; }
+    // Linux's phys_to_dma / dma_to_phys: identity without ranges; outside every range,
+    // DMA_MAPPING_ERROR and invalid_phys_addr.
+    dma_addr_t phys_to_dma(uint64_t pa) const;
+    uint64_t dma_to_phys(dma_addr_t addr) const;
+
+    bool is_coherent() const { return coherent_; }
+    void set_coherent(bool coherent) { coherent_ = coherent; }
+    // Every streaming mapping goes through a bounce buffer (swiotlb=force).
+    bool force_bounce() const { return force_bounce_; }
+    void set_force_bounce(bool force) { force_bounce_ = force; }
+
+    DmaOps& ops() const { return *ops_; }
+    void set_ops(DmaOps& ops) { ops_ = &ops; }
+
+private:
+    std::string name_;
+    Device* parent_ = nullptr;
+    Context& context_;
+    DmaOps* ops_;
+    uint64_t dma_mask_ = dma_bit_mask(32);
+    uint64_t coherent_dma_mask_ = dma_bit_mask(32);
+    uint64_t bus_dma_limit_ = 0;
+    std::vector<DmaRange> ranges_;
+    bool coherent_ = false;
+    bool force_bounce_ = false;
+};
+
+// Linux's min_not_zero(*dev->dma_mask, dev->bus_dma_limit) for a limit that may be unset.
+uint64_t min_not_zero(uint64_t a, uint64_t b);
+// Whether the device can reach [addr, addr+size) with its DMA mask and bus limit (Linux's
+// dma_capable): false for DMA_MAPPING_ERROR, an empty or a wrapping range.
+bool dma_capable(Device& dev, dma_addr_t addr, uint64_t size);
+
+}  // namespace dma

@@ -1,0 +1,129 @@
+// DirectOps: coherent and noncoherent allocations (streaming mappings: direct_ops.cpp).
+#include "dma/context.h"
+#include "dma/device.h"
+#include "dma/direct_ops.h"
+#include "models/core.h"
+#include "sw/kernel.h"
+
+#include <fmt/format.h>
+#include <stdexcept>
+
+namespace dma {
+
+namespace {
+
+uint64_t page_align(uint64_t size) { return (size + models::Mmu::page_size - 1) & ~(models::Mmu::page_size - 1); }
+
+}  // namespace
+
+// Linux's dma_direct_alloc plus ARM's remap: zeroed pages; on a non-coherent device, flushed from
+// the caches and remapped uncached, the linear alias kept or retyped per the alias policy.
+uint64_t DirectOps::alloc(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs) {
+    dma_handle = DMA_MAPPING_ERROR;
+    uint64_t pa = allocate_pages(dev, size, attrs);
+    if (!pa)
+        return 0;
+    Allocation allocation{pa, page_align(size), 0, false};
+    uint64_t cpu_addr = sw::Kernel::phys_to_virt(pa);
+    if (!(attrs & attr::no_kernel_mapping) || dev.is_coherent())
+        zero_through_cpu(dev, pa, allocation.size);
+    if (!dev.is_coherent() && !(attrs & attr::non_consistent)) {
+        dev.context().cache().flush(pa, allocation.size);
+        if (dev.context().policy().alias == AliasPolicy::removed) {
+            dev.context().cpu().mmu().set_linear_type(pa, allocation.size, models::MemType::normal_nc);
+            allocation.alias_removed = true;
+        }
+        if (!(attrs & attr::no_kernel_mapping))  // else the linear address is only a cookie
+            cpu_addr = remap_uncached(dev, pa, allocation.size, attrs, allocation);
+    }
+    allocations_[cpu_addr] = allocation;
+    dma_handle = dev.phys_to_dma(pa);
+    return cpu_addr;
+}
+
+void DirectOps::free(Device& dev, uint64_t size, uint64_t cpu_addr, dma_addr_t dma_handle, Attrs) {
+    auto found = allocations_.find(cpu_addr);
+    if (found == allocations_.end())
+        throw std::invalid_argument(fmt::format("{}: free of CPU address {:#x} (DMA addr {:#x}, {} bytes), which no "
+                                                "coherent allocation returned",
+                                                dev.name(), cpu_addr, dma_handle, size));
+    Allocation allocation = found->second;
+    if (page_align(size) != allocation.size || dma_handle != dev.phys_to_dma(allocation.pa))
+        throw std::invalid_argument(fmt::format("{}: free of CPU address {:#x} with DMA addr {:#x} and {} bytes, "
+                                                "but it was allocated with DMA addr {:#x} and {} bytes",
+                                                dev.name(), cpu_addr, dma_handle, size,
+                                                dev.phys_to_dma(allocation.pa), allocation.size));
+    models::Core& cpu = dev.context().cpu();
+    if (allocation.remap_va) {
+        cpu.dsb();  // drain write-combined stores before the mapping goes
+        cpu.mmu().unmap(allocation.remap_va, allocation.size);
+    }
+    if (allocation.alias_removed)
+        cpu.mmu().set_linear_type(allocation.pa, allocation.size, models::MemType::normal_wb);
+    allocations_.erase(found);
+    dev.context().kernel().free_contiguous(allocation.pa, allocation.size);
+}
+
+// Linux's dma_direct_alloc_pages: zeroed cacheable pages, no cache maintenance (the caller syncs).
+uint64_t DirectOps::alloc_pages(Device& dev, uint64_t size, dma_addr_t& dma_handle, DmaDirection) {
+    dma_handle = DMA_MAPPING_ERROR;
+    uint64_t pa = allocate_pages(dev, size, 0);
+    if (!pa)
+        return 0;
+    zero_through_cpu(dev, pa, page_align(size));
+    dma_handle = dev.phys_to_dma(pa);
+    return pa;
+}
+
+void DirectOps::free_pages(Device& dev, uint64_t size, uint64_t pa, dma_addr_t, DmaDirection) {
+    dev.context().kernel().free_contiguous(pa, page_align(size));
+}
+
+uint64_t DirectOps::allocate_pages(Device& dev, uint64_t size, Attrs attrs) {
+    Context& context = dev.context();
+    auto fail = [&](const std::string& why) {
+        if (attrs & attr::no_warn)
+            ++context.stat_alloc_failures;
+        else
+            context.warn(dev, fmt::format("allocation of {} bytes failed: {}", size, why),
+                         context.stat_alloc_failures);
+        return uint64_t(0);
+    };
+    if (size == 0)
+        return fail("the size is 0");
+    uint64_t limit = min_not_zero(dev.coherent_dma_mask(), dev.bus_dma_limit());
+    uint64_t phys_limit = dev.dma_to_phys(limit);
+    sw::Zone zone = phys_limit <= dma_bit_mask(32) ? sw::Zone::dma32 : sw::Zone::normal;
+    for (;;) {
+        uint64_t pa;
+        try {
+            pa = context.kernel().alloc_contiguous(size, zone);
+        } catch (const std::runtime_error& error) {
+            return fail(error.what());
+        }
+        if (coherent_ok(dev, pa, page_align(size)))
+            return pa;
+        context.kernel().free_contiguous(pa, page_align(size));
+        if (zone == sw::Zone::dma32)
+            return fail(fmt::format("no {}-zone page at or below the coherent mask {:#x} (bus limit {:#x})",
+                                    sw::to_string(zone), dev.coherent_dma_mask(), dev.bus_dma_limit()));
+        zone = sw::Zone::dma32;
+    }
+}
+
+bool DirectOps::coherent_ok(Device& dev, uint64_t pa, uint64_t size) {
+    dma_addr_t addr = dev.phys_to_dma(pa);
+    return addr != DMA_MAPPING_ERROR && addr + size - 1 <= min_not_zero(dev.coherent_dma_mask(), dev.bus_dma_limit());
+}
+
+void DirectOps::zero_through_cpu(Device& dev, uint64_t pa, uint64_t size) {
+    dev.context().cpu().fill_block(sw::Kernel::phys_to_virt(pa), 0, size);
+}
+
+uint64_t DirectOps::remap_uncached(Device& dev, uint64_t pa, uint64_t size, Attrs attrs, Allocation& allocation) {
+    models::MemType type = attrs & attr::write_combine ? models::MemType::write_combined : models::MemType::normal_nc;
+    allocation.remap_va = dev.context().kernel().ioremap(pa, size, type);
+    return allocation.remap_va;
+}
+
+}  // namespace dma

@@ -1,0 +1,63 @@
+// Direct mapping (Linux's dma-direct): bus address = physical address through the device's
+// dma-ranges. On a non-coherent device it does the architecture's cache maintenance (unless
+// SKIP_CPU_SYNC) and remaps coherent allocations uncached (write-combined with WRITE_COMBINE),
+// dealing with the linear-map alias per the context's AliasPolicy.
+// Streaming mappings are in direct_ops.cpp, allocations in direct_alloc.cpp.
+#pragma once
+
+#include "dma/dma_ops.h"
+
+#include <map>
+
+namespace dma {
+
+class DirectOps : public DmaOps {
+public:
+    uint64_t alloc(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs) override;
+    void free(Device& dev, uint64_t size, uint64_t cpu_addr, dma_addr_t dma_handle, Attrs attrs) override;
+    uint64_t alloc_pages(Device& dev, uint64_t size, dma_addr_t& dma_handle, DmaDirection dir) override;
+    void free_pages(Device& dev, uint64_t size, uint64_t pa, dma_addr_t dma_handle, DmaDirection dir) override;
+
+    dma_addr_t map_page(Device& dev, uint64_t page_pa, uint64_t offset, uint64_t size, DmaDirection dir,
+                        Attrs attrs) override;
+    void unmap_page(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir, Attrs attrs) override;
+    int map_sg(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir, Attrs attrs) override;
+    void unmap_sg(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir, Attrs attrs) override;
+
+    void sync_single_for_cpu(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir) override;
+    void sync_single_for_device(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir) override;
+    void sync_sg_for_cpu(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir) override;
+    void sync_sg_for_device(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir) override;
+
+    bool dma_supported(Device& dev, uint64_t mask) override;
+    uint64_t get_required_mask(Device& dev) override;
+    uint64_t max_mapping_size(Device& dev) override;
+
+private:
+    // A live allocation from alloc(), by the CPU address it returned.
+    struct Allocation {
+        uint64_t pa = 0;
+        uint64_t size = 0;         // page-aligned
+        uint64_t remap_va = 0;     // the uncached mapping's page-aligned VA, 0 if none
+        bool alias_removed = false;
+    };
+
+    // Where a device cannot reach an address (or must bounce): the single place swiotlb hooks in.
+    dma_addr_t map_unreachable(Device& dev, uint64_t pa, dma_addr_t addr, uint64_t size);
+    // The physical address behind a handle being unmapped or synced; warns and returns
+    // invalid_phys_addr for one that translates to no page.
+    uint64_t handle_to_phys(Device& dev, dma_addr_t addr, const char* operation);
+    void cache_for_device(Device& dev, uint64_t pa, uint64_t size, DmaDirection dir);
+    void cache_for_cpu(Device& dev, uint64_t pa, uint64_t size, DmaDirection dir);
+
+    // Pages the device reaches with its coherent mask (DMA32 when that is 32 bits or less); 0 on
+    // failure, with a warning unless NO_WARN.
+    uint64_t allocate_pages(Device& dev, uint64_t size, Attrs attrs);
+    bool coherent_ok(Device& dev, uint64_t pa, uint64_t size);
+    void zero_through_cpu(Device& dev, uint64_t pa, uint64_t size);
+    uint64_t remap_uncached(Device& dev, uint64_t pa, uint64_t size, Attrs attrs, Allocation& allocation);
+
+    std::map<uint64_t, Allocation> allocations_;
+};
+
+}  // namespace dma

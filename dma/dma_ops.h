@@ -1,0 +1,45 @@
+// The operations a device's DMA goes through (Linux's struct dma_map_ops): direct mapping now,
+// IOMMU mapping later. `dev` is always the resolved dma_dev(). CPU addresses are kernel virtual
+// addresses; "pages" are physical addresses. Cache maintenance and bouncing are not separate ops:
+// each implementation applies them as the device's flags say.
+#pragma once
+
+#include "dma/scatterlist.h"
+#include "dma/types.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace dma {
+
+class Device;
+
+class DmaOps {
+public:
+    virtual ~DmaOps() = default;
+
+    // Coherent allocation: returns the CPU address (0 on failure) and sets `dma_handle`.
+    virtual uint64_t alloc(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs) = 0;
+    virtual void free(Device& dev, uint64_t size, uint64_t cpu_addr, dma_addr_t dma_handle, Attrs attrs) = 0;
+    // Noncoherent pages: returns their physical address (0 on failure); the caller syncs.
+    virtual uint64_t alloc_pages(Device& dev, uint64_t size, dma_addr_t& dma_handle, DmaDirection dir) = 0;
+    virtual void free_pages(Device& dev, uint64_t size, uint64_t pa, dma_addr_t dma_handle, DmaDirection dir) = 0;
+
+    virtual dma_addr_t map_page(Device& dev, uint64_t page_pa, uint64_t offset, uint64_t size, DmaDirection dir,
+                                Attrs attrs) = 0;
+    virtual void unmap_page(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir, Attrs attrs) = 0;
+    // Maps the first `nents` entries; returns how many DMA segments were produced (0 on failure).
+    virtual int map_sg(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir, Attrs attrs) = 0;
+    virtual void unmap_sg(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir, Attrs attrs) = 0;
+
+    virtual void sync_single_for_cpu(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir) = 0;
+    virtual void sync_single_for_device(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir) = 0;
+    virtual void sync_sg_for_cpu(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir) = 0;
+    virtual void sync_sg_for_device(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir) = 0;
+
+    virtual bool dma_supported(Device& dev, uint64_t mask) = 0;
+    virtual uint64_t get_required_mask(Device& dev) = 0;
+    virtual uint64_t max_mapping_size(Device& dev) = 0;
+};
+
+}  // namespace dma

@@ -1,0 +1,192 @@
+#include "dma/mapping.h"
+
+#include "dma/context.h"
+#include "dma/dma_ops.h"
+#include "models/mmu.h"
+#include "sw/kernel.h"
+
+#include <cerrno>
+#include <fmt/format.h>
+#include <stdexcept>
+
+namespace dma {
+
+namespace {
+
+// A mapping with DMA_NONE is a driver bug Linux stops at (BUG_ON).
+void require_direction(Device& dev, DmaDirection dir, const char* operation) {
+    if (!valid_direction(dir))
+        throw std::invalid_argument(fmt::format("{}: {} with direction {}: a mapping needs to_device, from_device "
+                                                "or bidirectional",
+                                                dev.name(), operation, to_string(dir)));
+}
+
+void require_nents(Device& dev, const std::vector<Scatterlist>& sgl, int nents, const char* operation) {
+    if (nents < 0 || static_cast<size_t>(nents) > sgl.size())
+        throw std::invalid_argument(fmt::format("{}: {} of {} entries, but the scatterlist has {}", dev.name(),
+                                                operation, nents, sgl.size()));
+}
+
+bool in_linear_map(Device& dev, uint64_t va) {
+    return va >= models::Mmu::linear_base && va < models::Mmu::vmalloc_base &&
+           dev.context().cpu().mmu().in_linear_map(sw::Kernel::virt_to_phys(va));
+}
+
+}  // namespace
+
+dma_addr_t map_single(Device& dev, uint64_t va, uint64_t size, DmaDirection dir, Attrs attrs) {
+    if (!in_linear_map(dev, va)) {
+        Context& context = dev.context();
+        context.warn(dev, fmt::format("rejecting DMA map of {:#x}+{}: not a linear-map (lowmem) address; vmalloc "
+                                      "and ioremap memory cannot be mapped with map_single",
+                                      va, size),
+                     context.stat_mapping_errors);
+        return DMA_MAPPING_ERROR;
+    }
+    uint64_t pa = sw::Kernel::virt_to_phys(va);
+    return map_page(dev, pa & ~(models::Mmu::page_size - 1), pa % models::Mmu::page_size, size, dir, attrs);
+}
+
+void unmap_single(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir, Attrs attrs) {
+    unmap_page(dev, addr, size, dir, attrs);
+}
+
+dma_addr_t map_page(Device& dev, uint64_t page_pa, uint64_t offset, uint64_t size, DmaDirection dir, Attrs attrs) {
+    require_direction(dev, dir, "map_page");
+    Device& target = dev.dma_dev();
+    return target.ops().map_page(target, page_pa, offset, size, dir, attrs);
+}
+
+void unmap_page(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir, Attrs attrs) {
+    require_direction(dev, dir, "unmap_page");
+    Device& target = dev.dma_dev();
+    target.ops().unmap_page(target, addr, size, dir, attrs);
+}
+
+int map_sg(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir, Attrs attrs) {
+    require_direction(dev, dir, "map_sg");
+    require_nents(dev, sgl, nents, "map_sg");
+    Device& target = dev.dma_dev();
+    return target.ops().map_sg(target, sgl, nents, dir, attrs);
+}
+
+void unmap_sg(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir, Attrs attrs) {
+    require_direction(dev, dir, "unmap_sg");
+    require_nents(dev, sgl, nents, "unmap_sg");
+    Device& target = dev.dma_dev();
+    target.ops().unmap_sg(target, sgl, nents, dir, attrs);
+}
+
+bool mapping_error(Device&, dma_addr_t addr) { return addr == DMA_MAPPING_ERROR; }
+
+void sync_single_for_cpu(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir) {
+    require_direction(dev, dir, "sync_single_for_cpu");
+    Device& target = dev.dma_dev();
+    target.ops().sync_single_for_cpu(target, addr, size, dir);
+}
+
+void sync_single_for_device(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir) {
+    require_direction(dev, dir, "sync_single_for_device");
+    Device& target = dev.dma_dev();
+    target.ops().sync_single_for_device(target, addr, size, dir);
+}
+
+void sync_single_range_for_cpu(Device& dev, dma_addr_t addr, uint64_t offset, uint64_t size, DmaDirection dir) {
+    sync_single_for_cpu(dev, addr + offset, size, dir);
+}
+
+void sync_single_range_for_device(Device& dev, dma_addr_t addr, uint64_t offset, uint64_t size, DmaDirection dir) {
+    sync_single_for_device(dev, addr + offset, size, dir);
+}
+
+void sync_sg_for_cpu(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir) {
+    require_direction(dev, dir, "sync_sg_for_cpu");
+    require_nents(dev, sgl, nents, "sync_sg_for_cpu");
+    Device& target = dev.dma_dev();
+    target.ops().sync_sg_for_cpu(target, sgl, nents, dir);
+}
+
+void sync_sg_for_device(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir) {
+    require_direction(dev, dir, "sync_sg_for_device");
+    require_nents(dev, sgl, nents, "sync_sg_for_device");
+    Device& target = dev.dma_dev();
+    target.ops().sync_sg_for_device(target, sgl, nents, dir);
+}
+
+// A per-device coherent pool (dma_alloc_from_dev_coherent) will be tried here first.
+uint64_t alloc_attrs(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs) {
+    Device& target = dev.dma_dev();
+    return target.ops().alloc(target, size, dma_handle, attrs);
+}
+
+void free_attrs(Device& dev, uint64_t size, uint64_t cpu_addr, dma_addr_t dma_handle, Attrs attrs) {
+    if (!cpu_addr)
+        return;  // as free(NULL)
+    Device& target = dev.dma_dev();
+    target.ops().free(target, size, cpu_addr, dma_handle, attrs);
+}
+
+uint64_t alloc_coherent(Device& dev, uint64_t size, dma_addr_t& dma_handle) {
+    return alloc_attrs(dev, size, dma_handle, 0);
+}
+
+void free_coherent(Device& dev, uint64_t size, uint64_t cpu_addr, dma_addr_t dma_handle) {
+    free_attrs(dev, size, cpu_addr, dma_handle, 0);
+}
+
+uint64_t alloc_noncoherent(Device& dev, uint64_t size, dma_addr_t& dma_handle, DmaDirection dir) {
+    uint64_t pa = alloc_pages(dev, size, dma_handle, dir);
+    return pa ? sw::Kernel::phys_to_virt(pa) : 0;
+}
+
+void free_noncoherent(Device& dev, uint64_t size, uint64_t cpu_addr, dma_addr_t dma_handle, DmaDirection dir) {
+    if (cpu_addr)
+        free_pages(dev, size, sw::Kernel::virt_to_phys(cpu_addr), dma_handle, dir);
+}
+
+uint64_t alloc_pages(Device& dev, uint64_t size, dma_addr_t& dma_handle, DmaDirection dir) {
+    require_direction(dev, dir, "alloc_pages");
+    Device& target = dev.dma_dev();
+    return target.ops().alloc_pages(target, size, dma_handle, dir);
+}
+
+void free_pages(Device& dev, uint64_t size, uint64_t pa, dma_addr_t dma_handle, DmaDirection dir) {
+    Device& target = dev.dma_dev();
+    target.ops().free_pages(target, size, pa, dma_handle, dir);
+}
+
+bool dma_supported(Device& dev, uint64_t mask) {
+    Device& target = dev.dma_dev();
+    return target.ops().dma_supported(target, mask);
+}
+
+int set_mask(Device& dev, uint64_t mask) {
+    if (!dma_supported(dev, mask))
+        return -EIO;
+    dev.dma_dev().store_dma_mask(mask);
+    return 0;
+}
+
+int set_coherent_mask(Device& dev, uint64_t mask) {
+    if (!dma_supported(dev, mask))
+        return -EIO;
+    dev.dma_dev().store_coherent_dma_mask(mask);
+    return 0;
+}
+
+int set_mask_and_coherent(Device& dev, uint64_t mask) {
+    int rc = set_mask(dev, mask);
+    return rc == 0 ? set_coherent_mask(dev, mask) : rc;
+}
+
+uint64_t get_required_mask(Device& dev) {
+    Device& target = dev.dma_dev();
+    return target.ops().get_required_mask(target);
+}
+
+uint64_t max_mapping_size(Device& dev) {
+    Device& target = dev.dma_dev();
+    return target.ops().max_mapping_size(target);
+}
+
+}  // namespace dma

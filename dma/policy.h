@@ -1,0 +1,24 @@
+// The choices of the DMA-mapping layer that differ between kernels and architectures, selectable so
+// that the difference each one makes can be observed.
+#pragma once
+
+namespace dma {
+
+// Cache maintenance at map / sync_for_device of a FROM_DEVICE buffer: ARMv7 in 2011 invalidated
+// (discarding CPU data in lines the buffer shares partially), arm64 today cleans.
+enum class FromDeviceMapPolicy { invalidate, clean };
+// The cacheable linear-map alias of a coherent allocation on a non-coherent device: `kept` (ARM in
+// 2011; a prefetch into the alias can corrupt the buffer) or `removed` (the linear-map pages are
+// retyped non-cacheable while allocated).
+enum class AliasPolicy { kept, removed };
+
+const char* to_string(FromDeviceMapPolicy policy);
+const char* to_string(AliasPolicy policy);
+
+// Defaults are today's choices; scenarios select the historical ones to show what they broke.
+struct Policy {
+    FromDeviceMapPolicy from_device_map = FromDeviceMapPolicy::clean;
+    AliasPolicy alias = AliasPolicy::removed;
+};
+
+}  // namespace dma

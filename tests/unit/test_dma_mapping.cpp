@@ -1,0 +1,486 @@
+// The DMA-mapping API on the non-coherent platform: a program on the simulated core maps buffers
+// for the platform's bus master (standing in for the device the dma::Device describes), the
+// master reads and writes them, and the coherence monitor says whether anything went wrong.
+// One simulation per test case: catch_discover_tests runs each in its own process.
+#include "dma/context.h"
+#include "dma/mapping.h"
+#include "platforms/device_tree.h"
+#include "platforms/platform.h"
+
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <functional>
+#include <systemc>
+
+namespace {
+
+uint8_t cpu_pattern(uint64_t i) { return static_cast<uint8_t>(0x11 + i); }
+uint8_t device_pattern(uint64_t i) { return static_cast<uint8_t>(0xa0 ^ i); }
+using Pattern = uint8_t (*)(uint64_t);
+
+platform::DeviceTree load_tree(const std::vector<std::string>& overrides) {
+    platform::DeviceTree tree = platform::DeviceTree::load(DMASIM_SOURCE_DIR "/platforms/arm-noncoherent.dts");
+    for (const std::string& spec : overrides)
+        tree.apply_override(spec);
+    return tree;
+}
+
+// The platform, a booted kernel, the DMA layer and one device for the bus master.
+class Sim {
+public:
+    explicit Sim(const std::vector<std::string>& overrides = {})
+        : tree_(load_tree(overrides)), platform_(tree_, platform::PlatformOptions{}, instr_),
+          kernel(platform_.core(), instr_, platform_.kernel_ram(), platform_.kernel_reserved(),
+                 platform_.outer_cache_registers()),
+          context(kernel, instr_), dev("dma-agent@1000000", context), cpu(platform_.core()),
+          master_(*platform_.bus_masters().at(0)) {}
+
+    // Runs `program` on the core; the simulation ends when it returns.
+    std::string run(const std::function<void()>& program) {
+        cpu.set_program([&](models::Core&) { program(); });
+        sc_core::sc_start();
+        return cpu.fault();
+    }
+
+    // --- inside the program ---
+    void cpu_write(uint64_t va, uint64_t size, Pattern pattern) {
+        for (uint64_t i = 0; i < size; ++i)
+            cpu.store8(va + i, pattern(i));
+    }
+    uint64_t cpu_errors(uint64_t va, uint64_t size, Pattern pattern) {
+        uint64_t errors = 0;
+        for (uint64_t i = 0; i < size; ++i)
+            errors += cpu.load8(va + i) != pattern(i);
+        return errors;
+    }
+    // The device's side: the bus master at the bus address (identity on this platform).
+    void device_write(dma::dma_addr_t addr, uint64_t size, Pattern pattern) {
+        std::vector<uint8_t> data(size);
+        for (uint64_t i = 0; i < size; ++i)
+            data[i] = pattern(i);
+        cpu.stall_for([&](uint64_t& delay) { master_.write(addr, data.data(), size, delay); });
+    }
+    uint64_t device_errors(dma::dma_addr_t addr, uint64_t size, Pattern pattern) {
+        std::vector<uint8_t> data(size);
+        cpu.stall_for([&](uint64_t& delay) { master_.read(addr, data.data(), size, delay); });
+        uint64_t errors = 0;
+        for (uint64_t i = 0; i < size; ++i)
+            errors += data[i] != pattern(i);
+        return errors;
+    }
+    models::MemType type_of(uint64_t va) {
+        models::Translation translation;
+        REQUIRE(cpu.mmu().translate(va, translation));
+        return translation.type;
+    }
+    models::MemType linear_type(uint64_t pa) {
+        models::MemType type = models::MemType::device;
+        REQUIRE(cpu.mmu().linear_type(pa, type));
+        return type;
+    }
+
+    // --- after the run ---
+    uint64_t stat(const std::string& path) const { return instr_.counter_value(path); }
+    uint64_t hazards() { return platform_.monitor()->total(); }
+
+private:
+    models::Instrumentation instr_;
+    platform::DeviceTree tree_;
+    platform::Platform platform_;
+
+public:
+    sw::Kernel kernel;
+    dma::Context context;
+    dma::Device dev;
+    models::Core& cpu;
+
+private:
+    models::BusMaster& master_;
+};
+
+using dma::DmaDirection;
+
+}  // namespace
+
+TEST_CASE("map, device write, unmap, CPU read: the device's data and no hazard", "[dma]") {
+    Sim sim;
+    uint64_t va = 0, errors = 0;
+    dma::dma_addr_t addr = 0;
+    std::string fault = sim.run([&] {
+        va = sim.kernel.kmalloc().kmalloc(256);
+        sim.cpu_write(va, 256, cpu_pattern);  // dirty lines over the buffer
+        addr = dma::map_single(sim.dev, va, 256, DmaDirection::from_device);
+        sim.device_write(addr, 256, device_pattern);
+        dma::unmap_single(sim.dev, addr, 256, DmaDirection::from_device);
+        errors = sim.cpu_errors(va, 256, device_pattern);
+    });
+    REQUIRE(fault.empty());
+    CHECK(addr == sw::Kernel::virt_to_phys(va));
+    CHECK(errors == 0);
+    CHECK(sim.hazards() == 0);
+    CHECK(sim.stat("dma.maint.clean") == 1);       // map, FROM_DEVICE under the default clean policy
+    CHECK(sim.stat("dma.maint.invalidate") == 1);  // unmap
+}
+
+TEST_CASE("omitting unmap leaves the CPU reading stale cached lines", "[dma]") {
+    Sim sim;
+    uint64_t errors = 0;
+    std::string fault = sim.run([&] {
+        uint64_t va = sim.kernel.kmalloc().kmalloc(256);
+        sim.cpu_write(va, 256, cpu_pattern);
+        dma::dma_addr_t addr = dma::map_single(sim.dev, va, 256, DmaDirection::from_device);
+        sim.device_write(addr, 256, device_pattern);
+        errors = sim.cpu_errors(va, 256, device_pattern);  // the lines are still cached, clean
+    });
+    REQUIRE(fault.empty());
+    CHECK(errors == 256);
+    CHECK(sim.stat("hazards.stale_cpu_read") > 0);
+}
+
+TEST_CASE("sync_for_cpu and sync_for_device pass a bidirectional buffer back and forth", "[dma]") {
+    Sim sim;
+    uint64_t first = 0, second = 0, third = 0, ranged = 0;
+    std::string fault = sim.run([&] {
+        uint64_t va = sim.kernel.kmalloc().kmalloc(256);
+        dma::dma_addr_t addr = dma::map_single(sim.dev, va, 256, DmaDirection::bidirectional);
+        sim.device_write(addr, 256, device_pattern);
+        dma::sync_single_for_cpu(sim.dev, addr, 256, DmaDirection::bidirectional);
+        first = sim.cpu_errors(va, 256, device_pattern);
+        sim.cpu_write(va, 256, cpu_pattern);
+        dma::sync_single_for_device(sim.dev, addr, 256, DmaDirection::bidirectional);
+        second = sim.device_errors(addr, 256, cpu_pattern);
+        sim.device_write(addr + 64, 128, device_pattern);
+        dma::sync_single_range_for_cpu(sim.dev, addr, 64, 128, DmaDirection::bidirectional);
+        ranged = sim.cpu_errors(va + 64, 128, device_pattern);
+        dma::sync_single_range_for_device(sim.dev, addr, 64, 128, DmaDirection::bidirectional);
+        sim.device_write(addr, 256, device_pattern);
+        dma::unmap_single(sim.dev, addr, 256, DmaDirection::bidirectional);
+        third = sim.cpu_errors(va, 256, device_pattern);
+    });
+    REQUIRE(fault.empty());
+    CHECK(first == 0);
+    CHECK(second == 0);
+    CHECK(ranged == 0);
+    CHECK(third == 0);
+    CHECK(sim.hazards() == 0);
+}
+
+TEST_CASE("TO_DEVICE map cleans: the device reads what the CPU wrote", "[dma]") {
+    Sim sim;
+    uint64_t errors = 0;
+    std::string fault = sim.run([&] {
+        uint64_t va = sim.kernel.kmalloc().kmalloc(256);
+        sim.cpu_write(va, 256, cpu_pattern);
+        dma::dma_addr_t addr = dma::map_single(sim.dev, va, 256, DmaDirection::to_device);
+        errors = sim.device_errors(addr, 256, cpu_pattern);
+        dma::unmap_single(sim.dev, addr, 256, DmaDirection::to_device);
+    });
+    REQUIRE(fault.empty());
+    CHECK(errors == 0);
+    CHECK(sim.hazards() == 0);
+    CHECK(sim.stat("dma.maint.clean") == 1);
+    CHECK(sim.stat("dma.maint.invalidate") == 0);  // TO_DEVICE unmap does nothing
+}
+
+TEST_CASE("SKIP_CPU_SYNC skips the clean: the device reads stale memory", "[dma]") {
+    Sim sim;
+    uint64_t errors = 0;
+    std::string fault = sim.run([&] {
+        uint64_t va = sim.kernel.kmalloc().kmalloc(256);
+        sim.cpu_write(va, 256, cpu_pattern);
+        dma::dma_addr_t addr = dma::map_single(sim.dev, va, 256, DmaDirection::to_device, dma::attr::skip_cpu_sync);
+        errors = sim.device_errors(addr, 256, cpu_pattern);
+    });
+    REQUIRE(fault.empty());
+    CHECK(errors > 0);
+    CHECK(sim.stat("hazards.stale_device_read") == 4);
+    CHECK(sim.stat("dma.maint.clean") == 0);
+}
+
+namespace {
+
+// A line shared by CPU data (its first half) and a FROM_DEVICE buffer (its second half).
+struct SharedLineResult {
+    uint64_t cpu_bytes_lost = 0;
+    uint64_t device_errors = 0;
+};
+
+SharedLineResult run_shared_line(dma::FromDeviceMapPolicy policy) {
+    Sim sim;
+    sim.context.policy().from_device_map = policy;
+    SharedLineResult result;
+    std::string fault = sim.run([&] {
+        uint64_t line = sim.kernel.kmalloc().kmalloc(64);
+        REQUIRE(line % 64 == 0);
+        sim.cpu_write(line, 32, cpu_pattern);  // dirty, in the cache only
+        dma::dma_addr_t addr = dma::map_single(sim.dev, line + 32, 32, DmaDirection::from_device);
+        sim.device_write(addr, 32, device_pattern);
+        dma::unmap_single(sim.dev, addr, 32, DmaDirection::from_device);
+        result.device_errors = sim.cpu_errors(line + 32, 32, device_pattern);
+        result.cpu_bytes_lost = sim.cpu_errors(line, 32, cpu_pattern);
+    });
+    REQUIRE(fault.empty());
+    return result;
+}
+
+}  // namespace
+
+TEST_CASE("FROM_DEVICE map with the invalidate policy discards CPU data sharing the line", "[dma]") {
+    SharedLineResult result = run_shared_line(dma::FromDeviceMapPolicy::invalidate);
+    CHECK(result.cpu_bytes_lost == 32);
+    CHECK(result.device_errors == 0);
+}
+
+TEST_CASE("FROM_DEVICE map with the clean policy keeps CPU data sharing the line", "[dma]") {
+    SharedLineResult result = run_shared_line(dma::FromDeviceMapPolicy::clean);
+    CHECK(result.cpu_bytes_lost == 0);
+    CHECK(result.device_errors == 0);
+}
+
+namespace {
+
+struct CoherentResult {
+    uint64_t pa = 0;
+    uint64_t cpu_addr = 0;
+    dma::dma_addr_t handle = 0;
+    models::MemType mapping = models::MemType::device, alias = models::MemType::device,
+                    alias_after_free = models::MemType::device;
+    uint64_t device_errors = 0, cpu_errors = 0, maint_during_use = 0;
+    bool mapped_after_free = true;
+};
+
+// Allocates 4 KiB coherent on `sim.dev`, passes data both ways without maintenance, frees.
+CoherentResult run_coherent(Sim& sim, dma::Attrs attrs, bool prefetch_alias) {
+    CoherentResult r;
+    std::string fault = sim.run([&] {
+        r.cpu_addr = dma::alloc_attrs(sim.dev, 4096, r.handle, attrs);
+        REQUIRE(r.cpu_addr != 0);
+        r.pa = sim.dev.dma_to_phys(r.handle);
+        r.mapping = sim.type_of(r.cpu_addr);
+        r.alias = sim.linear_type(r.pa);
+        auto maint = [&] {
+            return sim.stat("dma.maint.clean") + sim.stat("dma.maint.invalidate") + sim.stat("dma.maint.flush");
+        };
+        uint64_t maint_before = maint();
+        if (prefetch_alias)
+            sim.cpu.pld(sw::Kernel::phys_to_virt(r.pa));  // a speculative fill through the linear alias
+        sim.cpu_write(r.cpu_addr, 256, cpu_pattern);
+        sim.cpu.dsb();
+        r.device_errors = sim.device_errors(r.handle, 256, cpu_pattern);
+        sim.device_write(r.handle + 256, 256, device_pattern);
+        r.cpu_errors = sim.cpu_errors(r.cpu_addr + 256, 256, device_pattern);
+        r.maint_during_use = maint() - maint_before;
+        dma::free_attrs(sim.dev, 4096, r.cpu_addr, r.handle, attrs);
+        r.alias_after_free = sim.linear_type(r.pa);
+        models::Translation translation;
+        r.mapped_after_free = sim.cpu.mmu().translate(r.cpu_addr, translation);
+    });
+    REQUIRE(fault.empty());
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("alloc_coherent on a non-coherent device: an uncached mapping, the alias removed", "[dma]") {
+    Sim sim;
+    CoherentResult r = run_coherent(sim, 0, true);
+    CHECK(r.cpu_addr >= models::Mmu::vmalloc_base);
+    CHECK(r.handle == r.pa);
+    CHECK(r.pa < (1ULL << 32));
+    CHECK(r.mapping == models::MemType::normal_nc);
+    CHECK(r.alias == models::MemType::normal_nc);
+    CHECK(r.alias_after_free == models::MemType::normal_wb);
+    CHECK_FALSE(r.mapped_after_free);
+    CHECK(r.device_errors == 0);
+    CHECK(r.cpu_errors == 0);
+    CHECK(r.maint_during_use == 0);
+    CHECK(sim.stat("dma.maint.flush") == 1);  // at allocation
+    CHECK(sim.hazards() == 0);                 // the prefetch found no cacheable alias
+}
+
+TEST_CASE("alloc_coherent with the alias kept: the linear alias stays cacheable", "[dma]") {
+    Sim sim;
+    sim.context.policy().alias = dma::AliasPolicy::kept;
+    CoherentResult r = run_coherent(sim, 0, true);
+    CHECK(r.mapping == models::MemType::normal_nc);
+    CHECK(r.alias == models::MemType::normal_wb);
+    CHECK(r.maint_during_use == 0);
+    CHECK(sim.stat("hazards.mismatched_alias") > 0);  // the uncached stores hit the prefetched line
+}
+
+TEST_CASE("alloc_attrs with WRITE_COMBINE maps write-combined", "[dma]") {
+    Sim sim;
+    CoherentResult r = run_coherent(sim, dma::attr::write_combine, false);
+    CHECK(r.mapping == models::MemType::write_combined);
+    CHECK(r.device_errors == 0);
+    CHECK(r.cpu_errors == 0);
+    CHECK(sim.hazards() == 0);
+}
+
+TEST_CASE("a coherent device gets the cacheable linear address and no maintenance", "[dma]") {
+    Sim sim;
+    sim.dev.set_coherent(true);
+    CoherentResult r = run_coherent(sim, 0, false);
+    CHECK(r.cpu_addr == sw::Kernel::phys_to_virt(r.pa));
+    CHECK(r.mapping == models::MemType::normal_wb);
+    CHECK(sim.stat("dma.maint.flush") == 0);
+}
+
+TEST_CASE("NON_CONSISTENT and alloc_noncoherent give cacheable memory the caller syncs", "[dma]") {
+    Sim sim;
+    models::MemType attrs_type = models::MemType::device, noncoherent_type = models::MemType::device;
+    uint64_t errors = 0;
+    std::string fault = sim.run([&] {
+        dma::dma_addr_t handle = 0;
+        uint64_t va = dma::alloc_attrs(sim.dev, 4096, handle, dma::attr::non_consistent);
+        attrs_type = sim.type_of(va);
+        dma::free_attrs(sim.dev, 4096, va, handle, dma::attr::non_consistent);
+
+        va = dma::alloc_noncoherent(sim.dev, 4096, handle, DmaDirection::to_device);
+        noncoherent_type = sim.type_of(va);
+        sim.cpu_write(va, 256, cpu_pattern);
+        dma::sync_single_for_device(sim.dev, handle, 256, DmaDirection::to_device);
+        errors = sim.device_errors(handle, 256, cpu_pattern);
+        dma::free_noncoherent(sim.dev, 4096, va, handle, DmaDirection::to_device);
+    });
+    REQUIRE(fault.empty());
+    CHECK(attrs_type == models::MemType::normal_wb);
+    CHECK(noncoherent_type == models::MemType::normal_wb);
+    CHECK(errors == 0);
+    CHECK(sim.hazards() == 0);
+    CHECK(sim.stat("dma.maint.flush") == 0);
+}
+
+TEST_CASE("set_mask refuses a mask that cannot reach RAM with -EIO", "[dma]") {
+    Sim sim;  // RAM 0x80000000..0xbfffffff
+    CHECK(dma::set_mask(sim.dev, dma::dma_bit_mask(31)) == -EIO);
+    CHECK(sim.dev.dma_mask() == dma::dma_bit_mask(32));  // unchanged
+    CHECK(dma::set_coherent_mask(sim.dev, dma::dma_bit_mask(24)) == -EIO);
+    CHECK(dma::set_mask_and_coherent(sim.dev, dma::dma_bit_mask(64)) == 0);
+    CHECK(sim.dev.dma_mask() == dma::dma_bit_mask(64));
+    CHECK(sim.dev.coherent_dma_mask() == dma::dma_bit_mask(64));
+    CHECK(dma::get_required_mask(sim.dev) == dma::dma_bit_mask(32));
+}
+
+TEST_CASE("dma-ranges translate addresses and make a 30-bit mask sufficient", "[dma]") {
+    Sim sim;
+    sim.dev.add_dma_range({0x80000000, 0x0, 0x40000000});
+    CHECK(sim.dev.phys_to_dma(0x80001000) == 0x1000);
+    CHECK(sim.dev.dma_to_phys(0x1000) == 0x80001000);
+    CHECK(sim.dev.phys_to_dma(0x70000000) == dma::DMA_MAPPING_ERROR);
+    CHECK(sim.dev.dma_to_phys(0x40000000) == dma::invalid_phys_addr);
+    CHECK(dma::get_required_mask(sim.dev) == dma::dma_bit_mask(30));
+    CHECK(dma::set_mask(sim.dev, dma::dma_bit_mask(30)) == 0);
+    CHECK(dma::set_mask(sim.dev, dma::dma_bit_mask(29)) == -EIO);
+    CHECK_THROWS_WITH(sim.dev.add_dma_range({0x90000000, 0x0, 0x1000}),
+                      Catch::Contains("overlaps the range at cpu 0x80000000"));
+}
+
+TEST_CASE("a map beyond the mask or the bus limit is a mapping error, warned and counted", "[dma]") {
+    Sim sim;
+    sim.dev.store_dma_mask(dma::dma_bit_mask(31));  // as bus code would, unchecked
+    dma::dma_addr_t beyond_mask = 0, beyond_limit = 0, within = 0;
+    std::string fault = sim.run([&] {
+        uint64_t va = sim.kernel.kmalloc().kmalloc(64);
+        beyond_mask = dma::map_single(sim.dev, va, 64, DmaDirection::to_device);
+        sim.dev.store_dma_mask(dma::dma_bit_mask(32));
+        sim.dev.set_bus_dma_limit(0x8fffffff);
+        beyond_limit = dma::map_page(sim.dev, 0x90000000, 0, 64, DmaDirection::to_device);
+        within = dma::map_page(sim.dev, 0x8ffff000, 0xfc0, 64, DmaDirection::to_device);
+    });
+    REQUIRE(fault.empty());
+    CHECK(dma::mapping_error(sim.dev, beyond_mask));
+    CHECK(dma::mapping_error(sim.dev, beyond_limit));
+    CHECK_FALSE(dma::mapping_error(sim.dev, within));
+    CHECK(within == 0x8fffffc0);
+    CHECK(sim.stat("dma.mapping_errors") == 2);
+    CHECK(sim.stat("dma.maint.clean") == 1);  // only the mapping that succeeded
+    REQUIRE(sim.context.warnings().size() == 2);
+    CHECK_THAT(sim.context.warnings()[0], Catch::Contains("dma-agent@1000000: DMA addr 0x80000000+64 overflow") &&
+                                              Catch::Contains("mask 0x7fffffff"));
+    CHECK_THAT(sim.context.warnings()[1], Catch::Contains("bus limit 0x8fffffff"));
+}
+
+TEST_CASE("map_single refuses a vmalloc/ioremap address", "[dma]") {
+    Sim sim;
+    dma::dma_addr_t addr = 0;
+    std::string fault = sim.run([&] {
+        uint64_t pa = sim.kernel.alloc_contiguous(4096);
+        uint64_t remapped = sim.kernel.ioremap(pa, 4096, models::MemType::normal_nc);
+        addr = dma::map_single(sim.dev, remapped, 64, DmaDirection::to_device);
+    });
+    REQUIRE(fault.empty());
+    CHECK(dma::mapping_error(sim.dev, addr));
+    REQUIRE(sim.context.warnings().size() == 1);
+    CHECK_THAT(sim.context.warnings()[0], Catch::Contains("rejecting DMA map"));
+}
+
+TEST_CASE("map_sg maps each entry, unmap_sg with the original count syncs them all", "[dma]") {
+    Sim sim;
+    std::vector<dma::Scatterlist> sgl(3);
+    int mapped = 0, failed = -1;
+    uint64_t errors = 0;
+    std::string fault = sim.run([&] {
+        const uint64_t offsets[] = {0, 128, 512}, lengths[] = {256, 320, 1024};
+        for (int i = 0; i < 3; ++i) {
+            sgl[i].pa = sim.kernel.alloc_contiguous(4096);
+            sgl[i].offset = offsets[i];
+            sgl[i].length = lengths[i];
+            sim.cpu_write(sw::Kernel::phys_to_virt(sgl[i].pa + offsets[i]), lengths[i], cpu_pattern);
+        }
+        mapped = dma::map_sg(sim.dev, sgl, 3, DmaDirection::from_device);
+        for (const dma::Scatterlist& sg : sgl)
+            sim.device_write(sg.dma_address, sg.dma_length, device_pattern);
+        dma::unmap_sg(sim.dev, sgl, 3, DmaDirection::from_device);
+        for (const dma::Scatterlist& sg : sgl)
+            errors += sim.cpu_errors(sw::Kernel::phys_to_virt(sg.pa + sg.offset), sg.length, device_pattern);
+        sim.dev.set_bus_dma_limit(sgl[2].pa - 1);  // the last entry becomes unreachable
+        failed = dma::map_sg(sim.dev, sgl, 3, DmaDirection::from_device);
+    });
+    REQUIRE(fault.empty());
+    CHECK(mapped == 3);
+    for (const dma::Scatterlist& sg : sgl) {
+        CHECK(sg.dma_length == sg.length);
+    }
+    CHECK(sgl[0].dma_address == sgl[0].pa);
+    CHECK(sgl[1].dma_address == sgl[1].pa + 128);
+    CHECK(errors == 0);
+    CHECK(sim.stat("dma.maint.invalidate") == 3);  // unmap_sg's syncs; the failed map_sg synced none
+    CHECK(sim.hazards() == 0);
+    CHECK(failed == 0);
+    CHECK(sim.stat("dma.mapping_errors") == 1);
+}
+
+TEST_CASE("a device with a parent maps through the parent's mask and flags", "[dma]") {
+    Sim sim;
+    dma::Device child("usb-device", sim.dev);
+    CHECK(&child.dma_dev() == &sim.dev);
+    sim.dev.store_dma_mask(dma::dma_bit_mask(31));
+    sim.dev.set_coherent(true);
+    dma::dma_addr_t refused = 0, accepted = 0;
+    int rc = -1;
+    std::string fault = sim.run([&] {
+        uint64_t va = sim.kernel.kmalloc().kmalloc(64);
+        refused = dma::map_single(child, va, 64, DmaDirection::to_device);
+        rc = dma::set_mask(child, dma::dma_bit_mask(64));
+        accepted = dma::map_single(child, va, 64, DmaDirection::to_device);
+        dma::unmap_single(child, accepted, 64, DmaDirection::to_device);
+    });
+    REQUIRE(fault.empty());
+    CHECK(dma::mapping_error(child, refused));
+    CHECK(rc == 0);
+    CHECK(sim.dev.dma_mask() == dma::dma_bit_mask(64));  // set through the child, on the parent
+    CHECK(child.dma_mask() == dma::dma_bit_mask(32));     // the child's own mask is not used
+    CHECK_FALSE(dma::mapping_error(child, accepted));
+    CHECK(sim.stat("dma.maint.clean") == 0);  // the parent is coherent
+    CHECK_THAT(sim.context.warnings().at(0), Catch::StartsWith("dma-agent@1000000:"));
+}
+
+TEST_CASE("a mapping with direction none stops the program with a clear error", "[dma]") {
+    Sim sim;
+    std::string fault = sim.run([&] {
+        uint64_t va = sim.kernel.kmalloc().kmalloc(64);
+        dma::map_single(sim.dev, va, 64, DmaDirection::none);
+    });
+    CHECK_THAT(fault, Catch::Contains("dma-agent@1000000: map_page with direction none"));
+}
