@@ -85,21 +85,24 @@ Translation Core::translate(uint64_t va) {
     return translation;
 }
 
+// One access, counted once, done in pieces that each stay within one line (so a mismatched alias
+// is checked line by line) and so within one page (the next page needs its own walk).
 void Core::access_split(uint64_t va, void* data, unsigned length, bool is_write) {
     ++stat_accesses_;
-    Translation translation = translate(va);
-    // Every piece stays within one line (so a mismatched alias is checked line by line), and so
-    // within one page (the next page needs a walk).
-    uint64_t boundary = l1d_.line_size();
-    unsigned first = static_cast<unsigned>(std::min<uint64_t>(length, boundary - (translation.pa & (boundary - 1))));
-    if (__builtin_expect(translation.type == MemType::normal_wb, 1))
-        access_cacheable(translation.pa, data, first, is_write);
-    else if (translation.type == MemType::write_combined && is_write)
-        write_combine(translation.pa, data, first);
-    else
-        access_uncached(translation.pa, data, first, is_write, translation.type);
-    if (__builtin_expect(first < length, 0))
-        access(va + first, static_cast<uint8_t*>(data) + first, length - first, is_write);
+    auto* bytes = static_cast<uint8_t*>(data);
+    uint64_t line = l1d_.line_size();
+    for (unsigned done = 0; done < length;) {
+        Translation translation = translate(va + done);
+        unsigned piece =
+            static_cast<unsigned>(std::min<uint64_t>(length - done, line - (translation.pa & (line - 1))));
+        if (translation.type == MemType::normal_wb)
+            access_cacheable(translation.pa, bytes + done, piece, is_write);
+        else if (translation.type == MemType::write_combined && is_write)
+            write_combine(translation.pa, bytes + done, piece);
+        else
+            access_uncached(translation.pa, bytes + done, piece, is_write, translation.type);
+        done += piece;
+    }
 }
 
 void Core::prefetch_after(uint64_t pa, bool missed) {

@@ -155,6 +155,10 @@ void check_expectations_judgeable(const RunRequest& request, const Platform& pla
                                           where(request, expectation), expectation.text));
 }
 
+std::string describe_actual(const ExpectationResult& result) {
+    return result.known ? fmt::format("actual {}", result.actual) : std::string("no such stat");
+}
+
 std::vector<ExpectationResult> check_expectations(const RunRequest& request, const models::Instrumentation& instr) {
     std::vector<ExpectationResult> results;
     for (const Expectation& expectation : request.expect) {
@@ -212,8 +216,8 @@ void print_summary(const RunRequest& request, Platform& platform, const models::
     if (!results.empty())
         std::cout << fmt::format("  expectations     {}/{} met\n", met, results.size());
     for (const ExpectationResult& result : results)
-        std::cout << fmt::format("    [{}] {} (actual {})\n", result.met ? "ok" : "FAILED", result.expectation->text,
-                                 result.actual);
+        std::cout << fmt::format("    [{}] {} ({})\n", result.met ? "ok" : "FAILED", result.expectation->text,
+                                 describe_actual(result));
     std::cout << fmt::format("  outputs          {}/\n", request.outdir);
 }
 
@@ -279,8 +283,8 @@ int run_simulation(const RunRequest& request) {
         expectations.push_back({{"expect", result.expectation->text},
                                 {"actual", result.known ? nlohmann::ordered_json(result.actual) : nullptr},
                                 {"result", result.met ? "met" : result.known ? "failed" : "unknown stat"}});
-        log.note(time_ps, fmt::format("expectation {}: {} (actual {})", result.met ? "met" : "FAILED",
-                                      result.expectation->text, result.actual));
+        log.note(time_ps, fmt::format("expectation {}: {} ({})", result.met ? "met" : "FAILED",
+                                      result.expectation->text, describe_actual(result)));
     }
     stats["expectations"] = expectations;
     stats["result"] = !fault.empty() ? "simulation_error" : all_met ? "pass" : "expectation_failed";

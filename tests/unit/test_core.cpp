@@ -346,3 +346,17 @@ TEST_CASE("core: write-combined stores merge into one burst per line and a barri
     CHECK(m.stat("cpu0.barriers") == 1);
     CHECK(m.stat("bus.dram0.writes") == 2);
 }
+
+TEST_CASE("core: an access straddling two lines counts once and touches both lines", "[core]") {
+    Machine m;
+    const uint64_t p = dram + 0x200000;
+    uint64_t value = 0;
+    m.run([&](Core& cpu) {
+        cpu.store64(va(p + 60), 0x1122334455667788ULL);
+        value = cpu.load64(va(p + 60));
+    });
+    CHECK(value == 0x1122334455667788ULL);
+    CHECK(m.stat("cpu0.accesses") == 2);
+    CHECK(m.stat("cpu0.l1d.write_misses") == 2);  // both lines allocated by the one store
+    CHECK(m.stat("cpu0.l1d.read_hits") == 2);
+}
