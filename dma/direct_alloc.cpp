@@ -56,7 +56,7 @@ void DirectOps::free(Device& dev, uint64_t size, uint64_t cpu_addr, dma_addr_t d
     models::Core& cpu = dev.context().cpu();
     if (allocation.remap_va) {
         cpu.dsb();  // drain write-combined stores before the mapping goes
-        cpu.mmu().unmap(allocation.remap_va, allocation.size);
+        dev.context().kernel().iounmap(allocation.remap_va, allocation.size);
     }
     if (allocation.alias_removed)
         cpu.mmu().set_linear_type(allocation.pa, allocation.size, models::MemType::normal_wb);

@@ -2,6 +2,8 @@
 // that the difference each one makes can be observed.
 #pragma once
 
+#include <cstdint>
+
 namespace dma {
 
 // Cache maintenance at map / sync_for_device of a FROM_DEVICE buffer: ARMv7 in 2011 invalidated
@@ -16,9 +18,14 @@ const char* to_string(FromDeviceMapPolicy policy);
 const char* to_string(AliasPolicy policy);
 
 // Defaults are today's choices; scenarios select the historical ones to show what they broke.
+// The sizes and switches are Linux's boot parameters, with Linux's defaults.
 struct Policy {
     FromDeviceMapPolicy from_device_map = FromDeviceMapPolicy::clean;
     AliasPolicy alias = AliasPolicy::removed;
+    uint64_t swiotlb_slots = 32768;          // swiotlb=<nslabs>: 2 KiB slots, 64 MiB
+    bool swiotlb_force = false;              // swiotlb=force: every streaming mapping bounces
+    uint64_t atomic_pool_size = 256 * 1024;  // coherent_pool=<size>
+    bool debug = true;                       // dma_debug=off switches dma-debug off
 };
 
 }  // namespace dma

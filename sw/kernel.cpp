@@ -47,6 +47,12 @@ uint64_t Kernel::ioremap(uint64_t pa, uint64_t size, models::MemType type) {
     return va + (pa - first);
 }
 
+void Kernel::iounmap(uint64_t va, uint64_t size) {
+    uint64_t page = models::Mmu::page_size;
+    uint64_t first = va & ~(page - 1);
+    cpu_.mmu().unmap(first, ((va + size + page - 1) & ~(page - 1)) - first);
+}
+
 void Kernel::outer_op(uint32_t register_offset, uint64_t pa, uint64_t size) {
     if (!l2_registers_va_ || size == 0)
         return;

@@ -43,6 +43,8 @@ public:
 
     // Maps [pa, pa+size) at a fresh virtual address with the given memory type.
     uint64_t ioremap(uint64_t pa, uint64_t size, models::MemType type = models::MemType::device);
+    // Removes a mapping ioremap returned (`va` and `size` as given to / returned by it).
+    void iounmap(uint64_t va, uint64_t size);
 
     // Outer cache maintenance by physical range (no-ops without an outer cache). Linux's order
     // applies: L1 clean before outer clean; outer invalidate before L1 invalidate.
