@@ -16,8 +16,11 @@ const char* to_string(AliasPolicy policy) { return policy == AliasPolicy::kept ?
 Context::Context(sw::Kernel& kernel, models::Instrumentation& instr, Policy policy)
     : stat_mapping_errors(instr.counter("dma.mapping_errors")),
       stat_alloc_failures(instr.counter("dma.alloc_failures")), stat_bad_handles(instr.counter("dma.bad_handles")),
-      kernel_(kernel), instr_(instr), policy_(policy), cache_(kernel, instr),
-      ev_warning_(instr.declare_event("dma.warning", "the DMA-mapping layer refused or could not do a request")) {
+      kernel_(kernel), instr_(instr), policy_(policy),
+      swiotlb_(kernel, instr, policy.swiotlb_slots), cache_(kernel, instr),
+      debug_(kernel, instr, policy.debug),
+      ev_warning_(instr.declare_event("dma.warning", "the DMA-mapping layer refused or could not do a request")),
+      atomic_pool_(*this, instr) {
     for (const sw::PhysRange& range : kernel.ram())
         if (range.size)
             max_ram_pa_ = std::max(max_ram_pa_, range.end() - 1);

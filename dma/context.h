@@ -3,9 +3,12 @@
 // warnings and stats. One per simulated system; every Device refers to it.
 #pragma once
 
+#include "dma/atomic_pool.h"
 #include "dma/cache_maintenance.h"
+#include "dma/debug.h"
 #include "dma/direct_ops.h"
 #include "dma/policy.h"
+#include "dma/swiotlb.h"
 #include "models/instrumentation.h"
 
 #include <string>
@@ -29,7 +32,16 @@ public:
     models::Core& cpu();
     Policy& policy() { return policy_; }
     DirectOps& direct_ops() { return direct_ops_; }
+    // The default swiotlb pool (Linux's io_tlb_default_mem), sized by Policy::swiotlb_slots at
+    // construction.
+    Swiotlb& swiotlb() { return swiotlb_; }
     CacheMaintenance& cache() { return cache_; }
+    // The dma-debug checker, on unless Policy::debug is off (dma_debug=off).
+    DmaDebug& debug() { return debug_; }
+    // The pool of non-blocking coherent allocations (Linux's atomic pools), taken from DMA32 at
+    // construction with Policy::atomic_pool_size.
+    AtomicPool& atomic_pool() { return atomic_pool_; }
+    models::Instrumentation& instr() { return instr_; }
 
     // The last byte of RAM (Linux's (max_pfn << PAGE_SHIFT) - 1).
     uint64_t max_ram_pa() const { return max_ram_pa_; }
@@ -48,11 +60,14 @@ private:
     sw::Kernel& kernel_;
     models::Instrumentation& instr_;
     Policy policy_;
+    Swiotlb swiotlb_;
     uint64_t max_ram_pa_ = 0;
     CacheMaintenance cache_;
     DirectOps direct_ops_;
+    DmaDebug debug_;
     models::EventKind ev_warning_;
     std::vector<std::string> warnings_;
+    AtomicPool atomic_pool_;  // last: it uses the kernel and the policy as it is built
 };
 
 }  // namespace dma

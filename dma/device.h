@@ -5,11 +5,13 @@
 
 #include "dma/types.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace dma {
 
+class CoherentMemory;
 class Context;
 class DmaOps;
 
@@ -56,6 +58,15 @@ public:
     dma_addr_t phys_to_dma(uint64_t pa) const;
     uint64_t dma_to_phys(dma_addr_t addr) const;
 
+    // Linux's dma_parms: the longest scatter-gather segment the device takes and the boundary a
+    // segment must not cross (dma_set_max_seg_size / dma_set_seg_boundary).
+    static constexpr uint64_t default_max_segment_size = 64 * 1024;
+    static constexpr uint64_t default_segment_boundary_mask = 0xffffffff;
+    uint64_t max_segment_size() const { return max_segment_size_; }
+    uint64_t segment_boundary_mask() const { return segment_boundary_mask_; }
+    void set_max_segment_size(uint64_t size) { max_segment_size_ = size; }
+    void set_segment_boundary_mask(uint64_t mask) { segment_boundary_mask_ = mask; }
+
     bool is_coherent() const { return coherent_; }
     void set_coherent(bool coherent) { coherent_ = coherent; }
     // Every streaming mapping goes through a bounce buffer (swiotlb=force).
@@ -64,6 +75,12 @@ public:
 
     DmaOps& ops() const { return *ops_; }
     void set_ops(DmaOps& ops) { ops_ = &ops; }
+
+    // The per-device coherent pool (Linux's dev->dma_mem), possibly shared with other devices
+    // using the same reserved region; null without one. Set through declare_coherent_memory /
+    // assign_coherent_memory (dma/coherent_memory.h).
+    const std::shared_ptr<CoherentMemory>& dma_mem() const { return dma_mem_; }
+    void set_dma_mem(std::shared_ptr<CoherentMemory> mem) { dma_mem_ = std::move(mem); }
 
 private:
     std::string name_;
@@ -74,8 +91,11 @@ private:
     uint64_t coherent_dma_mask_ = dma_bit_mask(32);
     uint64_t bus_dma_limit_ = 0;
     std::vector<DmaRange> ranges_;
+    uint64_t max_segment_size_ = default_max_segment_size;
+    uint64_t segment_boundary_mask_ = default_segment_boundary_mask;
     bool coherent_ = false;
     bool force_bounce_ = false;
+    std::shared_ptr<CoherentMemory> dma_mem_;
 };
 
 // Linux's min_not_zero(*dev->dma_mask, dev->bus_dma_limit) for a limit that may be unset.

@@ -17,9 +17,13 @@ uint64_t page_align(uint64_t size) { return (size + models::Mmu::page_size - 1) 
 }  // namespace
 
 // Linux's dma_direct_alloc plus ARM's remap: zeroed pages; on a non-coherent device, flushed from
-// the caches and remapped uncached, the linear alias kept or retyped per the alias policy.
-uint64_t DirectOps::alloc(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs) {
+// the caches and remapped uncached, the linear alias kept or retyped per the alias policy. The
+// remap may block, so a non-blocking caller gets memory remapped at boot: the atomic pool's.
+uint64_t DirectOps::alloc(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs, Gfp gfp) {
     dma_handle = DMA_MAPPING_ERROR;
+    bool remap = !dev.is_coherent() && !(attrs & (attr::non_consistent | attr::no_kernel_mapping));
+    if (remap && gfp == Gfp::atomic)
+        return alloc_from_pool(dev, size, dma_handle, attrs);
     uint64_t pa = allocate_pages(dev, size, attrs);
     if (!pa)
         return 0;
@@ -28,12 +32,8 @@ uint64_t DirectOps::alloc(Device& dev, uint64_t size, dma_addr_t& dma_handle, At
     if (!(attrs & attr::no_kernel_mapping) || dev.is_coherent())
         zero_through_cpu(dev, pa, allocation.size);
     if (!dev.is_coherent() && !(attrs & attr::non_consistent)) {
-        dev.context().cache().flush(pa, allocation.size);
-        if (dev.context().policy().alias == AliasPolicy::removed) {
-            dev.context().cpu().mmu().set_linear_type(pa, allocation.size, models::MemType::normal_nc);
-            allocation.alias_removed = true;
-        }
-        if (!(attrs & attr::no_kernel_mapping))  // else the linear address is only a cookie
+        allocation.alias_removed = prepare_uncached(dev.context(), pa, allocation.size);
+        if (remap)  // else the linear address is only a cookie
             cpu_addr = remap_uncached(dev, pa, allocation.size, attrs, allocation);
     }
     allocations_[cpu_addr] = allocation;
@@ -42,6 +42,8 @@ uint64_t DirectOps::alloc(Device& dev, uint64_t size, dma_addr_t& dma_handle, At
 }
 
 void DirectOps::free(Device& dev, uint64_t size, uint64_t cpu_addr, dma_addr_t dma_handle, Attrs) {
+    if (dev.context().atomic_pool().free(dev, cpu_addr, size))
+        return;
     auto found = allocations_.find(cpu_addr);
     if (found == allocations_.end())
         throw std::invalid_argument(fmt::format("{}: free of CPU address {:#x} (DMA addr {:#x}, {} bytes), which no "
@@ -62,6 +64,23 @@ void DirectOps::free(Device& dev, uint64_t size, uint64_t cpu_addr, dma_addr_t d
         cpu.mmu().set_linear_type(allocation.pa, allocation.size, models::MemType::normal_wb);
     allocations_.erase(found);
     dev.context().kernel().free_contiguous(allocation.pa, allocation.size);
+}
+
+bool DirectOps::prepare_uncached(Context& context, uint64_t pa, uint64_t size) {
+    context.cache().flush(pa, size);
+    if (context.policy().alias != AliasPolicy::removed)
+        return false;
+    context.cpu().mmu().set_linear_type(pa, size, models::MemType::normal_nc);
+    return true;
+}
+
+uint64_t DirectOps::alloc_from_pool(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs) {
+    uint64_t pa = 0;
+    uint64_t cpu_addr = dev.context().atomic_pool().alloc(
+        dev, size, pa, attrs, [&](uint64_t page_pa, uint64_t bytes) { return coherent_ok(dev, page_pa, bytes); });
+    if (cpu_addr)
+        dma_handle = dev.phys_to_dma(pa);
+    return cpu_addr;
 }
 
 // Linux's dma_direct_alloc_pages: zeroed cacheable pages, no cache maintenance (the caller syncs).
@@ -91,9 +110,15 @@ uint64_t DirectOps::allocate_pages(Device& dev, uint64_t size, Attrs attrs) {
     };
     if (size == 0)
         return fail("the size is 0");
+    // Linux's dma_direct_optimal_gfp_mask: the zone the coherent limit falls into, in physical terms.
     uint64_t limit = min_not_zero(dev.coherent_dma_mask(), dev.bus_dma_limit());
     uint64_t phys_limit = dev.dma_to_phys(limit);
-    sw::Zone zone = phys_limit <= dma_bit_mask(32) ? sw::Zone::dma32 : sw::Zone::normal;
+    uint64_t zone_dma_limit = context.kernel().page_allocator().zone_dma_limit();
+    sw::Zone zone = sw::Zone::normal;
+    if (zone_dma_limit && phys_limit <= zone_dma_limit - 1)
+        zone = sw::Zone::dma;
+    else if (phys_limit <= dma_bit_mask(32))
+        zone = sw::Zone::dma32;
     for (;;) {
         uint64_t pa;
         try {
@@ -104,10 +129,14 @@ uint64_t DirectOps::allocate_pages(Device& dev, uint64_t size, Attrs attrs) {
         if (coherent_ok(dev, pa, page_align(size)))
             return pa;
         context.kernel().free_contiguous(pa, page_align(size));
-        if (zone == sw::Zone::dma32)
+        // __dma_direct_alloc_pages' retry: normal -> DMA32 -> DMA (when there is a ZONE_DMA).
+        if (zone == sw::Zone::normal && phys_limit < dma_bit_mask(64))
+            zone = sw::Zone::dma32;
+        else if (zone_dma_limit && zone != sw::Zone::dma)
+            zone = sw::Zone::dma;
+        else
             return fail(fmt::format("no {}-zone page at or below the coherent mask {:#x} (bus limit {:#x})",
                                     sw::to_string(zone), dev.coherent_dma_mask(), dev.bus_dma_limit()));
-        zone = sw::Zone::dma32;
     }
 }
 

@@ -3,17 +3,32 @@
 
 #include "dma/context.h"
 #include "dma/device.h"
+#include "sw/kernel.h"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 namespace dma {
+
+namespace {
+
+// Linux's is_swiotlb_force_bounce: the device's own flag or swiotlb=force.
+bool force_bounce(Device& dev) { return dev.force_bounce() || dev.context().policy().swiotlb_force; }
+
+}  // namespace
 
 dma_addr_t DirectOps::map_page(Device& dev, uint64_t page_pa, uint64_t offset, uint64_t size, DmaDirection dir,
                                Attrs attrs) {
     uint64_t pa = page_pa + offset;
     dma_addr_t addr = dev.phys_to_dma(pa);
-    if (dev.force_bounce() || !dma_capable(dev, addr, size))
-        return map_unreachable(dev, pa, addr, size);
+    if (force_bounce(dev))
+        return swiotlb_map(dev, pa, size, dir, attrs);
+    if (!dma_capable(dev, addr, size)) {
+        if (dev.context().swiotlb().is_active())
+            return swiotlb_map(dev, pa, size, dir, attrs);
+        report_unreachable(dev, pa, addr, size, "");
+        return DMA_MAPPING_ERROR;
+    }
     if (!(attrs & attr::skip_cpu_sync))
         cache_for_device(dev, pa, size, dir);
     return addr;
@@ -21,8 +36,13 @@ dma_addr_t DirectOps::map_page(Device& dev, uint64_t page_pa, uint64_t offset, u
 
 void DirectOps::unmap_page(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir, Attrs attrs) {
     uint64_t pa = handle_to_phys(dev, addr, "unmap_page");
-    if (pa != invalid_phys_addr && !(attrs & attr::skip_cpu_sync))
-        cache_for_cpu(dev, pa, size, dir);
+    if (pa == invalid_phys_addr)
+        return;
+    if (!(attrs & attr::skip_cpu_sync))
+        sync_phys_for_cpu(dev, pa, size, dir);
+    Swiotlb& swiotlb = dev.context().swiotlb();
+    if (swiotlb.is_swiotlb_buffer(pa))
+        swiotlb.tbl_unmap_single(dev, pa, size, dir, attrs | attr::skip_cpu_sync);
 }
 
 int DirectOps::map_sg(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir, Attrs attrs) {
@@ -46,13 +66,13 @@ void DirectOps::unmap_sg(Device& dev, std::vector<Scatterlist>& sgl, int nents, 
 void DirectOps::sync_single_for_cpu(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir) {
     uint64_t pa = handle_to_phys(dev, addr, "sync_single_for_cpu");
     if (pa != invalid_phys_addr)
-        cache_for_cpu(dev, pa, size, dir);
+        sync_phys_for_cpu(dev, pa, size, dir);
 }
 
 void DirectOps::sync_single_for_device(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir) {
     uint64_t pa = handle_to_phys(dev, addr, "sync_single_for_device");
     if (pa != invalid_phys_addr)
-        cache_for_device(dev, pa, size, dir);
+        sync_phys_for_device(dev, pa, size, dir);
 }
 
 void DirectOps::sync_sg_for_cpu(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir) {
@@ -66,11 +86,14 @@ void DirectOps::sync_sg_for_device(Device& dev, std::vector<Scatterlist>& sgl, i
 }
 
 // Linux's dma_direct_supported: 32-bit masks are always satisfiable (ZONE_DMA32); a smaller mask
-// must reach all of RAM, as this platform has no ZONE_DMA.
+// must reach all of RAM, or all of ZONE_DMA when there is one (swiotlb bounces the rest).
 bool DirectOps::dma_supported(Device& dev, uint64_t mask) {
     if (mask >= dma_bit_mask(32))
         return true;
     uint64_t min_mask = dev.context().max_ram_pa() & ~uint64_t(4095);  // (max_pfn - 1) << PAGE_SHIFT
+    uint64_t zone_dma_limit = dev.context().kernel().page_allocator().zone_dma_limit();
+    if (zone_dma_limit)
+        min_mask = std::min(min_mask, zone_dma_limit - 1);
     return mask >= dev.phys_to_dma(min_mask);
 }
 
@@ -83,23 +106,43 @@ uint64_t DirectOps::get_required_mask(Device& dev) {
     return dma_bit_mask(bits);
 }
 
-uint64_t DirectOps::max_mapping_size(Device&) { return ~0ULL; }
+// Linux's dma_direct_max_mapping_size: a mapping that may bounce must fit one swiotlb segment.
+// A device may bounce when bouncing is forced or its reach is below the required mask
+// (dma_addressing_limited).
+uint64_t DirectOps::max_mapping_size(Device& dev) {
+    bool addressing_limited = min_not_zero(dev.dma_mask(), dev.bus_dma_limit()) < get_required_mask(dev);
+    if (dev.context().swiotlb().is_active() && (addressing_limited || force_bounce(dev)))
+        return Swiotlb::max_mapping_size;
+    return ~0ULL;
+}
 
-dma_addr_t DirectOps::map_unreachable(Device& dev, uint64_t pa, dma_addr_t addr, uint64_t size) {
+dma_addr_t DirectOps::swiotlb_map(Device& dev, uint64_t pa, uint64_t size, DmaDirection dir, Attrs attrs) {
+    Swiotlb& swiotlb = dev.context().swiotlb();
+    uint64_t tlb_addr = swiotlb.tbl_map_single(dev, pa, size, attrs);
+    if (tlb_addr == invalid_phys_addr)
+        return DMA_MAPPING_ERROR;
+    dma_addr_t addr = dev.phys_to_dma(tlb_addr);
+    if (!dma_capable(dev, addr, size)) {
+        swiotlb.tbl_unmap_single(dev, tlb_addr, size, dir, attrs | attr::skip_cpu_sync);
+        report_unreachable(dev, tlb_addr, addr, size, fmt::format("; it is the swiotlb buffer for PA {:#x}", pa));
+        return DMA_MAPPING_ERROR;
+    }
+    if (!(attrs & attr::skip_cpu_sync))
+        cache_for_device(dev, tlb_addr, size, dir);
+    return addr;
+}
+
+void DirectOps::report_unreachable(Device& dev, uint64_t pa, dma_addr_t addr, uint64_t size,
+                                   const std::string& note) {
     Context& context = dev.context();
-    // swiotlb goes here: bounce when it is active (always, for force_bounce).
-    if (dev.force_bounce())
-        context.warn(dev, fmt::format("cannot map PA {:#x}+{}: bouncing is forced but no swiotlb is available", pa,
-                                      size),
-                     context.stat_mapping_errors);
-    else if (addr == DMA_MAPPING_ERROR)
-        context.warn(dev, fmt::format("cannot map PA {:#x}+{}: the address is outside every dma-range", pa, size),
+    if (addr == DMA_MAPPING_ERROR)
+        context.warn(dev, fmt::format("cannot map PA {:#x}+{}: the address is outside every dma-range{}", pa, size,
+                                      note),
                      context.stat_mapping_errors);
     else
-        context.warn(dev, fmt::format("DMA addr {:#x}+{} overflow (mask {:#x}, bus limit {:#x})", addr, size,
-                                      dev.dma_mask(), dev.bus_dma_limit()),
+        context.warn(dev, fmt::format("DMA addr {:#x}+{} overflow (mask {:#x}, bus limit {:#x}){}", addr, size,
+                                      dev.dma_mask(), dev.bus_dma_limit(), note),
                      context.stat_mapping_errors);
-    return DMA_MAPPING_ERROR;
 }
 
 uint64_t DirectOps::handle_to_phys(Device& dev, dma_addr_t addr, const char* operation) {
@@ -114,6 +157,20 @@ uint64_t DirectOps::handle_to_phys(Device& dev, dma_addr_t addr, const char* ope
         context.warn(dev, fmt::format("{} of DMA addr {:#x}: it is outside every dma-range", operation, addr),
                      context.stat_bad_handles);
     return pa;
+}
+
+void DirectOps::sync_phys_for_cpu(Device& dev, uint64_t pa, uint64_t size, DmaDirection dir) {
+    cache_for_cpu(dev, pa, size, dir);
+    Swiotlb& swiotlb = dev.context().swiotlb();
+    if (swiotlb.is_swiotlb_buffer(pa))
+        swiotlb.sync_single_for_cpu(dev, pa, size, dir);
+}
+
+void DirectOps::sync_phys_for_device(Device& dev, uint64_t pa, uint64_t size, DmaDirection dir) {
+    Swiotlb& swiotlb = dev.context().swiotlb();
+    if (swiotlb.is_swiotlb_buffer(pa))
+        swiotlb.sync_single_for_device(dev, pa, size, dir);
+    cache_for_device(dev, pa, size, dir);
 }
 
 void DirectOps::cache_for_device(Device& dev, uint64_t pa, uint64_t size, DmaDirection dir) {

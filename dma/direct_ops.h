@@ -1,19 +1,25 @@
 // Direct mapping (Linux's dma-direct): bus address = physical address through the device's
-// dma-ranges. On a non-coherent device it does the architecture's cache maintenance (unless
-// SKIP_CPU_SYNC) and remaps coherent allocations uncached (write-combined with WRITE_COMBINE),
-// dealing with the linear-map alias per the context's AliasPolicy.
+// dma-ranges. A streaming mapping the device cannot reach (or every one, when bouncing is forced)
+// goes through the context's swiotlb. On a non-coherent device it does the architecture's cache
+// maintenance (unless SKIP_CPU_SYNC), on the bounce buffer when there is one, and remaps coherent
+// allocations uncached (write-combined with WRITE_COMBINE), dealing with the linear-map alias per
+// the context's AliasPolicy.
 // Streaming mappings are in direct_ops.cpp, allocations in direct_alloc.cpp.
 #pragma once
 
 #include "dma/dma_ops.h"
 
 #include <map>
+#include <string>
 
 namespace dma {
 
+class Context;
+
 class DirectOps : public DmaOps {
 public:
-    uint64_t alloc(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs) override;
+    // A non-blocking (Gfp::atomic) allocation that needs an uncached remap comes from the atomic pool.
+    uint64_t alloc(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs, Gfp gfp) override;
     void free(Device& dev, uint64_t size, uint64_t cpu_addr, dma_addr_t dma_handle, Attrs attrs) override;
     uint64_t alloc_pages(Device& dev, uint64_t size, dma_addr_t& dma_handle, DmaDirection dir) override;
     void free_pages(Device& dev, uint64_t size, uint64_t pa, dma_addr_t dma_handle, DmaDirection dir) override;
@@ -33,6 +39,11 @@ public:
     uint64_t get_required_mask(Device& dev) override;
     uint64_t max_mapping_size(Device& dev) override;
 
+    // Pages about to be used through an uncached mapping (ARM's arch_dma_prep_coherent plus the
+    // alias policy): flushed from the caches and, under AliasPolicy::removed, their linear-map
+    // alias retyped non-cacheable. Returns whether the alias was retyped. Shared with the atomic pool.
+    static bool prepare_uncached(Context& context, uint64_t pa, uint64_t size);
+
 private:
     // A live allocation from alloc(), by the CPU address it returned.
     struct Allocation {
@@ -42,20 +53,31 @@ private:
         bool alias_removed = false;
     };
 
-    // Where a device cannot reach an address (or must bounce): the single place swiotlb hooks in.
-    dma_addr_t map_unreachable(Device& dev, uint64_t pa, dma_addr_t addr, uint64_t size);
+    // Linux's swiotlb_map: a bounce buffer for [pa, pa+size), filled, checked to be within the
+    // device's reach and maintained for the device.
+    dma_addr_t swiotlb_map(Device& dev, uint64_t pa, uint64_t size, DmaDirection dir, Attrs attrs);
+    // The warning of a mapping the device cannot reach (Linux's "DMA addr ... overflow"), with
+    // `note` appended; counted in dma.mapping_errors.
+    void report_unreachable(Device& dev, uint64_t pa, dma_addr_t addr, uint64_t size, const std::string& note);
+    // dma_direct_sync_single_for_cpu / _for_device on a physical address: cache maintenance and,
+    // for a bounce buffer, the copy (after the maintenance for the CPU, before it for the device).
+    void sync_phys_for_cpu(Device& dev, uint64_t pa, uint64_t size, DmaDirection dir);
+    void sync_phys_for_device(Device& dev, uint64_t pa, uint64_t size, DmaDirection dir);
     // The physical address behind a handle being unmapped or synced; warns and returns
     // invalid_phys_addr for one that translates to no page.
     uint64_t handle_to_phys(Device& dev, dma_addr_t addr, const char* operation);
     void cache_for_device(Device& dev, uint64_t pa, uint64_t size, DmaDirection dir);
     void cache_for_cpu(Device& dev, uint64_t pa, uint64_t size, DmaDirection dir);
 
-    // Pages the device reaches with its coherent mask (DMA32 when that is 32 bits or less); 0 on
-    // failure, with a warning unless NO_WARN.
+    // Pages the device reaches with its coherent mask, from the zone Linux's
+    // dma_direct_optimal_gfp_mask picks, retrying lower zones; 0 on failure, with a warning unless
+    // NO_WARN.
     uint64_t allocate_pages(Device& dev, uint64_t size, Attrs attrs);
     bool coherent_ok(Device& dev, uint64_t pa, uint64_t size);
     void zero_through_cpu(Device& dev, uint64_t pa, uint64_t size);
     uint64_t remap_uncached(Device& dev, uint64_t pa, uint64_t size, Attrs attrs, Allocation& allocation);
+    // Linux's dma_direct_alloc_from_pool.
+    uint64_t alloc_from_pool(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs);
 
     std::map<uint64_t, Allocation> allocations_;
 };

@@ -18,8 +18,9 @@ class DmaOps {
 public:
     virtual ~DmaOps() = default;
 
-    // Coherent allocation: returns the CPU address (0 on failure) and sets `dma_handle`.
-    virtual uint64_t alloc(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs) = 0;
+    // Coherent allocation: returns the CPU address (0 on failure) and sets `dma_handle`. `gfp`
+    // says whether the caller may block.
+    virtual uint64_t alloc(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs, Gfp gfp) = 0;
     virtual void free(Device& dev, uint64_t size, uint64_t cpu_addr, dma_addr_t dma_handle, Attrs attrs) = 0;
     // Noncoherent pages: returns their physical address (0 on failure); the caller syncs.
     virtual uint64_t alloc_pages(Device& dev, uint64_t size, dma_addr_t& dma_handle, DmaDirection dir) = 0;

@@ -1,5 +1,6 @@
 #include "dma/mapping.h"
 
+#include "dma/coherent_memory.h"
 #include "dma/context.h"
 #include "dma/dma_ops.h"
 #include "models/mmu.h"
@@ -27,15 +28,31 @@ void require_nents(Device& dev, const std::vector<Scatterlist>& sgl, int nents, 
                                                 operation, nents, sgl.size()));
 }
 
-bool in_linear_map(Device& dev, uint64_t va) {
-    return va >= models::Mmu::linear_base && va < models::Mmu::vmalloc_base &&
-           dev.context().cpu().mmu().in_linear_map(sw::Kernel::virt_to_phys(va));
+DmaDebug& debug(Device& dev) { return dev.context().debug(); }
+
+// map_single and map_page differ only in what dma-debug records them as.
+dma_addr_t map_page_as(Device& dev, uint64_t page_pa, uint64_t offset, uint64_t size, DmaDirection dir, Attrs attrs,
+                       DebugType type) {
+    require_direction(dev, dir, "map_page");
+    Device& target = dev.dma_dev();
+    dma_addr_t addr = target.ops().map_page(target, page_pa, offset, size, dir, attrs);
+    debug(dev).map_page(dev, page_pa + offset, size, dir, addr, attrs, type);
+    return addr;
+}
+
+void unmap_page_as(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir, Attrs attrs, DebugType type) {
+    require_direction(dev, dir, "unmap_page");
+    Device& target = dev.dma_dev();
+    target.ops().unmap_page(target, addr, size, dir, attrs);
+    debug(dev).unmap_page(dev, addr, size, dir, type);
 }
 
 }  // namespace
 
+// dma-debug sees the address before the rejection, so the misuse is reported as a check too.
 dma_addr_t map_single(Device& dev, uint64_t va, uint64_t size, DmaDirection dir, Attrs attrs) {
-    if (!in_linear_map(dev, va)) {
+    debug(dev).map_single(dev, va, size);
+    if (!dev.context().kernel().virt_addr_valid(va)) {
         Context& context = dev.context();
         context.warn(dev, fmt::format("rejecting DMA map of {:#x}+{}: not a linear-map (lowmem) address; vmalloc "
                                       "and ioremap memory cannot be mapped with map_single",
@@ -44,51 +61,57 @@ dma_addr_t map_single(Device& dev, uint64_t va, uint64_t size, DmaDirection dir,
         return DMA_MAPPING_ERROR;
     }
     uint64_t pa = sw::Kernel::virt_to_phys(va);
-    return map_page(dev, pa & ~(models::Mmu::page_size - 1), pa % models::Mmu::page_size, size, dir, attrs);
+    return map_page_as(dev, pa & ~(models::Mmu::page_size - 1), pa % models::Mmu::page_size, size, dir, attrs,
+                       DebugType::single);
 }
 
 void unmap_single(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir, Attrs attrs) {
-    unmap_page(dev, addr, size, dir, attrs);
+    unmap_page_as(dev, addr, size, dir, attrs, DebugType::single);
 }
 
 dma_addr_t map_page(Device& dev, uint64_t page_pa, uint64_t offset, uint64_t size, DmaDirection dir, Attrs attrs) {
-    require_direction(dev, dir, "map_page");
-    Device& target = dev.dma_dev();
-    return target.ops().map_page(target, page_pa, offset, size, dir, attrs);
+    return map_page_as(dev, page_pa, offset, size, dir, attrs, DebugType::page);
 }
 
 void unmap_page(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir, Attrs attrs) {
-    require_direction(dev, dir, "unmap_page");
-    Device& target = dev.dma_dev();
-    target.ops().unmap_page(target, addr, size, dir, attrs);
+    unmap_page_as(dev, addr, size, dir, attrs, DebugType::page);
 }
 
 int map_sg(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir, Attrs attrs) {
     require_direction(dev, dir, "map_sg");
     require_nents(dev, sgl, nents, "map_sg");
     Device& target = dev.dma_dev();
-    return target.ops().map_sg(target, sgl, nents, dir, attrs);
+    int mapped = target.ops().map_sg(target, sgl, nents, dir, attrs);
+    if (mapped > 0)
+        debug(dev).map_sg(dev, sgl, nents, mapped, dir, attrs);
+    return mapped;
 }
 
 void unmap_sg(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir, Attrs attrs) {
     require_direction(dev, dir, "unmap_sg");
     require_nents(dev, sgl, nents, "unmap_sg");
+    debug(dev).unmap_sg(dev, sgl, nents, dir);  // before the ops, as Linux
     Device& target = dev.dma_dev();
     target.ops().unmap_sg(target, sgl, nents, dir, attrs);
 }
 
-bool mapping_error(Device&, dma_addr_t addr) { return addr == DMA_MAPPING_ERROR; }
+bool mapping_error(Device& dev, dma_addr_t addr) {
+    debug(dev).mapping_error(dev, addr);
+    return addr == DMA_MAPPING_ERROR;
+}
 
 void sync_single_for_cpu(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir) {
     require_direction(dev, dir, "sync_single_for_cpu");
     Device& target = dev.dma_dev();
     target.ops().sync_single_for_cpu(target, addr, size, dir);
+    debug(dev).sync_single_for_cpu(dev, addr, size, dir);
 }
 
 void sync_single_for_device(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir) {
     require_direction(dev, dir, "sync_single_for_device");
     Device& target = dev.dma_dev();
     target.ops().sync_single_for_device(target, addr, size, dir);
+    debug(dev).sync_single_for_device(dev, addr, size, dir);
 }
 
 void sync_single_range_for_cpu(Device& dev, dma_addr_t addr, uint64_t offset, uint64_t size, DmaDirection dir) {
@@ -104,6 +127,7 @@ void sync_sg_for_cpu(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaD
     require_nents(dev, sgl, nents, "sync_sg_for_cpu");
     Device& target = dev.dma_dev();
     target.ops().sync_sg_for_cpu(target, sgl, nents, dir);
+    debug(dev).sync_sg_for_cpu(dev, sgl, nents, dir);
 }
 
 void sync_sg_for_device(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir) {
@@ -111,23 +135,33 @@ void sync_sg_for_device(Device& dev, std::vector<Scatterlist>& sgl, int nents, D
     require_nents(dev, sgl, nents, "sync_sg_for_device");
     Device& target = dev.dma_dev();
     target.ops().sync_sg_for_device(target, sgl, nents, dir);
+    debug(dev).sync_sg_for_device(dev, sgl, nents, dir);
 }
 
-// A per-device coherent pool (dma_alloc_from_dev_coherent) will be tried here first.
-uint64_t alloc_attrs(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs) {
+// A device with its own coherent pool allocates there and nowhere else (Linux's
+// dma_alloc_from_dev_coherent answers even when the pool is full). As in Linux, dma-debug does
+// not track the per-device pool's allocations.
+uint64_t alloc_attrs(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs, Gfp gfp) {
     Device& target = dev.dma_dev();
-    return target.ops().alloc(target, size, dma_handle, attrs);
+    if (const std::shared_ptr<CoherentMemory>& mem = target.dma_mem())
+        return mem->alloc(target, size, dma_handle, attrs);
+    uint64_t cpu_addr = target.ops().alloc(target, size, dma_handle, attrs, gfp);
+    debug(dev).alloc_coherent(dev, size, dma_handle, cpu_addr, attrs);
+    return cpu_addr;
 }
 
 void free_attrs(Device& dev, uint64_t size, uint64_t cpu_addr, dma_addr_t dma_handle, Attrs attrs) {
     if (!cpu_addr)
         return;  // as free(NULL)
     Device& target = dev.dma_dev();
+    if (target.dma_mem() && target.dma_mem()->release(size, cpu_addr))
+        return;
+    debug(dev).free_coherent(dev, size, cpu_addr, dma_handle);  // before the ops, which may throw on a bad free
     target.ops().free(target, size, cpu_addr, dma_handle, attrs);
 }
 
-uint64_t alloc_coherent(Device& dev, uint64_t size, dma_addr_t& dma_handle) {
-    return alloc_attrs(dev, size, dma_handle, 0);
+uint64_t alloc_coherent(Device& dev, uint64_t size, dma_addr_t& dma_handle, Gfp gfp) {
+    return alloc_attrs(dev, size, dma_handle, 0, gfp);
 }
 
 void free_coherent(Device& dev, uint64_t size, uint64_t cpu_addr, dma_addr_t dma_handle) {
@@ -147,10 +181,13 @@ void free_noncoherent(Device& dev, uint64_t size, uint64_t cpu_addr, dma_addr_t 
 uint64_t alloc_pages(Device& dev, uint64_t size, dma_addr_t& dma_handle, DmaDirection dir) {
     require_direction(dev, dir, "alloc_pages");
     Device& target = dev.dma_dev();
-    return target.ops().alloc_pages(target, size, dma_handle, dir);
+    uint64_t pa = target.ops().alloc_pages(target, size, dma_handle, dir);
+    debug(dev).alloc_pages(dev, pa, size, dir, dma_handle, 0);
+    return pa;
 }
 
 void free_pages(Device& dev, uint64_t size, uint64_t pa, dma_addr_t dma_handle, DmaDirection dir) {
+    debug(dev).free_pages(dev, pa, size, dir, dma_handle);
     Device& target = dev.dma_dev();
     target.ops().free_pages(target, size, pa, dma_handle, dir);
 }

@@ -26,6 +26,9 @@ struct Policy {
     bool swiotlb_force = false;              // swiotlb=force: every streaming mapping bounces
     uint64_t atomic_pool_size = 256 * 1024;  // coherent_pool=<size>
     bool debug = true;                       // dma_debug=off switches dma-debug off
+    // dma_pool poisoning and its corruption check (Linux's DMAPOOL_DEBUG, on with slub_debug);
+    // each pool takes the value in force when it is created.
+    bool pool_debug = false;
 };
 
 }  // namespace dma

@@ -36,4 +36,8 @@ constexpr Attrs no_warn = 1UL << 8;
 constexpr Attrs privileged = 1UL << 9;
 }  // namespace attr
 
+// Whether an allocation may block (Linux's GFP_KERNEL) or not (GFP_ATOMIC: interrupt context, a
+// spinlock held). A non-blocking coherent allocation that needs a remap comes from the atomic pool.
+enum class Gfp { kernel, atomic };
+
 }  // namespace dma

@@ -14,11 +14,20 @@
 
 namespace models {
 
+// A window of the interconnect between the master and the system bus (its parent bus's
+// dma-ranges): bus addresses [bus_start, bus_start + size) reach system_start onwards.
+struct InboundWindow {
+    uint64_t bus_start = 0;
+    uint64_t system_start = 0;
+    uint64_t size = 0;
+};
+
 struct BusMasterConfig {
     uint32_t id = 0;
     uint32_t stream_id = 0;
     uint32_t burst_size = 64;
     bool snoop = false;
+    std::vector<InboundWindow> inbound;  // empty: bus addresses are system addresses
 };
 
 class BusMaster : public sc_core::sc_module {
@@ -33,10 +42,15 @@ public:
 
     // Each operation runs from `delay_ps` (the caller's local-time offset) and advances it to
     // completion. `as` lets the agent stand in for another kind of initiator (an IOMMU walker).
-    void read(uint64_t pa, void* dst, uint64_t length, uint64_t& delay_ps,
+    // Addresses are the master's bus addresses; a range outside every inbound window throws
+    // AccessFault (bus_error), as the interconnect answers it with an error.
+    void read(uint64_t addr, void* dst, uint64_t length, uint64_t& delay_ps,
               InitiatorKind as = InitiatorKind::device);
-    void write(uint64_t pa, const void* src, uint64_t length, uint64_t& delay_ps);
-    void copy(uint64_t src_pa, uint64_t dst_pa, uint64_t length, uint64_t& delay_ps);
+    void write(uint64_t addr, const void* src, uint64_t length, uint64_t& delay_ps);
+    void copy(uint64_t src_addr, uint64_t dst_addr, uint64_t length, uint64_t& delay_ps);
+
+    // The system address a bus address range reaches (identity without inbound windows).
+    uint64_t to_system(uint64_t addr, uint64_t length);
 
 private:
     void snoop(MaintOp op, uint64_t pa, uint64_t length, uint64_t& delay_ps);
@@ -50,6 +64,7 @@ private:
     uint64_t& stat_write_bytes_;
     uint64_t& stat_bursts_;
     uint64_t& stat_snoops_;
+    uint64_t& stat_window_errors_;
 };
 
 }  // namespace models

@@ -76,6 +76,8 @@ void Core::sync() {
     ++stat_syncs_;
     sc_core::wait(sc_core::sc_time::from_value(local_ps_));
     local_ps_ = 0;
+    if (sync_hook_)
+        sync_hook_();
 }
 
 Translation Core::translate(uint64_t va) {

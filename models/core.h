@@ -50,6 +50,9 @@ public:
     void set_outer_cache(Cache* outer);
     void set_observer(CoherenceObserver* observer);
     void set_program(Program program) { program_ = std::move(program); }
+    // Called on the core's thread after each quantum sync, off the access path: a cheap point
+    // for progress reports.
+    void set_sync_hook(std::function<void()> hook) { sync_hook_ = std::move(hook); }
 
     // --- the memory interface software uses ---
     uint8_t load8(uint64_t va) { return load<uint8_t>(va); }
@@ -157,6 +160,7 @@ private:
     Prefetcher prefetcher_;
     CoherenceObserver* observer_ = nullptr;
     Program program_;
+    std::function<void()> sync_hook_;
     uint64_t local_ps_ = 0;
 
     // Write-combining buffer: one line, with a mask of the bytes it holds.

@@ -1,8 +1,10 @@
-// The dmasim command line: run, describe, list, check. Exit codes are documented in README.md
+// The dmasim command line: run, describe, list, check, report, regress. Exit codes are documented in README.md
 // and platforms/errors.h.
 #include "models/instrumentation.h"
 #include "platforms/device_tree.h"
 #include "platforms/platform.h"
+#include "platforms/regress.h"
+#include "platforms/report.h"
 #include "platforms/simulation.h"
 #include "sw/workload.h"
 
@@ -12,6 +14,7 @@
 #include <fmt/format.h>
 #include <iostream>
 #include <systemc>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 using namespace platform;
@@ -70,6 +73,7 @@ RunRequest build_request(const RunOptions& options) {
         request.monitor = false;
     request.outdir = options.outdir;
     request.quiet = options.quiet;
+    request.heartbeat = !options.quiet && ::isatty(STDERR_FILENO);
     return request;
 }
 
@@ -117,8 +121,10 @@ void list_scenarios() {
     }
 }
 
-void describe(const std::string& file) {
+void describe(const std::string& file, const std::vector<std::string>& overrides) {
     DeviceTree tree = DeviceTree::load(file);
+    for (const std::string& spec : overrides)
+        tree.apply_override(spec);
     models::Instrumentation instr;
     Platform platform(tree, PlatformOptions{}, instr);
     for (const std::string& warning : platform.warnings())
@@ -161,7 +167,9 @@ int run_cli(int argc, char** argv) {
 
     std::string describe_file;
     CLI::App* describe_cmd = app.add_subcommand("describe", "print the platform a device tree builds");
+    std::vector<std::string> describe_overrides;
     describe_cmd->add_option("platform", describe_file, "device tree (.dts/.dtb)")->required();
+    describe_cmd->add_option("-c,--override", describe_overrides, "property override /path:prop=value (repeatable)");
 
     std::string list_what;
     CLI::App* list_cmd = app.add_subcommand("list", "list workloads, platforms or scenarios");
@@ -172,6 +180,34 @@ int run_cli(int argc, char** argv) {
     std::string check_file;
     CLI::App* check_cmd = app.add_subcommand("check", "validate a device tree or a scenario without running it");
     check_cmd->add_option("file", check_file, "a .dts/.dtb or a scenario .yaml")->required();
+
+    std::string report_dir;
+    std::string report_format = "text";
+    CLI::App* report_cmd = app.add_subcommand("report", "summarise a run's output folder");
+    report_cmd->add_option("outdir", report_dir, "a folder dmasim run wrote")->required();
+    report_cmd->add_option("--format", report_format, "text or markdown")
+        ->check(CLI::IsMember({"text", "markdown"}))
+        ->capture_default_str();
+
+    RegressOptions regress_options;
+    regress_options.binary = self_executable(argv[0]);
+    std::string shard;
+    CLI::App* regress_cmd =
+        app.add_subcommand("regress", "run scenarios in parallel processes: one line each, JUnit XML, shards, "
+                                      "golden stats");
+    regress_cmd->add_option("scenarios", regress_options.inputs, "scenario files, or folders of them")->required();
+    regress_cmd->add_option("-j,--jobs", regress_options.jobs, "runs at a time")
+        ->check(CLI::Range(1u, 1024u))
+        ->capture_default_str();
+    regress_cmd->add_option("--junit", regress_options.junit, "write JUnit XML to this file");
+    regress_cmd->add_option("--shard", shard, "run part K of N (1-based), e.g. 2/4");
+    regress_cmd->add_flag("--list", regress_options.list, "print the selected scenario files instead of running them");
+    regress_cmd->add_flag("--update-golden", regress_options.update_golden,
+                          "write the golden stats of the scenarios with golden: true instead of comparing");
+    regress_cmd->add_option("--golden-dir", regress_options.golden_dir,
+                            "golden files' folder (default: golden/ beside each scenario's folder)");
+    regress_cmd->add_option("-o,--outroot", regress_options.outroot, "each run writes to OUTROOT/<scenario>/")
+        ->capture_default_str();
 
     try {
         app.parse(argc, argv);
@@ -189,11 +225,18 @@ int run_cli(int argc, char** argv) {
             return run_simulation(build_request(run));
         }
         if (*describe_cmd)
-            describe(resolve_platform(describe_file, ""));
+            describe(resolve_platform(describe_file, ""), describe_overrides);
         else if (*list_cmd)
             list_what == "workloads" ? list_workloads() : list_what == "platforms" ? list_platforms() : list_scenarios();
         else if (*check_cmd)
             check(check_file);
+        else if (*report_cmd)
+            std::cout << report(report_dir, report_format == "markdown" ? ReportFormat::markdown : ReportFormat::text);
+        else if (*regress_cmd) {
+            if (!shard.empty())
+                regress_options.shard = Shard::parse(shard);
+            return regress(regress_options, std::cout);
+        }
         return exit_pass;
     } catch (const ConfigError& error) {
         std::cerr << "error: " << error.what() << "\n";

@@ -51,6 +51,24 @@ static std::string hex_bytes(const std::vector<uint8_t>& bytes) {
     return out;
 }
 
+nlohmann::ordered_json dma_debug_json(const dma::DmaDebug& debug) {
+    nlohmann::ordered_json out;
+    out["enabled"] = debug.enabled();
+    nlohmann::ordered_json counts = nlohmann::ordered_json::object();
+    for (const dma::DebugCheckInfo& info : dma::debug_checks())
+        counts[info.id] = debug.count(info.check);
+    out["counts"] = counts;
+    out["total"] = debug.report_count();
+    nlohmann::ordered_json reports = nlohmann::ordered_json::array();
+    for (const dma::DebugReport& report : debug.reports())
+        reports.push_back({{"check", dma::to_string(report.check)},
+                           {"device", report.device},
+                           {"time_ps", report.time_ps},
+                           {"message", report.message}});
+    out["reports"] = reports;
+    return out;
+}
+
 nlohmann::ordered_json hazards_json(const models::CoherenceMonitor* monitor) {
     nlohmann::ordered_json out;
     out["monitor"] = monitor != nullptr;
@@ -90,6 +108,14 @@ std::string format_field(const models::FieldValue& value) {
     if (const auto* number = std::get_if<double>(&value))
         return fmt::format("{}", *number);
     return "\"" + std::get<std::string>(value) + "\"";
+}
+
+std::string format_time(uint64_t ps) {
+    if (ps >= 1000000000ULL)
+        return fmt::format("{:.3f} ms", ps / 1e9);
+    if (ps >= 1000000ULL)
+        return fmt::format("{:.3f} us", ps / 1e6);
+    return fmt::format("{} ns", ps / 1000);
 }
 
 void LogSink::note(uint64_t time_ps, const std::string& text) {

@@ -2,6 +2,7 @@
 // (simulated time only, no host paths), built from the instrumentation API.
 #pragma once
 
+#include "dma/debug.h"
 #include "models/coherence_monitor.h"
 #include "models/instrumentation.h"
 
@@ -19,11 +20,15 @@ nlohmann::ordered_json counters_json(const models::Instrumentation& instr);
 
 nlohmann::ordered_json hazards_json(const models::CoherenceMonitor* monitor);
 
+// dma-debug.json: whether the checker ran, a count per check (every check listed), and the
+// reports it kept, in order.
+nlohmann::ordered_json dma_debug_json(const dma::DmaDebug& debug);
+
 // run.log: a line per event, stamped with simulated time; bounded so a flood cannot fill a disk.
 class LogSink : public models::EventSink {
 public:
     static constexpr size_t max_event_lines = 10000;
-    static constexpr const char* default_events = "bus.error,cpu.abort,hazard.*,workload.*";
+    static constexpr const char* default_events = "bus.error,cpu.abort,hazard.*,workload.*,dma.warning,dma_debug.*";
 
     void note(uint64_t time_ps, const std::string& text);
     void on_event(const models::Event& event) override;
@@ -35,5 +40,8 @@ private:
 };
 
 std::string format_field(const models::FieldValue& value);
+
+// Simulated time for people: "1.766 us", "12.000 ms", "250 ns".
+std::string format_time(uint64_t ps);
 
 }  // namespace platform

@@ -82,6 +82,8 @@ public:
             throw ConfigError(tree_.source_name() + ": no memory node (device_type = \"memory\") with a reg");
         connect_outer_cache();
         warn_reserved_outside_ram();
+        configure_kernel();
+        check_coherent_pools();
         bind_targets();
         attach_monitor(root);
         std::stable_sort(memory_map_json_.begin(), memory_map_json_.end(), [](const auto& a, const auto& b) {
@@ -92,7 +94,9 @@ public:
         p_.description_["cores"] = cores_json_;
         p_.description_["caches"] = caches_json_;
         p_.description_["bus_masters"] = masters_json_;
+        p_.description_["dma_devices"] = dma_devices_json();
         p_.description_["reserved_memory"] = reserved_json();
+        p_.description_["kernel"] = kernel_json();
         p_.description_["warnings"] = p_.warnings_;
     }
 
@@ -244,14 +248,55 @@ private:
         config.burst_size = node.u32_or("dmasim,burst-size", 64);
         if (config.burst_size == 0 || (config.burst_size & (config.burst_size - 1)) || config.burst_size > 4096)
             node.fail("dmasim,burst-size", fmt::format("a power of two up to 4096, got {}", config.burst_size));
-        config.snoop = node.flag("dma-coherent");
+        OfDmaConfig dma = of_dma_configure(node);
+        config.snoop = dma.coherent;
+        for (const dma::DmaRange& range : dma.ranges)
+            config.inbound.push_back(models::InboundWindow{range.dma_start, range.cpu_start, range.size});
         std::string name = fmt::format("dma{}", config.id);
+        std::optional<std::string> pool;
+        if (node.has("memory-region"))
+            pool_nodes_.push_back({node, node.phandle_target("memory-region").path()});
+        p_.dma_devices_.push_back(DmaDeviceSpec{node.name(), node.path(), name, dma, pool});
         p_.masters_.push_back(std::make_unique<models::BusMaster>(name.c_str(), config, instr_));
         masters_json_.push_back({{"name", name},
                                  {"node", node.path()},
                                  {"stream_id", config.stream_id},
                                  {"burst_size", config.burst_size},
                                  {"coherent", config.snoop}});
+    }
+
+    void configure_kernel() {
+        p_.boot_params_ = parse_boot_params(tree_);
+        for (const std::string& warning : p_.boot_params_.warnings)
+            p_.warnings_.push_back(warning);
+        std::optional<uint64_t> max_cpu_address = of_dma_get_max_cpu_address(tree_);
+        uint64_t ram_start = ~0ULL, ram_end = 0;
+        for (const MemoryRegion& region : p_.memories_) {
+            if (!region.ram)
+                continue;
+            ram_start = std::min(ram_start, region.base);
+            ram_end = std::max(ram_end, region.base + region.size);
+        }
+        if (max_cpu_address && *max_cpu_address < dma::dma_bit_mask(32) && *max_cpu_address + 1 < ram_end &&
+            *max_cpu_address >= ram_start)
+            p_.zone_dma_limit_ = *max_cpu_address + 1;
+    }
+
+    // memory-region must name a no-map shared-dma-pool: the device's own coherent memory.
+    void check_coherent_pools() {
+        for (const auto& [device, region_node] : pool_nodes_) {
+            auto region = std::find_if(p_.reserved_.begin(), p_.reserved_.end(),
+                                       [&](const ReservedRegion& r) { return r.node == region_node; });
+            bool shared_pool = region != p_.reserved_.end() &&
+                               std::count(region->compatible.begin(), region->compatible.end(), "shared-dma-pool");
+            if (!shared_pool || !region->no_map)
+                device.fail("memory-region", fmt::format("a phandle to a /reserved-memory node with compatible "
+                                                         "\"shared-dma-pool\" and no-map (per-device CMA is not "
+                                                         "modelled), got {}", region_node));
+            for (DmaDeviceSpec& spec : p_.dma_devices_)
+                if (spec.node == device.path())
+                    spec.coherent_pool = region->name;
+        }
     }
 
     void add_reserved(const DtNode& node) {
@@ -404,6 +449,50 @@ private:
         return true;
     }
 
+    nlohmann::ordered_json dma_devices_json() const {
+        nlohmann::ordered_json list = nlohmann::ordered_json::array();
+        for (const DmaDeviceSpec& spec : p_.dma_devices_) {
+            nlohmann::ordered_json ranges = nlohmann::ordered_json::array();
+            for (const dma::DmaRange& range : spec.dma.ranges)
+                ranges.push_back({{"cpu", hex(range.cpu_start)}, {"bus", hex(range.dma_start)}, {"size", range.size}});
+            const ReservedRegion* pool = nullptr;
+            for (const ReservedRegion& region : p_.reserved_)
+                if (spec.coherent_pool && region.name == *spec.coherent_pool)
+                    pool = &region;
+            list.push_back({{"name", spec.name},
+                            {"node", spec.node},
+                            {"model", spec.model},
+                            {"ops", "direct"},
+                            {"dma_mask", hex(spec.dma.mask)},
+                            {"coherent_dma_mask", hex(spec.dma.mask)},
+                            {"bus_dma_limit", spec.dma.bus_dma_limit ? nlohmann::ordered_json(hex(spec.dma.bus_dma_limit))
+                                                                     : nullptr},
+                            {"dma_ranges", ranges},
+                            {"dma_ranges_node", spec.dma.ranges_node ? nlohmann::ordered_json(*spec.dma.ranges_node)
+                                                                     : nullptr},
+                            {"coherent", spec.dma.coherent},
+                            {"coherent_from", spec.dma.coherent_node ? nlohmann::ordered_json(*spec.dma.coherent_node)
+                                                                     : nullptr},
+                            {"coherent_pool", pool ? nlohmann::ordered_json({{"region", pool->name},
+                                                                             {"size", pool->size}})
+                                                   : nullptr}});
+        }
+        return list;
+    }
+
+    nlohmann::ordered_json kernel_json() const {
+        const BootParams& boot = p_.boot_params_;
+        return {{"bootargs", boot.bootargs},
+                {"swiotlb_slots", boot.dma.swiotlb_slots},
+                {"swiotlb_force", boot.dma.swiotlb_force},
+                {"atomic_pool_size", boot.dma.atomic_pool_size},
+                {"dma_debug", boot.dma.debug},
+                {"dma_from_device_map", dma::to_string(boot.dma.from_device_map)},
+                {"dma_alias", dma::to_string(boot.dma.alias)},
+                {"kmalloc_min_align", boot.kmalloc_min_align},
+                {"zone_dma_limit", p_.zone_dma_limit_ ? nlohmann::ordered_json(hex(p_.zone_dma_limit_)) : nullptr}};
+    }
+
     nlohmann::ordered_json reserved_json() const {
         nlohmann::ordered_json list = nlohmann::ordered_json::array();
         for (const ReservedRegion& region : p_.reserved_) {
@@ -425,6 +514,7 @@ private:
     const PlatformOptions& options_;
     models::Instrumentation& instr_;
     std::vector<std::string> skipped_;
+    std::vector<std::pair<DtNode, std::string>> pool_nodes_;  // device node, its memory-region's path
     std::optional<DtNode> outer_node_;
     models::CacheGeometry outer_geometry_;
     uint32_t outer_level_ = 2;
@@ -516,6 +606,38 @@ std::string describe_text(const nlohmann::ordered_json& d) {
         out << fmt::format("  {} ({}) stream id {:#x}, {} B bursts, {}\n", m["name"].get<std::string>(),
                            m["node"].get<std::string>(), m["stream_id"].get<uint32_t>(), m["burst_size"].get<uint32_t>(),
                            m["coherent"].get<bool>() ? "coherent (snoops the caches)" : "non-coherent");
+    out << "\nDMA devices (of_dma_configure):\n";
+    if (d["dma_devices"].empty())
+        out << "  (none)\n";
+    for (const auto& dev : d["dma_devices"]) {
+        out << fmt::format("  {} ({}, DMA by {}): {} ops, dma mask {}, coherent mask {}, bus limit {}, {}\n",
+                           dev["name"].get<std::string>(), dev["node"].get<std::string>(),
+                           dev["model"].get<std::string>(), dev["ops"].get<std::string>(),
+                           dev["dma_mask"].get<std::string>(), dev["coherent_dma_mask"].get<std::string>(),
+                           dev["bus_dma_limit"].is_null() ? "none" : dev["bus_dma_limit"].get<std::string>(),
+                           dev["coherent"].get<bool>() ? "coherent" : "non-coherent");
+        for (const auto& range : dev["dma_ranges"])
+            out << fmt::format("    dma-range: bus {} -> cpu {}, {}\n", range["bus"].get<std::string>(),
+                               range["cpu"].get<std::string>(), human_size(range["size"].get<uint64_t>()));
+        const auto& pool = dev["coherent_pool"];
+        out << fmt::format("    coherent pool: {}\n",
+                           pool.is_null() ? std::string("none (system memory)")
+                                          : fmt::format("{} ({}, per-device, no fallback)",
+                                                        pool["region"].get<std::string>(),
+                                                        human_size(pool["size"].get<uint64_t>())));
+    }
+    const auto& k = d["kernel"];
+    out << fmt::format("\nkernel: bootargs \"{}\"; swiotlb {} slots ({}){}, atomic pool {}, dma-debug {}, "
+                       "FROM_DEVICE map policy {}, coherent alias {}, kmalloc min align {}, ZONE_DMA {}\n",
+                       k["bootargs"].get<std::string>(), k["swiotlb_slots"].get<uint64_t>(),
+                       human_size(k["swiotlb_slots"].get<uint64_t>() * 2048),
+                       k["swiotlb_force"].get<bool>() ? ", forced" : "", human_size(k["atomic_pool_size"].get<uint64_t>()),
+                       k["dma_debug"].get<bool>() ? "on" : "off", k["dma_from_device_map"].get<std::string>(),
+                       k["dma_alias"].get<std::string>(),
+                       k["kmalloc_min_align"].get<uint64_t>() ? std::to_string(k["kmalloc_min_align"].get<uint64_t>())
+                                                              : std::string("default"),
+                       k["zone_dma_limit"].is_null() ? std::string("none (DMA32 is the lowest zone)")
+                                                     : "below " + k["zone_dma_limit"].get<std::string>());
     out << "\ncores:\n";
     for (const auto& c : d["cores"]) {
         const auto& l1 = c["l1d"];

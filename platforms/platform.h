@@ -9,7 +9,9 @@
 #include "models/memory.h"
 #include "models/outer_cache.h"
 #include "models/router.h"
+#include "platforms/boot_params.h"
 #include "platforms/device_tree.h"
+#include "platforms/of_dma.h"
 #include "sw/kernel.h"
 
 #include <memory>
@@ -47,6 +49,16 @@ struct ReservedRegion {
     std::vector<std::string> compatible;
 };
 
+// A DMA-capable device node and what the kernel configures for it (Linux's of_dma_configure and
+// of_reserved_mem_device_init): the layer creates one dma::Device per spec after boot.
+struct DmaDeviceSpec {
+    std::string name;  // the node's name, as Linux's dev_name, e.g. "dma-agent@1000000"
+    std::string node;
+    std::string model;  // the bus master doing its DMA, e.g. "dma0"
+    OfDmaConfig dma;
+    std::optional<std::string> coherent_pool;  // memory-region: a no-map shared-dma-pool's name
+};
+
 class Platform {
 public:
     Platform(const DeviceTree& tree, const PlatformOptions& options, models::Instrumentation& instr);
@@ -59,6 +71,11 @@ public:
     std::vector<models::BusMaster*> bus_masters() const;
     const std::vector<MemoryRegion>& memories() const { return memories_; }
     const std::vector<ReservedRegion>& reserved() const { return reserved_; }
+    const std::vector<DmaDeviceSpec>& dma_devices() const { return dma_devices_; }
+    const BootParams& boot_params() const { return boot_params_; }
+    // Where ZONE_DMA ends (arm64's rule: the lowest limit any dma-ranges imposes, when it lies
+    // below 4 GiB and inside RAM); 0 when ZONE_DMA would coincide with DMA32.
+    uint64_t zone_dma_limit() const { return zone_dma_limit_; }
     const std::vector<std::string>& warnings() const { return warnings_; }
 
     // RAM the kernel may use: memory nodes minus `no-map` reserved regions.
@@ -80,6 +97,9 @@ private:
     std::unique_ptr<models::CoherenceMonitor> monitor_;
     std::vector<MemoryRegion> memories_;
     std::vector<ReservedRegion> reserved_;
+    std::vector<DmaDeviceSpec> dma_devices_;
+    BootParams boot_params_;
+    uint64_t zone_dma_limit_ = 0;
     std::vector<std::string> warnings_;
     std::optional<uint64_t> outer_registers_;
     nlohmann::ordered_json description_;

@@ -4,6 +4,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <regex>
@@ -30,6 +31,12 @@ std::string describe(const YAML::Node& node) {
         case YAML::NodeType::Map: return "a map";
         default: return "an empty value";
     }
+}
+
+std::string join(const std::vector<std::string>& items) {
+    std::string list;
+    for (const std::string& item : items) list += (list.empty() ? "" : ", ") + item;
+    return list;
 }
 
 std::string expected(const std::string& what, const YAML::Node& got) {
@@ -114,9 +121,9 @@ private:
     }
 
     static std::string key_list() {
-        std::string list;
-        for (const Field& field : fields_) list += (list.empty() ? "" : ", ") + std::string(field.name);
-        return list;
+        std::vector<std::string> names;
+        for (const Field& field : fields_) names.push_back(field.name);
+        return join(names);
     }
 
     // The single top-level map; anything after it would otherwise be silently ignored.
@@ -235,6 +242,37 @@ private:
         }
     }
 
+    // A run that demonstrates a simulation error passes when it ends with one.
+    void read_expect_exit(const Entry& entry, Scenario& scenario) const {
+        const std::optional<uint64_t> code =
+            entry.value.IsScalar() ? parse_uint(entry.value.Scalar()) : std::nullopt;
+        if (!code || (*code != exit_pass && *code != exit_simulation_error))
+            key_error(entry, entry.key, expected("0 or 3 (a simulation error)", entry.value));
+        scenario.expect_exit = static_cast<int>(*code);
+    }
+
+    // On the key's line, as CMake reads the labels from that line to label the scenario's test.
+    void read_labels(const Entry& entry, Scenario& scenario) const {
+        const std::vector<YAML::Node> items = string_items(entry);
+        if (line_of(entry.value) != line_of(entry.key))
+            key_error(entry, entry.key, "expected a one-line list such as [smoke, coherence] (CMake reads that line)");
+        const std::vector<std::string>& known = Scenario::known_labels();
+        for (const YAML::Node& item : items) {
+            const std::string& label = item.Scalar();
+            if (std::find(known.begin(), known.end(), label) == known.end())
+                key_error(entry, item, "unknown label '" + label + "' (expected one of: " + join(known) + ")");
+            if (std::find(scenario.labels.begin(), scenario.labels.end(), label) != scenario.labels.end())
+                key_error(entry, item, "label '" + label + "' given twice");
+            scenario.labels.push_back(label);
+        }
+    }
+
+    void read_golden(const Entry& entry, Scenario& scenario) const {
+        if (!entry.value.IsScalar() || (entry.value.Scalar() != "true" && entry.value.Scalar() != "false"))
+            key_error(entry, entry.key, expected("true or false", entry.value));
+        scenario.golden = entry.value.Scalar() == "true";
+    }
+
     std::string file_;
 };
 
@@ -248,6 +286,9 @@ const std::vector<ScenarioReader::Field> ScenarioReader::fields_ = {
     {"params", false, &ScenarioReader::read_params},
     {"seed", false, &ScenarioReader::read_seed},
     {"expect", false, &ScenarioReader::read_expect},
+    {"expect_exit", false, &ScenarioReader::read_expect_exit},
+    {"labels", false, &ScenarioReader::read_labels},
+    {"golden", false, &ScenarioReader::read_golden},
 };
 
 }  // namespace
@@ -282,6 +323,11 @@ bool Expectation::holds(double actual) const {
         case CompareOp::ge: return actual >= value;
     }
     return false;  // not reached: the switch covers every op, but g++ cannot tell
+}
+
+const std::vector<std::string>& Scenario::known_labels() {
+    static const std::vector<std::string> labels = {"smoke", "coherence", "dma", "pci", "slow"};
+    return labels;
 }
 
 Scenario Scenario::load(const std::string& path) {

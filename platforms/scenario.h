@@ -36,6 +36,12 @@ struct Scenario {
     std::map<std::string, std::string> params;      // values as text, typed by the workload
     std::optional<uint64_t> seed;
     std::vector<Expectation> expect;
+    int expect_exit = 0;                            // exit code of a passing run: 0, or 3 (a simulation error)
+    std::vector<std::string> labels;                // CTest labels, each one of known_labels()
+    bool golden = false;                            // `dmasim regress` compares stats with a golden file
+
+    // The labels a scenario may carry (smoke, coherence, dma, pci, slow).
+    static const std::vector<std::string>& known_labels();
 
     // Unknown key, wrong type or bad value: ConfigError "FILE:LINE: ..." naming the key.
     static Scenario load(const std::string& path);

@@ -1,8 +1,11 @@
 #include "platforms/simulation.h"
 
 #include "platforms/device_tree.h"
+#include "platforms/dma_system.h"
+#include "platforms/heartbeat.h"
 #include "platforms/outputs.h"
 #include "platforms/platform.h"
+#include "platforms/report.h"
 #include "sw/workload.h"
 
 #include <filesystem>
@@ -127,14 +130,6 @@ nlohmann::ordered_json config_json(const RunRequest& request, const Platform& pl
             {"platform", platform.description()}};
 }
 
-std::string format_time(uint64_t ps) {
-    if (ps >= 1000000000ULL)
-        return fmt::format("{:.3f} ms", ps / 1e9);
-    if (ps >= 1000000ULL)
-        return fmt::format("{:.3f} us", ps / 1e6);
-    return fmt::format("{} ns", ps / 1000);
-}
-
 struct ExpectationResult {
     const Expectation* expectation;
     bool known;  // the stat exists
@@ -228,8 +223,12 @@ void print_summary(const RunRequest& request, Platform& platform, const models::
 static std::unique_ptr<sw::Kernel> boot_kernel(Platform& platform, const DeviceTree& tree,
                                                models::Instrumentation& instr) {
     try {
-        return std::make_unique<sw::Kernel>(platform.core(), instr, platform.kernel_ram(), platform.kernel_reserved(),
-                                            platform.outer_cache_registers());
+        auto kernel = std::make_unique<sw::Kernel>(platform.core(), instr, platform.kernel_ram(),
+                                                   platform.kernel_reserved(), platform.outer_cache_registers(),
+                                                   platform.zone_dma_limit());
+        if (platform.boot_params().kmalloc_min_align)
+            kernel->kmalloc().set_min_align(platform.boot_params().kmalloc_min_align);
+        return kernel;
     } catch (const sw::ReservedMemoryError& error) {
         throw ConfigError(fmt::format("{}: {}", tree.source_name(), error.what()));
     }
@@ -261,11 +260,22 @@ int run_simulation(const RunRequest& request) {
     std::unique_ptr<sw::Kernel> kernel = boot_kernel(platform, prepared.tree, instr);
     uint64_t& data_errors = instr.counter("workload.data_errors");
     uint64_t& time_ps = instr.counter("sim.time_ps");
+    DmaSystem dma_system(platform, *kernel, instr);
     sw::WorkloadContext context{platform.core(), *kernel,     prepared.params,        instr,
-                                request.seed,    data_errors, platform.bus_masters()};
-    platform.core().set_program([&](models::Core&) { prepared.workload->run(context); });
+                                request.seed,    data_errors, platform.bus_masters(), &dma_system.context(),
+                                dma_system.devices()};
+    platform.core().set_program([&](models::Core&) {
+        prepared.workload->run(context);
+        dma_system.context().debug().check_leaks_at_exit();
+    });
 
+    std::optional<Heartbeat> heartbeat;
+    if (request.heartbeat) {
+        heartbeat.emplace(instr, std::cerr);
+        platform.core().set_sync_hook([&] { heartbeat->poll(sc_core::sc_time_stamp().value()); });
+    }
     sc_core::sc_start();
+    heartbeat.reset();  // clears its line before anything else is printed
     time_ps = sc_core::sc_time_stamp().value();
     const std::string& fault = platform.core().fault();
     if (!fault.empty()) {
@@ -293,7 +303,10 @@ int run_simulation(const RunRequest& request) {
 
     write_file_atomically(request.outdir + "/config.json", config_json(request, platform, prepared.params).dump(2) + "\n");
     write_file_atomically(request.outdir + "/stats.json", stats.dump(2) + "\n");
+    write_file_atomically(request.outdir + "/stats.txt", stats_text(RunStats::read(JsonField::of(stats, "stats.json"))));
     write_file_atomically(request.outdir + "/hazards.json", hazards_json(platform.monitor()).dump(2) + "\n");
+    write_file_atomically(request.outdir + "/dma-debug.json",
+                          dma_debug_json(dma_system.context().debug()).dump(2) + "\n");
     write_file_atomically(request.outdir + "/run.log", log.text());
     if (!request.quiet)
         print_summary(request, platform, instr, time_ps, results, fault);

@@ -27,6 +27,7 @@ struct RunRequest {
     std::optional<bool> monitor;
     std::string outdir = "simout";
     bool quiet = false;
+    bool heartbeat = false;         // a progress line on stderr (the CLI's choice: on a TTY, without --quiet)
 
     static RunRequest from_scenario(const Scenario& scenario);
 };

@@ -9,15 +9,30 @@
 namespace sw {
 
 Kernel::Kernel(models::Core& cpu, models::Instrumentation& instr, std::vector<PhysRange> ram,
-               std::vector<ReservedArea> reserved, std::optional<uint64_t> outer_cache_registers)
-    : cpu_(cpu), ram_(std::move(ram)), pages_(ram_, std::move(reserved), instr), kmalloc_(pages_, instr) {
+               std::vector<ReservedArea> reserved, std::optional<uint64_t> outer_cache_registers,
+               uint64_t zone_dma_limit)
+    : cpu_(cpu), ram_(std::move(ram)), pages_(ram_, std::move(reserved), instr, zone_dma_limit),
+      kmalloc_(pages_, instr) {
     // The platform took static no-map regions out of the linear map; dynamic ones are placed
     // only now.
     for (const ReservedArea& area : pages_.reserved())
         if (area.no_map && area.dynamic)
             cpu_.mmu().set_linear_type(*area.base, area.size, models::MemType::device);
+    text_ = allocate_boot_region(text_size);
+    rodata_ = allocate_boot_region(rodata_size);
+    stack_ = allocate_boot_region(thread_size);
     if (outer_cache_registers)
         l2_registers_va_ = ioremap(*outer_cache_registers, models::OuterCache::register_space);
+}
+
+VirtRange Kernel::allocate_boot_region(uint64_t size) {
+    uint64_t va = phys_to_virt(alloc_contiguous(size));
+    return {va, va + size};
+}
+
+bool Kernel::virt_addr_valid(uint64_t va) const {
+    return va >= models::Mmu::linear_base && va < models::Mmu::vmalloc_base &&
+           cpu_.mmu().in_linear_map(virt_to_phys(va));
 }
 
 uint64_t Kernel::alloc_contiguous(uint64_t size, Zone highest) {
@@ -37,12 +52,38 @@ void Kernel::free_contiguous(uint64_t pa, uint64_t size) {
     pages_.free_pages_exact(pa, std::max<uint64_t>(size, PageAllocator::page_size));
 }
 
+uint64_t Kernel::reserve_vmalloc(uint64_t length) {
+    uint64_t va = next_vmalloc_;
+    next_vmalloc_ += length + models::Mmu::page_size;  // a guard page between mappings
+    return va;
+}
+
+uint64_t Kernel::vmap(const std::vector<uint64_t>& pages, models::MemType type) {
+    uint64_t page = models::Mmu::page_size;
+    for (uint64_t pa : pages)
+        if (pa % page)
+            throw std::invalid_argument(fmt::format("vmap of page {:#x}, which is not page-aligned", pa));
+    uint64_t length = pages.size() * page;
+    uint64_t va = reserve_vmalloc(length);
+    for (size_t i = 0; i < pages.size(); ++i)
+        cpu_.mmu().map(va + i * page, pages[i], page, type);
+    vmap_areas_[va] = length;
+    return va;
+}
+
+void Kernel::vunmap(uint64_t va) {
+    auto area = vmap_areas_.find(va);
+    if (area == vmap_areas_.end())
+        throw std::invalid_argument(fmt::format("Trying to vunmap() nonexistent vm area ({:#x})", va));
+    cpu_.mmu().unmap(va, area->second);
+    vmap_areas_.erase(area);
+}
+
 uint64_t Kernel::ioremap(uint64_t pa, uint64_t size, models::MemType type) {
     uint64_t page = models::Mmu::page_size;
     uint64_t first = pa & ~(page - 1);
     uint64_t length = ((pa + size + page - 1) & ~(page - 1)) - first;
-    uint64_t va = next_vmalloc_;
-    next_vmalloc_ += length + page;  // a guard page between mappings
+    uint64_t va = reserve_vmalloc(length);
     cpu_.mmu().map(va, first, length, type);
     return va + (pa - first);
 }

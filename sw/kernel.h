@@ -1,5 +1,6 @@
 // The kernel services software on the simulated core relies on: the RAM layout and reserved
-// memory, the page allocator (zones, CMA) and kmalloc, ioremap, and the outer-cache (PL310 /
+// memory, the page allocator (zones, CMA) and kmalloc, vmap and ioremap, the kernel image's text
+// and rodata and the task's stack (so misuse of them is detectable), and the outer-cache (PL310 /
 // l2x0) operations that software must issue itself after maintaining the L1.
 #pragma once
 
@@ -11,19 +12,38 @@
 #include "sw/page_allocator.h"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <vector>
 
 namespace sw {
 
+// Kernel virtual addresses [start, end), as Linux's section symbols (_stext/_etext, ...) bound them.
+struct VirtRange {
+    uint64_t start = 0;
+    uint64_t end = 0;
+    uint64_t size() const { return end - start; }
+    bool contains(uint64_t va) const { return va >= start && va < end; }
+    // Linux's memory_intersects(start, end, va, size).
+    bool intersects(uint64_t va, uint64_t size) const { return va < end && va + size > start; }
+};
+
 class Kernel {
 public:
+    // Sizes of what boot allocates from the page allocator, in the linear map, in this order
+    // (lowest RAM first, where Linux's image sits): the image's text, its rodata, the stack.
+    static constexpr uint64_t text_size = 64 * 1024;
+    static constexpr uint64_t rodata_size = 16 * 1024;
+    static constexpr uint64_t thread_size = 16 * 1024;  // THREAD_SIZE
+
     // `ram`: memory the kernel may allocate from (no-map reserved regions already removed).
     // `reserved`: the reserved-memory table, in device-tree order (dynamic regions are placed
     // here; ReservedMemoryError when that is impossible).
     // `outer_cache_registers`: physical base of a PL310's registers, if the platform has one.
+    // `zone_dma_limit`: the end of ZONE_DMA (PageAllocator's; 0: no ZONE_DMA).
     Kernel(models::Core& cpu, models::Instrumentation& instr, std::vector<PhysRange> ram,
-           std::vector<ReservedArea> reserved, std::optional<uint64_t> outer_cache_registers);
+           std::vector<ReservedArea> reserved, std::optional<uint64_t> outer_cache_registers,
+           uint64_t zone_dma_limit = 0);
 
     models::Core& cpu() { return cpu_; }
     const std::vector<PhysRange>& ram() const { return ram_; }
@@ -34,12 +54,29 @@ public:
 
     static uint64_t phys_to_virt(uint64_t pa) { return models::Mmu::linear_va(pa); }
     static uint64_t virt_to_phys(uint64_t va) { return va - models::Mmu::linear_base; }
+    // Linux's virt_addr_valid: a linear-map address of RAM the linear map covers.
+    bool virt_addr_valid(uint64_t va) const;
+    // Linux's is_vmalloc_addr: an address in the vmalloc area (vmap and ioremap mappings).
+    static bool is_vmalloc_addr(uint64_t va) { return va >= models::Mmu::vmalloc_base; }
+
+    // The kernel image's sections and the stack of the (one) task the core runs, in the linear map.
+    VirtRange text() const { return text_; }      // _stext .. _etext
+    VirtRange rodata() const { return rodata_; }  // __start_rodata .. __end_rodata
+    VirtRange stack() const { return stack_; }    // task_stack_page(current) .. + THREAD_SIZE
+    // Linux's object_is_on_stack: whether `va` lies in the current task's stack.
+    bool object_is_on_stack(uint64_t va) const { return stack_.contains(va); }
 
     // Physically contiguous pages for `size` bytes (page-granular, at least one page), from the
     // page allocator: alloc_pages_exact up to the largest buddy block, alloc_contig_pages beyond.
     // Throws std::runtime_error when memory runs out. Free with free_contiguous(pa, size).
     uint64_t alloc_contiguous(uint64_t size, Zone highest = Zone::normal);
     void free_contiguous(uint64_t pa, uint64_t size);
+
+    // Linux's vmap: maps `pages` (page-aligned physical addresses, in order) contiguously at a
+    // fresh vmalloc address with the given memory type; vunmap removes it (std::invalid_argument
+    // for an address vmap did not return, or pages that are not page-aligned).
+    uint64_t vmap(const std::vector<uint64_t>& pages, models::MemType type = models::MemType::normal_wb);
+    void vunmap(uint64_t va);
 
     // Maps [pa, pa+size) at a fresh virtual address with the given memory type.
     uint64_t ioremap(uint64_t pa, uint64_t size, models::MemType type = models::MemType::device);
@@ -54,13 +91,18 @@ public:
     void outer_flush_range(uint64_t pa, uint64_t size);  // clean + invalidate
 
 private:
+    VirtRange allocate_boot_region(uint64_t size);
+    // `length` bytes (page-aligned) of fresh vmalloc address space, a guard page after them.
+    uint64_t reserve_vmalloc(uint64_t length);
     void outer_op(uint32_t register_offset, uint64_t pa, uint64_t size);
 
     models::Core& cpu_;
     std::vector<PhysRange> ram_;
     PageAllocator pages_;
     Kmalloc kmalloc_;
+    VirtRange text_, rodata_, stack_;
     uint64_t next_vmalloc_ = models::Mmu::vmalloc_base;
+    std::map<uint64_t, uint64_t> vmap_areas_;  // vmap address -> length
     uint64_t l2_registers_va_ = 0;
 };
 

@@ -61,12 +61,21 @@ std::string where(const ReservedArea& area) {
 
 }  // namespace
 
-const char* to_string(Zone zone) { return zone == Zone::dma32 ? "DMA32" : "Normal"; }
+const char* to_string(Zone zone) {
+    switch (zone) {
+    case Zone::dma: return "DMA";
+    case Zone::dma32: return "DMA32";
+    case Zone::normal: return "Normal";
+    }
+    return "?";
+}
 
 PageAllocator::PageAllocator(std::vector<PhysRange> ram, std::vector<ReservedArea> reserved,
-                             models::Instrumentation& instr)
-    : reserved_(std::move(reserved)), stat_pages_free_(instr.counter("mm.pages_free")),
-      stat_pages_allocated_(instr.counter("mm.pages_allocated")) {
+                             models::Instrumentation& instr, uint64_t zone_dma_limit)
+    : reserved_(std::move(reserved)), zone_dma_limit_(zone_dma_limit),
+      stat_pages_free_(instr.counter("mm.pages_free")), stat_pages_allocated_(instr.counter("mm.pages_allocated")) {
+    if (zone_dma_limit_ % page)
+        throw std::invalid_argument(fmt::format("ZONE_DMA limit 0x{:x} is not page-aligned", zone_dma_limit_));
     std::vector<PhysRange> all_ram = normalize(std::move(ram));
     std::vector<PhysRange> free_ram = all_ram;
 
@@ -117,15 +126,18 @@ PageAllocator::PageAllocator(std::vector<PhysRange> ram, std::vector<ReservedAre
         }
     }
 
+    std::set<uint64_t> zone_ends = {zone_dma_limit_, dma32_limit};  // ascending
     for (const PhysRange& range : free_ram) {
         uint64_t base = range.base, end = range.end();
-        if (base < dma32_limit && end > dma32_limit) {
-            add_free_range(base, dma32_limit);
-            base = dma32_limit;
+        for (uint64_t zone_end : zone_ends) {  // a buddy block never spans two zones
+            if (base < zone_end && end > zone_end) {
+                add_free_range(base, zone_end);
+                base = zone_end;
+            }
         }
         add_free_range(base, end);
     }
-    for (unsigned zone = 0; zone < 2; ++zone)
+    for (size_t zone = 0; zone < zone_count; ++zone)
         managed_[zone] = free_pages_of(zone);
     update_stats();
 }
@@ -156,6 +168,19 @@ void PageAllocator::place_dynamic(ReservedArea& area, std::vector<PhysRange>& fr
     }
     throw ReservedMemoryError(fmt::format("{}: no free RAM for a dynamic region of 0x{:x} bytes aligned to 0x{:x}",
                                           where(area), area.size, align));
+}
+
+Zone PageAllocator::zone_of(uint64_t pa) const {
+    if (pa < zone_dma_limit_)
+        return Zone::dma;
+    return pa < dma32_limit ? Zone::dma32 : Zone::normal;
+}
+
+Zone PageAllocator::lowest_populated_zone() const {
+    for (Zone zone : {Zone::dma, Zone::dma32})
+        if (managed_pages(zone))
+            return zone;
+    return Zone::normal;
 }
 
 void PageAllocator::add_free_range(uint64_t base, uint64_t end) {
@@ -189,9 +214,12 @@ unsigned PageAllocator::get_order(uint64_t size) {
 }
 
 std::vector<Zone> PageAllocator::zonelist(Zone highest) {
-    if (highest == Zone::normal)
-        return {Zone::normal, Zone::dma32};
-    return {Zone::dma32};
+    switch (highest) {
+    case Zone::normal: return {Zone::normal, Zone::dma32, Zone::dma};
+    case Zone::dma32: return {Zone::dma32, Zone::dma};
+    case Zone::dma: break;
+    }
+    return {Zone::dma};
 }
 
 std::optional<uint64_t> PageAllocator::alloc_pages(unsigned order, Zone highest) {

@@ -1,5 +1,6 @@
 // The kernel's page allocator: a buddy allocator (4 KiB pages, orders 0..max_order) over the RAM
-// the kernel manages, in two zones (DMA32 below 4 GiB, normal above), honouring the
+// the kernel manages, in up to three zones (DMA below an optional platform limit, DMA32 below
+// 4 GiB, normal above), honouring the
 // reserved-memory table: `no-map` and plain reserved regions are never handed out, `reusable`
 // regions become CMA areas with their own allocator, dynamic regions are placed at boot.
 //
@@ -24,8 +25,10 @@
 namespace sw {
 
 // Zones, lowest first. An allocation names the highest zone it may use (Linux's gfp zone
-// modifiers): `dma32` only from DMA32 (GFP_DMA32), `normal` from normal, falling back to DMA32.
-enum class Zone { dma32, normal };
+// modifiers): `dma` only from DMA (GFP_DMA), `dma32` from DMA32 falling back to DMA (GFP_DMA32),
+// `normal` from normal, falling back to DMA32 then DMA.
+enum class Zone { dma, dma32, normal };
+constexpr size_t zone_count = 3;
 const char* to_string(Zone zone);
 
 // A contiguous-memory area from a `reusable` reserved region: its pages are not in the buddy
@@ -62,15 +65,22 @@ public:
     // `ram`: what the kernel manages (kernel_ram(): `no-map` static regions may already be cut
     // out; they are cut again harmlessly). `reserved`: the reserved-memory table, in device-tree
     // order; dynamic regions are placed here. Throws ReservedMemoryError for a table that cannot
-    // be honoured.
-    PageAllocator(std::vector<PhysRange> ram, std::vector<ReservedArea> reserved, models::Instrumentation& instr);
+    // be honoured. `zone_dma_limit`: ZONE_DMA is the RAM below this physical address (Linux's
+    // zone_dma_limit + 1, e.g. 1 GiB on a Raspberry Pi 4); 0 leaves ZONE_DMA empty.
+    // std::invalid_argument for a limit that is not page-aligned.
+    PageAllocator(std::vector<PhysRange> ram, std::vector<ReservedArea> reserved, models::Instrumentation& instr,
+                  uint64_t zone_dma_limit = 0);
     ~PageAllocator();
     PageAllocator(const PageAllocator&) = delete;
     PageAllocator& operator=(const PageAllocator&) = delete;
 
     // The order of the smallest block holding `size` bytes (0 for size <= one page).
     static unsigned get_order(uint64_t size);
-    static Zone zone_of(uint64_t pa) { return pa < dma32_limit ? Zone::dma32 : Zone::normal; }
+    Zone zone_of(uint64_t pa) const;
+    // The end of ZONE_DMA (0: no ZONE_DMA).
+    uint64_t zone_dma_limit() const { return zone_dma_limit_; }
+    // The lowest zone with any RAM (where Linux's memblock_alloc_low puts the swiotlb pool).
+    Zone lowest_populated_zone() const;
 
     // A block of 2^order pages, aligned to its size; nullopt when no zone allowed has one (or
     // order > max_order).
@@ -126,9 +136,10 @@ private:
     void update_stats();
 
     std::vector<ReservedArea> reserved_;
-    std::array<std::array<std::set<uint64_t>, max_order + 1>, 2> free_;  // [zone][order]: block PAs
-    std::map<uint64_t, unsigned> allocated_;                             // block PA -> order
-    std::array<uint64_t, 2> managed_{};
+    uint64_t zone_dma_limit_;
+    std::array<std::array<std::set<uint64_t>, max_order + 1>, zone_count> free_;  // [zone][order]: block PAs
+    std::map<uint64_t, unsigned> allocated_;                                      // block PA -> order
+    std::array<uint64_t, zone_count> managed_{};
     uint64_t free_pages_ = 0;
     uint64_t allocated_pages_ = 0;
     std::vector<std::unique_ptr<CmaArea>> cma_;

@@ -16,6 +16,11 @@ class BusMaster;
 class Core;
 }
 
+namespace dma {
+class Context;
+class Device;
+}  // namespace dma
+
 namespace sw {
 
 class Kernel;
@@ -61,6 +66,10 @@ struct WorkloadContext {
     uint64_t& data_errors;  // workload.data_errors: wrong values the program saw
     // Bus masters of the platform ("dmasim,bus-master"), standing in for devices until PCI lands.
     std::vector<models::BusMaster*> masters;
+    // The DMA-mapping layer, and a dma::Device per bus master (same order as `masters`),
+    // configured from the device tree; null/empty where a test runs a workload without it.
+    dma::Context* dma = nullptr;
+    std::vector<dma::Device*> devices;
 };
 
 struct Workload {

@@ -332,3 +332,73 @@ TEST_CASE("page allocator: stats follow the free and allocated pages", "[mm]") {
     CHECK(instr.counter_value("mm.pages_free") == 2048);
     CHECK(instr.counter_value("mm.pages_allocated") == 0);
 }
+
+// --- ZONE_DMA ---
+
+TEST_CASE("page allocator: ZONE_DMA is the RAM below its limit, DMA32 the rest below 4 GiB", "[mm][swiotlb]") {
+    models::Instrumentation instr;
+    // 2 GiB from 0x80000000 plus 64 MiB above 4 GiB; ZONE_DMA ends at 0xc0000000 (a 30-bit reach).
+    PageAllocator pages({{0x80000000, 2 * GiB}, {four_gib, 64 * MiB}}, {}, instr, 0xc0000000);
+    CHECK(pages.zone_dma_limit() == 0xc0000000);
+    CHECK(pages.managed_pages(Zone::dma) == 1 * GiB / page);
+    CHECK(pages.managed_pages(Zone::dma32) == 1 * GiB / page);
+    CHECK(pages.managed_pages(Zone::normal) == 64 * MiB / page);
+    CHECK(pages.zone_of(0xbffff000) == Zone::dma);
+    CHECK(pages.zone_of(0xc0000000) == Zone::dma32);
+    CHECK(pages.zone_of(four_gib) == Zone::normal);
+    CHECK(pages.lowest_populated_zone() == Zone::dma);
+    CHECK(std::string(sw::to_string(Zone::dma)) == "DMA");
+}
+
+TEST_CASE("page allocator: DMA requests stay below the limit; higher zones fall back to DMA last", "[mm][swiotlb]") {
+    models::Instrumentation instr;
+    PageAllocator pages({{0x80000000, 8 * MiB}, {four_gib, 4 * MiB}}, {}, instr, 0x80400000);
+    std::vector<uint64_t> dma = drain(pages, Zone::dma);
+    CHECK(dma.size() == 4 * MiB / page);
+    for (uint64_t pa : dma)
+        REQUIRE(pa < 0x80400000);
+    CHECK(pages.nr_free_pages(Zone::dma32) == 4 * MiB / page);  // untouched
+    for (uint64_t pa : dma)
+        pages.free_pages(pa, 0);
+
+    // GFP_DMA32 takes DMA32 first, then DMA; a normal request takes normal, DMA32, then DMA.
+    std::vector<uint64_t> dma32 = drain(pages, Zone::dma32);
+    REQUIRE(dma32.size() == 8 * MiB / page);
+    CHECK(dma32.front() == 0x80400000);
+    CHECK(dma32[4 * MiB / page] == 0x80000000);
+    for (uint64_t pa : dma32)
+        pages.free_pages(pa, 0);
+    std::vector<uint64_t> any = drain(pages, Zone::normal);
+    REQUIRE(any.size() == 12 * MiB / page);
+    CHECK(any.front() == four_gib);
+    CHECK(any[4 * MiB / page] == 0x80400000);
+    CHECK(any[8 * MiB / page] == 0x80000000);
+}
+
+TEST_CASE("page allocator: no buddy block spans the ZONE_DMA limit", "[mm][swiotlb]") {
+    models::Instrumentation instr;
+    const uint64_t limit = 0x80000000 + 1 * MiB + page;  // not a max-order boundary
+    PageAllocator pages({{0x80000000, 16 * MiB}}, {}, instr, limit);
+    CHECK(pages.managed_pages(Zone::dma) == (1 * MiB + page) / page);
+    for (unsigned order = 0; order <= PageAllocator::max_order; ++order) {
+        while (auto pa = pages.alloc_pages(order, Zone::dma))
+            REQUIRE(*pa + (page << order) <= limit);
+    }
+    for (unsigned order = PageAllocator::max_order + 1; order-- > 0;) {
+        while (auto pa = pages.alloc_pages(order, Zone::dma32))
+            REQUIRE(*pa >= limit);
+    }
+    CHECK(pages.nr_free_pages() == 0);
+}
+
+TEST_CASE("page allocator: without a ZONE_DMA limit the DMA zone is empty", "[mm][swiotlb]") {
+    models::Instrumentation instr;
+    PageAllocator pages({{0x80000000, 8 * MiB}}, {}, instr);
+    CHECK(pages.zone_dma_limit() == 0);
+    CHECK(pages.managed_pages(Zone::dma) == 0);
+    CHECK(pages.lowest_populated_zone() == Zone::dma32);
+    CHECK_FALSE(pages.alloc_pages(0, Zone::dma));
+    CHECK(pages.alloc_pages(0, Zone::dma32) == std::optional<uint64_t>(0x80000000));
+    CHECK_THROWS_WITH(PageAllocator({{0x80000000, 8 * MiB}}, {}, instr, 0x80000800),
+                      "ZONE_DMA limit 0x80000800 is not page-aligned");
+}

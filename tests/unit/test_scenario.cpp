@@ -14,7 +14,8 @@ using platform::Scenario;
 
 namespace {
 
-const std::string known_keys = "name, description, platform, overrides, workload, params, seed, expect";
+const std::string known_keys =
+    "name, description, platform, overrides, workload, params, seed, expect, expect_exit, labels, golden";
 
 // The message of the ConfigError `action` throws, or "no error".
 template <typename Action>

@@ -1,0 +1,106 @@
+// Shared fixture for tests of the DMA layer: the non-coherent platform (platforms/arm-noncoherent.dts
+// with overrides), a booted kernel, a dma::Context and one dma::Device for the platform's bus master,
+// which stands in for the device. One simulation per test case (sc_start at most once per process).
+#pragma once
+
+#include "dma/context.h"
+#include "dma/mapping.h"
+#include "platforms/device_tree.h"
+#include "platforms/platform.h"
+
+#include <catch2/catch.hpp>
+#include <functional>
+#include <string>
+#include <systemc>
+#include <vector>
+
+namespace dma_sim {
+
+inline uint8_t cpu_pattern(uint64_t i) { return static_cast<uint8_t>(0x11 + i); }
+inline uint8_t device_pattern(uint64_t i) { return static_cast<uint8_t>(0xa0 ^ i); }
+using Pattern = uint8_t (*)(uint64_t);
+
+inline platform::DeviceTree load_tree(const std::vector<std::string>& overrides) {
+    platform::DeviceTree tree = platform::DeviceTree::load(DMASIM_SOURCE_DIR "/platforms/arm-noncoherent.dts");
+    for (const std::string& spec : overrides)
+        tree.apply_override(spec);
+    return tree;
+}
+
+// The platform, a booted kernel, the DMA layer and one device for the bus master.
+class Sim {
+public:
+    // `policy`: the DMA layer's (e.g. swiotlb_slots = 0 for no swiotlb); `zone_dma_limit`: the
+    // kernel's ZONE_DMA end (0: none).
+    explicit Sim(const std::vector<std::string>& overrides = {}, dma::Policy policy = {},
+                 uint64_t zone_dma_limit = 0)
+        : tree_(load_tree(overrides)), platform_(tree_, platform::PlatformOptions{}, instr_),
+          kernel(platform_.core(), instr_, platform_.kernel_ram(), platform_.kernel_reserved(),
+                 platform_.outer_cache_registers(), zone_dma_limit),
+          context(kernel, instr_, policy), dev("dma-agent@1000000", context), cpu(platform_.core()),
+          master_(*platform_.bus_masters().at(0)) {}
+
+    // Runs `program` on the core; the simulation ends when it returns.
+    std::string run(const std::function<void()>& program) {
+        cpu.set_program([&](models::Core&) { program(); });
+        sc_core::sc_start();
+        return cpu.fault();
+    }
+
+    // --- inside the program ---
+    void cpu_write(uint64_t va, uint64_t size, Pattern pattern) {
+        for (uint64_t i = 0; i < size; ++i)
+            cpu.store8(va + i, pattern(i));
+    }
+    uint64_t cpu_errors(uint64_t va, uint64_t size, Pattern pattern) {
+        uint64_t errors = 0;
+        for (uint64_t i = 0; i < size; ++i)
+            errors += cpu.load8(va + i) != pattern(i);
+        return errors;
+    }
+    // The device's side: the bus master at the bus address (identity on this platform).
+    void device_write(dma::dma_addr_t addr, uint64_t size, Pattern pattern) {
+        std::vector<uint8_t> data(size);
+        for (uint64_t i = 0; i < size; ++i)
+            data[i] = pattern(i);
+        cpu.stall_for([&](uint64_t& delay) { master_.write(addr, data.data(), size, delay); });
+    }
+    uint64_t device_errors(dma::dma_addr_t addr, uint64_t size, Pattern pattern) {
+        std::vector<uint8_t> data(size);
+        cpu.stall_for([&](uint64_t& delay) { master_.read(addr, data.data(), size, delay); });
+        uint64_t errors = 0;
+        for (uint64_t i = 0; i < size; ++i)
+            errors += data[i] != pattern(i);
+        return errors;
+    }
+    models::MemType type_of(uint64_t va) {
+        models::Translation translation;
+        REQUIRE(cpu.mmu().translate(va, translation));
+        return translation.type;
+    }
+    models::MemType linear_type(uint64_t pa) {
+        models::MemType type = models::MemType::device;
+        REQUIRE(cpu.mmu().linear_type(pa, type));
+        return type;
+    }
+
+    // --- after the run ---
+    uint64_t stat(const std::string& path) const { return instr_.counter_value(path); }
+    uint64_t hazards() { return platform_.monitor()->total(); }
+
+private:
+    models::Instrumentation instr_;
+    platform::DeviceTree tree_;
+    platform::Platform platform_;
+
+public:
+    sw::Kernel kernel;
+    dma::Context context;
+    dma::Device dev;
+    models::Core& cpu;
+
+private:
+    models::BusMaster& master_;
+};
+
+}  // namespace dma_sim
