@@ -16,6 +16,7 @@ const char* to_string(AliasPolicy policy) { return policy == AliasPolicy::kept ?
 Context::Context(sw::Kernel& kernel, models::Instrumentation& instr, Policy policy)
     : stat_mapping_errors(instr.counter("dma.mapping_errors")),
       stat_alloc_failures(instr.counter("dma.alloc_failures")), stat_bad_handles(instr.counter("dma.bad_handles")),
+      stat_bad_frees(instr.counter("dma.bad_frees")),
       kernel_(kernel), instr_(instr), policy_(policy),
       swiotlb_(kernel, instr, policy.swiotlb_slots), cache_(kernel, instr),
       debug_(kernel, instr, policy.debug),

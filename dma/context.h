@@ -55,6 +55,7 @@ public:
     uint64_t& stat_mapping_errors;  // dma.mapping_errors: mappings that returned DMA_MAPPING_ERROR
     uint64_t& stat_alloc_failures;  // dma.alloc_failures: allocations that returned NULL
     uint64_t& stat_bad_handles;     // dma.bad_handles: unmap/sync of an address that translates to no page
+    uint64_t& stat_bad_frees;       // dma.bad_frees: frees of memory no allocation returned (nothing freed)
 
 private:
     sw::Kernel& kernel_;

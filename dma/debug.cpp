@@ -158,12 +158,11 @@ DebugEntry DmaDebug::make_sg_ref(Device& dev, const Scatterlist& sg, int nelems,
     return ref;
 }
 
+// A vmalloc address no longer mapped gives 0, as Linux's vmalloc_to_pfn.
 bool DmaDebug::cpu_to_phys(uint64_t cpu_addr, uint64_t& pa) const {
     if (sw::Kernel::is_vmalloc_addr(cpu_addr)) {
         models::Translation translation;
-        if (!kernel_.cpu().mmu().translate(cpu_addr, translation))
-            return false;
-        pa = translation.pa;
+        pa = kernel_.cpu().mmu().translate(cpu_addr, translation) ? translation.pa : 0;
         return true;
     }
     if (!kernel_.virt_addr_valid(cpu_addr))

@@ -158,7 +158,8 @@ private:
 
     DebugEntry make_ref(Device& dev, DebugType type, dma_addr_t addr, uint64_t size, DmaDirection dir) const;
     DebugEntry make_sg_ref(Device& dev, const Scatterlist& sg, int nelems, DmaDirection dir) const;
-    // The physical address behind a CPU address of an allocation (linear map or vmalloc area).
+    // The physical address behind a CPU address of an allocation (linear map or vmalloc area);
+    // false for any other address, which Linux's hooks ignore.
     bool cpu_to_phys(uint64_t cpu_addr, uint64_t& pa) const;
     void report(DebugCheck check, const std::string& device, const std::string& message);
 

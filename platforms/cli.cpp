@@ -169,7 +169,7 @@ int run_cli(int argc, char** argv) {
     CLI::App* describe_cmd = app.add_subcommand("describe", "print the platform a device tree builds");
     std::vector<std::string> describe_overrides;
     describe_cmd->add_option("platform", describe_file, "device tree (.dts/.dtb)")->required();
-    describe_cmd->add_option("-c,--override", describe_overrides, "property override /path:prop=value (repeatable)");
+    describe_cmd->add_option("-c,--config", describe_overrides, "device-tree override /node/path:prop=value (repeatable)");
 
     std::string list_what;
     CLI::App* list_cmd = app.add_subcommand("list", "list workloads, platforms or scenarios");

@@ -105,10 +105,10 @@ std::string text_table(const Table& table) {
             numeric[c] = numeric[c] && is_integer(row[c]);
     std::string out;
     for (const auto& line : lines) {
-        std::string text = " ";
+        std::string text;
         for (size_t c = 0; c < line.size(); ++c)
-            text += numeric[c] ? fmt::format(" {:>{}}", one_line(line[c]), widths[c])
-                               : fmt::format(" {:<{}}", one_line(line[c]), widths[c]);
+            text += numeric[c] ? fmt::format("  {:>{}}", one_line(line[c]), widths[c])
+                               : fmt::format("  {:<{}}", one_line(line[c]), widths[c]);
         out += rtrim(text) + "\n";
     }
     return out;

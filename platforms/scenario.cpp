@@ -295,7 +295,7 @@ const std::vector<ScenarioReader::Field> ScenarioReader::fields_ = {
 
 Expectation Expectation::parse(const std::string& text, const std::string& where) {
     // Stat path, op, optional minus sign, magnitude; "<=" and ">=" are tried before "<" and ">".
-    static const std::regex form(R"(\s*([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*))"
+    static const std::regex form(R"(\s*([A-Za-z0-9_@,-]+(?:\.[A-Za-z0-9_@,-]+)*))"
                                  R"(\s*(==|!=|<=|>=|<|>)\s*)"
                                  R"((-?)(0[xX][0-9A-Fa-f]+|[0-9]+(?:\.[0-9]+)?)\s*)");
     std::smatch match;

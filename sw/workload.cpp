@@ -1,6 +1,7 @@
 #include "sw/workload.h"
 
 #include "sw/workloads/coherence_cases.h"
+#include "sw/workloads/dma_selftest.h"
 #include "sw/workloads/memtest.h"
 #include "sw/workloads/peek.h"
 
@@ -48,6 +49,7 @@ WorkloadRegistry& WorkloadRegistry::builtin() {
         r.add(memtest_workload());
         r.add(coherence_cases_workload());
         r.add(peek_workload());
+        r.add(dma_selftest_workload());
         return r;
     }();
     return registry;
@@ -63,10 +65,16 @@ const Workload* WorkloadRegistry::find(const std::string& name) const {
     return found == workloads_.end() ? nullptr : &found->second;
 }
 
+static std::string bounds(const ParamSpec& spec) {
+    if (spec.min == 0 && spec.max == ~0ULL)
+        return "";
+    return spec.max == ~0ULL ? fmt::format(" of at least {}", spec.min) : fmt::format(" from {} to {}", spec.min, spec.max);
+}
+
 static std::string expected_form(const ParamSpec& spec) {
     switch (spec.type) {
-    case ParamType::integer: return "a non-negative integer";
-    case ParamType::size: return "a size in bytes such as 4096, 0x1000, 64K or 2M";
+    case ParamType::integer: return "a non-negative integer" + bounds(spec);
+    case ParamType::size: return "a size in bytes such as 4096, 0x1000, 64K or 2M" + bounds(spec);
     case ParamType::boolean: return "true or false";
     case ParamType::choice: return fmt::format("one of: {}", fmt::join(spec.choices, ", "));
     }
@@ -105,7 +113,8 @@ Params WorkloadRegistry::resolve(const Workload& workload, const std::map<std::s
         auto found = given.find(spec.name);
         const std::string& text = found == given.end() ? spec.default_value : found->second;
         uint64_t number = 0;
-        if (!parse_value(spec, text, number))
+        bool numeric = spec.type == ParamType::integer || spec.type == ParamType::size;
+        if (!parse_value(spec, text, number) || (numeric && (number < spec.min || number > spec.max)))
             throw ParamError(fmt::format("workload '{}' parameter '{}': expected {}, got '{}'", workload.name,
                                          spec.name, expected_form(spec), text));
         params.values_[spec.name] = text;

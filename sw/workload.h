@@ -38,6 +38,8 @@ struct ParamSpec {
     std::string default_value;
     std::string description;
     std::vector<std::string> choices;  // for ParamType::choice
+    uint64_t min = 0;                  // bounds of integer and size values
+    uint64_t max = ~0ULL;
 };
 
 // Parameter values, checked against their specs; lookups of undeclared names are programming errors.

@@ -1,5 +1,6 @@
 // End-to-end tests of the dmasim command line: exit codes, outputs, determinism and the messages
 // of bad input. Each runs the built binary (DMASIM_BINARY) in a fresh temporary folder.
+#include "cli_runner.h"
 #include "temp_dir.h"
 #include <catch2/catch.hpp>
 
@@ -17,50 +18,6 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::string shipped_dts = DMASIM_SOURCE_DIR "/platforms/arm-noncoherent.dts";
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-std::string quote(const std::string& text) {
-    std::string out = "'";
-    for (char c : text)
-        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
-
-
-struct Result {
-    int code = -1;
-    std::string out;
-    std::string err;
-};
-
-// Runs `dmasim ARGS` (ARGS already shell-quoted where needed) from inside `dir`.
-Result dmasim(const TempDir& dir, const std::string& args) {
-    const std::string out = dir.path("stdout.txt"), err = dir.path("stderr.txt");
-    const std::string command = "cd " + quote(dir.path("")) + " && " + quote(DMASIM_BINARY) + " " + args + " >" +
-                                quote(out) + " 2>" + quote(err);
-    int status = std::system(command.c_str());
-    Result result;
-    result.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    result.out = read_file(out);
-    result.err = read_file(err);
-    INFO("dmasim " << args << "\nstdout:\n" << result.out << "\nstderr:\n" << result.err);
-    CHECK(result.code >= 0);  // not killed by a signal
-    return result;
-}
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-nlohmann::json load_json(const std::string& path) {
-    std::string text = read_file(path);
-    REQUIRE_FALSE(text.empty());
-    return nlohmann::json::parse(text);
-}
 
 // The shipped platform's source with `from` replaced by `to` (which must be present).
 std::string shipped_with(const std::string& from, const std::string& to) {

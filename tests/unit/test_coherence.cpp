@@ -61,7 +61,8 @@ TEST_CASE("stale_cpu_read: the CPU reads cached lines a device has overwritten",
     REQUIRE(!outcome.hazards.empty());
     const models::Hazard& first = outcome.hazards.front();
     CHECK(first.kind == models::HazardKind::stale_cpu_read);
-    CHECK(first.address == 0x80000000);
+    // The workload's first page: the lowest free one, above what boot allocated at the start of RAM.
+    CHECK(first.address == 0x80000000 + sw::Kernel::text_size + sw::Kernel::rodata_size + sw::Kernel::thread_size);
     CHECK(first.where == "cpu0.l1d");
     CHECK(first.previous_writer.find("device0") != std::string::npos);
     CHECK(first.expected.size() == 1);          // one byte read: load8
