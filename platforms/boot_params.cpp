@@ -86,6 +86,11 @@ BootParams parse_boot_params(const DeviceTree& tree) {
         chosen->fail("dmasim,dma-alias", fmt::format("\"removed\" or \"kept\", got \"{}\"", alias));
     params.dma.alias = alias == "removed" ? dma::AliasPolicy::removed : dma::AliasPolicy::kept;
 
+    std::string pool_debug = chosen->string_or("dmasim,dma-pool-debug", "off");
+    if (pool_debug != "on" && pool_debug != "off")
+        chosen->fail("dmasim,dma-pool-debug", fmt::format("\"on\" or \"off\", got \"{}\"", pool_debug));
+    params.dma.pool_debug = pool_debug == "on";
+
     params.kmalloc_min_align = chosen->u64_or("dmasim,kmalloc-min-align", 0);
     uint64_t align = params.kmalloc_min_align;
     if (align && ((align & (align - 1)) || align > 4096))

@@ -190,7 +190,6 @@ int run_cli(int argc, char** argv) {
         ->capture_default_str();
 
     RegressOptions regress_options;
-    regress_options.binary = self_executable(argv[0]);
     std::string shard;
     CLI::App* regress_cmd =
         app.add_subcommand("regress", "run scenarios in parallel processes: one line each, JUnit XML, shards, "
@@ -235,6 +234,7 @@ int run_cli(int argc, char** argv) {
         else if (*regress_cmd) {
             if (!shard.empty())
                 regress_options.shard = Shard::parse(shard);
+            regress_options.binary = self_executable(argv[0]);
             return regress(regress_options, std::cout);
         }
         return exit_pass;

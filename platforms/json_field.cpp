@@ -91,8 +91,11 @@ std::vector<std::pair<std::string, JsonField>> JsonField::members() const {
 
 std::string JsonField::text() const { return expect(Json::value_t::string, "a string").get<std::string>(); }
 
+// A parser makes every non-negative integer unsigned; a value built in code may be signed.
 uint64_t JsonField::number() const {
-    return expect(Json::value_t::number_unsigned, "a non-negative integer").get<uint64_t>();
+    if (value_->is_number_integer() && value_->get<int64_t>() >= 0)
+        return value_->get<uint64_t>();
+    fail("a non-negative integer");
 }
 
 bool JsonField::flag() const { return expect(Json::value_t::boolean, "true or false").get<bool>(); }

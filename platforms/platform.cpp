@@ -487,6 +487,7 @@ private:
                 {"swiotlb_force", boot.dma.swiotlb_force},
                 {"atomic_pool_size", boot.dma.atomic_pool_size},
                 {"dma_debug", boot.dma.debug},
+                {"dma_pool_debug", boot.dma.pool_debug},
                 {"dma_from_device_map", dma::to_string(boot.dma.from_device_map)},
                 {"dma_alias", dma::to_string(boot.dma.alias)},
                 {"kmalloc_min_align", boot.kmalloc_min_align},
@@ -627,12 +628,13 @@ std::string describe_text(const nlohmann::ordered_json& d) {
                                                         human_size(pool["size"].get<uint64_t>())));
     }
     const auto& k = d["kernel"];
-    out << fmt::format("\nkernel: bootargs \"{}\"; swiotlb {} slots ({}){}, atomic pool {}, dma-debug {}, "
-                       "FROM_DEVICE map policy {}, coherent alias {}, kmalloc min align {}, ZONE_DMA {}\n",
+    out << fmt::format("\nkernel: bootargs \"{}\"; swiotlb {} slots ({}){}, atomic pool {}, dma-debug {}, dma_pool "
+                       "debug {}, FROM_DEVICE map policy {}, coherent alias {}, kmalloc min align {}, ZONE_DMA {}\n",
                        k["bootargs"].get<std::string>(), k["swiotlb_slots"].get<uint64_t>(),
                        human_size(k["swiotlb_slots"].get<uint64_t>() * 2048),
                        k["swiotlb_force"].get<bool>() ? ", forced" : "", human_size(k["atomic_pool_size"].get<uint64_t>()),
-                       k["dma_debug"].get<bool>() ? "on" : "off", k["dma_from_device_map"].get<std::string>(),
+                       k["dma_debug"].get<bool>() ? "on" : "off", k["dma_pool_debug"].get<bool>() ? "on" : "off",
+                       k["dma_from_device_map"].get<std::string>(),
                        k["dma_alias"].get<std::string>(),
                        k["kmalloc_min_align"].get<uint64_t>() ? std::to_string(k["kmalloc_min_align"].get<uint64_t>())
                                                               : std::string("default"),

@@ -1,6 +1,7 @@
 #include "sw/workload.h"
 
 #include "sw/workloads/coherence_cases.h"
+#include "sw/workloads/coherent_alias.h"
 #include "sw/workloads/dma_selftest.h"
 #include "sw/workloads/memtest.h"
 #include "sw/workloads/peek.h"
@@ -50,6 +51,7 @@ WorkloadRegistry& WorkloadRegistry::builtin() {
         r.add(coherence_cases_workload());
         r.add(peek_workload());
         r.add(dma_selftest_workload());
+        r.add(coherent_alias_workload());
         return r;
     }();
     return registry;

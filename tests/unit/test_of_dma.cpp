@@ -1,0 +1,219 @@
+// DMA configuration from the device tree: Linux's of_dma_configure (dma-ranges -> range map, bus
+// limit and masks; dma-coherent / dma-noncoherent up the tree), ZONE_DMA from the ranges, the
+// /chosen boot parameters and policies, memory-region pools, and what `describe` shows of them.
+#include "cli_runner.h"
+#include "platforms/boot_params.h"
+#include "platforms/of_dma.h"
+#include "models/access_fault.h"
+#include "models/bus_master.h"
+
+#include <catch2/catch.hpp>
+#include <functional>
+
+using platform::ConfigError;
+using platform::DeviceTree;
+
+namespace {
+
+// A tree with a bus `soc` (of `cells` address and size cells) holding a device `dev@0`;
+// `bus_props` and `dev_props` are inserted in the bus and the device, `top` at the root.
+DeviceTree tree_with(const TempDir& dir, const std::string& bus_props, const std::string& dev_props,
+                     const std::string& top = "", int cells = 1) {
+    std::string c = std::to_string(cells);
+    std::string source = R"(/dts-v1/;
+/ {
+	#address-cells = <2>;
+	#size-cells = <2>;
+	)" + top + R"(
+	soc {
+		compatible = "simple-bus";
+		#address-cells = <)" + c + R"(>;
+		#size-cells = <)" + c + R"(>;
+		ranges;
+		)" + bus_props + R"(
+		dev@0 {
+			reg = <)" + (cells == 2 ? "0x0 0x0 0x0 0x1000" : "0x0 0x1000") + R"(>;
+			)" + dev_props + R"(
+		};
+	};
+};
+)";
+    return DeviceTree::load(dir.write("t.dts", source));
+}
+
+platform::OfDmaConfig configure(const DeviceTree& tree) { return platform::of_dma_configure(tree.at("/soc/dev@0")); }
+
+std::string config_error(const std::function<void()>& action) {
+    try {
+        action();
+    } catch (const ConfigError& error) {
+        return error.what();
+    }
+    FAIL("expected a ConfigError");
+    return "";
+}
+
+}  // namespace
+
+TEST_CASE("of_dma: without dma-ranges a device keeps 32-bit masks, no limit, identity and is non-coherent",
+          "[of_dma]") {
+    TempDir dir;
+    platform::OfDmaConfig config = configure(tree_with(dir, "", ""));
+    CHECK(config.ranges.empty());
+    CHECK(config.bus_dma_limit == 0);
+    CHECK(config.mask == dma::dma_bit_mask(32));
+    CHECK_FALSE(config.coherent);
+    CHECK_FALSE(config.ranges_node);
+}
+
+TEST_CASE("of_dma: the bus's dma-ranges give the range map, the bus limit and a mask cut to its end", "[of_dma]") {
+    TempDir dir;
+    // Bus addresses 0..1 GiB reach CPU 0x80000000.., as on a board whose DMA sees RAM at 0.
+    platform::OfDmaConfig config = configure(tree_with(dir, "dma-ranges = <0x0 0x0 0x80000000 0x40000000>;", ""));
+    REQUIRE(config.ranges.size() == 1);
+    CHECK(config.ranges[0].dma_start == 0);
+    CHECK(config.ranges[0].cpu_start == 0x80000000);
+    CHECK(config.ranges[0].size == 0x40000000);
+    CHECK(config.bus_dma_limit == 0x3fffffff);
+    CHECK(config.mask == dma::dma_bit_mask(30));
+    CHECK(config.ranges_node == std::string("/soc"));
+}
+
+TEST_CASE("of_dma: a window ending above 4 GiB leaves the default 32-bit mask but sets the limit", "[of_dma]") {
+    TempDir dir;
+    platform::OfDmaConfig config =
+        configure(tree_with(dir, "dma-ranges = <0x0 0x0 0x0 0x0 0x2 0x0>;", "", "", 2));
+    CHECK(config.bus_dma_limit == 0x1ffffffffULL);
+    CHECK(config.mask == dma::dma_bit_mask(32));
+}
+
+TEST_CASE("of_dma: dma-ranges above the bus translate its parent addresses further", "[of_dma]") {
+    TempDir dir;
+    // The root maps its children's bus addresses 0x1000_0000.. to CPU 0x8000_0000..; the bus maps
+    // device addresses 0.. to its parent's 0x1000_0000.., so device 0 is CPU 0x80000000.
+    DeviceTree tree = tree_with(dir, "dma-ranges = <0x0 0x0 0x10000000 0x10000000>;", "",
+                                "dma-ranges = <0x0 0x10000000 0x0 0x80000000 0x0 0x10000000>;");
+    platform::OfDmaConfig config = configure(tree);
+    REQUIRE(config.ranges.size() == 1);
+    CHECK(config.ranges[0].cpu_start == 0x80000000);
+    CHECK(config.ranges[0].dma_start == 0);
+}
+
+TEST_CASE("of_dma: dma-coherent is inherited from an ancestor and dma-noncoherent nearer wins", "[of_dma]") {
+    TempDir dir;
+    CHECK(configure(tree_with(dir, "dma-coherent;", "")).coherent);
+    CHECK(configure(tree_with(dir, "dma-coherent;", "")).coherent_node == std::string("/soc"));
+    CHECK_FALSE(configure(tree_with(dir, "dma-coherent;", "dma-noncoherent;")).coherent);
+    CHECK(configure(tree_with(dir, "dma-noncoherent;", "dma-coherent;")).coherent);
+}
+
+TEST_CASE("of_dma: a malformed or empty dma-range is an error naming the node and property", "[of_dma]") {
+    TempDir dir;
+    std::string message =
+        config_error([&] { configure(tree_with(dir, "dma-ranges = <0x0 0x0 0x80000000 0x0>;", "")); });
+    CHECK_THAT(message, Catch::Contains("node /soc: property 'dma-ranges'"));
+    CHECK_THAT(message, Catch::Contains("non-empty"));
+}
+
+TEST_CASE("of_dma: the lowest limit of any dma-ranges is the max CPU address (for ZONE_DMA)", "[of_dma]") {
+    TempDir dir;
+    CHECK_FALSE(platform::of_dma_get_max_cpu_address(tree_with(dir, "", "")));
+    auto limit = platform::of_dma_get_max_cpu_address(tree_with(dir, "dma-ranges = <0x0 0x0 0x80000000 0x40000000>;", ""));
+    REQUIRE(limit);
+    CHECK(*limit == 0xbfffffff);
+}
+
+TEST_CASE("boot params: Linux's defaults without /chosen, and bootargs parsed like the kernel does", "[of_dma]") {
+    TempDir dir;
+    platform::BootParams defaults = platform::parse_boot_params(tree_with(dir, "", ""));
+    CHECK(defaults.dma.swiotlb_slots == 32768);
+    CHECK_FALSE(defaults.dma.swiotlb_force);
+    CHECK(defaults.dma.atomic_pool_size == 256 * 1024);
+    CHECK(defaults.dma.debug);
+    CHECK(defaults.dma.from_device_map == dma::FromDeviceMapPolicy::clean);
+    CHECK(defaults.dma.alias == dma::AliasPolicy::removed);
+
+    platform::BootParams params = platform::parse_boot_params(tree_with(
+        dir, "", "",
+        R"(chosen { bootargs = "console=ttyAMA0 swiotlb=1024,force coherent_pool=1M dma_debug=off";
+		dmasim,dma-from-device-map = "invalidate"; dmasim,dma-alias = "kept"; dmasim,kmalloc-min-align = <64>;
+		dmasim,dma-pool-debug = "on"; };)"));
+    CHECK(params.dma.swiotlb_slots == 1024);
+    CHECK(params.dma.swiotlb_force);
+    CHECK(params.dma.atomic_pool_size == 1024 * 1024);
+    CHECK_FALSE(params.dma.debug);
+    CHECK(params.dma.from_device_map == dma::FromDeviceMapPolicy::invalidate);
+    CHECK(params.dma.alias == dma::AliasPolicy::kept);
+    CHECK(params.dma.pool_debug);
+    CHECK(params.kmalloc_min_align == 64);
+    REQUIRE(params.warnings.size() == 1);
+    CHECK_THAT(params.warnings[0], Catch::Contains("\"console=ttyAMA0\"") && Catch::Contains("ignored"));
+}
+
+TEST_CASE("boot params: bad values are errors naming /chosen, the property and the value", "[of_dma]") {
+    TempDir dir;
+    auto error_for = [&](const std::string& chosen) {
+        return config_error([&] { platform::parse_boot_params(tree_with(dir, "", "", "chosen { " + chosen + " };")); });
+    };
+    CHECK_THAT(error_for(R"(bootargs = "swiotlb=lots";)"),
+               Catch::Contains("node /chosen: property 'bootargs'") && Catch::Contains("swiotlb=lots"));
+    CHECK_THAT(error_for(R"(bootargs = "coherent_pool=big";)"), Catch::Contains("coherent_pool=big"));
+    CHECK_THAT(error_for(R"(bootargs = "dma_debug=maybe";)"), Catch::Contains("dma_debug=maybe"));
+    CHECK_THAT(error_for(R"(dmasim,dma-from-device-map = "flush";)"),
+               Catch::Contains("'dmasim,dma-from-device-map'") && Catch::Contains("\"flush\""));
+    CHECK_THAT(error_for(R"(dmasim,dma-alias = "gone";)"), Catch::Contains("'dmasim,dma-alias'"));
+    CHECK_THAT(error_for("dmasim,kmalloc-min-align = <48>;"), Catch::Contains("a power of two"));
+}
+
+TEST_CASE("describe shows each DMA device's masks, bus limit, coherence, ranges and pool", "[of_dma][cli]") {
+    TempDir dir;
+    Result plain = dmasim(dir, "describe " + quote(DMASIM_SOURCE_DIR "/platforms/arm-noncoherent.dts"));
+    REQUIRE(plain.code == 0);
+    CHECK_THAT(plain.out, Catch::Contains("dma-agent@1000000 (/soc/dma-agent@1000000, DMA by dma0): direct ops, dma "
+                                          "mask 0xffffffff, coherent mask 0xffffffff, bus limit none, non-coherent"));
+    CHECK_THAT(plain.out, Catch::Contains("coherent pool: none (system memory)"));
+
+    Result narrowed = dmasim(dir, "describe " + quote(DMASIM_SOURCE_DIR "/platforms/arm-noncoherent.dts") +
+                                      " -c '/soc:dma-ranges=<0x0 0x0 0x80000000 0x40000000>' -c '/soc:dma-coherent=true'");
+    REQUIRE(narrowed.code == 0);
+    CHECK_THAT(narrowed.out, Catch::Contains("dma mask 0x3fffffff, coherent mask 0x3fffffff, bus limit 0x3fffffff, "
+                                             "coherent"));
+    CHECK_THAT(narrowed.out, Catch::Contains("dma-range: bus 0x0 -> cpu 0x80000000, 1 GiB"));
+
+    Result pooled = dmasim(dir, "describe " + quote(DMASIM_SOURCE_DIR "/tests/scenarios/arm-noncoherent-device-pool.dts"));
+    REQUIRE(pooled.code == 0);
+    CHECK_THAT(pooled.out, Catch::Contains("coherent pool: dma-pool@9ff00000 (1 MiB, per-device, no fallback)"));
+}
+
+TEST_CASE("a memory-region that is not a no-map shared-dma-pool is an error naming the device", "[of_dma]") {
+    TempDir dir;
+    std::string source = read_file(DMASIM_SOURCE_DIR "/tests/scenarios/arm-noncoherent-device-pool.dts");
+    size_t at = source.find("no-map;");
+    REQUIRE(at != std::string::npos);
+    source.erase(at, 7);
+    std::string include = "/include/ \"" DMASIM_SOURCE_DIR "/platforms/arm-noncoherent.dts\"";
+    size_t line = source.find("/include/");
+    source.replace(line, source.find('\n', line) - line, include);
+    Result r = dmasim(dir, "describe " + quote(dir.write("pool.dts", source)));
+    CHECK(r.code == 2);
+    CHECK_THAT(r.err, Catch::Contains("node /soc/dma-agent@1000000: property 'memory-region'") &&
+                          Catch::Contains("no-map"));
+}
+
+TEST_CASE("a bus master outside its dma-ranges window gets a bus error naming the range", "[of_dma]") {
+    models::Instrumentation instr;
+    models::BusMasterConfig config;
+    config.inbound.push_back(models::InboundWindow{0x0, 0x80000000, 0x40000000});
+    models::BusMaster master("dma_window_test", config, instr);
+    CHECK(master.to_system(0x1000, 64) == 0x80001000);
+    CHECK(master.to_system(0x3fffffc0, 64) == 0xbfffffc0);
+    try {
+        master.to_system(0x3fffffc0, 128);
+        FAIL("expected a bus error");
+    } catch (const models::AccessFault& fault) {
+        CHECK(fault.kind == models::AccessFault::Kind::bus_error);
+        CHECK_THAT(std::string(fault.what()), Catch::Contains("[0x3fffffc0, 0x40000040)") &&
+                                                  Catch::Contains("outside every inbound window"));
+    }
+    CHECK(instr.counter("dma_window_test.window_errors") == 1);
+}
