@@ -41,8 +41,8 @@ public:
     // device's reach) or the allocation is undone. 0 on failure, with a warning unless NO_WARN.
     uint64_t alloc(Device& dev, uint64_t size, uint64_t& pa, Attrs attrs,
                    const std::function<bool(uint64_t pa, uint64_t size)>& phys_addr_ok);
-    // Linux's dma_free_from_pool: false when `cpu_addr` is not the pool's. std::invalid_argument for
-    // pages of the pool that are not allocated (gen_pool_free's BUG).
+    // Linux's dma_free_from_pool: false when `cpu_addr` is not the pool's. Pages of the pool that
+    // were not allocated (gen_pool_free's BUG) are warned about and counted in dma.bad_frees.
     bool free(Device& dev, uint64_t cpu_addr, uint64_t size);
 
 private:

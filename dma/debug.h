@@ -154,7 +154,6 @@ public:
 
 private:
     using Entries = std::multimap<dma_addr_t, DebugEntry>;
-    using Match = bool (*)(const DebugEntry& ref, const DebugEntry& entry);
 
     DebugEntry make_ref(Device& dev, DebugType type, dma_addr_t addr, uint64_t size, DmaDirection dir) const;
     DebugEntry make_sg_ref(Device& dev, const Scatterlist& sg, int nelems, DmaDirection dir) const;

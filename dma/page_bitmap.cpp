@@ -1,6 +1,7 @@
 #include "dma/page_bitmap.h"
 
 #include <algorithm>
+#include <cstddef>
 
 namespace dma {
 

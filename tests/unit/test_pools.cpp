@@ -36,6 +36,13 @@ uint8_t allocated_poison(uint64_t) { return dma::POOL_POISON_ALLOCATED; }
 
 uint64_t align_up(uint64_t n, uint64_t align) { return (n + align - 1) / align * align; }
 
+uint64_t round_up_pow2(uint64_t n) {
+    uint64_t result = 1;
+    while (result < n)
+        result <<= 1;
+    return result;
+}
+
 bool created(const std::unique_ptr<dma::DmaPool>& pool) { return pool != nullptr; }
 
 struct Block {
@@ -44,17 +51,19 @@ struct Block {
 };
 
 // What is wrong with the blocks of `pool` (empty: nothing): each aligned to `align` on both sides,
-// inside one `boundary` window, at a CPU address that translates to its bus address, and no two
-// overlapping.
-std::vector<std::string> layout_errors(Sim& sim, const dma::DmaPool& pool, uint64_t align, std::vector<Block> blocks) {
+// inside one `boundary` window (one page of the pool without a boundary), at a CPU address that
+// translates to its bus address, and no two overlapping.
+std::vector<std::string> layout_errors(Sim& sim, const dma::DmaPool& pool, uint64_t align, uint64_t boundary,
+                                       std::vector<Block> blocks) {
     std::vector<std::string> errors;
-    std::string what = fmt::format("pool size {} align {} boundary {}", pool.size(), align, pool.boundary());
+    std::string what = fmt::format("pool size {} align {} boundary {}", pool.size(), align, boundary);
+    uint64_t window = boundary ? boundary : round_up_pow2(pool.allocation());  // pages are aligned to that
     for (const Block& block : blocks) {
         models::Translation translation;
         if (block.vaddr % align || block.dma % align)
             errors.push_back(fmt::format("{}: block {:#x}/{:#x} misaligned", what, block.vaddr, block.dma));
-        if (block.dma / pool.boundary() != (block.dma + pool.size() - 1) / pool.boundary())
-            errors.push_back(fmt::format("{}: block at dma {:#x} crosses a boundary", what, block.dma));
+        if (block.dma / window != (block.dma + pool.size() - 1) / window)
+            errors.push_back(fmt::format("{}: block at dma {:#x} crosses a {}-byte boundary", what, block.dma, window));
         if (!sim.cpu.mmu().translate(block.vaddr, translation) || translation.pa != block.dma)
             errors.push_back(fmt::format("{}: CPU address {:#x} is not dma {:#x}", what, block.vaddr, block.dma));
     }
@@ -130,7 +139,7 @@ TEST_CASE("dma_pool blocks are aligned, stay inside their boundary and never ove
                         failed_allocs += block.vaddr == 0;
                         blocks.push_back(block);
                     }
-                    for (const std::string& error : layout_errors(sim, *pool, std::max<uint64_t>(align, 1), blocks))
+                    for (const std::string& error : layout_errors(sim, *pool, std::max<uint64_t>(align, 1), boundary, blocks))
                         errors.push_back(error);
                     CHECK(pool->pages() == 3);
                     for (const Block& block : blocks)

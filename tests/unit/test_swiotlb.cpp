@@ -384,3 +384,34 @@ TEST_CASE("swiotlb: a slot count is rounded up to whole segments", "[swiotlb]") 
     CHECK(sim.context.swiotlb().nslabs() == 256);
     CHECK(sim.stat("swiotlb.total_slots") == 256);
 }
+
+TEST_CASE("swiotlb: a sync past the end of its mapping is Linux's buffer overflow warning", "[swiotlb]") {
+    Sim sim({}, small_forced_pool(256));
+    uint64_t copied_long = 0, copied_outside = 0, errors = 0;
+    std::string fault = sim.run([&] {
+        uint64_t pa = sim.kernel.alloc_contiguous(4 * KiB);
+        uint64_t va = sw::Kernel::phys_to_virt(pa);
+        sim.cpu_write(va, 4 * KiB, cpu_pattern);
+        dma::dma_addr_t addr = dma::map_page(sim.dev, pa, 0, 256, DmaDirection::from_device);
+        sim.device_write(addr, 512, device_pattern);  // past the mapping, inside the slot
+        uint64_t bytes = sim.stat("swiotlb.bounced_bytes");
+        dma::sync_single_for_cpu(sim.dev, addr, 356, DmaDirection::from_device);  // 100 bytes too many
+        copied_long = sim.stat("swiotlb.bounced_bytes") - bytes;
+        dma::sync_single_range_for_cpu(sim.dev, addr, 300, 10, DmaDirection::from_device);  // entirely past it
+        copied_outside = sim.stat("swiotlb.bounced_bytes") - bytes - copied_long;
+        errors = sim.cpu_errors(va, 256, device_pattern);
+        for (uint64_t i = 256; i < 4 * KiB; ++i)
+            errors += sim.cpu.load8(va + i) != cpu_pattern(i);
+        dma::unmap_page(sim.dev, addr, 256, DmaDirection::from_device);
+    });
+    REQUIRE(fault.empty());
+    CHECK(copied_long == 256);  // truncated to the mapping
+    CHECK(copied_outside == 0);
+    CHECK(errors == 0);  // nothing past the mapping reached the original
+    REQUIRE(sim.context.warnings().size() == 2);
+    CHECK(sim.context.warnings()[0] ==
+          "dma-agent@1000000: Buffer overflow detected. Allocation size: 256. Mapping size: 356.");
+    CHECK(sim.context.warnings()[1] ==
+          "dma-agent@1000000: Buffer overflow detected. Allocation size: 256. Mapping size: 10+300.");
+    CHECK(sim.stat("swiotlb.overflows") == 2);
+}
