@@ -3,17 +3,18 @@
 // memory interface on the L1 and the kernel's outer-cache operations:
 //   clean:      L1 by VA, then the outer cache by PA;
 //   invalidate: the outer cache by PA, then the L1 by VA (so no refill takes a stale outer copy);
-// each followed by a DSB. Buffers are addressed by PA and must lie in the linear map.
+// each followed by a DSB. Buffers are addressed by PA and must lie in the linear map. Each range
+// operation is the event `dma.maint` (a slice on the timeline: op, pa, size, duration_ps).
 #pragma once
 
 #include "dma/policy.h"
 #include "dma/types.h"
+#include "models/instrumentation.h"
 
 #include <cstdint>
 
 namespace models {
 class Core;
-class Instrumentation;
 }  // namespace models
 namespace sw {
 class Kernel;
@@ -37,12 +38,15 @@ public:
 private:
     void clean(uint64_t pa, uint64_t size);
     void invalidate(uint64_t pa, uint64_t size);
+    void emit_maint(const char* op, uint64_t pa, uint64_t size, uint64_t start_ps);
 
     sw::Kernel& kernel_;
+    models::Instrumentation& instr_;
     models::Core& cpu_;
     uint64_t& stat_clean_;       // dma.maint.clean: ranges cleaned
     uint64_t& stat_invalidate_;  // dma.maint.invalidate
     uint64_t& stat_flush_;       // dma.maint.flush
+    models::EventKind ev_maint_;
 };
 
 }  // namespace dma

@@ -17,6 +17,12 @@ Context::Context(sw::Kernel& kernel, models::Instrumentation& instr, Policy poli
     : stat_mapping_errors(instr.counter("dma.mapping_errors")),
       stat_alloc_failures(instr.counter("dma.alloc_failures")), stat_bad_handles(instr.counter("dma.bad_handles")),
       stat_bad_frees(instr.counter("dma.bad_frees")),
+      ev_map(instr.declare_event("dma.map", "a streaming mapping: map_single/page, a map_sg segment (a slice: start "
+                                            "and duration_ps)")),
+      ev_unmap(instr.declare_event("dma.unmap", "the end of a streaming mapping (a slice: start and duration_ps)")),
+      ev_alloc(instr.declare_event("dma.alloc", "a coherent or noncoherent allocation (a slice: start and "
+                                                "duration_ps)")),
+      ev_free(instr.declare_event("dma.free", "the free of an allocation (a slice: start and duration_ps)")),
       kernel_(kernel), instr_(instr), policy_(policy),
       swiotlb_(kernel, instr, policy.swiotlb_slots), cache_(kernel, instr),
       debug_(kernel, instr, policy.debug),

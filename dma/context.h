@@ -57,6 +57,13 @@ public:
     uint64_t& stat_bad_handles;     // dma.bad_handles: unmap/sync of an address that translates to no page
     uint64_t& stat_bad_frees;       // dma.bad_frees: frees of memory no allocation returned (nothing freed)
 
+    // The API layer's calls as timeline slices (dma/mapping.cpp): stamped with the call's start,
+    // from the device DMA is delegated to, with the DMA address and duration_ps.
+    models::EventKind ev_map;    // dma.map: a streaming mapping (one per scatterlist segment)
+    models::EventKind ev_unmap;  // dma.unmap
+    models::EventKind ev_alloc;  // dma.alloc: a coherent or noncoherent allocation
+    models::EventKind ev_free;   // dma.free
+
 private:
     sw::Kernel& kernel_;
     models::Instrumentation& instr_;

@@ -60,6 +60,15 @@ uint64_t Device::dma_to_phys(dma_addr_t addr) const {
     return invalid_phys_addr;
 }
 
+void dma_configure(Device& dev, const DmaConfig& config) {
+    for (const DmaRange& range : config.ranges)
+        dev.add_dma_range(range);
+    dev.store_dma_mask(dev.dma_mask() & config.mask);
+    dev.store_coherent_dma_mask(dev.coherent_dma_mask() & config.mask);
+    dev.set_bus_dma_limit(config.bus_dma_limit);
+    dev.set_coherent(config.coherent);
+}
+
 uint64_t min_not_zero(uint64_t a, uint64_t b) {
     if (a == 0)
         return b;

@@ -98,6 +98,17 @@ private:
     std::shared_ptr<CoherentMemory> dma_mem_;
 };
 
+// What bus code learns about a device's DMA from the firmware when it creates the device (Linux's
+// of_dma_configure_id; for a PCI function, pci_dma_configure on its host bridge's node).
+struct DmaConfig {
+    std::vector<DmaRange> ranges;      // empty: the device sees system addresses unchanged
+    uint64_t bus_dma_limit = 0;        // 0: no limit
+    uint64_t mask = dma_bit_mask(32);  // the masks are cut to this
+    bool coherent = false;
+};
+// Applies `config` to a device just created: its range map, masks, bus limit and coherence.
+void dma_configure(Device& dev, const DmaConfig& config);
+
 // Linux's min_not_zero(*dev->dma_mask, dev->bus_dma_limit) for a limit that may be unset.
 uint64_t min_not_zero(uint64_t a, uint64_t b);
 // Whether the device can reach [addr, addr+size) with its DMA mask and bus limit (Linux's

@@ -30,21 +30,50 @@ void require_nents(Device& dev, const std::vector<Scatterlist>& sgl, int nents, 
 
 DmaDebug& debug(Device& dev) { return dev.context().debug(); }
 
+uint64_t now_ps(Device& dev) { return dev.context().cpu().now_ps(); }
+
+// A call on one mapping or allocation, for the timeline: from `start_ps` to now, its type, where
+// the device's accesses land (pa) and, for a streaming mapping, the direction.
+void trace_call(Device& dev, const models::EventKind& kind, uint64_t start_ps, const char* type, dma_addr_t addr,
+                uint64_t size, const DmaDirection* dir = nullptr) {
+    if (!kind.enabled())
+        return;
+    Device& target = dev.dma_dev();
+    std::vector<models::Field> fields = {{"type", std::string(type)},
+                                         {"dma_addr", addr},
+                                         {"pa", target.dma_to_phys(addr)},
+                                         {"size", size}};
+    if (dir)
+        fields.push_back({"dir", std::string(to_string(*dir))});
+    fields.push_back({"duration_ps", now_ps(dev) - start_ps});
+    dev.context().instr().emit(kind, models::Event{start_ps, nullptr, target.name(), std::move(fields)});
+}
+
+void trace_sg(Device& dev, const models::EventKind& kind, uint64_t start_ps, const std::vector<Scatterlist>& sgl,
+              int count, DmaDirection dir) {
+    for (int i = 0; i < count; ++i)
+        trace_call(dev, kind, start_ps, to_string(DebugType::sg), sgl[i].dma_address, sgl[i].dma_length, &dir);
+}
+
 // map_single and map_page differ only in what dma-debug records them as.
 dma_addr_t map_page_as(Device& dev, uint64_t page_pa, uint64_t offset, uint64_t size, DmaDirection dir, Attrs attrs,
                        DebugType type) {
     require_direction(dev, dir, "map_page");
+    uint64_t start_ps = now_ps(dev);
     Device& target = dev.dma_dev();
     dma_addr_t addr = target.ops().map_page(target, page_pa, offset, size, dir, attrs);
     debug(dev).map_page(dev, page_pa + offset, size, dir, addr, attrs, type);
+    trace_call(dev, dev.context().ev_map, start_ps, to_string(type), addr, size, &dir);
     return addr;
 }
 
 void unmap_page_as(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir, Attrs attrs, DebugType type) {
     require_direction(dev, dir, "unmap_page");
+    uint64_t start_ps = now_ps(dev);
     Device& target = dev.dma_dev();
     target.ops().unmap_page(target, addr, size, dir, attrs);
     debug(dev).unmap_page(dev, addr, size, dir, type);
+    trace_call(dev, dev.context().ev_unmap, start_ps, to_string(type), addr, size, &dir);
 }
 
 }  // namespace
@@ -80,19 +109,23 @@ void unmap_page(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir, A
 int map_sg(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir, Attrs attrs) {
     require_direction(dev, dir, "map_sg");
     require_nents(dev, sgl, nents, "map_sg");
+    uint64_t start_ps = now_ps(dev);
     Device& target = dev.dma_dev();
     int mapped = target.ops().map_sg(target, sgl, nents, dir, attrs);
     if (mapped > 0)
         debug(dev).map_sg(dev, sgl, nents, mapped, dir, attrs);
+    trace_sg(dev, dev.context().ev_map, start_ps, sgl, mapped, dir);
     return mapped;
 }
 
 void unmap_sg(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir, Attrs attrs) {
     require_direction(dev, dir, "unmap_sg");
     require_nents(dev, sgl, nents, "unmap_sg");
+    uint64_t start_ps = now_ps(dev);
     debug(dev).unmap_sg(dev, sgl, nents, dir);  // before the ops, as Linux
     Device& target = dev.dma_dev();
     target.ops().unmap_sg(target, sgl, nents, dir, attrs);
+    trace_sg(dev, dev.context().ev_unmap, start_ps, sgl, nents, dir);
 }
 
 bool mapping_error(Device& dev, dma_addr_t addr) {
@@ -142,22 +175,30 @@ void sync_sg_for_device(Device& dev, std::vector<Scatterlist>& sgl, int nents, D
 // dma_alloc_from_dev_coherent answers even when the pool is full). As in Linux, dma-debug does
 // not track the per-device pool's allocations.
 uint64_t alloc_attrs(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs, Gfp gfp) {
+    uint64_t start_ps = now_ps(dev);
     Device& target = dev.dma_dev();
-    if (const std::shared_ptr<CoherentMemory>& mem = target.dma_mem())
-        return mem->alloc(target, size, dma_handle, attrs);
-    uint64_t cpu_addr = target.ops().alloc(target, size, dma_handle, attrs, gfp);
-    debug(dev).alloc_coherent(dev, size, dma_handle, cpu_addr, attrs);
+    uint64_t cpu_addr;
+    if (const std::shared_ptr<CoherentMemory>& mem = target.dma_mem()) {
+        cpu_addr = mem->alloc(target, size, dma_handle, attrs);
+    } else {
+        cpu_addr = target.ops().alloc(target, size, dma_handle, attrs, gfp);
+        debug(dev).alloc_coherent(dev, size, dma_handle, cpu_addr, attrs);
+    }
+    if (cpu_addr)
+        trace_call(dev, dev.context().ev_alloc, start_ps, to_string(DebugType::coherent), dma_handle, size);
     return cpu_addr;
 }
 
 void free_attrs(Device& dev, uint64_t size, uint64_t cpu_addr, dma_addr_t dma_handle, Attrs attrs) {
     if (!cpu_addr)
         return;  // as free(NULL)
+    uint64_t start_ps = now_ps(dev);
     Device& target = dev.dma_dev();
-    if (target.dma_mem() && target.dma_mem()->release(size, cpu_addr))
-        return;
-    debug(dev).free_coherent(dev, size, cpu_addr, dma_handle);  // before the ops, which may throw on a bad free
-    target.ops().free(target, size, cpu_addr, dma_handle, attrs);
+    if (!target.dma_mem() || !target.dma_mem()->release(size, cpu_addr)) {
+        debug(dev).free_coherent(dev, size, cpu_addr, dma_handle);  // before the ops, which may throw on a bad free
+        target.ops().free(target, size, cpu_addr, dma_handle, attrs);
+    }
+    trace_call(dev, dev.context().ev_free, start_ps, to_string(DebugType::coherent), dma_handle, size);
 }
 
 uint64_t alloc_coherent(Device& dev, uint64_t size, dma_addr_t& dma_handle, Gfp gfp) {
@@ -180,16 +221,21 @@ void free_noncoherent(Device& dev, uint64_t size, uint64_t cpu_addr, dma_addr_t 
 
 uint64_t alloc_pages(Device& dev, uint64_t size, dma_addr_t& dma_handle, DmaDirection dir) {
     require_direction(dev, dir, "alloc_pages");
+    uint64_t start_ps = now_ps(dev);
     Device& target = dev.dma_dev();
     uint64_t pa = target.ops().alloc_pages(target, size, dma_handle, dir);
     debug(dev).alloc_pages(dev, pa, size, dir, dma_handle, 0);
+    if (pa)
+        trace_call(dev, dev.context().ev_alloc, start_ps, to_string(DebugType::noncoherent), dma_handle, size, &dir);
     return pa;
 }
 
 void free_pages(Device& dev, uint64_t size, uint64_t pa, dma_addr_t dma_handle, DmaDirection dir) {
+    uint64_t start_ps = now_ps(dev);
     debug(dev).free_pages(dev, pa, size, dir, dma_handle);
     Device& target = dev.dma_dev();
     target.ops().free_pages(target, size, pa, dma_handle, dir);
+    trace_call(dev, dev.context().ev_free, start_ps, to_string(DebugType::noncoherent), dma_handle, size, &dir);
 }
 
 bool dma_supported(Device& dev, uint64_t mask) {

@@ -40,7 +40,10 @@ std::string Initiator::describe() const {
     case InitiatorKind::core: return fmt::format("cpu{}", id);
     case InitiatorKind::writeback: return fmt::format("writeback(cpu{})", id);
     case InitiatorKind::prefetch: return fmt::format("prefetch(cpu{})", id);
-    case InitiatorKind::device: return fmt::format("device{} (sid {:#06x})", id, stream_id);
+    case InitiatorKind::device:
+        if (pci)
+            return fmt::format("ep{} (rid {:02x}:{:02x}.{})", id, stream_id >> 8, stream_id >> 3 & 0x1f, stream_id & 7);
+        return fmt::format("device{} (sid {:#06x})", id, stream_id);
     case InitiatorKind::iommu_walker: return fmt::format("iommu{} walker", id);
     }
     return "?";

@@ -21,8 +21,9 @@ struct Initiator {
     InitiatorKind kind = InitiatorKind::core;
     uint32_t id = 0;         // core number, device number, ...
     uint32_t stream_id = 0;  // PCI requester id or DT-given stream id, for devices
+    bool pci = false;        // a PCI function: `id` numbers the endpoint, stream_id is its requester id
 
-    std::string describe() const;  // "cpu0", "writeback(cpu0)", "device 3 (rid 0x0100)"
+    std::string describe() const;  // "cpu0", "writeback(cpu0)", "device3 (sid 0x0010)", "ep0 (rid 00:01.0)"
 };
 
 const char* to_string(InitiatorKind kind);

@@ -1,11 +1,13 @@
 // A simple DMA agent standing in for devices until PCI lands: reads, writes and copies memory in
 // bursts with its own initiator id. A non-snooping master sees memory only, as a non-coherent
 // device does; a snooping one has the interconnect clean or invalidate cached copies first, as a
-// coherent interconnect would, and so produces no hazards.
+// coherent interconnect would, and so produces no hazards. Each read, write and copy is the event
+// dma.read / dma.write / dma.copy, stamped with its start and carrying its duration, so the
+// timeline shows it as a slice on the master's track and the waveform as its busy line.
 #pragma once
 
-#include "models/bus_port.h"
 #include "models/cache.h"
+#include "models/dma_port.h"
 #include "models/instrumentation.h"
 
 #include <systemc>
@@ -13,14 +15,6 @@
 #include <vector>
 
 namespace models {
-
-// A window of the interconnect between the master and the system bus (its parent bus's
-// dma-ranges): bus addresses [bus_start, bus_start + size) reach system_start onwards.
-struct InboundWindow {
-    uint64_t bus_start = 0;
-    uint64_t system_start = 0;
-    uint64_t size = 0;
-};
 
 struct BusMasterConfig {
     uint32_t id = 0;
@@ -37,7 +31,7 @@ public:
     BusMaster(sc_core::sc_module_name name, const BusMasterConfig& config, Instrumentation& instr);
 
     // Caches a snooping master keeps coherent, innermost first.
-    void add_snooped_cache(Cache* cache) { snooped_.push_back(cache); }
+    void add_snooped_cache(Cache* cache) { dma_.add_snooped_cache(cache); }
     const BusMasterConfig& config() const { return config_; }
 
     // Each operation runs from `delay_ps` (the caller's local-time offset) and advances it to
@@ -53,18 +47,20 @@ public:
     uint64_t to_system(uint64_t addr, uint64_t length);
 
 private:
-    void snoop(MaintOp op, uint64_t pa, uint64_t length, uint64_t& delay_ps);
-    template <typename Burst>
-    void in_bursts(uint64_t pa, uint64_t length, Burst burst);
+    void read_memory(uint64_t addr, void* dst, uint64_t length, uint64_t& delay_ps, InitiatorKind as);
+    void write_memory(uint64_t addr, const void* src, uint64_t length, uint64_t& delay_ps);
+    // The transfer that started at `start_ps` and ends where `delay_ps` now stands.
+    void emit_transfer(const EventKind& kind, uint64_t start_ps, uint64_t delay_ps, std::vector<Field> fields);
 
     BusMasterConfig config_;
-    BusPort port_;
-    std::vector<Cache*> snooped_;
+    Instrumentation& instr_;
+    DmaPort dma_;
     uint64_t& stat_read_bytes_;
     uint64_t& stat_write_bytes_;
-    uint64_t& stat_bursts_;
-    uint64_t& stat_snoops_;
     uint64_t& stat_window_errors_;
+    EventKind ev_read_;
+    EventKind ev_write_;
+    EventKind ev_copy_;
 };
 
 }  // namespace models

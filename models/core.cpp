@@ -1,6 +1,7 @@
 #include "models/core.h"
 
 #include "models/access_fault.h"
+#include "models/interrupt_controller.h"
 
 #include <algorithm>
 #include <cstring>
@@ -37,7 +38,10 @@ Core::Core(sc_core::sc_module_name name, const CoreConfig& config, Instrumentati
       stat_barriers_(instr.counter(std::string(this->name()) + ".barriers")),
       stat_syncs_(instr.counter(std::string(this->name()) + ".quantum_syncs")),
       stat_aborts_(instr.counter(std::string(this->name()) + ".data_aborts")),
-      ev_maint_(instr.declare_event("cache.maint", "cache maintenance by VA over a range")),
+      stat_wfi_(instr.counter(std::string(this->name()) + ".wfi")),
+      stat_wfi_ps_(instr.counter(std::string(this->name()) + ".wfi_ps")),
+      ev_maint_(instr.declare_event("cache.maint", "L1 maintenance by VA over a range (a slice: start and "
+                                                  "duration_ps)")),
       ev_abort_(instr.declare_event("cpu.abort", "a data abort ended the program")) {
     l1d_.set_next_level(&port_);
     port_.serve_cache(l1d_.name(), config.l1.line_size);
@@ -232,13 +236,17 @@ void Core::fill_block(uint64_t va, uint8_t value, uint64_t length) {
 }
 
 void Core::maintain_range(MaintOp op, uint64_t va, uint64_t length) {
-    if (ev_maint_.enabled())
-        instr_.emit(ev_maint_, Event{now_ps(), nullptr, l1d_.name(),
-                                     {{"op", std::string(to_string(op))}, {"va", va}, {"length", length}}});
+    uint64_t start_ps = now_ps();
     unsigned line = l1d_.line_size();
     uint64_t end = va + length;
     for (uint64_t address = va & ~uint64_t(line - 1); address < end; address += line)
         l1d_.maintain_line(op, translate(address).pa, self_, local_ps_);
+    if (ev_maint_.enabled())
+        instr_.emit(ev_maint_, Event{start_ps, nullptr, l1d_.name(),
+                                     {{"op", std::string(to_string(op))},
+                                      {"va", va},
+                                      {"length", length},
+                                      {"duration_ps", now_ps() - start_ps}}});
     if (local_ps_ >= config_.quantum_ps)
         sync();
 }
@@ -265,5 +273,27 @@ void Core::dsb() {
 
 // In this model a DMB orders exactly as much as a DSB: both drain the write buffer.
 void Core::dmb() { dsb(); }
+
+// Syncs first, so the controller is asked at the core's own time and the wait starts from it.
+void Core::wfi() {
+    ++stat_wfi_;
+    if (!irq_controller_)
+        throw std::runtime_error(fmt::format("wfi with no interrupt controller: nothing can wake {}", name()));
+    sync();
+    uint64_t start_ps = now_ps();
+    while (!irq_controller_->irq_asserted(now_ps())) {
+        std::string blocker = irq_controller_->delivery_blocker();
+        if (!blocker.empty())
+            throw std::runtime_error(fmt::format("wfi with no interrupt enabled: nothing can wake {} ({})", name(), blocker));
+        fault_ = fmt::format("{} waits in wfi since {} ps: the simulation ran out of events with no interrupt pending "
+                             "(enabled IDs: {})",
+                             name(), start_ps, fmt::join(irq_controller_->enabled_ids(), ", "));
+        sc_core::wait(irq_controller_->irq_event());
+        fault_.clear();
+    }
+    stat_wfi_ps_ += now_ps() - start_ps;
+}
+
+bool Core::irq_pending() { return irq_controller_ && irq_controller_->irq_asserted(now_ps()); }
 
 }  // namespace models

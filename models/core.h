@@ -21,6 +21,7 @@ namespace models {
 
 // What a non-cacheable access does to a line that a cache holds (a mismatched alias).
 enum class AliasPolicy { bypass, hit };
+class InterruptController;
 bool parse_alias_policy(const std::string& text, AliasPolicy& out);
 const char* to_string(AliasPolicy policy);
 
@@ -53,6 +54,8 @@ public:
     // Called on the core's thread after each quantum sync, off the access path: a cheap point
     // for progress reports.
     void set_sync_hook(std::function<void()> hook) { sync_hook_ = std::move(hook); }
+    // The controller whose IRQ output drives this core's IRQ input.
+    void set_interrupt_controller(InterruptController* controller) { irq_controller_ = controller; }
 
     // --- the memory interface software uses ---
     uint8_t load8(uint64_t va) { return load<uint8_t>(va); }
@@ -78,6 +81,14 @@ public:
     void pld(uint64_t va);
     void dsb();
     void dmb();
+
+    // WFI: returns at once if an interrupt is signalled, else suspends the core's thread until
+    // one is (simulated time advances to it). std::runtime_error when none can ever come (no
+    // controller, or nothing enabled). While the core waits, fault() says why the program did not
+    // finish, should the simulation run out of events.
+    void wfi();
+    // ISR.I: whether the IRQ input is asserted now (software's check before taking the exception).
+    bool irq_pending();
 
     // The core waits while another agent works (a DMA it started and polls, say): `operation`
     // runs from the core's local time and advances it.
@@ -161,6 +172,7 @@ private:
     CoherenceObserver* observer_ = nullptr;
     Program program_;
     std::function<void()> sync_hook_;
+    InterruptController* irq_controller_ = nullptr;
     uint64_t local_ps_ = 0;
 
     // Write-combining buffer: one line, with a mask of the bytes it holds.
@@ -180,6 +192,8 @@ private:
     uint64_t& stat_barriers_;
     uint64_t& stat_syncs_;
     uint64_t& stat_aborts_;
+    uint64_t& stat_wfi_;
+    uint64_t& stat_wfi_ps_;
     EventKind ev_maint_;
     EventKind ev_abort_;
 };

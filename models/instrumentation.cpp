@@ -32,7 +32,7 @@ EventKind Instrumentation::declare_event(const std::string& name, const std::str
     return EventKind(found->second);
 }
 
-static std::vector<std::string> split_globs(const std::string& globs) {
+std::vector<std::string> Instrumentation::split_globs(const std::string& globs) {
     std::vector<std::string> out;
     std::stringstream stream(globs);
     std::string item;

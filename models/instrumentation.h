@@ -68,6 +68,8 @@ public:
     void emit(const EventKind& kind, Event event);
 
     static bool glob_match(const std::string& pattern, const std::string& text);
+    // "dma.*,cache.maint" -> {"dma.*", "cache.maint"}; empty items dropped.
+    static std::vector<std::string> split_globs(const std::string& globs);
 
 private:
     using Kind = EventKindState;

@@ -6,6 +6,7 @@
 #include "platforms/regress.h"
 #include "platforms/report.h"
 #include "platforms/simulation.h"
+#include "platforms/trace_json.h"
 #include "sw/workload.h"
 
 #include <CLI/CLI.hpp>
@@ -32,6 +33,10 @@ struct RunOptions {
     std::string quantum;
     bool no_monitor = false;
     bool quiet = false;
+    std::string trace_json;
+    std::string trace_events;
+    std::string vcd;
+    std::string vcd_period;
 };
 
 const char* default_platform = "arm-noncoherent.dts";
@@ -74,6 +79,19 @@ RunRequest build_request(const RunOptions& options) {
     request.outdir = options.outdir;
     request.quiet = options.quiet;
     request.heartbeat = !options.quiet && ::isatty(STDERR_FILENO);
+    if (!options.trace_events.empty() && options.trace_json.empty())
+        throw ConfigError("--trace selects the events of --trace-json FILE, which is missing");
+    if (!options.vcd_period.empty() && options.vcd.empty())
+        throw ConfigError("--vcd-period sets the sampling of --vcd FILE, which is missing");
+    request.trace_json = options.trace_json;
+    if (!options.trace_events.empty())
+        request.trace_events = options.trace_events;
+    request.vcd = options.vcd;
+    if (!options.vcd_period.empty()) {
+        request.vcd_period_ps = parse_duration_ps(options.vcd_period, "--vcd-period");
+        if (request.vcd_period_ps == 0)
+            throw ConfigError("--vcd-period: expected a duration greater than zero, got '" + options.vcd_period + "'");
+    }
     return request;
 }
 
@@ -164,6 +182,11 @@ int run_cli(int argc, char** argv) {
     run_cmd->add_option("--quantum", run.quantum, "core time quantum, e.g. 1us or 500ns");
     run_cmd->add_flag("--no-monitor", run.no_monitor, "switch the coherence monitor off");
     run_cmd->add_flag("-q,--quiet", run.quiet, "print nothing but errors");
+    run_cmd->add_option("--trace-json", run.trace_json, "write a timeline (Chrome trace JSON, for ui.perfetto.dev)");
+    run_cmd->add_option("--trace", run.trace_events,
+                        "events the timeline shows, comma-separated globs (default: all); 'help' lists them");
+    run_cmd->add_option("--vcd", run.vcd, "write waveforms (VCD, for GTKWave)");
+    run_cmd->add_option("--vcd-period", run.vcd_period, "sampling period of the waveforms' counters (default 1us)");
 
     std::string describe_file;
     CLI::App* describe_cmd = app.add_subcommand("describe", "print the platform a device tree builds");
@@ -221,6 +244,11 @@ int run_cli(int argc, char** argv) {
                 throw ConfigError(run.scenario + ": cannot open: no such file");
             if (run.scenario.empty() && !run.platform.empty() && run.workload.empty())
                 throw ConfigError("--platform needs --workload (or give a scenario file)");
+            if (run.trace_events == "help") {
+                run.trace_events.clear();
+                std::cout << trace_help(traceable_events(build_request(run)));
+                return exit_pass;
+            }
             return run_simulation(build_request(run));
         }
         if (*describe_cmd)

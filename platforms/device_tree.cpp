@@ -451,12 +451,14 @@ bool DtNode::has(const std::string& prop) const {
     return raw(prop, &len) != nullptr;
 }
 
-std::vector<std::string> DtNode::compatible() const {
+std::vector<std::string> DtNode::compatible() const { return strings("compatible"); }
+
+std::vector<std::string> DtNode::strings(const std::string& prop) const {
     int len = 0;
-    const char* data = static_cast<const char*>(raw("compatible", &len));
+    const char* data = static_cast<const char*>(raw(prop, &len));
     if (!data) return {};
     if (len > 0 && data[len - 1] != '\0')
-        fail("compatible", "NUL-terminated strings, got " + byte_count(len) + " without a final NUL");
+        fail(prop, "NUL-terminated strings, got " + byte_count(len) + " without a final NUL");
     std::vector<std::string> result;
     for (const char* item = data; item < data + len; item += std::strlen(item) + 1) result.emplace_back(item);
     return result;

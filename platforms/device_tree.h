@@ -40,6 +40,7 @@ public:
 
     bool has(const std::string& prop) const;
     std::vector<std::string> compatible() const;  // empty if absent
+    std::vector<std::string> strings(const std::string& prop) const;  // a string list; empty if absent
     bool is_compatible(const std::string& compat) const;
 
     // Required properties: throw ConfigError when missing or malformed.

@@ -16,7 +16,7 @@ DmaSystem::DmaSystem(Platform& platform, sw::Kernel& kernel, models::Instrumenta
     for (const DmaDeviceSpec& spec : platform.dma_devices()) {
         devices_.push_back(std::make_unique<dma::Device>(spec.name, *context_));
         dma::Device& dev = *devices_.back();
-        configure(dev, spec);
+        dma::dma_configure(dev, spec.dma.dma_config());
         if (!spec.coherent_pool)
             continue;
         std::shared_ptr<dma::CoherentMemory>& pool = pools[*spec.coherent_pool];
@@ -36,16 +36,6 @@ std::vector<dma::Device*> DmaSystem::devices() const {
     for (const auto& dev : devices_)
         list.push_back(dev.get());
     return list;
-}
-
-// Linux's of_dma_configure_id: masks cut to the ranges' end, bus limit and range map, coherence.
-void DmaSystem::configure(dma::Device& dev, const DmaDeviceSpec& spec) {
-    for (const dma::DmaRange& range : spec.dma.ranges)
-        dev.add_dma_range(range);
-    dev.store_dma_mask(dev.dma_mask() & spec.dma.mask);
-    dev.store_coherent_dma_mask(dev.coherent_dma_mask() & spec.dma.mask);
-    dev.set_bus_dma_limit(spec.dma.bus_dma_limit);
-    dev.set_coherent(spec.dma.coherent);
 }
 
 // Linux's rmem_dma_setup + dma_init_coherent_memory for a no-map shared-dma-pool, at the base the

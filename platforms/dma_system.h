@@ -26,7 +26,6 @@ public:
     std::vector<dma::Device*> devices() const;
 
 private:
-    static void configure(dma::Device& dev, const DmaDeviceSpec& spec);
     std::shared_ptr<dma::CoherentMemory> create_pool(const std::string& region, sw::Kernel& kernel);
 
     std::unique_ptr<dma::Context> context_;

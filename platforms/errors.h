@@ -10,6 +10,7 @@ enum ExitCode : int {
     exit_expectation_failed = 1,
     exit_config_error = 2,      // bad usage, device tree, scenario or parameter
     exit_simulation_error = 3,  // the simulated software hit a data abort or similar
+    exit_interrupted = 130,     // SIGINT stopped the run; --trace-json and --vcd files are closed and valid
 };
 
 // Bad input: the message names the file, line or node and what was expected.

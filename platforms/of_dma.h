@@ -19,6 +19,9 @@ struct OfDmaConfig {
     bool coherent = false;  // ARM's default: DMA does not snoop
     std::optional<std::string> ranges_node;  // the node whose dma-ranges apply
     std::optional<std::string> coherent_node;  // the node whose dma-coherent / dma-noncoherent decided
+
+    // What the kernel applies to the device (dma::dma_configure).
+    dma::DmaConfig dma_config() const { return dma::DmaConfig{ranges, bus_dma_limit, mask, coherent}; }
 };
 
 OfDmaConfig of_dma_configure(const DtNode& node);

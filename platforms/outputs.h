@@ -28,7 +28,8 @@ nlohmann::ordered_json dma_debug_json(const dma::DmaDebug& debug);
 class LogSink : public models::EventSink {
 public:
     static constexpr size_t max_event_lines = 10000;
-    static constexpr const char* default_events = "bus.error,cpu.abort,hazard.*,workload.*,dma.warning,dma_debug.*";
+    static constexpr const char* default_events =
+        "bus.error,cpu.abort,hazard.*,workload.*,dma.warning,dma_debug.*,pci.*";
 
     void note(uint64_t time_ps, const std::string& text);
     void on_event(const models::Event& event) override;

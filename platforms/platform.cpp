@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <map>
 #include <sstream>
 
 namespace platform {
@@ -95,6 +96,8 @@ public:
         p_.description_["caches"] = caches_json_;
         p_.description_["bus_masters"] = masters_json_;
         p_.description_["dma_devices"] = dma_devices_json();
+        p_.description_["interrupt_controller"] = gic_json_;
+        p_.description_["pci_host_bridges"] = pci_json();
         p_.description_["reserved_memory"] = reserved_json();
         p_.description_["kernel"] = kernel_json();
         p_.description_["warnings"] = p_.warnings_;
@@ -125,10 +128,16 @@ private:
         for (const std::string& compat : compatible) {
             if (compat == "arm,pl310-cache")
                 return add_outer_cache(node);
+            if (compat == "arm,gic-400" || compat == "arm,cortex-a15-gic")
+                return add_interrupt_controller(node);
+            if (compat == "arm,gic-v2m-frame")
+                return check_msi_frame_parent(node);
             if (compat == "mmio-sram")
                 return add_sram(node);
             if (compat == "dmasim,bus-master")
                 return add_bus_master(node);
+            if (compat == "pci-host-ecam-generic")
+                return add_pci_host(node);
             if (compat == "simple-bus")
                 return;  // its children are visited; their reg is translated through its ranges
         }
@@ -219,6 +228,151 @@ private:
         outer_geometry_ = geometry;
         outer_level_ = level;
         outer_registers_ = RegEntry{system_address(node, reg[0].address), reg[0].size};
+    }
+
+    // A GIC-400 (GICv2) with its GICv2m frame child: reg = distributor, CPU interface (the
+    // virtualization regions after them are not modelled).
+    void add_interrupt_controller(const DtNode& node) {
+        if (p_.gic_) {
+            p_.warnings_.push_back(fmt::format("{}: node {}: only one interrupt controller is modelled; node skipped",
+                                               tree_.source_name(), node.path()));
+            skipped_.push_back(node.path());
+            return;
+        }
+        using Gic = models::InterruptController;
+        if (!node.flag("interrupt-controller"))
+            node.fail("interrupt-controller", "the empty property that marks an interrupt controller");
+        uint32_t cells = node.u32("#interrupt-cells");
+        if (cells != 3)
+            node.fail("#interrupt-cells", fmt::format("3 (SPI/PPI, number, trigger flags), got {}", cells));
+        std::vector<RegEntry> reg = node.reg();
+        if (reg.size() < 2 || reg[0].size < Gic::distributor_space || reg[1].size < Gic::cpu_interface_space)
+            node.fail("reg", fmt::format("the distributor (at least {:#x} bytes) then the CPU interface (at least "
+                                         "{:#x} bytes)",
+                                         Gic::distributor_space, Gic::cpu_interface_space));
+        models::InterruptControllerConfig config;
+        config.num_ids = node.u32_or("dmasim,num-irqs", config.num_ids);
+        if (config.num_ids < 64 || config.num_ids > 1024 || config.num_ids % 32)
+            node.fail("dmasim,num-irqs", fmt::format("a multiple of 32 from 64 to 1024 (interrupt IDs), got {}",
+                                                     config.num_ids));
+        sw::InterruptControllerInfo info{system_address(node, reg[0].address), system_address(node, reg[1].address),
+                                         std::nullopt};
+        std::string frame_node;
+        for (const DtNode& child : node.children()) {
+            if (!child.is_compatible("arm,gic-v2m-frame"))
+                continue;
+            if (info.msi_frame) {
+                p_.warnings_.push_back(fmt::format("{}: node {}: only one GICv2m frame is modelled; node skipped",
+                                                   tree_.source_name(), child.path()));
+                continue;
+            }
+            info.msi_frame = msi_frame(child, config.num_ids);
+            config.msi_frame = models::MsiFrameConfig{info.msi_frame->base_id, info.msi_frame->count};
+            frame_node = child.path();
+        }
+        p_.gic_ = std::make_unique<Gic>("gic", config, instr_);
+        models::TargetTiming timing = target_timing(node, 20, 0);
+        add_register_target("gicd", node.path(), info.distributor, Gic::distributor_space, timing, p_.gic_->gicd_in);
+        add_register_target("gicc", node.path(), info.cpu_interface, Gic::cpu_interface_space, timing,
+                            p_.gic_->gicc_in);
+        gic_json_ = {{"name", "gic"},
+                     {"node", node.path()},
+                     {"compatible", node.compatible().front()},
+                     {"interrupt_ids", config.num_ids},
+                     {"distributor", hex(info.distributor)},
+                     {"cpu_interface", hex(info.cpu_interface)},
+                     {"msi_frame", nullptr}};
+        if (info.msi_frame) {
+            add_register_target("v2m", frame_node, info.msi_frame->base, Gic::msi_frame_space, timing, p_.gic_->msi_in);
+            gic_json_["msi_frame"] = {{"node", frame_node},
+                                      {"base", hex(info.msi_frame->base)},
+                                      {"doorbell", hex(info.msi_frame->base + Gic::msi_setspi_ns)},
+                                      {"first_id", info.msi_frame->base_id},
+                                      {"count", info.msi_frame->count}};
+        }
+        p_.gic_info_ = info;
+    }
+
+    // arm,msi-base-spi is an interrupt ID (>= 32), as Linux's gicv2m reads it.
+    sw::MsiFrameInfo msi_frame(const DtNode& node, unsigned num_ids) {
+        if (!node.flag("msi-controller"))
+            node.fail("msi-controller", "the empty property that marks an MSI controller");
+        std::vector<RegEntry> reg = node.reg();
+        if (reg.empty() || reg[0].size < models::InterruptController::msi_frame_space)
+            node.fail("reg", fmt::format("one region of at least {:#x} bytes for the frame's registers",
+                                         models::InterruptController::msi_frame_space));
+        unsigned last_id = std::min(num_ids, models::InterruptController::max_ids) - 1;
+        uint32_t base_id = node.u32("arm,msi-base-spi");
+        if (base_id < models::InterruptController::first_spi || base_id > last_id)
+            node.fail("arm,msi-base-spi", fmt::format("the interrupt ID of an SPI of the parent GIC (32 to {}), got {}",
+                                                      last_id, base_id));
+        uint32_t count = node.u32("arm,msi-num-spis");
+        if (count == 0 || count > last_id - base_id + 1)
+            node.fail("arm,msi-num-spis", fmt::format("1 to {} SPIs (the parent GIC's IDs end at {}), got {}",
+                                                      last_id - base_id + 1, last_id, count));
+        return sw::MsiFrameInfo{system_address(node, reg[0].address), base_id, count};
+    }
+
+    void check_msi_frame_parent(const DtNode& node) const {
+        std::optional<DtNode> parent = node.parent();
+        if (!parent->is_compatible("arm,gic-400") && !parent->is_compatible("arm,cortex-a15-gic"))
+            node.fail("compatible", "\"arm,gic-v2m-frame\" only in a child of an \"arm,gic-400\" node, got one under " +
+                                        parent->path());
+    }
+
+    void add_register_target(const std::string& name, const std::string& node, uint64_t base, uint64_t size,
+                             models::TargetTiming timing, tlm::tlm_target_socket<>& socket,
+                             const std::string& kind = "registers") {
+        add_target(MemoryRegion{name, node, base, size, false, timing}, kind);
+        register_sockets_[name] = &socket;
+    }
+
+    // A PCI host bridge and the endpoints below it; its children are not visited as nodes.
+    void add_pci_host(const DtNode& node) {
+        std::string name = fmt::format("pci{}", p_.pci_hosts_.size());
+        PciHostSpec spec = read_pci_host(tree_, node, name, static_cast<uint32_t>(p_.pci_endpoints_.size()),
+                                         [this](const DtNode& n, uint64_t address) { return system_address(n, address); });
+        skipped_.push_back(node.path());
+        for (const std::string& warning : spec.warnings)
+            p_.warnings_.push_back(tree_.source_name() + ": " + warning);
+        auto bridge = std::make_unique<models::PciHostBridge>(name.c_str(), spec.bridge, instr_);
+        add_register_target(name + "_ecam", node.path(), spec.ecam.address, spec.ecam.size, spec.timing, bridge->cfg_in,
+                            "pci-ecam");
+        for (size_t i = 0; i < spec.bridge.outbound.size(); ++i)
+            add_register_target(fmt::format("{}_win{}", name, i), node.path(), spec.bridge.outbound[i].cpu_base,
+                                spec.bridge.outbound[i].size, spec.timing, *bridge->mmio_in[i], "pci-window");
+        if (spec.local_memory)
+            add_target(MemoryRegion{name + "_mem", node.path(), spec.local_memory->address, spec.local_memory->size,
+                                    false, spec.timing},
+                       "pci-memory");
+        for (const PciEndpointSpec& endpoint : spec.endpoints) {
+            p_.pci_endpoints_.push_back(
+                endpoint.type->create(endpoint.model, endpoint.config, tree_.at(endpoint.node), options_.seed, instr_));
+            bridge->attach(*p_.pci_endpoints_.back(), endpoint.intx_irq);
+        }
+        p_.pci_bridges_.push_back(std::move(bridge));
+        p_.pci_hosts_.push_back(std::move(spec));
+    }
+
+    // INTx lines to the GIC's level inputs; bridges share nothing, endpoints of one bridge that
+    // reach one ID share its line (the bridge ORs them).
+    void wire_pci_interrupts(models::PciHostBridge& bridge, const PciHostSpec& spec) {
+        models::InterruptController* gic = p_.gic_.get();
+        std::vector<unsigned> lines;
+        for (const PciEndpointSpec& endpoint : spec.endpoints) {
+            if (!endpoint.intx_irq || std::count(lines.begin(), lines.end(), *endpoint.intx_irq))
+                continue;
+            if (!gic || *endpoint.intx_irq >= gic->config().num_ids)
+                tree_.at(spec.node).fail("interrupt-map", fmt::format("interrupts the GIC has (IDs below {}), got {} "
+                                                                      "for {}", gic ? gic->config().num_ids : 0,
+                                                                      *endpoint.intx_irq, endpoint.node));
+            gic->connect_line(*endpoint.intx_irq, fmt::format("{}.intx{}", spec.name, *endpoint.intx_irq));
+            lines.push_back(*endpoint.intx_irq);
+        }
+        if (gic)
+            bridge.set_irq_level([gic](unsigned id, bool asserted, uint64_t delay_ps) {
+                gic->set_level(id, asserted, sc_core::sc_time::from_value(delay_ps));
+            });
     }
 
     void add_memory(const DtNode& node) {
@@ -380,9 +534,8 @@ private:
         p_.core_->set_outer_cache(&p_.outer_->cache());
         uint64_t base = outer_registers_.address;
         p_.outer_registers_ = base;
-        add_target(MemoryRegion{"l2_regs", outer_node_->path(), base, outer_registers_.size, false,
-                                target_timing(*outer_node_, 20, 0)},
-                   "registers");
+        add_register_target("l2_regs", outer_node_->path(), base, outer_registers_.size,
+                            target_timing(*outer_node_, 20, 0), p_.outer_->cfg_in);
         caches_json_.push_back({{"name", "l2"}, {"node", outer_node_->path()}, {"level", outer_level_},
                                 {"compatible", "arm,pl310-cache"}, {"registers", hex(base)}});
         nlohmann::ordered_json geometry_fields = geometry_json(outer_geometry_);
@@ -400,18 +553,28 @@ private:
             if (p_.outer_)
                 master->add_snooped_cache(&p_.outer_->cache());
         }
+        if (p_.gic_)
+            p_.core_->set_interrupt_controller(p_.gic_.get());
+        for (size_t i = 0; i < p_.pci_bridges_.size(); ++i) {
+            models::PciHostBridge& bridge = *p_.pci_bridges_[i];
+            bridge.dma_out.bind(p_.bus_->in);
+            bridge.add_snooped_cache(&p_.core_->l1d());
+            if (p_.outer_)
+                bridge.add_snooped_cache(&p_.outer_->cache());
+            wire_pci_interrupts(bridge, p_.pci_hosts_[i]);
+        }
         unsigned port = 0;
         for (const MemoryRegion& region : p_.memories_) {
-            if (region.name == "l2_regs") {
-                if (!p_.outer_)
-                    continue;
-                p_.bus_->out.bind(p_.outer_->cfg_in);
+            auto registers = register_sockets_.find(region.name);
+            if (registers != register_sockets_.end()) {
+                p_.bus_->out.bind(*registers->second);
             } else {
                 p_.memory_models_.push_back(std::make_unique<models::Memory>(region.name.c_str(), region.size, instr_));
                 p_.bus_->out.bind(p_.memory_models_.back()->in);
             }
             try {
-                p_.bus_->map_target(port++, region.name, region.base, region.size, region.timing, region.name != "l2_regs");
+                p_.bus_->map_target(port++, region.name, region.base, region.size, region.timing,
+                                    registers == register_sockets_.end());
             } catch (const std::invalid_argument& overlap) {
                 throw ConfigError(fmt::format("{}: node {}: property 'reg': expected a region that overlaps no other, "
                                               "got {}", tree_.source_name(), region.node, overlap.what()));
@@ -480,6 +643,70 @@ private:
         return list;
     }
 
+    nlohmann::ordered_json pci_json() const {
+        nlohmann::ordered_json list = nlohmann::ordered_json::array();
+        for (const PciHostSpec& spec : p_.pci_hosts_) {
+            nlohmann::ordered_json outbound = nlohmann::ordered_json::array(), inbound = nlohmann::ordered_json::array();
+            for (const models::PciOutboundWindow& window : spec.bridge.outbound)
+                outbound.push_back({{"cpu", hex(window.cpu_base)},
+                                    {"pci", hex(window.pci_base)},
+                                    {"size", window.size},
+                                    {"type", window.mem64 ? "mem64" : "mem32"},
+                                    {"prefetchable", window.prefetchable}});
+            for (const dma::DmaRange& range : spec.dma.ranges)
+                inbound.push_back({{"pci", hex(range.dma_start)}, {"cpu", hex(range.cpu_start)}, {"size", range.size}});
+            nlohmann::ordered_json endpoints = nlohmann::ordered_json::array();
+            for (const PciEndpointSpec& endpoint : spec.endpoints)
+                endpoints.push_back(pci_endpoint_json(spec, endpoint));
+            list.push_back({{"name", spec.name},
+                            {"node", spec.node},
+                            {"ecam", hex(spec.ecam.address)},
+                            {"ecam_size", spec.ecam.size},
+                            {"bus_start", spec.bridge.bus_start},
+                            {"bus_end", spec.bridge.bus_end},
+                            {"outbound", outbound},
+                            {"inbound", inbound},
+                            {"coherent", spec.dma.coherent},
+                            {"coherent_from", spec.dma.coherent_node ? nlohmann::ordered_json(*spec.dma.coherent_node)
+                                                                     : nullptr},
+                            {"local_memory", spec.local_memory ? nlohmann::ordered_json({{"base", hex(spec.local_memory->address)},
+                                                                                         {"size", spec.local_memory->size}})
+                                                               : nullptr},
+                            {"msi_parent", spec.msi_parent ? nlohmann::ordered_json(*spec.msi_parent) : nullptr},
+                            {"endpoints", endpoints}});
+        }
+        return list;
+    }
+
+    // What the kernel will configure for the function (pci_dma_configure), and what its engine reaches.
+    nlohmann::ordered_json pci_endpoint_json(const PciHostSpec& spec, const PciEndpointSpec& endpoint) const {
+        const models::PciEndpointConfig& config = endpoint.config;
+        uint64_t engine_limit = config.dma_bits >= 64 ? ~0ULL : (1ULL << config.dma_bits) - 1;
+        uint64_t limit = dma::min_not_zero(engine_limit, spec.dma.bus_dma_limit);
+        nlohmann::ordered_json reach = nlohmann::ordered_json::array();
+        for (const dma::DmaRange& range : spec.dma.ranges)
+            if (range.dma_start <= limit)
+                reach.push_back({{"cpu", hex(range.cpu_start)},
+                                 {"size", std::min(range.size - 1, limit - range.dma_start) + 1}});
+        return {{"name", endpoint.model},
+                {"node", endpoint.node},
+                {"compatible", endpoint.compatible},
+                {"kind", p_.pci_endpoints_.at(config.number)->device_kind()},
+                {"bdf", fmt::format("{:02x}:{:02x}.{}", spec.bridge.bus_start, pci::PCI_SLOT(config.devfn),
+                                    pci::PCI_FUNC(config.devfn))},
+                {"dma_bits", config.dma_bits},
+                {"dma_limit", hex(limit)},
+                {"reaches", reach},
+                {"ops", "direct"},
+                {"coherent", spec.dma.coherent},
+                {"dma_mask", hex(spec.dma.mask)},
+                {"burst_size", config.burst_size},
+                {"bandwidth_mbps", config.bandwidth_mbps},
+                {"interrupt_pin", config.interrupt_pin},
+                {"intx_irq", endpoint.intx_irq ? nlohmann::ordered_json(*endpoint.intx_irq) : nullptr},
+                {"msi_vectors", config.msi_vectors}};
+    }
+
     nlohmann::ordered_json kernel_json() const {
         const BootParams& boot = p_.boot_params_;
         return {{"bootargs", boot.bootargs},
@@ -522,6 +749,8 @@ private:
     RegEntry outer_registers_;
     std::string outer_phandle_node_;
     std::string cpu_node_;
+    std::map<std::string, tlm::tlm_target_socket<>*> register_sockets_;  // register targets by region name
+    nlohmann::ordered_json gic_json_;  // null without an interrupt controller
     unsigned dram_count_ = 0, sram_count_ = 0;
     nlohmann::ordered_json memory_map_json_ = nlohmann::ordered_json::array();
     nlohmann::ordered_json cores_json_ = nlohmann::ordered_json::array();
@@ -582,6 +811,20 @@ std::vector<sw::ReservedArea> Platform::kernel_reserved() const {
         areas.push_back(area);
     }
     return areas;
+}
+
+std::vector<models::PciHostBridge*> Platform::pci_bridges() const {
+    std::vector<models::PciHostBridge*> bridges;
+    for (const auto& bridge : pci_bridges_)
+        bridges.push_back(bridge.get());
+    return bridges;
+}
+
+std::vector<sw::PciHostBridgeInfo> Platform::kernel_pci_hosts() const {
+    std::vector<sw::PciHostBridgeInfo> hosts;
+    for (size_t i = 0; i < pci_hosts_.size(); ++i)
+        hosts.push_back(pci_hosts_[i].kernel_info(static_cast<unsigned>(i)));
+    return hosts;
 }
 
 std::string describe_text(const nlohmann::ordered_json& d) {
@@ -657,6 +900,69 @@ std::string describe_text(const nlohmann::ordered_json& d) {
                            c["name"].get<std::string>(), c["node"].get<std::string>(), c["compatible"].get<std::string>(),
                            c["level"].get<uint32_t>(), human_size(c["size"].get<uint64_t>()), c["ways"].get<uint32_t>(),
                            c["sets"].get<uint32_t>(), c["line_size"].get<uint32_t>(), c["registers"].get<std::string>());
+    }
+    const auto& gic = d["interrupt_controller"];
+    if (gic.is_null()) {
+        out << "\ninterrupt controller: none\n";
+    } else {
+        out << fmt::format("\ninterrupt controller: {} ({}, {}) {} interrupt IDs; distributor at {}, CPU interface at "
+                           "{}\n",
+                           gic["name"].get<std::string>(), gic["node"].get<std::string>(),
+                           gic["compatible"].get<std::string>(), gic["interrupt_ids"].get<unsigned>(),
+                           gic["distributor"].get<std::string>(), gic["cpu_interface"].get<std::string>());
+        const auto& frame = gic["msi_frame"];
+        if (!frame.is_null())
+            out << fmt::format("  MSI frame ({}) at {}: doorbell {}, IDs {}-{}\n", frame["node"].get<std::string>(),
+                               frame["base"].get<std::string>(), frame["doorbell"].get<std::string>(),
+                               frame["first_id"].get<unsigned>(),
+                               frame["first_id"].get<unsigned>() + frame["count"].get<unsigned>() - 1);
+    }
+    out << "\nPCI host bridges:\n";
+    if (d["pci_host_bridges"].empty())
+        out << "  (none)\n";
+    for (const auto& b : d["pci_host_bridges"]) {
+        out << fmt::format("  {} ({}, pci-host-ecam-generic): ECAM at {} ({}, buses {:02x}-{:02x}), {}, MSI {}\n",
+                           b["name"].get<std::string>(), b["node"].get<std::string>(), b["ecam"].get<std::string>(),
+                           human_size(b["ecam_size"].get<uint64_t>()), b["bus_start"].get<unsigned>(),
+                           b["bus_end"].get<unsigned>(),
+                           b["coherent"].get<bool>() ? "coherent (snoops the caches)" : "non-coherent",
+                           b["msi_parent"].is_null() ? std::string("none") : "via " + b["msi_parent"].get<std::string>());
+        for (const auto& w : b["outbound"])
+            out << fmt::format("    outbound: cpu {} -> pci {}, {} ({}{})\n", w["cpu"].get<std::string>(),
+                               w["pci"].get<std::string>(), human_size(w["size"].get<uint64_t>()),
+                               w["type"].get<std::string>(), w["prefetchable"].get<bool>() ? ", prefetchable" : "");
+        if (b["inbound"].empty())
+            out << "    inbound:  identity (no dma-ranges)\n";
+        for (const auto& w : b["inbound"])
+            out << fmt::format("    inbound:  pci {} -> cpu {}, {}\n", w["pci"].get<std::string>(),
+                               w["cpu"].get<std::string>(), human_size(w["size"].get<uint64_t>()));
+        if (!b["local_memory"].is_null())
+            out << fmt::format("    local memory: {} at {} (coherent pool of its functions)\n",
+                               human_size(b["local_memory"]["size"].get<uint64_t>()),
+                               b["local_memory"]["base"].get<std::string>());
+        for (const auto& e : b["endpoints"]) {
+            std::string reach;
+            for (const auto& r : e["reaches"])
+                reach += fmt::format("{}cpu {:#x}-{:#x}", reach.empty() ? "" : ", ",
+                                     std::stoull(r["cpu"].get<std::string>(), nullptr, 16),
+                                     std::stoull(r["cpu"].get<std::string>(), nullptr, 16) + r["size"].get<uint64_t>() - 1);
+            out << fmt::format("    {} {} ({}, {}) {}: {}-bit DMA, limit {}{}; {} ops, {}; dma mask {} until the "
+                               "driver sets one\n",
+                               e["name"].get<std::string>(), e["bdf"].get<std::string>(), e["node"].get<std::string>(),
+                               e["compatible"].get<std::string>(), e["kind"].get<std::string>(),
+                               e["dma_bits"].get<unsigned>(), e["dma_limit"].get<std::string>(),
+                               reach.empty() ? "" : " (reaches " + reach + ")", e["ops"].get<std::string>(),
+                               e["coherent"].get<bool>() ? "coherent" : "non-coherent", e["dma_mask"].get<std::string>());
+            unsigned pin = e["interrupt_pin"].get<unsigned>();
+            out << fmt::format("      INT{} -> {}, {} MSI vector(s); {} B bursts, {}\n",
+                               pin ? std::string(1, char('A' + pin - 1)) : std::string("x none"),
+                               e["intx_irq"].is_null() ? std::string("not routed")
+                                                       : "IRQ " + std::to_string(e["intx_irq"].get<unsigned>()),
+                               e["msi_vectors"].get<unsigned>(), e["burst_size"].get<uint32_t>(),
+                               e["bandwidth_mbps"].get<uint64_t>()
+                                   ? fmt::format("{} MB/s", e["bandwidth_mbps"].get<uint64_t>())
+                                   : std::string("unlimited bandwidth"));
+        }
     }
     out << "\nreserved memory:\n";
     if (d["reserved_memory"].empty())

@@ -6,12 +6,14 @@
 #include "models/bus_master.h"
 #include "models/coherence_monitor.h"
 #include "models/core.h"
+#include "models/interrupt_controller.h"
 #include "models/memory.h"
 #include "models/outer_cache.h"
 #include "models/router.h"
 #include "platforms/boot_params.h"
 #include "platforms/device_tree.h"
 #include "platforms/of_dma.h"
+#include "platforms/pci_host.h"
 #include "sw/kernel.h"
 
 #include <memory>
@@ -83,6 +85,17 @@ public:
     // The reserved-memory table in the kernel's terms (sw::Kernel places the dynamic regions).
     std::vector<sw::ReservedArea> kernel_reserved() const;
     std::optional<uint64_t> outer_cache_registers() const { return outer_registers_; }
+    // The GIC (arm,gic-400) wired to the core, or null; device models raise interrupts on it.
+    models::InterruptController* interrupt_controller() { return gic_.get(); }
+    // Its registers and MSI frame in the kernel's terms.
+    std::optional<sw::InterruptControllerInfo> interrupt_controller_info() const { return gic_info_; }
+
+    // PCI host bridges (pci-host-ecam-generic) and their endpoint models, in tree order.
+    const std::vector<PciHostSpec>& pci_hosts() const { return pci_hosts_; }
+    std::vector<models::PciHostBridge*> pci_bridges() const;
+    const std::vector<std::unique_ptr<models::PciEndpoint>>& pci_endpoints() const { return pci_endpoints_; }
+    // The bridges in the kernel's terms (domain = index), for the PCI core's enumeration.
+    std::vector<sw::PciHostBridgeInfo> kernel_pci_hosts() const;
 
     // Everything `dmasim describe` prints, also recorded in config.json.
     const nlohmann::ordered_json& description() const { return description_; }
@@ -95,6 +108,11 @@ private:
     std::vector<std::unique_ptr<models::Memory>> memory_models_;
     std::vector<std::unique_ptr<models::BusMaster>> masters_;
     std::unique_ptr<models::CoherenceMonitor> monitor_;
+    std::unique_ptr<models::InterruptController> gic_;
+    std::vector<std::unique_ptr<models::PciHostBridge>> pci_bridges_;
+    std::vector<std::unique_ptr<models::PciEndpoint>> pci_endpoints_;
+    std::vector<PciHostSpec> pci_hosts_;
+    std::optional<sw::InterruptControllerInfo> gic_info_;
     std::vector<MemoryRegion> memories_;
     std::vector<ReservedRegion> reserved_;
     std::vector<DmaDeviceSpec> dma_devices_;

@@ -294,33 +294,42 @@ const std::vector<ScenarioReader::Field> ScenarioReader::fields_ = {
 }  // namespace
 
 Expectation Expectation::parse(const std::string& text, const std::string& where) {
-    // Stat path, op, optional minus sign, magnitude; "<=" and ">=" are tried before "<" and ">".
-    static const std::regex form(R"(\s*([A-Za-z0-9_@,-]+(?:\.[A-Za-z0-9_@,-]+)*))"
-                                 R"(\s*(==|!=|<=|>=|<|>)\s*)"
-                                 R"((-?)(0[xX][0-9A-Fa-f]+|[0-9]+(?:\.[0-9]+)?)\s*)");
+    // Stat path, op, then a number (optional minus sign, magnitude) optionally times a stat, or a
+    // stat alone; "<=" and ">=" are tried before "<" and ">". A right-hand stat starts with a letter
+    // or '_', so that nothing that starts like a number reads as a stat.
+    static const std::string stat_path = R"([A-Za-z0-9_@,-]+(?:\.[A-Za-z0-9_@,-]+)*)";
+    static const std::string right_stat_path = R"([A-Za-z_][A-Za-z0-9_@,-]*(?:\.[A-Za-z0-9_@,-]+)*)";
+    static const std::regex form(R"(\s*()" + stat_path + R"()\s*(==|!=|<=|>=|<|>)\s*)" +
+                                 R"((?:(-?)(0[xX][0-9A-Fa-f]+|[0-9]+(?:\.[0-9]+)?)(?:\s*\*\s*()" + right_stat_path +
+                                 R"())?|()" + right_stat_path + R"())\s*)");
     std::smatch match;
     const std::string prefix = where + ": expectation '" + text + "': ";
     if (!std::regex_match(text, match, form))
-        fail(prefix + "expected '<stat path> <op> <value>' with op one of == != < <= > >=");
-    const std::optional<double> magnitude = parse_magnitude(match[4].str());
-    if (!magnitude) fail(prefix + "value '" + match[4].str() + "' is out of range");
-
+        fail(prefix + "expected '<stat path> <op> <value>' with op one of == != < <= > >= and value a number, "
+                      "a stat path or '<number> * <stat path>'");
     Expectation expectation;
     expectation.text = text;
     expectation.stat = match[1].str();
     expectation.op = op_named(match[2].str());
-    expectation.value = match[3].length() ? -*magnitude : *magnitude;
+    expectation.right_stat = match[5].matched ? match[5].str() : match[6].str();
+    expectation.value = 1;
+    if (match[4].matched) {
+        const std::optional<double> magnitude = parse_magnitude(match[4].str());
+        if (!magnitude) fail(prefix + "value '" + match[4].str() + "' is out of range");
+        expectation.value = match[3].length() ? -*magnitude : *magnitude;
+    }
     return expectation;
 }
 
-bool Expectation::holds(double actual) const {
+bool Expectation::holds(double actual, double right) const {
+    const double bound = right_stat.empty() ? value : value * right;
     switch (op) {
-        case CompareOp::eq: return actual == value;
-        case CompareOp::ne: return actual != value;
-        case CompareOp::lt: return actual < value;
-        case CompareOp::le: return actual <= value;
-        case CompareOp::gt: return actual > value;
-        case CompareOp::ge: return actual >= value;
+        case CompareOp::eq: return actual == bound;
+        case CompareOp::ne: return actual != bound;
+        case CompareOp::lt: return actual < bound;
+        case CompareOp::le: return actual <= bound;
+        case CompareOp::gt: return actual > bound;
+        case CompareOp::ge: return actual >= bound;
     }
     return false;  // not reached: the switch covers every op, but g++ cannot tell
 }

@@ -14,16 +14,19 @@ namespace platform {
 
 enum class CompareOp { eq, ne, lt, le, gt, ge };
 
-// "<stat path> <op> <value>", e.g. "hazards.stale_cpu_read == 0".
+// "<stat path> <op> <value>", the value a number, another stat or a number times a stat:
+// "hazards.stale_cpu_read == 0", "a.fill_ps < b.fill_ps", "a.fill_ps < 0.25 * b.fill_ps".
 struct Expectation {
-    std::string text;  // as written
-    std::string stat;  // dotted path into stats.json
+    std::string text;        // as written
+    std::string stat;        // dotted path into stats.json
     CompareOp op = CompareOp::eq;
-    double value = 0;
-    int line = 0;      // line in the scenario file, 0 if from the command line
+    double value = 0;        // the number; with a right-hand stat, its factor (1 when none is written)
+    std::string right_stat;  // the right-hand stat's path; empty when the value is a number
+    int line = 0;            // line in the scenario file, 0 if from the command line
 
     static Expectation parse(const std::string& text, const std::string& where);  // ConfigError
-    bool holds(double actual) const;
+    // `actual` is the stat's value, `right` the right-hand stat's (unused without one).
+    bool holds(double actual, double right = 0) const;
 };
 
 struct Scenario {

@@ -3,9 +3,13 @@
 #include "platforms/device_tree.h"
 #include "platforms/dma_system.h"
 #include "platforms/heartbeat.h"
+#include "platforms/interrupt.h"
 #include "platforms/outputs.h"
 #include "platforms/platform.h"
 #include "platforms/report.h"
+#include "platforms/trace_json.h"
+#include "platforms/vcd.h"
+#include "sw/pci/pci_subsystem.h"
 #include "sw/workload.h"
 
 #include <filesystem>
@@ -132,8 +136,10 @@ nlohmann::ordered_json config_json(const RunRequest& request, const Platform& pl
 
 struct ExpectationResult {
     const Expectation* expectation;
-    bool known;  // the stat exists
+    bool known;           // every stat it names exists
+    std::string missing;  // else the first that does not
     uint64_t actual;
+    uint64_t right;       // the right-hand stat's value, when it has one
     bool met;
 };
 
@@ -143,24 +149,42 @@ std::string where(const RunRequest& request, const Expectation& expectation) {
 
 // Expectations on hazards cannot be judged without the monitor: say so before running.
 void check_expectations_judgeable(const RunRequest& request, const Platform& platform) {
+    auto is_hazard = [](const std::string& stat) { return stat.rfind("hazards.", 0) == 0; };
     for (const Expectation& expectation : request.expect)
-        if (expectation.stat.rfind("hazards.", 0) == 0 && !platform.description()["coherence_monitor"].get<bool>())
+        if ((is_hazard(expectation.stat) || is_hazard(expectation.right_stat)) &&
+            !platform.description()["coherence_monitor"].get<bool>())
             throw ConfigError(fmt::format("{}expectation '{}': hazards are counted only with the coherence monitor, "
                                           "which is off (--no-monitor or dmasim,coherence-monitor)",
                                           where(request, expectation), expectation.text));
 }
 
 std::string describe_actual(const ExpectationResult& result) {
-    return result.known ? fmt::format("actual {}", result.actual) : std::string("no such stat");
+    if (!result.known)
+        return "no such stat";
+    const std::string& right_stat = result.expectation->right_stat;
+    return right_stat.empty() ? fmt::format("actual {}", result.actual)
+                              : fmt::format("actual {}, {} {}", result.actual, right_stat, result.right);
 }
 
 std::vector<ExpectationResult> check_expectations(const RunRequest& request, const models::Instrumentation& instr) {
     std::vector<ExpectationResult> results;
     for (const Expectation& expectation : request.expect) {
-        auto found = instr.counters().find(expectation.stat);
-        bool known = found != instr.counters().end();
-        uint64_t actual = known ? *found->second : 0;
-        results.push_back({&expectation, known, actual, known && expectation.holds(static_cast<double>(actual))});
+        ExpectationResult result{&expectation, true, "", 0, 0, false};
+        auto value_of = [&](const std::string& stat) -> uint64_t {
+            auto found = instr.counters().find(stat);
+            if (found != instr.counters().end())
+                return *found->second;
+            if (result.known)
+                result.missing = stat;
+            result.known = false;
+            return 0;
+        };
+        result.actual = value_of(expectation.stat);
+        if (!expectation.right_stat.empty())
+            result.right = value_of(expectation.right_stat);
+        result.met = result.known &&
+                     expectation.holds(static_cast<double>(result.actual), static_cast<double>(result.right));
+        results.push_back(result);
     }
     return results;
 }
@@ -173,7 +197,8 @@ void prepare_outdir(const std::string& outdir) {
 }
 
 void print_summary(const RunRequest& request, Platform& platform, const models::Instrumentation& instr,
-                   uint64_t end_ps, const std::vector<ExpectationResult>& results, const std::string& fault) {
+                   uint64_t end_ps, const std::vector<ExpectationResult>& results, const std::string& fault,
+                   const std::vector<std::string>& workload_summary) {
     auto stat = [&](const std::string& path) { return instr.counter_value(path); };
     std::cout << fmt::format("dmasim: {} on {} (seed {})\n", request.workload,
                              platform.description()["platform"].get<std::string>(), request.seed);
@@ -205,6 +230,8 @@ void print_summary(const RunRequest& request, Platform& platform, const models::
     std::cout << fmt::format("  data errors      {}\n", stat("workload.data_errors"));
     if (!fault.empty())
         std::cout << "  SIMULATION ERROR " << fault << "\n";
+    for (const std::string& line : workload_summary)
+        std::cout << "  " << line << "\n";
     size_t met = 0;
     for (const ExpectationResult& result : results)
         met += result.met;
@@ -225,7 +252,7 @@ static std::unique_ptr<sw::Kernel> boot_kernel(Platform& platform, const DeviceT
     try {
         auto kernel = std::make_unique<sw::Kernel>(platform.core(), instr, platform.kernel_ram(),
                                                    platform.kernel_reserved(), platform.outer_cache_registers(),
-                                                   platform.zone_dma_limit());
+                                                   platform.zone_dma_limit(), platform.interrupt_controller_info());
         if (platform.boot_params().kmalloc_min_align)
             kernel->kmalloc().set_min_align(platform.boot_params().kmalloc_min_align);
         return kernel;
@@ -241,10 +268,22 @@ void check_request(const RunRequest& request) {
     boot_kernel(platform, prepared.tree, instr);
 }
 
+std::map<std::string, std::string> traceable_events(const RunRequest& request) {
+    Prepared prepared = prepare(request);
+    models::Instrumentation instr;
+    Platform platform(prepared.tree, options_of(request), instr);
+    std::unique_ptr<sw::Kernel> kernel = boot_kernel(platform, prepared.tree, instr);
+    DmaSystem dma_system(platform, *kernel, instr);
+    sw::PciSubsystem pci(*kernel, dma_system.context(), instr, platform.kernel_pci_hosts());
+    return instr.event_descriptions();
+}
+
 int run_simulation(const RunRequest& request) {
     Prepared prepared = prepare(request);
     models::Instrumentation instr;
     LogSink log;
+    std::optional<TraceJson> trace;  // sinks outlive every model that emits
+    std::optional<VcdWriter> vcd;
     instr.add_sink(&log, LogSink::default_events);
     Platform platform(prepared.tree, options_of(request), instr);
     check_expectations_judgeable(request, platform);
@@ -261,28 +300,52 @@ int run_simulation(const RunRequest& request) {
     uint64_t& data_errors = instr.counter("workload.data_errors");
     uint64_t& time_ps = instr.counter("sim.time_ps");
     DmaSystem dma_system(platform, *kernel, instr);
+    if (!request.trace_json.empty())
+        trace.emplace(request.trace_json, instr, trace_layout(platform, dma_system, request.name),
+                      request.trace_events);
+    if (!request.vcd.empty())
+        vcd.emplace("vcd", instr, vcd_config(platform, request.vcd, request.vcd_period_ps));
+    sw::PciSubsystem pci(*kernel, dma_system.context(), instr, platform.kernel_pci_hosts());
     sw::WorkloadContext context{platform.core(), *kernel,     prepared.params,        instr,
                                 request.seed,    data_errors, platform.bus_masters(), &dma_system.context(),
                                 dma_system.devices()};
+    context.pci = &pci;
     platform.core().set_program([&](models::Core&) {
+        pci.scan();  // boot: enumerate, then bind the drivers
+        pci.probe_drivers();
         prepared.workload->run(context);
+        pci.remove_drivers();
         dma_system.context().debug().check_leaks_at_exit();
     });
 
     std::optional<Heartbeat> heartbeat;
-    if (request.heartbeat) {
+    if (request.heartbeat)
         heartbeat.emplace(instr, std::cerr);
-        platform.core().set_sync_hook([&] { heartbeat->poll(sc_core::sc_time_stamp().value()); });
-    }
+    InterruptGuard interrupt;
+    platform.core().set_sync_hook([&] {
+        if (heartbeat)
+            heartbeat->poll(sc_core::sc_time_stamp().value());
+        interrupt.check();
+    });
     sc_core::sc_start();
     heartbeat.reset();  // clears its line before anything else is printed
     time_ps = sc_core::sc_time_stamp().value();
+    if (interrupt.requested()) {
+        if (trace)
+            trace->finish(time_ps, "interrupted");
+        std::cerr << fmt::format("dmasim: interrupted at {} of simulated time; trace and waveform files closed, "
+                                 "no other output written\n",
+                                 format_time(time_ps));
+        return exit_interrupted;
+    }
     const std::string& fault = platform.core().fault();
     if (!fault.empty()) {
         log.note(time_ps, "simulation error: " + fault);
         std::cerr << "error: " << fault << "\n";
     }
     log.note(time_ps, fmt::format("simulation ended, {} data errors", data_errors));
+    for (const std::string& line : context.summary)
+        log.note(time_ps, line);
 
     std::vector<ExpectationResult> results = check_expectations(request, instr);
     nlohmann::ordered_json stats = counters_json(instr);
@@ -298,6 +361,8 @@ int run_simulation(const RunRequest& request) {
     }
     stats["expectations"] = expectations;
     stats["result"] = !fault.empty() ? "simulation_error" : all_met ? "pass" : "expectation_failed";
+    if (trace)
+        trace->finish(time_ps, stats["result"].get<std::string>());
     if (!fault.empty())
         stats["fault"] = fault;
 
@@ -309,11 +374,11 @@ int run_simulation(const RunRequest& request) {
                           dma_debug_json(dma_system.context().debug()).dump(2) + "\n");
     write_file_atomically(request.outdir + "/run.log", log.text());
     if (!request.quiet)
-        print_summary(request, platform, instr, time_ps, results, fault);
+        print_summary(request, platform, instr, time_ps, results, fault, context.summary);
     for (const ExpectationResult& result : results)
         if (!result.known)
             throw ConfigError(fmt::format("{}expectation '{}': no stat '{}' in stats.json", where(request, *result.expectation),
-                                          result.expectation->text, result.expectation->stat));
+                                          result.expectation->text, result.missing));
     if (!fault.empty())
         return exit_simulation_error;
     return all_met ? exit_pass : exit_expectation_failed;

@@ -28,6 +28,10 @@ struct RunRequest {
     std::string outdir = "simout";
     bool quiet = false;
     bool heartbeat = false;         // a progress line on stderr (the CLI's choice: on a TTY, without --quiet)
+    std::string trace_json;         // --trace-json: the timeline file (platforms/trace_json.h); empty: none
+    std::string trace_events = "*"; // --trace: the events it shows, comma-separated globs
+    std::string vcd;                // --vcd: the waveform file (platforms/vcd.h); empty: none
+    uint64_t vcd_period_ps = 1000000;  // --vcd-period: how often its counters are sampled
 
     static RunRequest from_scenario(const Scenario& scenario);
 };
@@ -42,6 +46,9 @@ uint64_t parse_duration_ps(const std::string& text, const std::string& what);
 
 // Builds everything and checks what can be checked without simulating; throws ConfigError.
 void check_request(const RunRequest& request);
+
+// Every event a run of `request` declares before it starts, with its description (`--trace help`).
+std::map<std::string, std::string> traceable_events(const RunRequest& request);
 
 // Runs and writes the outputs; returns the exit code (see ExitCode). Throws ConfigError.
 int run_simulation(const RunRequest& request);

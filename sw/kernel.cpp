@@ -1,5 +1,6 @@
 #include "sw/kernel.h"
 
+#include "models/interrupt_controller.h"
 #include "models/outer_cache.h"
 
 #include <algorithm>
@@ -10,7 +11,7 @@ namespace sw {
 
 Kernel::Kernel(models::Core& cpu, models::Instrumentation& instr, std::vector<PhysRange> ram,
                std::vector<ReservedArea> reserved, std::optional<uint64_t> outer_cache_registers,
-               uint64_t zone_dma_limit)
+               uint64_t zone_dma_limit, std::optional<InterruptControllerInfo> interrupt_controller)
     : cpu_(cpu), ram_(std::move(ram)), pages_(ram_, std::move(reserved), instr, zone_dma_limit),
       kmalloc_(pages_, instr) {
     // The platform took static no-map regions out of the linear map; dynamic ones are placed
@@ -23,6 +24,18 @@ Kernel::Kernel(models::Core& cpu, models::Instrumentation& instr, std::vector<Ph
     stack_ = allocate_boot_region(thread_size);
     if (outer_cache_registers)
         l2_registers_va_ = ioremap(*outer_cache_registers, models::OuterCache::register_space);
+    if (interrupt_controller)
+        irqs_ = std::make_unique<Interrupts>(
+            cpu_, instr, *interrupt_controller,
+            ioremap(interrupt_controller->distributor, models::InterruptController::distributor_space),
+            ioremap(interrupt_controller->cpu_interface, models::InterruptController::cpu_interface_space));
+}
+
+Interrupts& Kernel::irqs(const char* caller) {
+    if (!irqs_)
+        throw std::runtime_error(fmt::format("{}: the platform has no interrupt controller (no arm,gic-400 node)",
+                                             caller));
+    return *irqs_;
 }
 
 VirtRange Kernel::allocate_boot_region(uint64_t size) {

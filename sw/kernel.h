@@ -1,7 +1,8 @@
 // The kernel services software on the simulated core relies on: the RAM layout and reserved
 // memory, the page allocator (zones, CMA) and kmalloc, vmap and ioremap, the kernel image's text
-// and rodata and the task's stack (so misuse of them is detectable), and the outer-cache (PL310 /
-// l2x0) operations that software must issue itself after maintaining the L1.
+// and rodata and the task's stack (so misuse of them is detectable), the outer-cache (PL310 /
+// l2x0) operations that software must issue itself after maintaining the L1, and interrupts
+// (sw/irq.h).
 #pragma once
 
 #include "models/access_extension.h"
@@ -9,10 +10,12 @@
 #include "models/instrumentation.h"
 #include "sw/kmalloc.h"
 #include "sw/memory_layout.h"
+#include "sw/irq.h"
 #include "sw/page_allocator.h"
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -41,9 +44,10 @@ public:
     // here; ReservedMemoryError when that is impossible).
     // `outer_cache_registers`: physical base of a PL310's registers, if the platform has one.
     // `zone_dma_limit`: the end of ZONE_DMA (PageAllocator's; 0: no ZONE_DMA).
+    // `interrupt_controller`: the GIC's registers and MSI frame, if the platform has one.
     Kernel(models::Core& cpu, models::Instrumentation& instr, std::vector<PhysRange> ram,
            std::vector<ReservedArea> reserved, std::optional<uint64_t> outer_cache_registers,
-           uint64_t zone_dma_limit = 0);
+           uint64_t zone_dma_limit = 0, std::optional<InterruptControllerInfo> interrupt_controller = std::nullopt);
 
     models::Core& cpu() { return cpu_; }
     const std::vector<PhysRange>& ram() const { return ram_; }
@@ -90,7 +94,27 @@ public:
     void outer_inv_range(uint64_t pa, uint64_t size);
     void outer_flush_range(uint64_t pa, uint64_t size);  // clean + invalidate
 
+    // Interrupts (see Interrupts for the semantics). Each throws std::runtime_error on a
+    // platform without an interrupt controller.
+    int request_irq(unsigned irq, irq_handler_t handler, const std::string& name) {
+        return irqs("request_irq").request_irq(irq, std::move(handler), name);
+    }
+    void free_irq(unsigned irq) { irqs("free_irq").free_irq(irq); }
+    int irq_set_irq_type(unsigned irq, unsigned type) { return irqs("irq_set_irq_type").irq_set_irq_type(irq, type); }
+    void wait_for_interrupt() { irqs("wait_for_interrupt").wait_for_interrupt(); }
+    bool handle_pending_irqs() { return irqs("handle_pending_irqs").handle_pending_irqs(); }
+    bool has_msi() const { return irqs_ && irqs_->has_msi(); }
+    uint64_t msi_doorbell() { return irqs("msi_doorbell").msi_doorbell(); }
+    int alloc_msi_vectors(unsigned count, unsigned& first_irq) {
+        return irqs("alloc_msi_vectors").alloc_msi_vectors(count, first_irq);
+    }
+    void free_msi_vectors(unsigned first_irq, unsigned count) {
+        irqs("free_msi_vectors").free_msi_vectors(first_irq, count);
+    }
+    Interrupts* interrupts() { return irqs_.get(); }  // null without an interrupt controller
+
 private:
+    Interrupts& irqs(const char* caller);
     VirtRange allocate_boot_region(uint64_t size);
     // `length` bytes (page-aligned) of fresh vmalloc address space, a guard page after them.
     uint64_t reserve_vmalloc(uint64_t length);
@@ -104,6 +128,7 @@ private:
     uint64_t next_vmalloc_ = models::Mmu::vmalloc_base;
     std::map<uint64_t, uint64_t> vmap_areas_;  // vmap address -> length
     uint64_t l2_registers_va_ = 0;
+    std::unique_ptr<Interrupts> irqs_;
 };
 
 }  // namespace sw

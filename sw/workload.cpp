@@ -1,5 +1,6 @@
 #include "sw/workload.h"
 
+#include "sw/workloads/alloc_attrs.h"
 #include "sw/workloads/coherence_cases.h"
 #include "sw/workloads/coherent_alias.h"
 #include "sw/workloads/dma_selftest.h"
@@ -52,6 +53,7 @@ WorkloadRegistry& WorkloadRegistry::builtin() {
         r.add(peek_workload());
         r.add(dma_selftest_workload());
         r.add(coherent_alias_workload());
+        r.add(alloc_attrs_workload());
         return r;
     }();
     return registry;
@@ -79,6 +81,7 @@ static std::string expected_form(const ParamSpec& spec) {
     case ParamType::size: return "a size in bytes such as 4096, 0x1000, 64K or 2M" + bounds(spec);
     case ParamType::boolean: return "true or false";
     case ParamType::choice: return fmt::format("one of: {}", fmt::join(spec.choices, ", "));
+    case ParamType::text: return "text";
     }
     return "?";
 }
@@ -97,6 +100,7 @@ static bool parse_value(const ParamSpec& spec, const std::string& text, uint64_t
                 return true;
             }
         return false;
+    case ParamType::text: return true;
     }
     return false;
 }

@@ -24,13 +24,14 @@ class Device;
 namespace sw {
 
 class Kernel;
+class PciSubsystem;
 
 class ParamError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
 
-enum class ParamType { integer, size, boolean, choice };
+enum class ParamType { integer, size, boolean, choice, text };  // text: any string, e.g. a device name
 
 struct ParamSpec {
     std::string name;
@@ -72,6 +73,13 @@ struct WorkloadContext {
     // configured from the device tree; null/empty where a test runs a workload without it.
     dma::Context* dma = nullptr;
     std::vector<dma::Device*> devices;
+    // Lines the workload adds to the run's summary (a results table, say): printed after the
+    // run unless --quiet, and written to run.log. Deterministic text only: simulated time, no host
+    // paths. (Initialized so that aggregate initializers may leave it out.)
+    std::vector<std::string> summary = {};
+    // The kernel's PCI core after boot: host bridges enumerated, drivers bound; null on a run
+    // without it.
+    PciSubsystem* pci = nullptr;
 };
 
 struct Workload {

@@ -36,7 +36,7 @@ public:
                  uint64_t zone_dma_limit = 0)
         : tree_(load_tree(overrides)), platform_(tree_, platform::PlatformOptions{}, instr_),
           kernel(platform_.core(), instr_, platform_.kernel_ram(), platform_.kernel_reserved(),
-                 platform_.outer_cache_registers(), zone_dma_limit),
+                 platform_.outer_cache_registers(), zone_dma_limit, platform_.interrupt_controller_info()),
           context(kernel, instr_, policy), dev("dma-agent@1000000", context), cpu(platform_.core()),
           master_(*platform_.bus_masters().at(0)) {}
 

@@ -1,5 +1,6 @@
 // Unit tests of platform::DeviceTree / DtNode: loading (.dts through dtc, .dtb), decoding of
 // properties, error messages and overrides.
+#include "config_error.h"
 #include "temp_dir.h"
 #include "platforms/device_tree.h"
 
@@ -25,16 +26,6 @@ DeviceTree load_source(const std::string& source, const std::string& name = "tes
     return DeviceTree::load(dir.write(name, source));
 }
 
-// The message of the ConfigError that `action` throws; fails the test if it throws none.
-std::string config_error(const std::function<void()>& action) {
-    try {
-        action();
-    } catch (const ConfigError& error) {
-        return error.what();
-    }
-    FAIL("expected a ConfigError");
-    return "";
-}
 
 // Restores PATH when the test ends, even if it fails.
 class PathOverride {

@@ -1,6 +1,7 @@
 // DMA configuration from the device tree: Linux's of_dma_configure (dma-ranges -> range map, bus
 // limit and masks; dma-coherent / dma-noncoherent up the tree), ZONE_DMA from the ranges, the
 // /chosen boot parameters and policies, memory-region pools, and what `describe` shows of them.
+#include "config_error.h"
 #include "cli_runner.h"
 #include "platforms/boot_params.h"
 #include "platforms/of_dma.h"
@@ -43,15 +44,6 @@ DeviceTree tree_with(const TempDir& dir, const std::string& bus_props, const std
 
 platform::OfDmaConfig configure(const DeviceTree& tree) { return platform::of_dma_configure(tree.at("/soc/dev@0")); }
 
-std::string config_error(const std::function<void()>& action) {
-    try {
-        action();
-    } catch (const ConfigError& error) {
-        return error.what();
-    }
-    FAIL("expected a ConfigError");
-    return "";
-}
 
 }  // namespace
 

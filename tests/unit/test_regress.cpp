@@ -1,5 +1,6 @@
 // `dmasim regress`: JUnit XML, shards, exit codes, expected exits, golden files; the scenario keys
 // behind them; and the progress heartbeat.
+#include "config_error.h"
 #include "cli_runner.h"
 #include "platforms/heartbeat.h"
 #include "platforms/regress.h"
@@ -26,15 +27,6 @@ namespace {
 
 const std::string shipped_scenarios = DMASIM_SOURCE_DIR "/tests/scenarios";
 
-template <typename Action>
-std::string error_of(Action action) {
-    try {
-        action();
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    return "no error";
-}
 
 // A scenario of a small memtest with `extra` keys or expectations appended.
 std::string memtest_scenario(const std::string& name, const std::string& extra = "") {

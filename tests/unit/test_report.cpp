@@ -1,5 +1,6 @@
 // stats.txt and `dmasim report`: what they show of a real run, their layout, and the message for
 // an output folder that is not a run's.
+#include "config_error.h"
 #include "cli_runner.h"
 #include "platforms/json_field.h"
 #include "platforms/report.h"
@@ -18,16 +19,6 @@ namespace {
 
 const std::string broken_scenario = DMASIM_SOURCE_DIR "/tests/scenarios/hazard-stale-cpu-read-broken.yaml";
 
-// The message of the ConfigError `action` throws, or "no error".
-template <typename Action>
-std::string error_of(Action action) {
-    try {
-        action();
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    return "no error";
-}
 
 // A run of the stale-cpu-read scenario (256 hazards) into DIR/out.
 std::string run_broken(const TempDir& dir) {

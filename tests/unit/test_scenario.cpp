@@ -1,4 +1,5 @@
 // Scenario files and expectations: the fields they yield, and the message of every error.
+#include "config_error.h"
 #include "platforms/scenario.h"
 
 #include <catch2/catch.hpp>
@@ -17,16 +18,6 @@ namespace {
 const std::string known_keys =
     "name, description, platform, overrides, workload, params, seed, expect, expect_exit, labels, golden";
 
-// The message of the ConfigError `action` throws, or "no error".
-template <typename Action>
-std::string error_of(Action action) {
-    try {
-        action();
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    return "no error";
-}
 
 std::string scenario_error(const std::string& yaml) {
     return error_of([&] { Scenario::parse(yaml, "s.yaml"); });
@@ -38,7 +29,8 @@ std::string expectation_error(const std::string& text) {
 
 std::string bad_form(const std::string& where, const std::string& text) {
     return where + ": expectation '" + text +
-           "': expected '<stat path> <op> <value>' with op one of == != < <= > >=";
+           "': expected '<stat path> <op> <value>' with op one of == != < <= > >= and value a number, a stat path "
+           "or '<number> * <stat path>'";
 }
 
 // The required keys, to which each test adds the key under test.
@@ -244,8 +236,44 @@ TEST_CASE("expectations parse with and without spaces around the op", "[expectat
         CHECK(e.stat == c.stat);
         CHECK(e.op == c.op);
         CHECK(e.value == c.value);
+        CHECK(e.right_stat.empty());
         CHECK(e.line == 0);
     }
+}
+
+TEST_CASE("expectations compare with another stat, optionally times a number", "[expectation]") {
+    struct Case {
+        const char* text;
+        const char* stat;
+        CompareOp op;
+        double value;
+        const char* right_stat;
+    };
+    const Case cases[] = {
+        {"a.b < c.d", "a.b", CompareOp::lt, 1, "c.d"},
+        {"a.b == x", "a.b", CompareOp::eq, 1, "x"},
+        {"a.fill_ps<0.25*b.fill_ps", "a.fill_ps", CompareOp::lt, 0.25, "b.fill_ps"},
+        {" a >= 2 * _b-c.0 ", "a", CompareOp::ge, 2, "_b-c.0"},
+        {"a != -0x10 * cpu0.l1d.hits", "a", CompareOp::ne, -16, "cpu0.l1d.hits"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.text);
+        const Expectation e = Expectation::parse(c.text, "command line");
+        CHECK(e.stat == c.stat);
+        CHECK(e.op == c.op);
+        CHECK(e.value == c.value);
+        CHECK(e.right_stat == c.right_stat);
+    }
+    auto holds = [](const char* text, double actual, double right) {
+        return Expectation::parse(text, "t").holds(actual, right);
+    };
+    CHECK(holds("a < b", 4, 5));
+    CHECK_FALSE(holds("a < b", 5, 5));
+    CHECK(holds("a >= b", 5, 5));
+    CHECK(holds("a < 0.25 * b", 24, 100));
+    CHECK_FALSE(holds("a < 0.25 * b", 25, 100));
+    CHECK(holds("a == 2 * b", 8, 4));
+    CHECK_FALSE(holds("a == 2 * b", 4, 4));
 }
 
 TEST_CASE("each op holds exactly when its comparison does", "[expectation]") {
@@ -267,9 +295,10 @@ TEST_CASE("each op holds exactly when its comparison does", "[expectation]") {
 
 TEST_CASE("malformed expectations are rejected with the expected form", "[expectation][error]") {
     for (const std::string bad :
-         {"a.b = 1",  "a.b => 1",  "a.b <> 1",   "a.b === 1", "a.b =< 1",   "a.b 1",     "a.b ==",  "== 1",
-          "a.b == x", "a.b == 1x", "a.b == 0x",  "a.b == 1.", "a.b == 1e3", "a..b == 1", ".a == 1", "a. == 1",
-          "a/b == 1", "a b == 1",  "a.b == 1 2", ""}) {
+         {"a.b = 1",   "a.b => 1",   "a.b <> 1",   "a.b === 1", "a.b =< 1",     "a.b 1",      "a.b ==",
+          "== 1",      "a.b == 1x",  "a.b == 0x",  "a.b == 1.", "a.b == 1e3",   "a..b == 1",  ".a == 1",
+          "a. == 1",   "a/b == 1",   "a b == 1",   "a.b == 1 2", "a == 2 *",    "a == * b",   "a == 2 * 3",
+          "a == b * 2", "a == -b",   "a == 2 b",   "a == b.",   "a == b..c",    "a == b c",   ""}) {
         INFO(bad);
         CHECK(expectation_error(bad) == bad_form("command line", bad));
     }

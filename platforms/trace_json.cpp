@@ -1,0 +1,396 @@
+#include "platforms/trace_json.h"
+
+#include "dma/types.h"
+#include "models/interrupt_line.h"
+#include "platforms/dma_system.h"
+#include "platforms/errors.h"
+#include "platforms/platform.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#ifndef DMASIM_VERSION
+#define DMASIM_VERSION "0.0.0"
+#endif
+
+namespace platform {
+
+namespace {
+
+constexpr unsigned trace_pid = 1;
+
+// Picoseconds as microseconds, exactly: "1.766", "12", "0.000001".
+std::string micros(uint64_t ps) {
+    uint64_t fraction = ps % 1000000;
+    if (!fraction)
+        return std::to_string(ps / 1000000);
+    std::string digits = fmt::format("{:06d}", fraction);
+    digits.erase(digits.find_last_not_of('0') + 1);
+    return fmt::format("{}.{}", ps / 1000000, digits);
+}
+
+std::string json_string(const std::string& text) { return nlohmann::json(text).dump(); }
+
+const models::FieldValue* find_field(const models::Event& event, const char* key) {
+    for (const models::Field& field : event.fields)
+        if (field.key == key)
+            return &field.value;
+    return nullptr;
+}
+
+const uint64_t* unsigned_field(const models::Event& event, const char* key) {
+    const models::FieldValue* value = find_field(event, key);
+    return value ? std::get_if<uint64_t>(value) : nullptr;
+}
+
+// The fields as args; numbers above 0xffff (addresses, mostly) in hex, as run.log writes them.
+std::string args_of(const models::Event& event) {
+    nlohmann::ordered_json args = nlohmann::ordered_json::object();
+    for (const models::Field& field : event.fields) {
+        if (field.key == "duration_ps")
+            continue;
+        if (const auto* number = std::get_if<uint64_t>(&field.value))
+            args[field.key] = *number > 0xffff ? nlohmann::ordered_json(fmt::format("{:#x}", *number))
+                                               : nlohmann::ordered_json(*number);
+        else if (const auto* signed_number = std::get_if<int64_t>(&field.value))
+            args[field.key] = *signed_number;
+        else if (const auto* real = std::get_if<double>(&field.value))
+            args[field.key] = *real;
+        else
+            args[field.key] = std::get<std::string>(field.value);
+    }
+    return args.dump();
+}
+
+// "dma.maint invalidate", "dma.map single": the event's name and its operation, if it has one.
+std::string slice_name(const models::Event& event) {
+    for (const char* key : {"op", "type"})
+        if (const models::FieldValue* value = find_field(event, key))
+            if (const auto* text = std::get_if<std::string>(value))
+                return *event.name + " " + *text;
+    return *event.name;
+}
+
+std::string category(const std::string& name) { return name.substr(0, name.find('.')); }
+
+}  // namespace
+
+MappingChange mapping_change(const models::Event& event, uint64_t& dma_addr) {
+    const std::string& name = *event.name;
+    bool opens = name == "dma.map" || name == "dma.alloc";
+    bool closes = name == "dma.unmap" || name == "dma.free";
+    const uint64_t* addr = opens || closes ? unsigned_field(event, "dma_addr") : nullptr;
+    if (!addr || *addr == dma::DMA_MAPPING_ERROR)
+        return MappingChange::none;
+    dma_addr = *addr;
+    return opens ? MappingChange::open : MappingChange::close;
+}
+
+TraceLayout trace_layout(Platform& platform, const DmaSystem& dma_system, const std::string& title) {
+    TraceLayout layout;
+    layout.title = title;
+    models::Core& core = platform.core();
+    layout.tracks.push_back({core.name(), core.name()});
+    layout.tracks.push_back({core.l1d().name(), core.l1d().name()});
+    layout.caches.push_back(&core.l1d());
+    if (models::OuterCache* outer = platform.outer_cache()) {
+        layout.tracks.push_back({outer->cache().name(), outer->cache().name()});
+        layout.caches.push_back(&outer->cache());
+    }
+    layout.tracks.push_back({"dma", "dma layer (cache maintenance)"});
+    for (const dma::Device* dev : dma_system.devices())
+        layout.tracks.push_back({dev->name(), dev->name()});
+    for (const models::BusMaster* master : platform.bus_masters())
+        layout.tracks.push_back({master->name(), master->name()});
+    for (const DmaDeviceSpec& spec : platform.dma_devices())
+        layout.device_masters[spec.name] = spec.model;
+    return layout;
+}
+
+static bool selects(const std::string& globs, const std::string& name) {
+    for (const std::string& glob : models::Instrumentation::split_globs(globs))
+        if (models::Instrumentation::glob_match(glob, name))
+            return true;
+    return false;
+}
+
+// A typo in --trace would silently trace nothing.
+static void check_globs(const std::string& globs, const models::Instrumentation& instr) {
+    for (const std::string& glob : models::Instrumentation::split_globs(globs)) {
+        bool matches = glob.rfind("workload.", 0) == 0;
+        for (const auto& [name, unused] : instr.event_descriptions())
+            matches = matches || models::Instrumentation::glob_match(glob, name);
+        if (!matches)
+            throw ConfigError(fmt::format("--trace '{}': '{}' matches no traceable event (see --trace help)", globs,
+                                          glob));
+    }
+}
+
+TraceJson::TraceJson(const std::string& path, models::Instrumentation& instr, TraceLayout layout,
+                     const std::string& globs)
+    : path_(path), layout_(std::move(layout)), counts_mappings_(selects(globs, "dma.map")),
+      written_dirty_(layout_.caches.size(), 0) {
+    check_globs(globs, instr);
+    out_.open(path, std::ios::binary | std::ios::trunc);
+    if (!out_)
+        throw ConfigError(fmt::format("{}: cannot write the trace: {}", path, std::strerror(errno)));
+    out_ << "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"generator\":\"dmasim " DMASIM_VERSION
+            "\",\"time\":\"simulated microseconds\"},\"traceEvents\":[\n";
+    write_record(fmt::format(R"({{"ph":"M","pid":{},"name":"process_name","args":{{"name":{}}}}})", trace_pid,
+                             json_string(layout_.title)));
+    for (const TraceTrack& track : layout_.tracks) {
+        unsigned tid = static_cast<unsigned>(tids_.size() + 1);
+        tids_.emplace(track.source, tid);
+        write_track(tid, track.label);
+    }
+    for (const auto& [path, value] : instr.counters()) {
+        bool pool_pages = path.rfind("dma.coherent_pool.", 0) == 0 && path.size() > 11 &&
+                          path.compare(path.size() - 11, 11, ".used_pages") == 0;
+        if (path == "swiotlb.slots_in_use" || path == "dma.atomic_pool.used" || pool_pages)
+            gauges_.push_back({path, value, *value});
+    }
+    if (counts_mappings_)
+        write_counter("dma.active_mappings", 0, R"({"value":0})");
+    for (const Gauge& gauge : gauges_)
+        write_counter(gauge.name, 0, fmt::format(R"({{"value":{}}})", gauge.written));
+    sample_dirty_lines(0);
+    instr.add_sink(this, globs);
+}
+
+TraceJson::~TraceJson() {
+    if (!closed_)
+        close();
+}
+
+void TraceJson::write_record(const std::string& record) {
+    out_ << (first_record_ ? "" : ",\n") << record;
+    first_record_ = false;
+}
+
+void TraceJson::write_track(unsigned tid, const std::string& label) {
+    write_record(fmt::format(R"({{"ph":"M","pid":{},"tid":{},"name":"thread_name","args":{{"name":{}}}}})", trace_pid,
+                             tid, json_string(label)));
+    write_record(fmt::format(R"({{"ph":"M","pid":{},"tid":{},"name":"thread_sort_index","args":{{"sort_index":{}}}}})",
+                             trace_pid, tid, tid));
+}
+
+unsigned TraceJson::track(const std::string& source) {
+    auto found = tids_.find(source);
+    if (found != tids_.end())
+        return found->second;
+    unsigned tid = static_cast<unsigned>(tids_.size() + 1);
+    tids_.emplace(source, tid);
+    write_track(tid, source);
+    return tid;
+}
+
+void TraceJson::write_slice(const models::Event& event, unsigned tid, uint64_t duration_ps) {
+    write_record(fmt::format(R"({{"ph":"X","pid":{},"tid":{},"ts":{},"dur":{},"cat":{},"name":{},"args":{}}})",
+                             trace_pid, tid, micros(event.time_ps), micros(duration_ps),
+                             json_string(category(*event.name)), json_string(slice_name(event)), args_of(event)));
+}
+
+void TraceJson::write_instant(const models::Event& event, unsigned tid) {
+    write_record(fmt::format(R"({{"ph":"i","s":"t","pid":{},"tid":{},"ts":{},"cat":{},"name":{},"args":{}}})",
+                             trace_pid, tid, micros(event.time_ps), json_string(category(*event.name)),
+                             json_string(*event.name), args_of(event)));
+}
+
+void TraceJson::write_counter(const std::string& name, uint64_t time_ps, const std::string& args) {
+    write_record(fmt::format(R"({{"ph":"C","pid":{},"ts":{},"name":{},"args":{}}})", trace_pid, micros(time_ps),
+                             json_string(name), args));
+}
+
+// A flow starts inside the map call's slice; it ends inside the transfer's slice ("bp":"e"), or
+// binds to the next slice on the track, the hazard's instant written right after it.
+void TraceJson::write_flow(const Mapping& mapping, unsigned to_tid, uint64_t to_ps, bool into_slice) {
+    uint64_t id = next_flow_id_++;
+    write_record(fmt::format(R"({{"ph":"s","pid":{},"tid":{},"ts":{},"cat":"dma.flow","name":"mapping","id":{}}})",
+                             trace_pid, track(mapping.device), micros(mapping.call_ps), id));
+    write_record(fmt::format(R"({{"ph":"f",{}"pid":{},"tid":{},"ts":{},"cat":"dma.flow","name":"mapping","id":{}}})",
+                             into_slice ? R"("bp":"e",)" : "", trace_pid, to_tid, micros(to_ps), id));
+}
+
+TraceJson::Space& TraceJson::space_of(const std::string& device) {
+    auto master = layout_.device_masters.find(device);
+    return live_[master != layout_.device_masters.end() ? master->second : device];
+}
+
+void TraceJson::open_mapping(const models::Event& event, uint64_t dma_addr, uint64_t call_ps) {
+    const uint64_t* pa = unsigned_field(event, "pa");
+    const uint64_t* size = unsigned_field(event, "size");
+    Mapping mapping{next_mapping_id_++, event.source, dma_addr, pa ? *pa : 0, size ? *size : 0, call_ps};
+    Space& space = space_of(event.source);
+    auto [slot, inserted] = space.try_emplace(dma_addr, mapping);
+    if (inserted) {
+        ++live_count_;
+    } else {  // a second mapping at a live address (a driver bug): the first is never unmapped
+        remember_ended(slot->second);
+        slot->second = mapping;
+    }
+    write_record(fmt::format(R"({{"ph":"b","pid":{},"tid":{},"ts":{},"cat":"dma.mapping","name":{},"id":{},)"
+                             R"("args":{}}})",
+                             trace_pid, track(event.source), micros(event.time_ps),
+                             json_string(event.source + " mapping"), mapping.id, args_of(event)));
+}
+
+// An unmap that matches no live mapping (dma-debug reports it) ends nothing.
+void TraceJson::close_mapping(const models::Event& event, uint64_t dma_addr, uint64_t end_ps) {
+    Space& space = space_of(event.source);
+    auto found = space.find(dma_addr);
+    if (found == space.end() || found->second.device != event.source)
+        return;
+    write_record(fmt::format(R"({{"ph":"e","pid":{},"tid":{},"ts":{},"cat":"dma.mapping","name":{},"id":{}}})",
+                             trace_pid, track(event.source), micros(end_ps), json_string(event.source + " mapping"),
+                             found->second.id));
+    remember_ended(found->second);
+    space.erase(found);
+    --live_count_;
+}
+
+void TraceJson::remember_ended(const Mapping& mapping) {
+    ended_.push_front(mapping);
+    if (ended_.size() > ended_mappings_kept)
+        ended_.pop_back();
+}
+
+// A transfer of a bus master starting inside a live mapping of one of its devices.
+void TraceJson::flow_to_transfer(const models::Event& event, unsigned tid, uint64_t middle_ps) {
+    auto space = live_.find(event.source);
+    if (space == live_.end())
+        return;
+    std::vector<uint64_t> flowed;
+    for (const char* key : {"addr", "src_addr", "dst_addr"}) {
+        const uint64_t* addr = unsigned_field(event, key);
+        if (!addr)
+            continue;
+        auto after = space->second.upper_bound(*addr);
+        if (after == space->second.begin())
+            continue;
+        const Mapping& mapping = std::prev(after)->second;
+        if (*addr - mapping.dma_addr < mapping.size &&
+            std::find(flowed.begin(), flowed.end(), mapping.id) == flowed.end()) {
+            write_flow(mapping, tid, middle_ps, true);
+            flowed.push_back(mapping.id);
+        }
+    }
+}
+
+// The latest mapping, live or recently ended, whose bytes hold the hazard's first byte.
+void TraceJson::flow_to_hazard(const models::Event& event, unsigned tid) {
+    const uint64_t* address = unsigned_field(event, "address");
+    if (!address)
+        return;
+    const Mapping* latest = nullptr;
+    auto consider = [&](const Mapping& mapping) {
+        if (*address - mapping.pa < mapping.size && (!latest || mapping.id > latest->id))
+            latest = &mapping;
+    };
+    for (const auto& [unused, space] : live_)
+        for (const auto& [unused_addr, mapping] : space)
+            consider(mapping);
+    for (const Mapping& mapping : ended_)
+        consider(mapping);
+    if (latest)
+        write_flow(*latest, tid, event.time_ps, false);
+}
+
+void TraceJson::sample_counters(uint64_t time_ps) {
+    if (live_count_ != written_live_count_) {
+        written_live_count_ = live_count_;
+        write_counter("dma.active_mappings", time_ps, fmt::format(R"({{"value":{}}})", live_count_));
+    }
+    for (Gauge& gauge : gauges_) {
+        if (*gauge.value == gauge.written)
+            continue;
+        gauge.written = *gauge.value;
+        write_counter(gauge.name, time_ps, fmt::format(R"({{"value":{}}})", gauge.written));
+    }
+}
+
+// A scan of every line, so at most once per dirty_sample_interval_ps of simulated time.
+void TraceJson::sample_dirty_lines(uint64_t time_ps) {
+    if (dirty_sampled_ && time_ps < dirty_sampled_ps_ + dirty_sample_interval_ps)
+        return;
+    dirty_sampled_ = true;
+    dirty_sampled_ps_ = time_ps;
+    std::vector<uint64_t> counts;
+    for (const models::Cache* cache : layout_.caches)
+        counts.push_back(cache->dirty_lines());
+    if (counts == written_dirty_ && time_ps != 0)
+        return;
+    written_dirty_ = counts;
+    nlohmann::ordered_json args = nlohmann::ordered_json::object();
+    for (size_t i = 0; i < counts.size(); ++i)
+        args[layout_.caches[i]->name()] = counts[i];
+    write_counter("cache.dirty_lines", time_ps, args.dump());
+}
+
+void TraceJson::on_event(const models::Event& event) {
+    if (closed_)
+        return;
+    unsigned tid = track(event.source);
+    if (event.name->rfind(models::InterruptLine::event_prefix, 0) == 0) {
+        const uint64_t* level = unsigned_field(event, "level");
+        write_counter(*event.name, event.time_ps, fmt::format(R"({{"level":{}}})", level ? *level : 0));
+        return;
+    }
+    const uint64_t* duration = unsigned_field(event, "duration_ps");
+    uint64_t end_ps = event.time_ps + (duration ? *duration : 0);
+    uint64_t middle_ps = event.time_ps + (duration ? *duration / 2 : 0);
+    if (duration)
+        write_slice(event, tid, *duration);
+    uint64_t dma_addr = 0;
+    switch (mapping_change(event, dma_addr)) {
+    case MappingChange::open: open_mapping(event, dma_addr, middle_ps); break;
+    case MappingChange::close: close_mapping(event, dma_addr, end_ps); break;
+    case MappingChange::none:
+        if (duration)
+            flow_to_transfer(event, tid, middle_ps);
+        else if (event.name->rfind("hazard.", 0) == 0)
+            flow_to_hazard(event, tid);
+        break;
+    }
+    if (!duration)
+        write_instant(event, tid);
+    sample_counters(end_ps);
+    sample_dirty_lines(end_ps);
+}
+
+void TraceJson::finish(uint64_t time_ps, const std::string& result) {
+    if (closed_)
+        return;
+    sample_counters(time_ps);
+    dirty_sampled_ = false;
+    sample_dirty_lines(time_ps);
+    write_record(fmt::format(R"({{"ph":"i","s":"g","pid":{},"tid":1,"ts":{},"cat":"run","name":"run.end",)"
+                             R"("args":{{"result":{}}}}})",
+                             trace_pid, micros(time_ps), json_string(result)));
+    close();
+    if (out_.fail())
+        throw ConfigError(fmt::format("{}: writing the trace failed", path_));
+}
+
+void TraceJson::close() {
+    out_ << "\n]}\n";
+    out_.close();
+    closed_ = true;
+}
+
+std::string trace_help(const std::map<std::string, std::string>& descriptions) {
+    size_t width = 0;
+    for (const auto& [name, unused] : descriptions)
+        width = std::max(width, name.size());
+    std::string text =
+        "Events --trace selects (comma-separated globs, e.g. --trace 'dma.*,cache.maint'; default: all):\n";
+    for (const auto& [name, description] : descriptions)
+        text += fmt::format("  {:<{}}  {}\n", name, width, description);
+    text += "A workload declares its own events (workload.*) when it runs; counters and flows follow the events "
+            "traced.\n";
+    return text;
+}
+
+}  // namespace platform

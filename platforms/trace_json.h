@@ -1,0 +1,137 @@
+// --trace-json: the run as a Chrome trace-event file, which ui.perfetto.dev and chrome://tracing
+// open. Records are written as events arrive, so memory stays bounded (the live mappings, a short
+// history of ended ones and the track table), and the file is closed as valid JSON however the
+// run ends: normally, on a simulation error, on a configuration error after the file was opened,
+// or on SIGINT.
+//
+// One process, a track (thread) per source of events, in the layout's order: the core, its L1, the
+// L2, the DMA layer's cache maintenance ("dma"), each DMA device (its mapping calls and dma-debug
+// reports), each bus master (its transfers); any other source gets a track when it first appears.
+// An event becomes
+//   - with a `duration_ps` field: a complete slice ("X") from the event's time;
+//   - dma.map / dma.alloc .. dma.unmap / dma.free: besides their slices, the mapping's life as an
+//     async slice ("b" .. "e") named "<device> mapping";
+//   - irq.<line>: a counter of the line's level;
+//   - anything else: an instant ("i") with its fields as args.
+// Counters ("C") sampled at event times when they change: dma.active_mappings (when dma.map is
+// traced), swiotlb slots in use, atomic and per-device pool use, and the caches' dirty lines (a
+// scan of every line, so at most once per dirty_sample_interval_ps). Flows ("s" .. "f") go from a
+// mapping's map call to each transfer of its device's bus master that starts inside it, and to
+// each hazard on its bytes (while it is live, or one of the last ended_mappings_kept after it
+// ended). "ts" and "dur" are simulated microseconds, the format's unit, written as exact decimals
+// of the picoseconds.
+#pragma once
+
+#include "models/cache.h"
+#include "models/instrumentation.h"
+
+#include <cstdint>
+#include <deque>
+#include <fstream>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace platform {
+
+class Platform;
+class DmaSystem;
+
+// What an event does to the live mappings: dma.map / dma.alloc open one (unless it failed),
+// dma.unmap / dma.free close one. The mapping is known by its device (the event's source) and its
+// DMA address (the field dma_addr). Shared by the timeline and the waveforms.
+enum class MappingChange { none, open, close };
+MappingChange mapping_change(const models::Event& event, uint64_t& dma_addr);
+
+struct TraceTrack {
+    std::string source;  // the events' source, e.g. "dma0"
+    std::string label;   // the track's name in the viewer
+};
+
+struct TraceLayout {
+    std::string title;                                  // the process's name
+    std::vector<TraceTrack> tracks;                     // in display order
+    std::map<std::string, std::string> device_masters;  // DMA device -> the bus master doing its DMA
+    std::vector<const models::Cache*> caches;           // their dirty lines are sampled
+};
+
+// The layout of a built platform: cpu0, cpu0.l1d, l2, the DMA layer, the DMA devices, the bus masters.
+TraceLayout trace_layout(Platform& platform, const DmaSystem& dma_system, const std::string& title);
+
+class TraceJson : public models::EventSink {
+public:
+    static constexpr size_t ended_mappings_kept = 256;
+    static constexpr uint64_t dirty_sample_interval_ps = 100000;  // 100 ns
+
+    // Opens `path`, writes the header and the tracks, and subscribes to the events `globs` selects
+    // (comma-separated). ConfigError if a glob matches no declared event (workload.* globs excepted:
+    // a workload declares its events when it runs) or the file cannot be written. Counters are
+    // looked up in `instr` now, so build the sink after the whole system.
+    TraceJson(const std::string& path, models::Instrumentation& instr, TraceLayout layout,
+              const std::string& globs = "*");
+    ~TraceJson() override;  // closes the JSON if finish() was not called
+    TraceJson(const TraceJson&) = delete;
+    TraceJson& operator=(const TraceJson&) = delete;
+
+    void on_event(const models::Event& event) override;
+    // Samples the counters a last time, adds the instant "run.end" with `result` and closes the
+    // file; ConfigError if anything could not be written.
+    void finish(uint64_t time_ps, const std::string& result);
+
+private:
+    struct Mapping {
+        uint64_t id = 0;  // the async slice's id, in order of mapping
+        std::string device;
+        uint64_t dma_addr = 0;
+        uint64_t pa = 0;
+        uint64_t size = 0;
+        uint64_t call_ps = 0;  // the middle of the map call's slice, where flows start
+    };
+    struct Gauge {
+        std::string name;
+        const uint64_t* value;
+        uint64_t written;
+    };
+    using Space = std::map<uint64_t, Mapping>;  // live mappings of one bus master, by DMA address
+
+    unsigned track(const std::string& source);
+    void write_track(unsigned tid, const std::string& label);
+    void write_record(const std::string& record);
+    void write_slice(const models::Event& event, unsigned tid, uint64_t duration_ps);
+    void write_instant(const models::Event& event, unsigned tid);
+    void write_counter(const std::string& name, uint64_t time_ps, const std::string& args);
+    void write_flow(const Mapping& mapping, unsigned to_tid, uint64_t to_ps, bool into_slice);
+    void open_mapping(const models::Event& event, uint64_t dma_addr, uint64_t call_ps);
+    void close_mapping(const models::Event& event, uint64_t dma_addr, uint64_t end_ps);
+    void remember_ended(const Mapping& mapping);
+    void flow_to_transfer(const models::Event& event, unsigned tid, uint64_t middle_ps);
+    void flow_to_hazard(const models::Event& event, unsigned tid);
+    Space& space_of(const std::string& device);
+    void sample_counters(uint64_t time_ps);
+    void sample_dirty_lines(uint64_t time_ps);
+    void close();
+
+    std::string path_;
+    std::ofstream out_;
+    TraceLayout layout_;
+    bool counts_mappings_;  // dma.map is traced
+    std::map<std::string, unsigned> tids_;
+    bool first_record_ = true;
+    bool closed_ = false;
+    std::map<std::string, Space> live_;  // by bus master (or device, when its master is unknown)
+    size_t live_count_ = 0;
+    size_t written_live_count_ = 0;
+    std::deque<Mapping> ended_;          // the latest first
+    uint64_t next_mapping_id_ = 1;
+    uint64_t next_flow_id_ = 1;
+    std::vector<Gauge> gauges_;
+    std::vector<uint64_t> written_dirty_;
+    bool dirty_sampled_ = false;
+    uint64_t dirty_sampled_ps_ = 0;
+};
+
+// `--trace help`: every event in `descriptions` with its description, one per line.
+std::string trace_help(const std::map<std::string, std::string>& descriptions);
+
+}  // namespace platform

@@ -1,0 +1,28 @@
+#include "sw/pci/pci_driver.h"
+
+#include "sw/drivers/pci_endpoint_test.h"
+#include "sw/pci/pci.h"
+
+namespace sw {
+
+const PciDriverRegistry& PciDriverRegistry::builtin() {
+    static const PciDriverRegistry registry = [] {
+        PciDriverRegistry r;
+        r.add(pci_endpoint_test_driver());
+        return r;
+    }();
+    return registry;
+}
+
+const PciDriver* PciDriverRegistry::match(const PciDev& pdev, const PciDeviceId*& id) const {
+    for (const PciDriver& driver : drivers_)
+        for (const PciDeviceId& entry : driver.id_table)
+            if ((entry.vendor == PCI_ANY_ID || entry.vendor == pdev.vendor) &&
+                (entry.device == PCI_ANY_ID || entry.device == pdev.device)) {
+                id = &entry;
+                return &driver;
+            }
+    return nullptr;
+}
+
+}  // namespace sw

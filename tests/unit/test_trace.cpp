@@ -1,0 +1,487 @@
+// The timeline (--trace-json), the waveforms (--vcd) and scripts/plot: what they hold for known
+// scenarios, that they are deterministic, and that a run stopped early (a simulation error, a
+// configuration error, SIGINT) still leaves a valid file.
+#include "cli_runner.h"
+#include "temp_dir.h"
+#include <catch2/catch.hpp>
+
+#include "models/instrumentation.h"
+#include "models/interrupt_line.h"
+#include "platforms/vcd.h"
+
+#include <chrono>
+#include <csignal>
+#include <fcntl.h>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <spawn.h>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <systemc>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+const std::string scenarios = DMASIM_SOURCE_DIR "/tests/scenarios/";
+
+// Runs a scenario with a timeline (trace.json) and waveforms (waves.vcd) in `dir`.
+Result traced_run(const TempDir& dir, const std::string& scenario, const std::string& extra = "") {
+    return dmasim(dir, "run " + quote(scenarios + scenario) + " -q -o out --trace-json trace.json --vcd waves.vcd " +
+                           extra);
+}
+
+const json& events(const json& trace) { return trace.at("traceEvents"); }
+
+// Track ids by track name, from the thread_name metadata.
+std::map<std::string, int> tracks(const json& trace) {
+    std::map<std::string, int> tids;
+    for (const json& e : events(trace))
+        if (e["ph"] == "M" && e["name"] == "thread_name")
+            tids[e["args"]["name"].get<std::string>()] = e["tid"].get<int>();
+    return tids;
+}
+
+std::vector<json> with(const json& trace, const std::string& ph, const std::string& name = "") {
+    std::vector<json> found;
+    for (const json& e : events(trace))
+        if (e["ph"] == ph && (name.empty() || e["name"] == name))
+            found.push_back(e);
+    return found;
+}
+
+double ts(const json& e) { return e.at("ts").get<double>(); }
+double end_of(const json& slice) { return ts(slice) + slice.at("dur").get<double>(); }
+uint64_t hex(const json& value) { return std::stoull(value.get<std::string>(), nullptr, 16); }
+
+// The X slice on track `tid` whose interval holds `at`, or null.
+std::optional<json> slice_at(const json& trace, int tid, double at) {
+    for (const json& e : events(trace))
+        if (e["ph"] == "X" && e["tid"] == tid && ts(e) <= at && at <= end_of(e))
+            return e;
+    return std::nullopt;
+}
+
+// The last counter value of `name` (its "value" arg) in file order.
+double last_counter(const json& trace, const std::string& name) {
+    std::vector<json> samples = with(trace, "C", name);
+    REQUIRE_FALSE(samples.empty());
+    return samples.back()["args"]["value"].get<double>();
+}
+
+// A VCD file's declarations (wire name with scopes -> id and width) and value changes (id ->
+// (time, value) in order).
+struct Vcd {
+    std::string timescale;
+    std::map<std::string, std::pair<std::string, int>> vars;
+    std::map<std::string, std::vector<std::pair<uint64_t, std::string>>> changes;
+    std::string date;
+
+    explicit Vcd(const std::string& text) {
+        std::istringstream in(text);
+        std::vector<std::string> scopes;
+        std::string word;
+        uint64_t time = 0;
+        while (in >> word) {
+            if (word == "$version" || word == "$comment") {
+                while (in >> word && word != "$end") {
+                }
+            } else if (word == "$date" || word == "$timescale") {
+                std::string body, part;
+                while (in >> part && part != "$end")
+                    body += (body.empty() ? "" : " ") + part;
+                (word == "$date" ? date : timescale) = body;
+            } else if (word == "$scope") {
+                std::string kind, name, end;
+                in >> kind >> name >> end;
+                scopes.push_back(name);
+            } else if (word == "$upscope") {
+                in >> word;
+                scopes.pop_back();
+            } else if (word == "$var") {
+                std::string type, id, name, rest;
+                int width;
+                in >> type >> width >> id >> name;
+                while (in >> rest && rest != "$end") {
+                }
+                std::string path;
+                for (const std::string& scope : scopes)
+                    path += scope + ".";
+                vars[path + name] = {id, width};
+            } else if (word[0] == '#') {
+                time = std::stoull(word.substr(1));
+            } else if (word[0] == 'b') {
+                std::string id;
+                in >> id;
+                changes[id].push_back({time, word.substr(1)});
+            } else if ((word[0] == '0' || word[0] == '1') && word.size() > 1) {
+                changes[word.substr(1)].push_back({time, word.substr(0, 1)});
+            }
+        }
+    }
+    // The changes of the wire `name`; REQUIREs that it is declared.
+    const std::vector<std::pair<uint64_t, std::string>>& of(const std::string& name) {
+        INFO(name);
+        REQUIRE(vars.count(name));
+        return changes[vars[name].first];
+    }
+};
+
+// /usr/bin/python3 with matplotlib, as scripts/plot needs.
+bool matplotlib_available() { return std::system("/usr/bin/python3 -c 'import matplotlib' 2>/dev/null") == 0; }
+
+bool is_png(const std::string& path) { return read_file(path).rfind("\x89PNG", 0) == 0; }
+
+}  // namespace
+
+TEST_CASE("trace: the stale-cpu-read timeline has the tracks, the transfer and maintenance slices and the hazards",
+          "[trace]") {
+    TempDir dir;
+    REQUIRE(traced_run(dir, "hazard-stale-cpu-read-broken.yaml").code == 0);
+    const std::string text = read_file(dir.path("trace.json"));
+    json trace = json::parse(text);
+    CHECK(trace["displayTimeUnit"] == "ns");
+    std::map<std::string, int> tids = tracks(trace);
+    for (const char* track : {"cpu0", "cpu0.l1d", "l2", "dma0", "dma-agent@1000000"})
+        CHECK(tids.count(track));
+
+    std::vector<json> writes = with(trace, "X", "dma.write");
+    REQUIRE(writes.size() == 1);
+    CHECK(writes[0]["tid"] == tids["dma0"]);
+    CHECK(writes[0]["args"]["length"] == 256);
+    CHECK(writes[0]["dur"].get<double>() > 0);
+    // Simulated microseconds, exact decimals of the picoseconds (the write starts at 1250000 ps).
+    CHECK(contains(text, R"("ph":"X","pid":1,"tid":)" + std::to_string(tids["dma0"]) + R"(,"ts":1.25,"dur":0.26,)"));
+
+    std::vector<json> cleans = with(trace, "X", "cache.maint clean");
+    REQUIRE(cleans.size() == 1);
+    CHECK(cleans[0]["tid"] == tids["cpu0.l1d"]);
+    CHECK(cleans[0]["args"]["length"] == 256);
+    CHECK(end_of(cleans[0]) <= ts(writes[0]));  // the clean before the device writes
+
+    // Every stale byte the CPU reads after the device write is a hazard instant on the L1's track,
+    // with the monitor's evidence as args.
+    std::vector<json> hazards = with(trace, "i", "hazard.stale_cpu_read");
+    CHECK(hazards.size() == 256);
+    for (const json& hazard : hazards) {
+        CHECK(hazard["tid"] == tids["cpu0.l1d"]);
+        CHECK(ts(hazard) >= end_of(writes[0]));
+        CHECK(hex(hazard["args"]["address"]) - hex(writes[0]["args"]["addr"]) < 256);
+        CHECK(hazard["args"]["previous_writer"].get<std::string>().find("device0") == 0);
+    }
+    std::vector<json> ends = with(trace, "i", "run.end");
+    REQUIRE(ends.size() == 1);
+    CHECK(ends[0]["args"]["result"] == "pass");
+    CHECK(events(trace).back() == ends[0]);
+    CHECK(with(trace, "C", "cache.dirty_lines").size() >= 1);
+}
+
+TEST_CASE("trace: each mapping's life is an async slice from map to unmap, with flows to its device's transfers",
+          "[trace]") {
+    TempDir dir;
+    REQUIRE(traced_run(dir, "dma-selftest-clean.yaml").code == 0);
+    json trace = json::parse(read_file(dir.path("trace.json")));
+    std::map<std::string, int> tids = tracks(trace);
+    const int device = tids.at("dma-agent@1000000"), master = tids.at("dma0");
+
+    std::map<uint64_t, json> begins, ends;
+    for (const json& e : with(trace, "b"))
+        begins[e["id"].get<uint64_t>()] = e;
+    for (const json& e : with(trace, "e"))
+        ends[e["id"].get<uint64_t>()] = e;
+    // single, page, four sg segments, coherent and noncoherent allocations: every one ended.
+    CHECK(begins.size() >= 10);
+    CHECK(begins.size() == ends.size());
+    std::map<std::string, int> types;
+    for (const auto& [id, begin] : begins) {
+        INFO(begin.dump());
+        REQUIRE(ends.count(id));
+        CHECK(begin["name"] == "dma-agent@1000000 mapping");
+        CHECK(ends[id]["name"] == begin["name"]);
+        CHECK(ends[id]["cat"] == begin["cat"]);
+        CHECK(ts(ends[id]) > ts(begin));
+        CHECK(begin["tid"] == device);
+        ++types[begin["args"]["type"].get<std::string>()];
+    }
+    for (const char* type : {"single", "page", "scatter-gather", "coherent", "noncoherent"})
+        CHECK(types[type] > 0);
+    CHECK(with(trace, "X", "dma.map single").size() == 3);
+    CHECK(with(trace, "X", "dma.unmap single").size() == 3);
+    CHECK(with(trace, "X", "dma.maint invalidate").size() > 0);
+    CHECK(last_counter(trace, "dma.active_mappings") == 0);
+
+    // A flow starts inside a map call on the device's track and ends inside a transfer of its bus
+    // master at an address of that mapping.
+    std::map<uint64_t, json> starts;
+    for (const json& s : with(trace, "s"))
+        starts[s["id"].get<uint64_t>()] = s;
+    std::vector<json> finishes = with(trace, "f");
+    REQUIRE(finishes.size() >= 10);
+    for (const json& f : finishes) {
+        INFO(f.dump());
+        REQUIRE(starts.count(f["id"].get<uint64_t>()));
+        const json& s = starts[f["id"].get<uint64_t>()];
+        CHECK(s["tid"] == device);
+        std::optional<json> call = slice_at(trace, device, ts(s));
+        REQUIRE(call);
+        CHECK((call->at("name").get<std::string>().rfind("dma.map", 0) == 0 ||
+               call->at("name").get<std::string>().rfind("dma.alloc", 0) == 0));
+        CHECK(f["tid"] == master);
+        CHECK(f["bp"] == "e");
+        std::optional<json> transfer = slice_at(trace, master, ts(f));
+        REQUIRE(transfer);
+        uint64_t addr = hex(transfer->at("args").at("addr"));
+        uint64_t mapped = hex(call->at("args").at("dma_addr"));
+        CHECK(addr - mapped < call->at("args").at("size").get<uint64_t>());
+    }
+}
+
+TEST_CASE("trace: a hazard on a mapping's bytes gets a flow from that mapping", "[trace]") {
+    TempDir dir;
+    REQUIRE(traced_run(dir, "dma-selftest-skip-sync-for-cpu.yaml").code == 0);
+    json trace = json::parse(read_file(dir.path("trace.json")));
+    const json& list = events(trace);
+    std::map<uint64_t, json> starts;
+    for (const json& s : with(trace, "s"))
+        starts[s["id"].get<uint64_t>()] = s;
+    int hazards_with_flows = 0;
+    for (size_t i = 0; i + 1 < list.size(); ++i) {
+        const json& f = list[i];
+        if (f["ph"] != "f" || f.contains("bp"))
+            continue;
+        // Bound to the next slice on its track: the hazard instant written right after it.
+        const json& hazard = list[i + 1];
+        INFO(f.dump() << "\n" << hazard.dump());
+        REQUIRE(hazard["ph"] == "i");
+        CHECK(hazard["name"].get<std::string>().rfind("hazard.", 0) == 0);
+        CHECK(hazard["tid"] == f["tid"]);
+        CHECK(ts(hazard) == ts(f));
+        const json& s = starts.at(f["id"].get<uint64_t>());
+        std::optional<json> call = slice_at(trace, s["tid"].get<int>(), ts(s));
+        REQUIRE(call);
+        uint64_t pa = hex(call->at("args").at("pa"));
+        CHECK(hex(hazard["args"]["address"]) - pa < call->at("args").at("size").get<uint64_t>());
+        ++hazards_with_flows;
+    }
+    CHECK(hazards_with_flows > 0);
+    CHECK(hazards_with_flows == static_cast<int>(with(trace, "i", "hazard.stale_cpu_read").size()));
+}
+
+TEST_CASE("trace: two runs with one seed write byte-identical timelines and waveforms", "[trace]") {
+    TempDir dir;
+    const std::string args = "run " + quote(scenarios + "dma-selftest-skip-sync-for-cpu.yaml") + " -q --seed 5 ";
+    REQUIRE(dmasim(dir, args + "-o a --trace-json a.json --vcd a.vcd").code == 0);
+    REQUIRE(dmasim(dir, args + "-o b --trace-json b.json --vcd b.vcd").code == 0);
+    const std::string a = read_file(dir.path("a.json")), b = read_file(dir.path("b.json"));
+    CHECK(a.size() > 10000);
+    CHECK(a == b);
+    CHECK(read_file(dir.path("a.vcd")) == read_file(dir.path("b.vcd")));
+    Vcd vcd(read_file(dir.path("a.vcd")));
+    CHECK(vcd.date.empty());  // no host time in the file
+}
+
+TEST_CASE("trace: a run ended by a simulation error leaves valid JSON that says so", "[trace]") {
+    TempDir dir;
+    REQUIRE(traced_run(dir, "data-abort-hole.yaml").code == 3);
+    json trace = json::parse(read_file(dir.path("trace.json")));
+    std::vector<json> aborts = with(trace, "i", "cpu.abort");
+    REQUIRE(aborts.size() == 1);
+    CHECK(hex(aborts[0]["args"]["address"]) == 0x40000000);
+    CHECK(aborts[0]["tid"] == tracks(trace)["cpu0"]);
+    CHECK(with(trace, "i", "bus.error").size() == 1);
+    CHECK(events(trace).back()["args"]["result"] == "simulation_error");
+    CHECK_FALSE(Vcd(read_file(dir.path("waves.vcd"))).vars.empty());
+}
+
+TEST_CASE("trace: a configuration error after the timeline was opened leaves valid JSON", "[trace]") {
+    TempDir dir;
+    // The waveform file is opened after the timeline: its folder does not exist.
+    Result r = dmasim(dir, "run " + quote(scenarios + "memtest-smoke.yaml") +
+                               " -q -o out --trace-json trace.json --vcd no/such/folder/waves.vcd");
+    CHECK(r.code == 2);
+    CHECK(contains(r.err, "no/such/folder/waves.vcd: cannot write the waveforms"));
+    json trace = json::parse(read_file(dir.path("trace.json")));
+    CHECK(tracks(trace).count("cpu0"));
+    CHECK(with(trace, "i", "run.end").empty());
+}
+
+TEST_CASE("trace: SIGINT stops a long run at its next quantum, exit 130, with a valid streamed timeline",
+          "[trace]") {
+    TempDir dir;
+    const std::string trace_path = dir.path("trace.json");
+    std::vector<std::string> args = {DMASIM_BINARY, "run", "--workload", "coherent-alias", "-p", "rounds=1000000",
+                                     "-q", "-o", dir.path("out"), "--trace-json", trace_path, "--vcd",
+                                     dir.path("waves.vcd")};
+    std::vector<char*> argv;
+    for (std::string& arg : args)
+        argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t files;
+    posix_spawn_file_actions_init(&files);
+    posix_spawn_file_actions_addopen(&files, STDERR_FILENO, dir.path("stderr.txt").c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid;
+    REQUIRE(posix_spawn(&pid, DMASIM_BINARY, &files, nullptr, argv.data(), environ) == 0);
+    posix_spawn_file_actions_destroy(&files);
+
+    // Events are written as they come: the file grows while the run goes on.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    std::error_code error;
+    while (fs::file_size(trace_path, error) < 50000 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    CHECK(fs::file_size(trace_path, error) >= 50000);
+    REQUIRE(::kill(pid, SIGINT) == 0);
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 130);
+    CHECK(contains(read_file(dir.path("stderr.txt")), "interrupted at"));
+
+    json trace = json::parse(read_file(trace_path));
+    CHECK(with(trace, "X", "dma.write").size() > 10);
+    CHECK(events(trace).back()["args"]["result"] == "interrupted");
+    Vcd vcd(read_file(dir.path("waves.vcd")));
+    CHECK(vcd.of("SystemC.busy.dma0").size() > 10);
+    CHECK_FALSE(fs::exists(dir.path("out/stats.json")));  // the run did not finish
+}
+
+TEST_CASE("trace: --trace selects events, --trace help lists them all, a glob matching none is an error",
+          "[trace]") {
+    TempDir dir;
+    REQUIRE(traced_run(dir, "hazard-stale-cpu-read-broken.yaml", "--trace 'hazard.*,dma.write'").code == 0);
+    json trace = json::parse(read_file(dir.path("trace.json")));
+    CHECK(with(trace, "X", "dma.write").size() == 1);
+    CHECK(with(trace, "X", "cache.maint clean").empty());
+    CHECK(with(trace, "i", "hazard.stale_cpu_read").size() == 256);
+    CHECK(with(trace, "C", "dma.active_mappings").empty());  // dma.map is not traced
+
+    Result help = dmasim(dir, "run --trace help");
+    CHECK(help.code == 0);
+    for (const char* line : {"dma.map ", "dma.unmap ", "dma.alloc ", "dma.free ", "dma.read ", "dma.write ",
+                             "dma.maint ", "cache.maint ", "hazard.stale_cpu_read ", "dma_debug.sync_unallocated ",
+                             "cpu.abort "})
+        CHECK(contains(help.out, std::string("  ") + line));
+    CHECK(contains(help.out, "a streaming mapping"));
+
+    Result typo = dmasim(dir, "run -q -o out --trace-json t.json --trace 'dma.mpa'");
+    CHECK(typo.code == 2);
+    CHECK(contains(typo.err, "'dma.mpa' matches no traceable event"));
+    Result alone = dmasim(dir, "run -q -o out --trace 'dma.*'");
+    CHECK(alone.code == 2);
+    CHECK(contains(alone.err, "--trace-json"));
+}
+
+TEST_CASE("vcd: timescale, scopes, a busy wire per bus master, sampled counters and value changes", "[trace][vcd]") {
+    TempDir dir;
+    // A short quantum, so the core's state the counters sample moves on every 100 ns.
+    REQUIRE(traced_run(dir, "hazard-stale-cpu-read-broken.yaml", "--vcd-period 100ns --quantum 100ns").code == 0);
+    Vcd vcd(read_file(dir.path("waves.vcd")));
+    CHECK(vcd.timescale == "1 ps");
+    CHECK(vcd.vars.at("SystemC.busy.dma0").second == 1);
+    for (const char* counter : {"SystemC.counters.cpu0.l1d.dirty_lines", "SystemC.counters.l2.dirty_lines",
+                                "SystemC.counters.dma.active_mappings", "SystemC.counters.swiotlb.slots_in_use"})
+        CHECK(vcd.vars.at(counter).second == 64);
+
+    // The busy wire is high exactly while the timeline's transfer slice lasts.
+    json trace = json::parse(read_file(dir.path("trace.json")));
+    std::vector<json> writes = with(trace, "X", "dma.write");
+    REQUIRE(writes.size() == 1);
+    const auto& busy = vcd.of("SystemC.busy.dma0");
+    REQUIRE(busy.size() == 3);
+    CHECK(busy[0] == std::make_pair(uint64_t(0), std::string("0")));
+    CHECK(busy[1] == std::make_pair(uint64_t(ts(writes[0]) * 1e6 + 0.5), std::string("1")));
+    CHECK(busy[2] == std::make_pair(uint64_t(end_of(writes[0]) * 1e6 + 0.5), std::string("0")));
+
+    // The CPU dirties the buffer's lines before it cleans them: the L1's count rises, then falls.
+    const auto& dirty = vcd.of("SystemC.counters.cpu0.l1d.dirty_lines");
+    REQUIRE(dirty.size() >= 2);
+    uint64_t most = 0;
+    for (const auto& [time, bits] : dirty)
+        most = std::max<uint64_t>(most, std::stoull(bits, nullptr, 2));
+    CHECK(most > 0);
+    CHECK(std::stoull(dirty.back().second, nullptr, 2) < most);
+}
+
+namespace {
+
+// Drives a line as a device model would: now, then at a time ahead of the kernel's.
+struct LineDriver : sc_core::sc_module {
+    models::InterruptLine& line;
+    LineDriver(sc_core::sc_module_name name, models::InterruptLine& line) : sc_module(name), line(line) {
+        SC_THREAD(run);
+    }
+    SC_HAS_PROCESS(LineDriver);
+    void run() {
+        sc_core::wait(100, sc_core::SC_NS);
+        line.set(sc_core::sc_time_stamp().value(), true);
+        line.set(250000, false);  // a decoupled model: 150 ns ahead of the kernel
+        sc_core::wait(300, sc_core::SC_NS);
+        line.set(sc_core::sc_time_stamp().value(), true);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("vcd: an interrupt line declared before the run is a wire with its level changes at their times",
+          "[trace][vcd]") {
+    TempDir dir;
+    const std::string path = dir.path("irq.vcd");
+    {
+        models::Instrumentation instr;
+        models::InterruptLine line(instr, "gic.spi32", "a test line");
+        platform::VcdConfig config;
+        config.path = path;
+        config.period_ps = 50000;
+        platform::VcdWriter writer("vcd", instr, config);
+        LineDriver driver("driver", line);
+        sc_core::sc_start(sc_core::sc_time(1, sc_core::SC_US));
+    }
+    Vcd vcd(read_file(path));
+    const auto& changes = vcd.of("SystemC.irq.gic.spi32");
+    REQUIRE(changes.size() == 4);
+    CHECK(changes[0] == std::make_pair(uint64_t(0), std::string("0")));
+    CHECK(changes[1] == std::make_pair(uint64_t(100000), std::string("1")));
+    CHECK(changes[2] == std::make_pair(uint64_t(250000), std::string("0")));
+    CHECK(changes[3] == std::make_pair(uint64_t(400000), std::string("1")));
+    CHECK(vcd.vars.count("SystemC.counters.dma.active_mappings"));
+}
+
+TEST_CASE("plot: PNGs of hazards, mappings and per-case times from a run's outputs; a bad folder is exit 2",
+          "[trace][plot]") {
+    if (!matplotlib_available()) {
+        WARN("skipped: /usr/bin/python3 cannot import matplotlib (scripts/setup installs python3-matplotlib)");
+        return;
+    }
+    TempDir dir;
+    REQUIRE(dmasim(dir, "run " + quote(scenarios + "dma-selftest-skip-sync-for-cpu.yaml") +
+                            " -q -o out --trace-json out/trace.json")
+                .code == 0);
+    // A later workload records per-case timings; this one's stats stand in for them.
+    json stats = load_json(dir.path("out/stats.json"));
+    stats["workload"]["alloc_attrs"] = {{"default", {{"time_ps", 1200000}}}, {"wc", {{"time_ps", 800000}}}};
+    dir.write("out/stats.json", stats.dump(2));
+
+    const std::string plot = quote(DMASIM_SOURCE_DIR "/scripts/plot");
+    const std::string command = plot + " " + quote(dir.path("out")) + " -o " + quote(dir.path("png")) + " >" +
+                                quote(dir.path("plot.txt")) + " 2>&1";
+    int plotted = std::system(command.c_str());
+    INFO(read_file(dir.path("plot.txt")));
+    REQUIRE(plotted == 0);
+    for (const char* png : {"hazards.png", "mappings.png", "alloc_attrs-time.png"})
+        CHECK(is_png(dir.path(std::string("png/") + png)));
+    CHECK_FALSE(fs::exists(dir.path("png/dma-debug.png")));  // no dma-debug report in this run
+    CHECK(contains(read_file(dir.path("plot.txt")), "no dma-debug reports"));
+
+    const std::string bad = plot + " " + quote(dir.path("png")) + " >" + quote(dir.path("bad.txt")) + " 2>&1";
+    int status = std::system(bad.c_str());
+    CHECK(WEXITSTATUS(status) == 2);
+    CHECK(contains(read_file(dir.path("bad.txt")), "stats.json: missing"));
+}
