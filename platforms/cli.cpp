@@ -2,6 +2,7 @@
 // and platforms/errors.h.
 #include "models/instrumentation.h"
 #include "platforms/device_tree.h"
+#include "platforms/experiment.h"
 #include "platforms/platform.h"
 #include "platforms/regress.h"
 #include "platforms/report.h"
@@ -39,8 +40,7 @@ struct RunOptions {
     std::string vcd_period;
 };
 
-const char* default_platform = "arm-noncoherent.dts";
-const char* default_workload = "memtest";
+const char* default_platform = "arm-noncoherent.dts";  // of a workload run without --platform
 
 RunRequest build_request(const RunOptions& options) {
     RunRequest request;
@@ -49,7 +49,6 @@ RunRequest build_request(const RunOptions& options) {
     } else {
         request.name = "default";
         request.platform = default_platform;
-        request.workload = default_workload;
     }
     if (!options.platform.empty()) {
         request.platform = options.platform;
@@ -170,8 +169,9 @@ int run_cli(int argc, char** argv) {
     app.require_subcommand(1);
 
     RunOptions run;
-    CLI::App* run_cmd = app.add_subcommand("run", "run a scenario, or a workload on a platform (default: "
-                                                  "memtest on arm-noncoherent.dts)");
+    CLI::App* run_cmd = app.add_subcommand("run", "run a scenario, or a workload on a platform (default "
+                                                  "arm-noncoherent.dts); with neither, seed experiment 1 broken and "
+                                                  "fixed, and their contrast");
     run_cmd->add_option("scenario", run.scenario, "scenario file (.yaml)");
     run_cmd->add_option("--platform", run.platform, "platform device tree (.dts/.dtb, a path or a shipped name)");
     run_cmd->add_option("--workload", run.workload, "workload name (see `dmasim list workloads`)");
@@ -244,6 +244,14 @@ int run_cli(int argc, char** argv) {
                 throw ConfigError(run.scenario + ": cannot open: no such file");
             if (run.scenario.empty() && !run.platform.empty() && run.workload.empty())
                 throw ConfigError("--platform needs --workload (or give a scenario file)");
+            if (run.scenario.empty() && run.workload.empty()) {
+                if (!run.params.empty() || !run.overrides.empty() || run.seed || !run.quantum.empty() ||
+                    run.no_monitor || !run.trace_json.empty() || !run.trace_events.empty() || !run.vcd.empty() ||
+                    !run.vcd_period.empty())
+                    throw ConfigError("these options need --workload or a scenario file (with neither, run runs seed "
+                                      "experiment 1 and takes only -o and -q)");
+                return run_default_experiment(self_executable(argv[0]), run.outdir, run.quiet, std::cout);
+            }
             if (run.trace_events == "help") {
                 run.trace_events.clear();
                 std::cout << trace_help(traceable_events(build_request(run)));

@@ -6,9 +6,9 @@
 //   counters.<path>          sampled every period: each cache's dirty lines, dma.active_mappings,
 //                            and the swiotlb, atomic pool and per-device pool use the platform has.
 // Models run ahead of the kernel on a core's local time, so wire changes are queued with their
-// own simulated times and applied when the kernel gets there; counters read the models' state at
-// the kernel's time (up to one core quantum behind the core). The header's $date is blanked so
-// that a run's file depends on its inputs only.
+// own simulated times and applied when the kernel gets there; counters read the models' state as
+// the core left it at its last quantum sync, so they move in steps of the quantum. The header's
+// $date is blanked so that a run's file depends on its inputs only.
 #pragma once
 
 #include "models/cache.h"

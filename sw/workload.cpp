@@ -6,6 +6,7 @@
 #include "sw/workloads/dma_selftest.h"
 #include "sw/workloads/memtest.h"
 #include "sw/workloads/peek.h"
+#include "sw/workloads/seed_missing_sync.h"
 
 #include <fmt/format.h>
 
@@ -54,6 +55,7 @@ WorkloadRegistry& WorkloadRegistry::builtin() {
         r.add(dma_selftest_workload());
         r.add(coherent_alias_workload());
         r.add(alloc_attrs_workload());
+        r.add(seed_missing_sync_workload());
         return r;
     }();
     return registry;

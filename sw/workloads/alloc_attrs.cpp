@@ -58,7 +58,7 @@ std::string times(uint64_t slow, uint64_t fast) {
 
 // The buffer as the driver holds it.
 struct Buffer {
-    uint64_t cpu_addr = 0;                    // kernel VA the CPU uses
+    uint64_t cpu_addr = 0;                       // kernel VA the CPU uses
     dma_addr_t handle = dma::DMA_MAPPING_ERROR;  // bus address the device uses
 };
 
@@ -70,7 +70,8 @@ public:
           ev_note_(context.instr.declare_event("workload.alloc_attrs", "wrong data seed-alloc-attrs saw")) {
         uint64_t index = context.params.integer("device");
         if (!context.dma || index >= context.devices.size() || index >= context.masters.size())
-            throw std::runtime_error(fmt::format("seed-alloc-attrs: the platform has no DMA device {} (it has {})",
+            throw std::runtime_error(fmt::format("seed-alloc-attrs: the platform has no DMA device {} (it has {}); "
+                                                 "add a \"dmasim,bus-master\" node",
                                                  index, context.devices.size()));
         dev_ = context.devices[index];
         master_ = context.masters[index];
@@ -165,14 +166,17 @@ private:
     }
 
     // Before the device touches the buffer: uncached and write-combined memory need only the
-    // barrier that drains the write buffer (wmb); cacheable memory is cleaned to memory.
+    // barrier that drains the write buffer (wmb); cacheable memory is synced or mapped for the
+    // device, which cleans it to memory.
     void give_to_device(Buffer& buffer, DmaDirection dir) {
         switch (case_->kind) {
         case Kind::coherent:
         case Kind::write_combine: cpu_.dsb(); break;
         case Kind::noncoherent:
             if (syncs_enabled_ && dir == DmaDirection::to_device)  // BIDIRECTIONAL: one clean covers both
-                maintain([&] { dma::sync_single_for_device(*dev_, buffer.handle, size_, DmaDirection::bidirectional); });
+                maintain([&] {
+                    dma::sync_single_for_device(*dev_, buffer.handle, size_, DmaDirection::bidirectional);
+                });
             break;
         case Kind::streaming:
             maintain([&] { buffer.handle = dma::map_single(*dev_, buffer.cpu_addr, size_, dir, map_attrs()); });
@@ -249,9 +253,10 @@ const Timing* timing_of(const Rows& rows, Kind kind) {
 // The run summary's table: one row per case, times in microseconds; then how much faster than
 // uncached the write-combined fill and the cached reads (syncs included) are.
 void summarize(WorkloadContext& context, const Rows& rows) {
-    context.summary.push_back(fmt::format("seed-alloc-attrs: {} bytes, {} CPU read passes (simulated time in us{})",
-                                          context.params.integer("size"), context.params.integer("reads"),
-                                          context.params.boolean("syncs") ? "" : "; the cached cases WITHOUT their syncs"));
+    context.summary.push_back(
+        fmt::format("seed-alloc-attrs: {} bytes, {} CPU read passes (simulated time in us{})",
+                    context.params.integer("size"), context.params.integer("reads"),
+                    context.params.boolean("syncs") ? "" : "; the cached cases WITHOUT their syncs"));
     context.summary.push_back(fmt::format("  {:<21} {:>11} {:>11} {:>12} {:>11} {:>10} {:>11}", "case", "CPU fill",
                                           "dev read", "dev write", "CPU reads", "syncs", "total"));
     for (const auto& [c, timing] : rows)
