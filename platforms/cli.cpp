@@ -109,7 +109,8 @@ void list_workloads() {
         std::cout << fmt::format("{}\n    {}\n", name, workload.description);
         for (const sw::ParamSpec& spec : workload.params) {
             std::string choices = spec.choices.empty() ? "" : fmt::format(" [{}]", fmt::join(spec.choices, "|"));
-            std::cout << fmt::format("    -p {}=... (default {}){}: {}\n", spec.name, spec.default_value, choices,
+            std::cout << fmt::format("    -p {}=... (default {}){}: {}\n", spec.name,
+                                     spec.default_value.empty() ? "\"\"" : spec.default_value, choices,
                                      spec.description);
         }
     }
@@ -244,6 +245,11 @@ int run_cli(int argc, char** argv) {
                 throw ConfigError(run.scenario + ": cannot open: no such file");
             if (run.scenario.empty() && !run.platform.empty() && run.workload.empty())
                 throw ConfigError("--platform needs --workload (or give a scenario file)");
+            if (run.trace_events == "help") {
+                run.trace_events.clear();
+                std::cout << trace_help(traceable_events(build_request(run)));
+                return exit_pass;
+            }
             if (run.scenario.empty() && run.workload.empty()) {
                 if (!run.params.empty() || !run.overrides.empty() || run.seed || !run.quantum.empty() ||
                     run.no_monitor || !run.trace_json.empty() || !run.trace_events.empty() || !run.vcd.empty() ||
@@ -251,11 +257,6 @@ int run_cli(int argc, char** argv) {
                     throw ConfigError("these options need --workload or a scenario file (with neither, run runs seed "
                                       "experiment 1 and takes only -o and -q)");
                 return run_default_experiment(self_executable(argv[0]), run.outdir, run.quiet, std::cout);
-            }
-            if (run.trace_events == "help") {
-                run.trace_events.clear();
-                std::cout << trace_help(traceable_events(build_request(run)));
-                return exit_pass;
             }
             return run_simulation(build_request(run));
         }

@@ -29,7 +29,7 @@ class LogSink : public models::EventSink {
 public:
     static constexpr size_t max_event_lines = 10000;
     static constexpr const char* default_events =
-        "bus.error,cpu.abort,hazard.*,workload.*,dma.warning,dma_debug.*,pci.*,kernel.warning";
+        "bus.error,cpu.abort,hazard.*,workload.*,dma.warning,dma_debug.*,pci.*,usb.log,kernel.warning";
 
     void note(uint64_t time_ps, const std::string& text);
     void on_event(const models::Event& event) override;

@@ -1,6 +1,8 @@
 #include "platforms/pci_endpoints.h"
 
+#include "models/pci_ring_device.h"
 #include "models/pci_test_endpoint.h"
+#include "platforms/usb_host.h"
 
 namespace platform {
 
@@ -10,6 +12,14 @@ const std::vector<PciEndpointModel>& pci_endpoint_models() {
          [](const std::string& name, const models::PciEndpointConfig& config, const DtNode&, uint64_t seed,
             models::Instrumentation& instr) -> std::unique_ptr<models::PciEndpoint> {
              return std::make_unique<models::PciTestEndpoint>(name.c_str(), config, seed, instr);
+         }},
+        {"pci1234,0c03", 0x0c0380, 1,
+         [](const std::string& name, const models::PciEndpointConfig& config, const DtNode& node, uint64_t,
+            models::Instrumentation& instr) { return create_usb_host_controller(name, config, node, instr); }},
+        {"pci1234,0201", 0x020000, 1,
+         [](const std::string& name, const models::PciEndpointConfig& config, const DtNode&, uint64_t,
+            models::Instrumentation& instr) -> std::unique_ptr<models::PciEndpoint> {
+             return std::make_unique<models::PciRingDevice>(name.c_str(), config, instr);
          }},
     };
     return models;

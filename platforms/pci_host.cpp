@@ -3,6 +3,7 @@
 #include "models/pci_regs.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <fmt/format.h>
 
 namespace platform {

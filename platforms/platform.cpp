@@ -366,7 +366,13 @@ private:
                 tree_.at(spec.node).fail("interrupt-map", fmt::format("interrupts the GIC has (IDs below {}), got {} "
                                                                       "for {}", gic ? gic->config().num_ids : 0,
                                                                       *endpoint.intx_irq, endpoint.node));
-            gic->connect_line(*endpoint.intx_irq, fmt::format("{}.intx{}", spec.name, *endpoint.intx_irq));
+            try {
+                gic->connect_line(*endpoint.intx_irq, fmt::format("{}.intx{}", spec.name, *endpoint.intx_irq));
+            } catch (const std::invalid_argument& taken) {
+                tree_.at(spec.node).fail("interrupt-map", fmt::format("interrupts no other device drives, got {} for "
+                                                                      "{} ({})", *endpoint.intx_irq, endpoint.node,
+                                                                      taken.what()));
+            }
             lines.push_back(*endpoint.intx_irq);
         }
         if (gic)

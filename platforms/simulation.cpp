@@ -91,10 +91,15 @@ struct Prepared {
     sw::Params params;
 };
 
-Prepared prepare(const RunRequest& request) {
+DeviceTree load_tree(const RunRequest& request) {
     DeviceTree tree = DeviceTree::load(resolve_platform(request.platform, request.search_dir));
     for (const std::string& spec : request.overrides)
         tree.apply_override(spec);
+    return tree;
+}
+
+Prepared prepare(const RunRequest& request) {
+    DeviceTree tree = load_tree(request);
     const sw::Workload* workload = sw::WorkloadRegistry::builtin().find(request.workload);
     if (!workload) {
         std::string known;
@@ -189,13 +194,6 @@ std::vector<ExpectationResult> check_expectations(const RunRequest& request, con
     return results;
 }
 
-// Writable output folder, checked before a run rather than after it.
-void prepare_outdir(const std::string& outdir) {
-    fs::create_directories(outdir);
-    if (!fs::is_directory(outdir) || ::access(outdir.c_str(), W_OK) != 0)
-        throw ConfigError(fmt::format("{}: output folder is not a writable folder", outdir));
-}
-
 void print_summary(const RunRequest& request, Platform& platform, const models::Instrumentation& instr,
                    uint64_t end_ps, const std::vector<ExpectationResult>& results, const std::string& fault,
                    const std::vector<std::string>& workload_summary) {
@@ -245,6 +243,12 @@ void print_summary(const RunRequest& request, Platform& platform, const models::
 
 }  // namespace
 
+void prepare_outdir(const std::string& outdir) {
+    fs::create_directories(outdir);
+    if (!fs::is_directory(outdir) || ::access(outdir.c_str(), W_OK) != 0)
+        throw ConfigError(fmt::format("{}: output folder is not a writable folder", outdir));
+}
+
 // The kernel booted on a platform. A reserved-memory table it cannot honour (a dynamic region
 // with no room, a CMA area outside RAM) is bad input, reported like the tree's other errors.
 static std::unique_ptr<sw::Kernel> boot_kernel(Platform& platform, const DeviceTree& tree,
@@ -268,11 +272,12 @@ void check_request(const RunRequest& request) {
     boot_kernel(platform, prepared.tree, instr);
 }
 
+// The workload plays no part: its own events are declared when it runs.
 std::map<std::string, std::string> traceable_events(const RunRequest& request) {
-    Prepared prepared = prepare(request);
+    DeviceTree tree = load_tree(request);
     models::Instrumentation instr;
-    Platform platform(prepared.tree, options_of(request), instr);
-    std::unique_ptr<sw::Kernel> kernel = boot_kernel(platform, prepared.tree, instr);
+    Platform platform(tree, options_of(request), instr);
+    std::unique_ptr<sw::Kernel> kernel = boot_kernel(platform, tree, instr);
     DmaSystem dma_system(platform, *kernel, instr);
     sw::PciSubsystem pci(*kernel, dma_system.context(), instr, platform.kernel_pci_hosts());
     return instr.event_descriptions();

@@ -89,6 +89,11 @@ MappingChange mapping_change(const models::Event& event, uint64_t& dma_addr) {
     return opens ? MappingChange::open : MappingChange::close;
 }
 
+bool is_sampled_counter(const std::string& path) {
+    return path == "swiotlb.slots_in_use" || path == "dma.atomic_pool.used" ||
+           models::Instrumentation::glob_match("dma.coherent_pool.*.used_pages", path);
+}
+
 TraceLayout trace_layout(Platform& platform, const DmaSystem& dma_system, const std::string& title) {
     TraceLayout layout;
     layout.title = title;
@@ -141,17 +146,11 @@ TraceJson::TraceJson(const std::string& path, models::Instrumentation& instr, Tr
             "\",\"time\":\"simulated microseconds\"},\"traceEvents\":[\n";
     write_record(fmt::format(R"({{"ph":"M","pid":{},"name":"process_name","args":{{"name":{}}}}})", trace_pid,
                              json_string(layout_.title)));
-    for (const TraceTrack& track : layout_.tracks) {
-        unsigned tid = static_cast<unsigned>(tids_.size() + 1);
-        tids_.emplace(track.source, tid);
-        write_track(tid, track.label);
-    }
-    for (const auto& [path, value] : instr.counters()) {
-        bool pool_pages = path.rfind("dma.coherent_pool.", 0) == 0 && path.size() > 11 &&
-                          path.compare(path.size() - 11, 11, ".used_pages") == 0;
-        if (path == "swiotlb.slots_in_use" || path == "dma.atomic_pool.used" || pool_pages)
+    for (const TraceTrack& track : layout_.tracks)
+        add_track(track.source, track.label);
+    for (const auto& [path, value] : instr.counters())
+        if (is_sampled_counter(path))
             gauges_.push_back({path, value, *value});
-    }
     if (counts_mappings_)
         write_counter("dma.active_mappings", 0, R"({"value":0})");
     for (const Gauge& gauge : gauges_)
@@ -170,21 +169,19 @@ void TraceJson::write_record(const std::string& record) {
     first_record_ = false;
 }
 
-void TraceJson::write_track(unsigned tid, const std::string& label) {
+unsigned TraceJson::add_track(const std::string& source, const std::string& label) {
+    unsigned tid = static_cast<unsigned>(tids_.size() + 1);
+    tids_.emplace(source, tid);
     write_record(fmt::format(R"({{"ph":"M","pid":{},"tid":{},"name":"thread_name","args":{{"name":{}}}}})", trace_pid,
                              tid, json_string(label)));
     write_record(fmt::format(R"({{"ph":"M","pid":{},"tid":{},"name":"thread_sort_index","args":{{"sort_index":{}}}}})",
                              trace_pid, tid, tid));
+    return tid;
 }
 
 unsigned TraceJson::track(const std::string& source) {
     auto found = tids_.find(source);
-    if (found != tids_.end())
-        return found->second;
-    unsigned tid = static_cast<unsigned>(tids_.size() + 1);
-    tids_.emplace(source, tid);
-    write_track(tid, source);
-    return tid;
+    return found != tids_.end() ? found->second : add_track(source, source);
 }
 
 void TraceJson::write_slice(const models::Event& event, unsigned tid, uint64_t duration_ps) {

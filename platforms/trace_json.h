@@ -44,6 +44,10 @@ class DmaSystem;
 enum class MappingChange { none, open, close };
 MappingChange mapping_change(const models::Event& event, uint64_t& dma_addr);
 
+// The counters the timeline and the waveforms sample: swiotlb.slots_in_use, dma.atomic_pool.used
+// and dma.coherent_pool.<name>.used_pages.
+bool is_sampled_counter(const std::string& path);
+
 struct TraceTrack {
     std::string source;  // the events' source, e.g. "dma0"
     std::string label;   // the track's name in the viewer
@@ -95,8 +99,8 @@ private:
     };
     using Space = std::map<uint64_t, Mapping>;  // live mappings of one bus master, by DMA address
 
-    unsigned track(const std::string& source);
-    void write_track(unsigned tid, const std::string& label);
+    unsigned track(const std::string& source);  // its tid, added on first use
+    unsigned add_track(const std::string& source, const std::string& label);
     void write_record(const std::string& record);
     void write_slice(const models::Event& event, unsigned tid, uint64_t duration_ps);
     void write_instant(const models::Event& event, unsigned tid);

@@ -47,8 +47,6 @@ void blank_date(const std::string& path) {
     std::fclose(file);
 }
 
-const std::vector<std::string> sampled_counters = {"swiotlb.slots_in_use", "dma.atomic_pool.used"};
-
 }  // namespace
 
 VcdConfig vcd_config(Platform& platform, const std::string& path, uint64_t period_ps) {
@@ -79,11 +77,9 @@ VcdWriter::VcdWriter(sc_core::sc_module_name name, models::Instrumentation& inst
     for (const models::Cache* cache : config.caches)
         add_counter(cache->name() + ".dirty_lines", Counter{nullptr, cache, 0});
     add_counter("dma.active_mappings", Counter{&active_mappings_, nullptr, 0});
-    for (const auto& [path, value] : instr.counters()) {
-        bool pool_pages = path.rfind("dma.coherent_pool.", 0) == 0 && path.find(".used_pages") != std::string::npos;
-        if (pool_pages || std::find(sampled_counters.begin(), sampled_counters.end(), path) != sampled_counters.end())
+    for (const auto& [path, value] : instr.counters())
+        if (is_sampled_counter(path))
             add_counter(path, Counter{value, nullptr, 0});
-    }
     instr.add_sink(this, "dma.read,dma.write,dma.copy,dma.map,dma.unmap,dma.alloc,dma.free,irq.*");
     SC_THREAD(apply_changes);
     SC_THREAD(sample);

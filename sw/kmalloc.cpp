@@ -47,14 +47,14 @@ uint64_t Kmalloc::kmalloc_size_roundup(uint64_t size) const {
     return order > PageAllocator::max_order ? 0 : page << order;
 }
 
-uint64_t Kmalloc::kmalloc(uint64_t size) {
+uint64_t Kmalloc::kmalloc(uint64_t size, Zone highest) {
     if (size == 0)
         return zero_size_ptr;
     size_t size_class = class_for(size);
     if (size_class < size_classes.size())
-        return alloc_object(size_class);
+        return alloc_object(size_class, highest);
     unsigned order = PageAllocator::get_order(size);
-    std::optional<uint64_t> pa = pages_.alloc_pages(order);  // > max_order: nullopt, as Linux's NULL
+    std::optional<uint64_t> pa = pages_.alloc_pages(order, highest);  // > max_order: nullopt, as Linux's NULL
     if (!pa)
         return 0;
     large_[*pa] = order;
@@ -62,15 +62,15 @@ uint64_t Kmalloc::kmalloc(uint64_t size) {
     return to_va(*pa);
 }
 
-uint64_t Kmalloc::alloc_object(size_t size_class) {
+uint64_t Kmalloc::alloc_object(size_t size_class, Zone highest) {
     uint64_t size = size_classes[size_class];
-    std::set<uint64_t>& partial = partial_[size_class];
+    std::set<uint64_t>& partial = partial_[static_cast<size_t>(highest)][size_class];
     if (partial.empty()) {
         unsigned order = PageAllocator::get_order(size);
-        std::optional<uint64_t> pa = pages_.alloc_pages(order);
+        std::optional<uint64_t> pa = pages_.alloc_pages(order, highest);
         if (!pa)
             return 0;
-        Slab slab{size_class, order, std::vector<bool>((page << order) / size, false), 0};
+        Slab slab{size_class, order, highest, std::vector<bool>((page << order) / size, false), 0};
         slabs_.emplace(*pa, std::move(slab));
         partial.insert(*pa);
     }
@@ -125,13 +125,13 @@ void Kmalloc::kfree(uint64_t va) {
     --slab.in_use;
     account(-1, -static_cast<int64_t>(size));
     if (slab.in_use == 0) {  // empty slabs go straight back to the page allocator
-        partial_[slab.size_class].erase(found->first);
+        partial_[static_cast<size_t>(slab.zone)][slab.size_class].erase(found->first);
         uint64_t slab_pa = found->first;
         unsigned order = slab.order;
         slabs_.erase(found);
         pages_.free_pages(slab_pa, order);
     } else {
-        partial_[slab.size_class].insert(found->first);
+        partial_[static_cast<size_t>(slab.zone)][slab.size_class].insert(found->first);
     }
 }
 

@@ -37,8 +37,9 @@ public:
     uint64_t min_align() const { return min_align_; }
 
     // A kernel VA of at least `size` bytes; 0 (NULL) when memory runs out or size exceeds the
-    // largest page block; zero_size_ptr for size 0.
-    uint64_t kmalloc(uint64_t size);
+    // largest page block; zero_size_ptr for size 0. `highest`: the highest zone its pages may come
+    // from (Zone::dma is GFP_DMA: Linux's kmalloc-dma-* caches, whose slabs are their own).
+    uint64_t kmalloc(uint64_t size, Zone highest = Zone::normal);
     // Frees a kmalloc'd object; kfree(0) and kfree(zero_size_ptr) do nothing. std::logic_error
     // (a bug in the simulated kernel) for a double free or an address kmalloc did not return.
     void kfree(uint64_t va);
@@ -54,12 +55,13 @@ private:
     struct Slab {
         size_t size_class;   // index into size_classes
         unsigned order;      // pages of the slab: 2^order
+        Zone zone;           // the cache's highest zone (kmalloc's `highest`)
         std::vector<bool> used;
         uint64_t in_use = 0;
     };
     // The index of the class kmalloc(size) uses, or size_classes.size() for a page allocation.
     size_t class_for(uint64_t size) const;
-    uint64_t alloc_object(size_t size_class);
+    uint64_t alloc_object(size_t size_class, Zone highest);
     // The slab holding `pa`, or slabs_.end().
     std::map<uint64_t, Slab>::iterator slab_of(uint64_t pa);
     std::map<uint64_t, Slab>::const_iterator slab_of(uint64_t pa) const;
@@ -68,7 +70,8 @@ private:
     PageAllocator& pages_;
     uint64_t min_align_;
     std::map<uint64_t, Slab> slabs_;                          // slab PA -> slab
-    std::array<std::set<uint64_t>, size_classes.size()> partial_;  // slabs with a free object, per class
+    // Slabs with a free object, per cache: highest zone and class.
+    std::array<std::array<std::set<uint64_t>, size_classes.size()>, zone_count> partial_;
     std::map<uint64_t, unsigned> large_;                      // PA -> order of page allocations
     uint64_t objects_ = 0, bytes_ = 0;
     uint64_t& stat_bytes_;

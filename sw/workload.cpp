@@ -7,6 +7,8 @@
 #include "sw/workloads/memtest.h"
 #include "sw/workloads/peek.h"
 #include "sw/workloads/seed_missing_sync.h"
+#include "sw/workloads/seed_usb_delegation.h"
+#include "sw/workloads/seed_small_buffers.h"
 
 #include <fmt/format.h>
 
@@ -56,6 +58,8 @@ WorkloadRegistry& WorkloadRegistry::builtin() {
         r.add(coherent_alias_workload());
         r.add(alloc_attrs_workload());
         r.add(seed_missing_sync_workload());
+        r.add(seed_usb_delegation_workload());
+        r.add(seed_small_buffers_workload());
         return r;
     }();
     return registry;

@@ -1,7 +1,9 @@
 #include "sw/pci/pci_driver.h"
 
 #include "sw/drivers/pci_endpoint_test.h"
+#include "sw/drivers/ring_nic.h"
 #include "sw/pci/pci.h"
+#include "sw/usb/uhc_hcd.h"
 
 namespace sw {
 
@@ -9,6 +11,8 @@ const PciDriverRegistry& PciDriverRegistry::builtin() {
     static const PciDriverRegistry registry = [] {
         PciDriverRegistry r;
         r.add(pci_endpoint_test_driver());
+        r.add(ring_nic_driver());
+        r.add(uhc_hcd_driver());
         return r;
     }();
     return registry;

@@ -8,7 +8,8 @@
 //                     BAR prefers a prefetchable window; a 32-bit BAR needs a window below 4 GiB);
 //                     and a dma::Device per function, configured from the bridge, with the
 //                     bridge's local memory, if any, as its coherent pool.
-//   probe_drivers():  each function bound to the first matching driver (probe).
+//   probe_drivers():  each function bound to the first matching driver (probe); the registry must
+//                     outlive the bindings (a bound function points at its driver).
 //   remove_drivers(): each bound driver's remove, then dma-debug's leak check for the device.
 // Messages as Linux prints them ("pci 0000:00:01.0: BAR 0 [mem ...]") are kept and emitted as the
 // event pci.log. Stats: pci.functions, pci.bars_assigned, pci.bar_failures, pci.drivers_bound,

@@ -43,10 +43,10 @@ TEST_CASE("cli: no subcommand or an unknown option is a usage error", "[cli]") {
     CHECK(dmasim(dir, "list things").code == 2);
 }
 
-TEST_CASE("cli: a default run writes every output and quiet prints nothing", "[cli]") {
+TEST_CASE("cli: a workload run on the default platform writes every output and quiet prints nothing", "[cli]") {
     TempDir dir;
     const std::string out = dir.path("out");
-    Result r = dmasim(dir, "run -o " + quote(out) + " --quiet");
+    Result r = dmasim(dir, "run --workload memtest -o " + quote(out) + " --quiet");
     REQUIRE(r.code == 0);
     CHECK(r.out.empty());
     for (const char* file : {"config.json", "stats.json", "run.log", "hazards.json"})
@@ -199,11 +199,11 @@ TEST_CASE("cli: a bad workload parameter exits 2 naming the parameter", "[cli]")
 
 TEST_CASE("cli: an override of a node that does not exist exits 2 naming it", "[cli]") {
     TempDir dir;
-    Result r = dmasim(dir, "run -c /no/such/node:foo=1 -o out --quiet");
+    Result r = dmasim(dir, "run --workload memtest -c /no/such/node:foo=1 -o out --quiet");
     CHECK(r.code == 2);
     CHECK(contains(r.err, "/no/such/node"));
 
-    Result bad_form = dmasim(dir, "run -c nonsense -o out --quiet");
+    Result bad_form = dmasim(dir, "run --workload memtest -c nonsense -o out --quiet");
     CHECK(bad_form.code == 2);
     CHECK(contains(bad_form.err, "nonsense"));
 }
@@ -212,7 +212,7 @@ TEST_CASE("cli: an override that changes the platform takes effect", "[cli]") {
     TempDir dir;
     const std::string out = dir.path("out");
     // An 8 KiB L1 (32 sets, 4 ways) under the default 16 KiB memtest working set: evictions.
-    Result r = dmasim(dir, "run -c /cpus/cpu@0:d-cache-size=0x2000 -c /cpus/cpu@0:d-cache-sets=32 -o " + quote(out) +
+    Result r = dmasim(dir, "run --workload memtest -c /cpus/cpu@0:d-cache-size=0x2000 -c /cpus/cpu@0:d-cache-sets=32 -o " + quote(out) +
                                " --quiet");
     REQUIRE(r.code == 0);
     nlohmann::json stats = load_json(out + "/stats.json");
@@ -373,7 +373,7 @@ TEST_CASE("cli: a memory region past 2^64 or a zero quantum exits 2", "[cli]") {
     CHECK(wrap.code == 2);
     CHECK(contains(wrap.err, "/memory@80000000"));
     CHECK(contains(wrap.err, "2^64"));
-    Result quantum = dmasim(dir, "run --quantum 0 -o out --quiet");
+    Result quantum = dmasim(dir, "run --workload memtest --quantum 0 -o out --quiet");
     CHECK(quantum.code == 2);
     CHECK(contains(quantum.err, "--quantum"));
 }

@@ -165,3 +165,20 @@ TEST_CASE("kmalloc: stats count live objects and their bytes", "[mm]") {
     CHECK(f.instr.counter_value("mm.kmalloc.objects") == 0);
     CHECK(f.instr.counter_value("mm.kmalloc.allocated_bytes") == 0);
 }
+
+TEST_CASE("kmalloc: GFP_DMA objects come from ZONE_DMA slabs of their own", "[mm]") {
+    models::Instrumentation instr;
+    PageAllocator pages{{{ram_base, ram_size}}, {}, instr, ram_base + MiB};  // ZONE_DMA: the first MiB
+    Kmalloc kmalloc{pages, instr};
+    uint64_t normal = kmalloc.kmalloc(32);
+    uint64_t dma = kmalloc.kmalloc(32, sw::Zone::dma);
+    uint64_t dma_next = kmalloc.kmalloc(32, sw::Zone::dma);
+    uint64_t large = kmalloc.kmalloc(3 * page, sw::Zone::dma);
+    CHECK(pages.zone_of(pa_of(normal)) != sw::Zone::dma);
+    CHECK(pages.zone_of(pa_of(dma)) == sw::Zone::dma);
+    CHECK(dma_next == dma + 32);  // the kmalloc-dma-32 cache packs its own slab
+    CHECK(pages.zone_of(pa_of(large)) == sw::Zone::dma);
+    kmalloc.kfree(dma);
+    CHECK(kmalloc.kmalloc(32) != dma);               // a normal request never takes a GFP_DMA object
+    CHECK(kmalloc.kmalloc(32, sw::Zone::dma) == dma);  // a GFP_DMA one reuses it
+}

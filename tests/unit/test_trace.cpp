@@ -346,7 +346,15 @@ TEST_CASE("trace: SIGINT stops a long run at its next quantum, exit 130, with a 
     CHECK(written() >= 50000);
     REQUIRE(::kill(pid, SIGINT) == 0);
     int status = 0;
-    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (::waitpid(pid, &status, WNOHANG) == 0) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            FAIL("dmasim did not stop within 30 s of SIGINT");
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     REQUIRE(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 130);
     CHECK(contains(read_file(dir.path("stderr.txt")), "interrupted at"));
@@ -377,10 +385,10 @@ TEST_CASE("trace: --trace selects events, --trace help lists them all, a glob ma
         CHECK(contains(help.out, std::string("  ") + line));
     CHECK(contains(help.out, "a streaming mapping"));
 
-    Result typo = dmasim(dir, "run -q -o out --trace-json t.json --trace 'dma.mpa'");
+    Result typo = dmasim(dir, "run --workload memtest -q -o out --trace-json t.json --trace 'dma.mpa'");
     CHECK(typo.code == 2);
     CHECK(contains(typo.err, "'dma.mpa' matches no traceable event"));
-    Result alone = dmasim(dir, "run -q -o out --trace 'dma.*'");
+    Result alone = dmasim(dir, "run --workload memtest -q -o out --trace 'dma.*'");
     CHECK(alone.code == 2);
     CHECK(contains(alone.err, "--trace-json"));
 }
@@ -468,26 +476,30 @@ TEST_CASE("plot: PNGs of hazards, mappings and per-case times from a run's outpu
     }
     TempDir dir;
     REQUIRE(dmasim(dir, "run " + quote(scenarios + "dma-selftest-skip-sync-for-cpu.yaml") +
-                            " -q -o out --trace-json out/trace.json")
+                            " -q -o selftest --trace-json selftest/trace.json")
                 .code == 0);
-    // A later workload records per-case timings; this one's stats stand in for them.
-    json stats = load_json(dir.path("out/stats.json"));
-    stats["workload"]["alloc_attrs"] = {{"default", {{"time_ps", 1200000}}}, {"wc", {{"time_ps", 800000}}}};
-    dir.write("out/stats.json", stats.dump(2));
+    // The allocation-attributes experiment records workload.alloc_attrs.<case>.<phase>_ps.
+    REQUIRE(dmasim(dir, "run --workload seed-alloc-attrs -q -o attrs").code == 0);
 
     const std::string plot = quote(DMASIM_SOURCE_DIR "/scripts/plot");
-    const std::string command = plot + " " + quote(dir.path("out")) + " -o " + quote(dir.path("png")) + " >" +
-                                quote(dir.path("plot.txt")) + " 2>&1";
-    int plotted = std::system(command.c_str());
-    INFO(read_file(dir.path("plot.txt")));
-    REQUIRE(plotted == 0);
+    auto run_plot = [&](const std::string& args, const std::string& log) {
+        int status = std::system((plot + " " + args + " >" + quote(dir.path(log)) + " 2>&1").c_str());
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    };
+    int selftest = run_plot(quote(dir.path("selftest")) + " -o " + quote(dir.path("png")), "selftest.txt");
+    int attrs = run_plot(quote(dir.path("attrs")) + " -o " + quote(dir.path("png")), "attrs.txt");
+    INFO(read_file(dir.path("selftest.txt")) << read_file(dir.path("attrs.txt")));
+    REQUIRE(selftest == 0);
+    REQUIRE(attrs == 0);
     for (const char* png : {"hazards.png", "mappings.png", "alloc_attrs-time.png"})
         CHECK(is_png(dir.path(std::string("png/") + png)));
-    CHECK_FALSE(fs::exists(dir.path("png/dma-debug.png")));  // no dma-debug report in this run
-    CHECK(contains(read_file(dir.path("plot.txt")), "no dma-debug reports"));
+    CHECK_FALSE(fs::exists(dir.path("png/dma-debug.png")));  // no dma-debug report in either run
+    CHECK(contains(read_file(dir.path("selftest.txt")), "no dma-debug reports"));
+    CHECK(contains(read_file(dir.path("attrs.txt")), "no timeline"));
 
-    const std::string bad = plot + " " + quote(dir.path("png")) + " >" + quote(dir.path("bad.txt")) + " 2>&1";
-    int status = std::system(bad.c_str());
-    CHECK(WEXITSTATUS(status) == 2);
+    CHECK(run_plot(quote(dir.path("png")), "bad.txt") == 2);
     CHECK(contains(read_file(dir.path("bad.txt")), "stats.json: missing"));
+    dir.write("selftest/hazards.json", "{");
+    CHECK(run_plot(quote(dir.path("selftest")), "broken.txt") == 2);
+    CHECK(contains(read_file(dir.path("broken.txt")), "hazards.json: not valid JSON"));
 }

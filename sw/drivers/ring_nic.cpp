@@ -1,0 +1,405 @@
+#include "sw/drivers/ring_nic.h"
+
+#include "dma/mapping.h"
+#include "sw/kernel.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+namespace sw {
+
+using namespace ring_device;
+
+const char* to_string(RxBuffers buffers) { return buffers == RxBuffers::kmalloc ? "kmalloc" : "dma_pool"; }
+
+PciDriver ring_nic_driver() {
+    PciDriver driver;
+    driver.name = RingNic::driver_name;
+    driver.id_table = {{PCI_VENDOR_ID_DMASIM, PCI_DEVICE_ID_DMASIM_RING}};
+    driver.probe = [](PciDev& pdev, const PciDeviceId&) {
+        auto nic = std::make_shared<RingNic>(pdev);
+        int rc = nic->probe();
+        if (rc == 0)
+            pci_set_drvdata(pdev, nic);
+        return rc;
+    };
+    driver.remove = [](PciDev& pdev) { RingNic::of(pdev)->remove(); };
+    return driver;
+}
+
+RingNic* RingNic::of(PciDev& pdev) {
+    return pdev.driver && pdev.driver->name == driver_name ? pci_get_drvdata<RingNic>(pdev) : nullptr;
+}
+
+uint32_t RingNic::readl(unsigned offset) { return pdev_.kernel().cpu().load32(base_ + offset); }
+
+void RingNic::writel(unsigned offset, uint32_t value) { pdev_.kernel().cpu().store32(base_ + offset, value); }
+
+// --- probe and remove ---
+
+int RingNic::probe() {
+    pci_enable_device(pdev_);
+    pci_set_master(pdev_);
+    base_ = pci_ioremap_bar(pdev_, register_bar);
+    int rc = !base_ || readl(RING_ID) != ID_VALUE ? -ENODEV : 0;
+    if (rc == 0) {
+        dma_bits_ = readl(RING_DMA_BITS);
+        rc = dma::set_mask_and_coherent(dev(), dma::dma_bit_mask(dma_bits_));
+    }
+    if (rc == 0)
+        rc = alloc_rings();
+    if (rc == 0)
+        rc = request_irq();
+    if (rc < 0)
+        remove();
+    return rc;
+}
+
+void RingNic::remove() {
+    stop();
+    free_irq();
+    free_rings();
+    if (base_)
+        pci_iounmap(pdev_, register_bar, base_);
+    base_ = 0;
+    pci_disable_device(pdev_);
+}
+
+int RingNic::alloc_rings() {
+    uint64_t bytes = uint64_t(ring_size) * desc_size;
+    tx_.va = dma::alloc_coherent(dev(), bytes, tx_.dma);
+    rx_.va = tx_.va ? dma::alloc_coherent(dev(), bytes, rx_.dma) : 0;
+    if (!rx_.va) {
+        free_rings();
+        return -ENOMEM;
+    }
+    writel(RING_CTRL, CTRL_RESET);
+    program_rings();
+    return 0;
+}
+
+void RingNic::free_rings() {
+    if (base_)
+        writel(RING_CTRL, CTRL_RESET);  // the device forgets the rings before they go
+    uint64_t bytes = uint64_t(ring_size) * desc_size;
+    for (Ring* ring : {&tx_, &rx_}) {
+        if (ring->va)
+            dma::free_coherent(dev(), bytes, ring->va, ring->dma);
+        *ring = Ring{};
+    }
+}
+
+// A reset forgets the rings: their bases and sizes, and with them the indices.
+void RingNic::program_rings() {
+    writel(RING_TX_BASE_LO, static_cast<uint32_t>(tx_.dma));
+    writel(RING_TX_BASE_HI, static_cast<uint32_t>(tx_.dma >> 32));
+    writel(RING_TX_SIZE, ring_size);
+    writel(RING_RX_BASE_LO, static_cast<uint32_t>(rx_.dma));
+    writel(RING_RX_BASE_HI, static_cast<uint32_t>(rx_.dma >> 32));
+    writel(RING_RX_SIZE, ring_size);
+    tx_.posted = tx_.reaped = rx_.posted = rx_.reaped = 0;
+}
+
+int RingNic::request_irq() {
+    Kernel& kernel = pdev_.kernel();
+    if (!kernel.interrupts())
+        return -ENODEV;  // nothing could tell the driver a frame arrived
+    int nvec = pci_alloc_irq_vectors(pdev_, 1, 1, PCI_IRQ_MSI | PCI_IRQ_INTX);
+    if (nvec < 0)
+        return nvec;
+    irq_ = static_cast<unsigned>(pci_irq_vector(pdev_, 0));
+    if (int rc = kernel.request_irq(irq_, [this] { irq_handler(); }, driver_name); rc < 0) {
+        pci_free_irq_vectors(pdev_);
+        return rc;
+    }
+    irq_requested_ = true;
+    return 0;
+}
+
+void RingNic::free_irq() {
+    if (!irq_requested_)
+        return;
+    pdev_.kernel().free_irq(irq_);
+    pci_free_irq_vectors(pdev_);
+    irq_requested_ = false;
+}
+
+// --- open and stop ---
+
+int RingNic::open(const RingNicOptions& options) {
+    if (open_)
+        return -EBUSY;
+    if (!base_ || options.rx_buffer_size == 0 || options.rx_buffer_size > DESC_STATUS_LEN_MASK)
+        return -EINVAL;
+    options_ = options;
+    tx_slots_.assign(ring_size, TxSlot{});
+    rx_slots_.assign(ring_size, RxSlot{});
+    writel(RING_CTRL, CTRL_RESET);
+    program_rings();
+    rx_seq_ = 0;
+    if (options_.rx_buffers == RxBuffers::dma_pool) {
+        uint64_t line = pdev_.kernel().cpu().l1d().line_size();
+        rx_pool_ = dma::dma_pool_create("ring_nic-rx", dev(), options_.rx_buffer_size, line, 0);
+    }
+    open_ = true;  // from here stop() undoes what is done
+    if ((options_.rx_buffers == RxBuffers::dma_pool && !rx_pool_) || !rx_fill(dma::Gfp::kernel)) {
+        stop();
+        return -ENOMEM;
+    }
+    writel(RING_COAL_COUNT, options_.coalesce_count);
+    writel(RING_COAL_TIMER_NS, options_.coalesce_ns);
+    // In loopback every frame comes back: its RX interrupt reaps the TX ring too.
+    uint32_t causes = INT_RX_DONE | INT_RX_NO_BUFFER | INT_DMA_ERROR | (options_.loopback ? 0 : INT_TX_DONE);
+    writel(RING_INT_MASK, INT_ALL & ~causes);
+    writel(RING_CTRL, CTRL_TX_ENABLE | CTRL_RX_ENABLE | (options_.loopback ? CTRL_LOOPBACK : 0));
+    return 0;
+}
+
+void RingNic::stop() {
+    if (!open_)
+        return;
+    writel(RING_CTRL, 0);
+    writel(RING_INT_MASK, INT_ALL);
+    readl(RING_STATUS);  // the engines are off before their buffers go
+    for (; tx_.reaped != tx_.posted; ++tx_.reaped)
+        tx_release(tx_slots_[tx_.reaped % ring_size]);
+    for (; rx_.reaped != rx_.posted; ++rx_.reaped) {
+        RxSlot& slot = rx_slots_[rx_.reaped % ring_size];
+        if (options_.rx_buffers == RxBuffers::kmalloc)
+            dma::unmap_single(dev(), slot.dma, options_.rx_buffer_size, dma::DmaDirection::from_device);
+        rx_free(slot);
+    }
+    dma::dma_pool_destroy(std::move(rx_pool_));
+    open_ = false;
+}
+
+// --- descriptors ---
+
+void RingNic::write_desc(const Ring& ring, uint32_t index, dma::dma_addr_t addr, uint32_t len) {
+    models::Core& cpu = pdev_.kernel().cpu();
+    uint64_t desc = desc_va(ring, index);
+    cpu.store64(desc + DESC_ADDR, addr);
+    cpu.store16(desc + DESC_LEN, static_cast<uint16_t>(len));
+    cpu.store32(desc + DESC_STATUS, 0);
+    cpu.store16(desc + DESC_FLAGS, DESC_OWN);  // last: the descriptor is the device's from here
+}
+
+bool RingNic::desc_done(const Ring& ring, uint32_t index) {
+    models::Core& cpu = pdev_.kernel().cpu();
+    uint64_t desc = desc_va(ring, index);
+    return !(cpu.load16(desc + DESC_FLAGS) & DESC_OWN) && (cpu.load32(desc + DESC_STATUS) & DESC_STATUS_DONE);
+}
+
+// Per-packet memory comes from the zone the NIC reaches in place (the kernel sizes ZONE_DMA to the
+// host bridge's inbound window), as GFP_DMA asks.
+Zone RingNic::dma_zone() const {
+    return pdev_.kernel().page_allocator().zone_dma_limit() ? Zone::dma : Zone::normal;
+}
+
+// --- receive ---
+
+// A buffer and its rx_info, the rx_info first; the buffer handed to the device.
+bool RingNic::rx_alloc(RxSlot& slot, dma::Gfp gfp) {
+    Kmalloc& kmalloc = pdev_.kernel().kmalloc();
+    slot.info = kmalloc.kmalloc(RxInfoLayout::size, dma_zone());
+    if (!slot.info)
+        return false;
+    if (options_.rx_buffers == RxBuffers::dma_pool)
+        slot.va = dma::dma_pool_alloc(*rx_pool_, gfp, slot.dma);
+    else
+        slot.va = kmalloc.kmalloc(options_.rx_buffer_size, dma_zone());
+    if (slot.va && rx_prepare(slot))
+        return true;
+    if (slot.va && options_.rx_buffers == RxBuffers::dma_pool)
+        dma::dma_pool_free(*rx_pool_, slot.va, slot.dma);
+    else
+        kmalloc.kfree(slot.va);
+    kmalloc.kfree(slot.info);
+    return false;
+}
+
+// Fills in the rx_info and maps a kmalloc'd buffer for the device; false if it cannot be mapped.
+bool RingNic::rx_prepare(RxSlot& slot) {
+    models::Core& cpu = pdev_.kernel().cpu();
+    cpu.store32(slot.info + RxInfoLayout::seq, rx_seq_);
+    cpu.store32(slot.info + RxInfoLayout::state, RxInfoLayout::state_posted);
+    cpu.store64(slot.info + RxInfoLayout::posted_ps, cpu.now_ps());
+    cpu.store32(slot.info + RxInfoLayout::irqs_waited, 0);
+    cpu.store32(slot.info + RxInfoLayout::buffer_len, options_.rx_buffer_size);
+    if (options_.rx_buffers == RxBuffers::kmalloc) {
+        slot.dma = dma::map_single(dev(), slot.va, options_.rx_buffer_size, dma::DmaDirection::from_device);
+        if (dma::mapping_error(dev(), slot.dma))
+            return false;
+    }
+    cpu.store64(slot.info + RxInfoLayout::dma, slot.dma);
+    if (getenv("RINGDBG")) fprintf(stderr, "%llu rx seq %u info %llx buf %llx\n", (unsigned long long)cpu.now_ps(), rx_seq_, (unsigned long long)slot.info, (unsigned long long)slot.va);
+    ++rx_seq_;
+    return true;
+}
+
+void RingNic::rx_free_buffer(uint64_t va, dma::dma_addr_t dma) {
+    if (options_.rx_buffers == RxBuffers::dma_pool)
+        dma::dma_pool_free(*rx_pool_, va, dma);
+    else
+        pdev_.kernel().kmalloc().kfree(va);
+}
+
+void RingNic::rx_free(RxSlot& slot) {
+    rx_free_buffer(slot.va, slot.dma);
+    pdev_.kernel().kmalloc().kfree(slot.info);
+    slot = RxSlot{};
+}
+
+void RingNic::free_rx_frame(const RxFrame& frame) { rx_free_buffer(frame.va, frame.dma); }
+
+void RingNic::rx_post(const RxSlot& slot) {
+    uint32_t index = rx_.posted++ % ring_size;
+    rx_slots_[index] = slot;
+    write_desc(rx_, index, slot.dma, options_.rx_buffer_size);
+}
+
+void RingNic::rx_doorbell() {
+    pdev_.kernel().cpu().dsb();  // wmb(): descriptors before the doorbell
+    writel(RING_RX_TAIL, rx_.posted % ring_size);
+}
+
+bool RingNic::rx_fill(dma::Gfp gfp) {
+    while (rx_.posted - rx_.reaped < ring_size - 1) {
+        RxSlot slot;
+        if (!rx_alloc(slot, gfp))
+            return false;
+        rx_post(slot);
+    }
+    rx_doorbell();
+    return true;
+}
+
+// Each completed buffer's replacement is allocated before the frame goes up, so that a failed
+// allocation drops the frame and reposts its buffer instead of leaving a hole in the ring.
+void RingNic::rx_reap() {
+    bool reaped = false;
+    while (rx_.reaped != rx_.posted && desc_done(rx_, rx_.reaped)) {
+        uint32_t index = rx_.reaped++ % ring_size;
+        RxSlot old = rx_slots_[index];
+        rx_slots_[index] = RxSlot{};
+        uint32_t status = pdev_.kernel().cpu().load32(desc_va(rx_, index) + DESC_STATUS);
+        if (options_.rx_buffers == RxBuffers::kmalloc)
+            dma::unmap_single(dev(), old.dma, options_.rx_buffer_size, dma::DmaDirection::from_device);
+        RxSlot fresh;
+        if (rx_alloc(fresh, dma::Gfp::atomic)) {
+            rx_deliver(old, status);
+            pdev_.kernel().kmalloc().kfree(old.info);
+            rx_post(fresh);
+        } else if (rx_prepare(old)) {
+            ++stats_.rx_alloc_failures;
+            rx_post(old);
+        } else {
+            ++stats_.rx_alloc_failures;
+            rx_free(old);  // not even the old buffer maps again: the ring runs one short
+        }
+        reaped = true;
+    }
+    if (reaped)
+        rx_doorbell();
+}
+
+void RingNic::rx_deliver(const RxSlot& slot, uint32_t status) {
+    models::Core& cpu = pdev_.kernel().cpu();
+    RxFrame frame;
+    frame.va = slot.va;
+    frame.dma = slot.dma;
+    frame.len = status & DESC_STATUS_LEN_MASK;
+    frame.tag = cpu.load32(slot.info + RxInfoLayout::seq);
+    frame.truncated = status & DESC_STATUS_TRUNCATED;
+    if (cpu.load32(slot.info + RxInfoLayout::state) != RxInfoLayout::state_posted)
+        ++stats_.rx_info_corrupt;
+    stats_.rx_irqs_waited += cpu.load32(slot.info + RxInfoLayout::irqs_waited);
+    ++stats_.rx_packets;
+    if (rx_handler_)
+        rx_handler_(frame);
+    else
+        free_rx_frame(frame);
+}
+
+// The driver's bookkeeping while the buffers are with the device: each waited one more interrupt.
+void RingNic::rx_age_posted() {
+    models::Core& cpu = pdev_.kernel().cpu();
+    for (uint32_t n = rx_.reaped; n != rx_.posted; ++n) {
+        uint64_t waited = rx_slots_[n % ring_size].info + RxInfoLayout::irqs_waited;
+        cpu.store32(waited, cpu.load32(waited) + 1);
+    }
+}
+
+// --- transmit ---
+
+int RingNic::xmit(uint64_t frame, uint32_t len) {
+    if (!open_ || len == 0 || len > DESC_STATUS_LEN_MASK)
+        return -EINVAL;
+    if (tx_.posted - tx_.reaped >= ring_size - 1)
+        tx_reap();
+    if (tx_.posted - tx_.reaped >= ring_size - 1) {
+        ++stats_.tx_busy;
+        return -EBUSY;
+    }
+    Kernel& kernel = pdev_.kernel();
+    TxSlot slot{frame, 0, len};
+    if (len <= options_.tx_copybreak) {  // a small frame is copied rather than mapped
+        uint64_t copy = kernel.kmalloc().kmalloc(len, dma_zone());
+        if (copy) {
+            std::vector<uint8_t> bytes(len);
+            kernel.cpu().read_block(frame, bytes.data(), len);
+            kernel.cpu().write_block(copy, bytes.data(), len);
+            ++stats_.tx_copied;
+        }
+        kernel.kmalloc().kfree(frame);
+        if (!copy)
+            return -ENOMEM;
+        slot.va = copy;
+    }
+    slot.dma = dma::map_single(dev(), slot.va, len, dma::DmaDirection::to_device);
+    if (getenv("RINGDBG")) fprintf(stderr, "%llu tx %llx\n", (unsigned long long)kernel.cpu().now_ps(), (unsigned long long)slot.va);
+    if (dma::mapping_error(dev(), slot.dma)) {
+        kernel.kmalloc().kfree(slot.va);
+        return -ENOMEM;
+    }
+    uint32_t index = tx_.posted++ % ring_size;
+    tx_slots_[index] = slot;
+    write_desc(tx_, index, slot.dma, len);
+    kernel.cpu().dsb();  // wmb(): the descriptor before the doorbell
+    writel(RING_TX_TAIL, tx_.posted % ring_size);
+    ++stats_.tx_packets;
+    return 0;
+}
+
+void RingNic::tx_release(TxSlot& slot) {
+    dma::unmap_single(dev(), slot.dma, slot.len, dma::DmaDirection::to_device);
+    pdev_.kernel().kmalloc().kfree(slot.va);
+    slot = TxSlot{};
+}
+
+void RingNic::tx_reap() {
+    for (; tx_.reaped != tx_.posted && desc_done(tx_, tx_.reaped); ++tx_.reaped)
+        tx_release(tx_slots_[tx_.reaped % ring_size]);
+}
+
+// --- interrupt ---
+
+void RingNic::poll() {
+    rx_reap();
+    tx_reap();
+}
+
+void RingNic::irq_handler() {
+    ++stats_.irqs;
+    uint32_t status = readl(RING_INT_STATUS);
+    writel(RING_INT_STATUS, status);  // acknowledge (INTx drops)
+    if (!open_)
+        return;
+    stats_.dma_errors += (status & INT_DMA_ERROR) != 0;
+    poll();
+    rx_age_posted();
+}
+
+}  // namespace sw

@@ -1,0 +1,90 @@
+// The PCI platforms and seed experiment 1 through the dmasim binary: describe, the scenario pair,
+// `dmasim run` with no arguments, and bad bridge nodes.
+#include "cli_runner.h"
+#include "temp_dir.h"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+namespace {
+
+const std::string scenarios = DMASIM_SOURCE_DIR "/tests/scenarios/";
+
+}  // namespace
+
+TEST_CASE("pci cli: describe shows the bridge's windows and each endpoint's DMA limit, coherence and ops",
+          "[pci][cli]") {
+    TempDir dir;
+    Result r = dmasim(dir, "describe arm-pci-noncoherent.dts");
+    REQUIRE(r.code == 0);
+    CHECK(contains(r.out, "pci0 (/pcie@40000000, pci-host-ecam-generic): ECAM at 0x40000000 (16 MiB, buses 00-0f), "
+                          "non-coherent"));
+    CHECK(contains(r.out, "outbound: cpu 0x50000000 -> pci 0x50000000, 256 MiB (mem32)"));
+    CHECK(contains(r.out, "outbound: cpu 0x1000000000 -> pci 0x1000000000, 4 GiB (mem64, prefetchable)"));
+    CHECK(contains(r.out, "inbound:  pci 0x0 -> cpu 0x80000000, 1 GiB"));
+    CHECK(contains(r.out, "ep0 00:01.0 (/pcie@40000000/ep@1,0, pci104c,b500) DMA test endpoint: 32-bit DMA, limit "
+                          "0x3fffffff (reaches cpu 0x80000000-0xbfffffff); direct ops, non-coherent"));
+    CHECK(contains(r.out, "ep1 00:02.0 (/pcie@40000000/ep@2,0, pci104c,b500) DMA test endpoint: 30-bit DMA"));
+    CHECK(contains(r.out, "INTA -> IRQ 169"));
+    Result coherent = dmasim(dir, "describe arm-pci-coherent.dts");
+    REQUIRE(coherent.code == 0);
+    CHECK(contains(coherent.out, "coherent (snoops the caches)"));
+    CHECK(contains(coherent.out, "direct ops, coherent"));
+}
+
+TEST_CASE("pci cli: the seed-missing-sync pair passes, broken with stale reads and wrong data, fixed without",
+          "[pci][cli]") {
+    TempDir dir;
+    Result broken = dmasim(dir, "run " + quote(scenarios + "seed-missing-sync-broken.yaml") + " -o broken --quiet");
+    Result fixed = dmasim(dir, "run " + quote(scenarios + "seed-missing-sync-fixed.yaml") + " -o fixed --quiet");
+    REQUIRE(broken.code == 0);
+    REQUIRE(fixed.code == 0);
+    nlohmann::json without = load_json(dir.path("broken/stats.json"));
+    nlohmann::json with = load_json(dir.path("fixed/stats.json"));
+    CHECK(without["hazards"]["stale_cpu_read"].get<uint64_t>() > 0);
+    CHECK(without["workload"]["data_errors"].get<uint64_t>() > 0);
+    CHECK(with["hazards"]["stale_cpu_read"].get<uint64_t>() == 0);
+    CHECK(with["workload"]["data_errors"].get<uint64_t>() == 0);
+    CHECK(without["result"] == "pass");
+    CHECK(with["result"] == "pass");
+    nlohmann::json hazards = load_json(dir.path("broken/hazards.json"));
+    REQUIRE(hazards.contains("details"));
+    REQUIRE_FALSE(hazards["details"].empty());
+    CHECK(contains(hazards["details"][0].dump(), "ep0 (rid 00:01.0)"));  // the device's write, named
+}
+
+TEST_CASE("pci cli: run with no arguments runs experiment 1 broken and fixed and prints the contrast",
+          "[pci][cli]") {
+    TempDir dir;
+    Result r = dmasim(dir, "run");
+    REQUIRE(r.code == 0);
+    CHECK(contains(r.out, "seed-missing-sync-broken  pass"));
+    CHECK(contains(r.out, "seed-missing-sync-fixed   pass"));
+    CHECK(contains(r.out, "broken: no sync_for_cpu"));
+    CHECK(contains(r.out, "wrong checksums                                  8 of 8                   0 of 8"));
+    nlohmann::json config = load_json(dir.path("simout/seed-missing-sync-broken/config.json"));
+    CHECK(config["workload"] == "seed-missing-sync");
+    CHECK(std::filesystem::is_regular_file(dir.path("simout/seed-missing-sync-fixed/hazards.json")));
+    Result quiet = dmasim(dir, "run -o again --quiet");
+    CHECK(quiet.code == 0);
+    CHECK(quiet.out.empty());
+    CHECK(std::filesystem::is_regular_file(dir.path("again/seed-missing-sync-fixed/stats.json")));
+    Result lonely = dmasim(dir, "run -p fixed=true -o out --quiet");
+    CHECK(lonely.code == 2);
+    CHECK(contains(lonely.err, "need --workload or a scenario file"));
+}
+
+TEST_CASE("pci cli: a bridge node that does not fit its binding exits 2 naming the node and property",
+          "[pci][cli]") {
+    TempDir dir;
+    Result buses = dmasim(dir, "describe arm-pci-noncoherent.dts -c '/pcie@40000000:bus-range=<0x0 0x1f>'");
+    CHECK(buses.code == 2);
+    CHECK(contains(buses.err, "node /pcie@40000000: property 'bus-range': expected buses ECAM covers (16 MiB: 16 "
+                              "buses), got 32 buses"));
+    Result devfn = dmasim(dir, "describe arm-pci-noncoherent.dts -c '/pcie@40000000/ep@2,0:reg=<0x0800 0 0 0 0>'");
+    CHECK(devfn.code == 2);
+    CHECK(contains(devfn.err, "node /pcie@40000000/ep@2,0: property 'reg': expected a devfn no other function uses"));
+    Result unknown = dmasim(dir, "describe arm-pci-noncoherent.dts -c '/pcie@40000000/ep@2,0:compatible=\"pci1234,5678\"'");
+    CHECK(unknown.code == 0);
+    CHECK(contains(unknown.err, "no PCI endpoint model for compatible \"pci1234,5678\""));
+}
