@@ -229,6 +229,7 @@ bool RingNic::rx_prepare(RxSlot& slot) {
     cpu.store32(slot.info + RxInfoLayout::irqs_waited, 0);
     cpu.store32(slot.info + RxInfoLayout::buffer_len, options_.rx_buffer_size);
     if (options_.rx_buffers == RxBuffers::kmalloc) {
+        if (getenv("RINGZERO")) cpu.fill_block(slot.va, 0, options_.rx_buffer_size);
         slot.dma = dma::map_single(dev(), slot.va, options_.rx_buffer_size, dma::DmaDirection::from_device);
         if (dma::mapping_error(dev(), slot.dma))
             return false;

@@ -484,7 +484,7 @@ TEST_CASE("usbmouse: reports arrive in order, one per polling interval, in coher
     for (size_t n = 0; n < reports.size(); ++n)
         CHECK(reports[n] == models::UsbHidDevice::report(n));
     CHECK(last_ps - first_ps >= 1900000000);  // two more polling intervals of 1 ms
-    CHECK(sim.stat(controller_model(sim).name() + ".port2.reports") == 3);
+    CHECK(sim.stat(stat_of(sim, "port2.reports")) == 3);
     CHECK(sim.stat("dma_debug.reports") == 0);
 }
 
