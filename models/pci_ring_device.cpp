@@ -97,7 +97,7 @@ void PciRingDevice::apply_posted() {
 }
 
 void PciRingDevice::apply(const PostedWrite& write) {
-    write_register(write.offset, write.value, write.time_ps - now_ps());
+    write_register(write.offset, write.value, write.time_ps > now_ps() ? write.time_ps - now_ps() : 0);
 }
 
 void PciRingDevice::write_register(unsigned offset, uint32_t value, uint64_t delay_ps) {

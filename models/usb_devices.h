@@ -43,8 +43,6 @@ public:
     uint8_t address() const { return address_; }
     uint8_t configuration() const { return configuration_; }
     const usb::usb_device_descriptor& device_descriptor() const { return device_; }
-    // The configuration descriptor with its interface, class and endpoint descriptors.
-    const std::vector<uint8_t>& configuration_descriptor() const { return config_; }
 
     // A bus reset (the port's): address 0, not configured, no endpoint halted, function state reset.
     void bus_reset();
@@ -142,7 +140,6 @@ public:
     std::string kind() const override { return "boot-protocol mouse"; }
     // The n-th report (0-based) since the last reset: buttons, X, Y, wheel.
     static std::array<uint8_t, usb::hid_boot_mouse_report_size> report(uint64_t n);
-    uint64_t reports_sent() const { return sent_; }
 
 protected:
     UsbHandshake class_request(const usb::usb_ctrlrequest& setup, std::vector<uint8_t>& data) override;

@@ -234,7 +234,7 @@ void UsbHostController::scheduler() {
             bool ring_ok = run_td(td, code, actual, delay_ps);
             sc_core::wait(sc_core::sc_time::from_value(delay_ps));
             if (generation != generation_)
-                break;  // reset or halted meanwhile: the ring starts over
+                continue;  // reset, halted or restarted meanwhile: the TD no longer counts
             if (!ring_ok) {
                 host_system_error(0);
                 break;

@@ -2,6 +2,7 @@
 
 #include "models/pci_ring_device.h"
 #include "models/pci_test_endpoint.h"
+#include "models/usb_host_controller_regs.h"
 #include "platforms/usb_host.h"
 
 namespace platform {
@@ -13,7 +14,7 @@ const std::vector<PciEndpointModel>& pci_endpoint_models() {
             models::Instrumentation& instr) -> std::unique_ptr<models::PciEndpoint> {
              return std::make_unique<models::PciTestEndpoint>(name.c_str(), config, seed, instr);
          }},
-        {"pci1234,0c03", 0x0c0380, 1,
+        {"pci1234,0c03", usb_hc::PCI_CLASS_SERIAL_USB_OTHER, 1,
          [](const std::string& name, const models::PciEndpointConfig& config, const DtNode& node, uint64_t,
             models::Instrumentation& instr) { return create_usb_host_controller(name, config, node, instr); }},
         {"pci1234,0201", 0x020000, 1,

@@ -4,8 +4,6 @@
 #include "sw/kernel.h"
 
 #include <cerrno>
-#include <cstdio>
-#include <cstdlib>
 #include <vector>
 
 namespace sw {
@@ -200,7 +198,7 @@ Zone RingNic::dma_zone() const {
 
 // --- receive ---
 
-// A buffer and its rx_info, the rx_info first; the buffer handed to the device.
+// A buffer and, right before it, its rx_info.
 bool RingNic::rx_alloc(RxSlot& slot, dma::Gfp gfp) {
     Kmalloc& kmalloc = pdev_.kernel().kmalloc();
     slot.info = kmalloc.kmalloc(RxInfoLayout::size, dma_zone());
@@ -210,34 +208,10 @@ bool RingNic::rx_alloc(RxSlot& slot, dma::Gfp gfp) {
         slot.va = dma::dma_pool_alloc(*rx_pool_, gfp, slot.dma);
     else
         slot.va = kmalloc.kmalloc(options_.rx_buffer_size, dma_zone());
-    if (slot.va && rx_prepare(slot))
+    if (slot.va)
         return true;
-    if (slot.va && options_.rx_buffers == RxBuffers::dma_pool)
-        dma::dma_pool_free(*rx_pool_, slot.va, slot.dma);
-    else
-        kmalloc.kfree(slot.va);
     kmalloc.kfree(slot.info);
     return false;
-}
-
-// Fills in the rx_info and maps a kmalloc'd buffer for the device; false if it cannot be mapped.
-bool RingNic::rx_prepare(RxSlot& slot) {
-    models::Core& cpu = pdev_.kernel().cpu();
-    cpu.store32(slot.info + RxInfoLayout::seq, rx_seq_);
-    cpu.store32(slot.info + RxInfoLayout::state, RxInfoLayout::state_posted);
-    cpu.store64(slot.info + RxInfoLayout::posted_ps, cpu.now_ps());
-    cpu.store32(slot.info + RxInfoLayout::irqs_waited, 0);
-    cpu.store32(slot.info + RxInfoLayout::buffer_len, options_.rx_buffer_size);
-    if (options_.rx_buffers == RxBuffers::kmalloc) {
-        if (getenv("RINGZERO")) cpu.fill_block(slot.va, 0, options_.rx_buffer_size);
-        slot.dma = dma::map_single(dev(), slot.va, options_.rx_buffer_size, dma::DmaDirection::from_device);
-        if (dma::mapping_error(dev(), slot.dma))
-            return false;
-    }
-    cpu.store64(slot.info + RxInfoLayout::dma, slot.dma);
-    if (getenv("RINGDBG")) fprintf(stderr, "%llu rx seq %u info %llx buf %llx\n", (unsigned long long)cpu.now_ps(), rx_seq_, (unsigned long long)slot.info, (unsigned long long)slot.va);
-    ++rx_seq_;
-    return true;
 }
 
 void RingNic::rx_free_buffer(uint64_t va, dma::dma_addr_t dma) {
@@ -255,6 +229,26 @@ void RingNic::rx_free(RxSlot& slot) {
 
 void RingNic::free_rx_frame(const RxFrame& frame) { rx_free_buffer(frame.va, frame.dma); }
 
+// Fills in the rx_info and hands a kmalloc'd buffer to the device; false if it cannot be mapped.
+bool RingNic::rx_prepare(RxSlot& slot) {
+    models::Core& cpu = pdev_.kernel().cpu();
+    // Inside the handler the buffer is aged at its end; otherwise first by the next interrupt.
+    auto first_aging = static_cast<uint32_t>(stats_.irqs + (in_irq_ ? 0 : 1));
+    cpu.store32(slot.info + RxInfoLayout::seq, rx_seq_);
+    cpu.store32(slot.info + RxInfoLayout::state, RxInfoLayout::state_posted);
+    cpu.store32(slot.info + RxInfoLayout::posted_irq, first_aging);
+    cpu.store32(slot.info + RxInfoLayout::irqs_waited, 0);
+    cpu.store32(slot.info + RxInfoLayout::buffer_len, options_.rx_buffer_size);
+    if (options_.rx_buffers == RxBuffers::kmalloc) {
+        slot.dma = dma::map_single(dev(), slot.va, options_.rx_buffer_size, dma::DmaDirection::from_device);
+        if (dma::mapping_error(dev(), slot.dma))
+            return false;
+    }
+    cpu.store64(slot.info + RxInfoLayout::dma, slot.dma);
+    ++rx_seq_;
+    return true;
+}
+
 void RingNic::rx_post(const RxSlot& slot) {
     uint32_t index = rx_.posted++ % ring_size;
     rx_slots_[index] = slot;
@@ -271,6 +265,10 @@ bool RingNic::rx_fill(dma::Gfp gfp) {
         RxSlot slot;
         if (!rx_alloc(slot, gfp))
             return false;
+        if (!rx_prepare(slot)) {
+            rx_free(slot);
+            return false;
+        }
         rx_post(slot);
     }
     rx_doorbell();
@@ -292,13 +290,15 @@ void RingNic::rx_reap() {
         if (rx_alloc(fresh, dma::Gfp::atomic)) {
             rx_deliver(old, status);
             pdev_.kernel().kmalloc().kfree(old.info);
-            rx_post(fresh);
-        } else if (rx_prepare(old)) {
-            ++stats_.rx_alloc_failures;
-            rx_post(old);
         } else {
             ++stats_.rx_alloc_failures;
-            rx_free(old);  // not even the old buffer maps again: the ring runs one short
+            fresh = old;
+        }
+        if (rx_prepare(fresh)) {
+            rx_post(fresh);
+        } else {
+            ++stats_.rx_alloc_failures;
+            rx_free(fresh);  // the ring runs one short
         }
         reaped = true;
     }
@@ -314,9 +314,14 @@ void RingNic::rx_deliver(const RxSlot& slot, uint32_t status) {
     frame.len = status & DESC_STATUS_LEN_MASK;
     frame.tag = cpu.load32(slot.info + RxInfoLayout::seq);
     frame.truncated = status & DESC_STATUS_TRUNCATED;
-    if (cpu.load32(slot.info + RxInfoLayout::state) != RxInfoLayout::state_posted)
-        ++stats_.rx_info_corrupt;
-    stats_.rx_irqs_waited += cpu.load32(slot.info + RxInfoLayout::irqs_waited);
+    auto waited = static_cast<uint32_t>(stats_.irqs - cpu.load32(slot.info + RxInfoLayout::posted_irq));
+    for (auto [field, expected] : {std::pair{RxInfoLayout::state, RxInfoLayout::state_posted},
+                                   std::pair{RxInfoLayout::irqs_waited, waited}}) {
+        uint32_t value = cpu.load32(slot.info + field);
+        for (unsigned byte = 0; byte < 4; ++byte)
+            frame.record_errors += (value >> (8 * byte) & 0xff) != (expected >> (8 * byte) & 0xff);
+    }
+    stats_.rx_records_corrupt += frame.record_errors != 0;
     ++stats_.rx_packets;
     if (rx_handler_)
         rx_handler_(frame);
@@ -360,7 +365,6 @@ int RingNic::xmit(uint64_t frame, uint32_t len) {
         slot.va = copy;
     }
     slot.dma = dma::map_single(dev(), slot.va, len, dma::DmaDirection::to_device);
-    if (getenv("RINGDBG")) fprintf(stderr, "%llu tx %llx\n", (unsigned long long)kernel.cpu().now_ps(), (unsigned long long)slot.va);
     if (dma::mapping_error(dev(), slot.dma)) {
         kernel.kmalloc().kfree(slot.va);
         return -ENOMEM;
@@ -395,12 +399,15 @@ void RingNic::poll() {
 void RingNic::irq_handler() {
     ++stats_.irqs;
     uint32_t status = readl(RING_INT_STATUS);
-    writel(RING_INT_STATUS, status);  // acknowledge (INTx drops)
+    writel(RING_INT_STATUS, status);  // acknowledge: INTx drops ...
+    readl(RING_INT_STATUS);           // ... once the posted write has reached the device
     if (!open_)
         return;
     stats_.dma_errors += (status & INT_DMA_ERROR) != 0;
+    in_irq_ = true;
     poll();
     rx_age_posted();
+    in_irq_ = false;
 }
 
 }  // namespace sw

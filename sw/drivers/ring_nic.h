@@ -14,11 +14,11 @@
 //           reap TX (unmap, free), then age the per-packet records of the buffers still posted.
 //   stop / remove: engines off, every buffer, mapping, pool and ring freed; the PCI core then
 //           checks dma-debug for leaks.
-// Each posted RX buffer has a per-packet record, struct rx_info (32 bytes, kmalloc'd just before
-// the buffer, so two small objects share a cache line unless kmalloc's minimum alignment prevents
-// it): the driver writes it when posting (sequence, state, time), updates it while the buffer is
-// with the device (irqs_waited) and reads it back on completion; the sequence tags the frame the
-// stack gets. Everything per packet comes from the memory the NIC reaches in place: ZONE_DMA when
+// Each posted RX buffer has a per-packet record, struct rx_info (32 bytes, kmalloc'd right before
+// the buffer, so the two share a cache line unless kmalloc's minimum alignment keeps them apart):
+// the driver writes it when posting (sequence, state, posted_irq), updates it while the buffer is
+// with the device (irqs_waited) and checks it on completion; the sequence tags the frame the stack
+// gets. Everything per packet comes from the memory the NIC reaches in place: ZONE_DMA when
 // the kernel has one (the host bridge's inbound window), so nothing bounces through swiotlb except
 // frames larger than tx_copybreak.
 #pragma once
@@ -57,28 +57,33 @@ struct RxFrame {
     uint32_t len = 0;
     uint32_t tag = 0;  // the sequence of the buffer, from its rx_info
     bool truncated = false;
+    // Bytes of the buffer's rx_info (state, irqs_waited) that did not read back as the driver
+    // left them: its own bookkeeping, corrupted.
+    uint32_t record_errors = 0;
 };
 
 struct RingNicStats {
     uint64_t tx_packets = 0;
-    uint64_t tx_copied = 0;       // frames sent from a copy (tx_copybreak)
-    uint64_t tx_busy = 0;         // xmit refused: TX ring full
+    uint64_t tx_copied = 0;          // frames sent from a copy (tx_copybreak)
+    uint64_t tx_busy = 0;            // xmit refused: TX ring full
     uint64_t rx_packets = 0;
     uint64_t rx_alloc_failures = 0;  // frames dropped because no replacement buffer could be had
-    uint64_t rx_info_corrupt = 0;    // completions whose rx_info did not read as posted
-    uint64_t rx_irqs_waited = 0;     // the received buffers' irqs_waited, summed
+    uint64_t rx_records_corrupt = 0;  // completions whose rx_info did not read back as written
     uint64_t irqs = 0;
     uint64_t dma_errors = 0;
 };
 
-// The layout of struct rx_info in simulated memory.
+// struct rx_info in simulated memory: what the driver keeps per posted buffer. posted_irq and
+// irqs_waited together say how many interrupts the buffer has waited: the driver sets irqs_waited
+// to 0 when posting and adds 1 at the end of each interrupt it is still posted after, so on
+// completion it must read (interrupts so far) - posted_irq.
 struct RxInfoLayout {
     static constexpr uint64_t size = 32;
     static constexpr unsigned seq = 0x00;          // u32: the buffer's sequence (the frame it expects)
     static constexpr unsigned state = 0x04;        // u32: state_posted while with the device
-    static constexpr unsigned posted_ps = 0x08;    // u64
-    static constexpr unsigned irqs_waited = 0x10;  // u32
-    static constexpr unsigned buffer_len = 0x14;   // u32
+    static constexpr unsigned posted_irq = 0x08;   // u32: the first interrupt that ages it
+    static constexpr unsigned irqs_waited = 0x0c;  // u32
+    static constexpr unsigned buffer_len = 0x10;   // u32
     static constexpr unsigned dma = 0x18;          // u64: the buffer's bus address
     static constexpr uint32_t state_posted = 0x54534f50;  // "POST"
 };
@@ -149,14 +154,14 @@ private:
     void irq_handler();
 
     bool rx_alloc(RxSlot& slot, dma::Gfp gfp);
-    bool rx_prepare(RxSlot& slot);
+    void rx_free_buffer(uint64_t va, dma::dma_addr_t dma);
     void rx_free(RxSlot& slot);
+    bool rx_prepare(RxSlot& slot);
     void rx_post(const RxSlot& slot);
     void rx_doorbell();
     bool rx_fill(dma::Gfp gfp);
     void rx_reap();
     void rx_deliver(const RxSlot& slot, uint32_t status);
-    void rx_free_buffer(uint64_t va, dma::dma_addr_t dma);
     void rx_age_posted();
     void tx_reap();
     void tx_release(TxSlot& slot);
@@ -178,6 +183,7 @@ private:
     std::vector<TxSlot> tx_slots_;
     std::vector<RxSlot> rx_slots_;
     uint32_t rx_seq_ = 0;  // the sequence the next posted buffer gets
+    bool in_irq_ = false;
     std::unique_ptr<dma::DmaPool> rx_pool_;
     std::function<void(const RxFrame&)> rx_handler_;
     RingNicStats stats_;

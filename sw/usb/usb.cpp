@@ -92,9 +92,7 @@ int usb_control_msg(UsbDevice& udev, UsbPipe pipe, uint8_t request, uint8_t requ
     return rc < 0 ? rc : static_cast<int>(urb.actual_length);
 }
 
-namespace {
-
-int data_msg(UsbDevice& udev, UsbPipe pipe, uint64_t data, uint32_t len, uint32_t& actual) {
+int usb_bulk_msg(UsbDevice& udev, UsbPipe pipe, uint64_t data, uint32_t len, uint32_t& actual) {
     Urb urb;
     urb.dev = &udev;
     urb.pipe = pipe;
@@ -103,16 +101,6 @@ int data_msg(UsbDevice& udev, UsbPipe pipe, uint64_t data, uint32_t len, uint32_
     int rc = usb_start_wait_urb(urb);
     actual = urb.actual_length;
     return rc;
-}
-
-}  // namespace
-
-int usb_bulk_msg(UsbDevice& udev, UsbPipe pipe, uint64_t data, uint32_t len, uint32_t& actual) {
-    return data_msg(udev, pipe, data, len, actual);
-}
-
-int usb_interrupt_msg(UsbDevice& udev, UsbPipe pipe, uint64_t data, uint32_t len, uint32_t& actual) {
-    return data_msg(udev, pipe, data, len, actual);
 }
 
 int usb_clear_halt(UsbDevice& udev, UsbPipe pipe) {

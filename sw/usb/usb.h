@@ -1,6 +1,6 @@
 // The kernel's USB core (Linux's drivers/usb/core): a usb_device per device found on a host
 // controller's root hub, URBs submitted to the host controller driver, and the synchronous
-// messages drivers use (usb_control_msg, usb_bulk_msg, usb_interrupt_msg).
+// messages drivers use (usb_control_msg, usb_bulk_msg).
 //
 // A USB device does no DMA of its own: its host controller moves its data. So each usb_device's
 // dma::Device is created with the controller's PCI device as its parent (seed 003's delegation:
@@ -114,12 +114,11 @@ void usb_hcd_giveback_urb(Urb& urb, int status);
 int usb_start_wait_urb(Urb& urb);
 
 // Linux's synchronous messages; `data` is a DMA-able kernel VA (kmalloc'd, not on the stack).
-// usb_control_msg returns the bytes of the data stage or a negative errno; the others 0 or a
+// usb_control_msg returns the bytes of the data stage or a negative errno; usb_bulk_msg 0 or a
 // negative errno, with the bytes transferred in `actual`.
 int usb_control_msg(UsbDevice& udev, UsbPipe pipe, uint8_t request, uint8_t requesttype, uint16_t value,
                     uint16_t index, uint64_t data, uint16_t size);
 int usb_bulk_msg(UsbDevice& udev, UsbPipe pipe, uint64_t data, uint32_t len, uint32_t& actual);
-int usb_interrupt_msg(UsbDevice& udev, UsbPipe pipe, uint64_t data, uint32_t len, uint32_t& actual);
 // CLEAR_FEATURE(ENDPOINT_HALT) to the pipe's endpoint.
 int usb_clear_halt(UsbDevice& udev, UsbPipe pipe);
 

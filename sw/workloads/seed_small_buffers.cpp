@@ -55,7 +55,7 @@ public:
           stat_frames_(context.instr.counter("workload.small_buffers.frames")),
           stat_bad_frames_(context.instr.counter("workload.small_buffers.bad_frames")),
           stat_bad_tags_(context.instr.counter("workload.small_buffers.bad_tags")),
-          stat_rx_info_corrupt_(context.instr.counter("workload.small_buffers.rx_info_corrupt")),
+          stat_bad_records_(context.instr.counter("workload.small_buffers.bad_records")),
           stat_shared_(context.instr.counter("workload.small_buffers.shared_line_buffers")),
           stat_irqs_(context.instr.counter("workload.small_buffers.irqs")),
           ev_bad_(context.instr.declare_event("workload.small_buffers", "a frame the seed-small-buffers stack "
@@ -69,16 +69,15 @@ public:
         options.coalesce_count = static_cast<uint32_t>(context_.params.integer("coalesce"));
         options.coalesce_ns = static_cast<uint32_t>(context_.params.integer("coalesce_us") * 1000);
         options.loopback = true;
-        nic_.set_rx_handler([this](const RxFrame& frame) { queue_.push_back(frame); });
+        nic_.set_rx_handler([this](const RxFrame& frame) { receive(frame); });
         if (int rc = nic_.open(options); rc < 0)
             throw std::runtime_error(fmt::format("seed-small-buffers: {} does not open (error {})",
                                                  nic_.pdev().name(), rc));
-        RingNicStats before = nic_.stats();
+        uint64_t irqs_before = nic_.stats().irqs;
         exchange();
         nic_.stop();
         nic_.set_rx_handler(nullptr);
-        stat_rx_info_corrupt_ = nic_.stats().rx_info_corrupt - before.rx_info_corrupt;
-        stat_irqs_ = nic_.stats().irqs - before.irqs;
+        stat_irqs_ = nic_.stats().irqs - irqs_before;
         summarize(options);
     }
 
@@ -92,39 +91,31 @@ private:
                 line, kernel_.kmalloc().min_align(), line));
     }
 
-    // Frames go out while fewer than the RX ring holds are on their way back, so none is dropped.
-    // The interrupt handler queues what arrives (netif_rx); the application reads it afterwards.
+    // A window of frames goes out; then, like an echo responder, the stack answers each frame it
+    // receives with the next one, from the receive path. The window is smaller than the RX ring,
+    // so no frame is dropped.
     void exchange() {
-        uint32_t window = RingNic::ring_size - 1;
-        while (received_ < frames_) {
-            while (sent_ < frames_ && sent_ - received_ < window && transmit(sent_))
-                ++sent_;
+        uint32_t window = std::min<uint32_t>(frames_, RingNic::ring_size - 1);
+        while (sent_ < window)
+            transmit_next();
+        while (received_ < frames_)
             kernel_.wait_for_interrupt();
-            for (const RxFrame& frame : queue_)
-                receive(frame);
-            queue_.clear();
-        }
     }
 
-    bool transmit(uint32_t n) {
+    void transmit_next() {
+        uint32_t n = sent_++;
         uint64_t frame = kernel_.kmalloc().kmalloc(size_);
         if (!frame)
             throw std::runtime_error(fmt::format("seed-small-buffers: no memory for frame {}", n));
         std::vector<uint8_t> bytes = frame_bytes(n, size_);
         cpu_.write_block(frame, bytes.data(), size_);
-        int rc = nic_.xmit(frame, static_cast<uint32_t>(size_));
-        if (rc == -EBUSY) {
-            kernel_.kmalloc().kfree(frame);  // sent again after the next interrupt
-            return false;
-        }
-        if (rc < 0)
+        if (int rc = nic_.xmit(frame, static_cast<uint32_t>(size_)); rc < 0)
             throw std::runtime_error(fmt::format("seed-small-buffers: {} refused frame {} (error {})",
                                                  nic_.pdev().name(), n, rc));
-        return true;
     }
 
-    // The application: frames come back in order, so the n-th one received is frame n. It checks
-    // the frame and its tag, then frees the buffer.
+    // The stack, in the receive path: frames come back in order, so the n-th one received is
+    // frame n. It checks the frame and its tag, frees the buffer and sends the next frame.
     void receive(const RxFrame& frame) {
         uint32_t n = received_++;
         ++stat_frames_;
@@ -135,18 +126,22 @@ private:
         for (unsigned i = 0; i < 4; ++i)
             wrong_tag += (frame.tag >> (8 * i) & 0xff) != (n >> (8 * i) & 0xff);
         stat_shared_ += shares_line(frame.va);
+        if (sent_ < frames_)
+            transmit_next();
         nic_.free_rx_frame(frame);
-        if (wrong_data == 0 && wrong_tag == 0)
+        if (wrong_data == 0 && wrong_tag == 0 && frame.record_errors == 0)
             return;
         stat_bad_frames_ += wrong_data != 0;
         stat_bad_tags_ += wrong_tag != 0;
-        context_.data_errors += wrong_data + wrong_tag;
+        stat_bad_records_ += frame.record_errors != 0;
+        context_.data_errors += wrong_data + wrong_tag + frame.record_errors;
         if (ev_bad_.enabled())
             context_.instr.emit(ev_bad_, models::Event{cpu_.now_ps(), nullptr, nic_.pdev().name(),
                                                        {{"frame", uint64_t(n)},
                                                         {"va", frame.va},
                                                         {"wrong_bytes", wrong_data},
-                                                        {"tag", uint64_t(frame.tag)}}});
+                                                        {"tag", uint64_t(frame.tag)},
+                                                        {"record_errors", uint64_t(frame.record_errors)}}});
     }
 
     // Whether a received kmalloc'd buffer's object shares a cache line with another object.
@@ -161,10 +156,10 @@ private:
         context_.summary.push_back(fmt::format(
             "seed-small-buffers: {} frames of {} bytes looped back through {} into {} RX buffers (fix={}, "
             "FROM_DEVICE map: {}, kmalloc minimum alignment {}): {} buffers shared a cache line; {} frames with "
-            "wrong data, {} with a wrong tag, {} rx_info records corrupt; {} interrupts",
+            "wrong data, {} with a wrong tag, {} with a corrupt rx_info record; {} interrupts",
             frames_, size_, nic_.pdev().name(), to_string(options.rx_buffers), fix_,
             context_.dma ? dma::to_string(context_.dma->policy().from_device_map) : "?", kernel_.kmalloc().min_align(),
-            stat_shared_, stat_bad_frames_, stat_bad_tags_, stat_rx_info_corrupt_, stat_irqs_));
+            stat_shared_, stat_bad_frames_, stat_bad_tags_, stat_bad_records_, stat_irqs_));
     }
 
     WorkloadContext& context_;
@@ -176,11 +171,10 @@ private:
     uint32_t frames_;
     uint32_t sent_ = 0;
     uint32_t received_ = 0;
-    std::vector<RxFrame> queue_;  // received, not yet read
     uint64_t& stat_frames_;
     uint64_t& stat_bad_frames_;
     uint64_t& stat_bad_tags_;
-    uint64_t& stat_rx_info_corrupt_;
+    uint64_t& stat_bad_records_;
     uint64_t& stat_shared_;
     uint64_t& stat_irqs_;
     models::EventKind ev_bad_;
