@@ -70,6 +70,7 @@ public:
     }
     platform::Platform& platform() { return platform_; }
     uint64_t stat(const std::string& path) const { return instr_.counter_value(path); }
+    models::Instrumentation& instrumentation() { return instr_; }
     uint64_t hazards() { return platform_.monitor()->total(); }
     // Back-door reads of system memory, for checking what a device wrote.
     std::vector<uint8_t> memory(uint64_t pa, uint64_t size) {
