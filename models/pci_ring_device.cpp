@@ -273,7 +273,9 @@ void PciRingDevice::complete(uint32_t cause) {
     regs_[RING_INT_STATUS / 4] |= cause;
     uint32_t& pending = pending_[cause == INT_TX_DONE ? 0 : 1];
     ++pending;
-    if (unmasked(cause) && pending >= std::max<uint32_t>(1, reg(RING_COAL_COUNT)))
+    if (!unmasked(cause))
+        return;  // counted, but it neither raises nor starts the timer
+    if (pending >= std::max<uint32_t>(1, reg(RING_COAL_COUNT)))
         return fire(IrqReason::count);
     if (!timer_armed_ && reg(RING_COAL_TIMER_NS)) {
         timer_armed_ = true;

@@ -42,10 +42,8 @@ int RingNic::probe() {
     pci_set_master(pdev_);
     base_ = pci_ioremap_bar(pdev_, register_bar);
     int rc = !base_ || readl(RING_ID) != ID_VALUE ? -ENODEV : 0;
-    if (rc == 0) {
-        dma_bits_ = readl(RING_DMA_BITS);
-        rc = dma::set_mask_and_coherent(dev(), dma::dma_bit_mask(dma_bits_));
-    }
+    if (rc == 0)
+        rc = dma::set_mask_and_coherent(dev(), dma::dma_bit_mask(readl(RING_DMA_BITS)));
     if (rc == 0)
         rc = alloc_rings();
     if (rc == 0)
@@ -73,8 +71,6 @@ int RingNic::alloc_rings() {
         free_rings();
         return -ENOMEM;
     }
-    writel(RING_CTRL, CTRL_RESET);
-    program_rings();
     return 0;
 }
 
@@ -89,7 +85,7 @@ void RingNic::free_rings() {
     }
 }
 
-// A reset forgets the rings: their bases and sizes, and with them the indices.
+// After a reset, which forgets the rings: their bases and sizes, and with them the indices.
 void RingNic::program_rings() {
     writel(RING_TX_BASE_LO, static_cast<uint32_t>(tx_.dma));
     writel(RING_TX_BASE_HI, static_cast<uint32_t>(tx_.dma >> 32));

@@ -1,9 +1,9 @@
 // The driver of dmasim's ring device (models/ring_device_regs.h), written as a NIC driver writer
 // would, with the dma layer only:
 //   probe:  enable the device and bus mastering, map BAR0, check the ID, set the DMA masks to the
-//           engine's address bits, allocate the TX and RX descriptor rings in coherent memory and
-//           program them, take an MSI vector (else INTx) with a handler.
-//   open:   the RX ring filled with buffers (RxBuffers::kmalloc: kmalloc'd and mapped
+//           engine's address bits, allocate the TX and RX descriptor rings in coherent memory,
+//           take an MSI vector (else INTx) with a handler.
+//   open:   a reset, the rings programmed, the RX ring filled with buffers (RxBuffers::kmalloc: kmalloc'd and mapped
 //           FROM_DEVICE; RxBuffers::dma_pool: blocks of a dma_pool of line-aligned, coherent
 //           blocks), coalescing, loopback, the engines on.
 //   xmit:   a frame (a kmalloc'd buffer the driver takes over) is mapped TO_DEVICE, or, up to
@@ -105,7 +105,6 @@ public:
     // 0, -EBUSY (already open), -EINVAL (a buffer size the descriptors cannot carry) or -ENOMEM.
     int open(const RingNicOptions& options);
     void stop();
-    bool is_open() const { return open_; }
     // The stack's receive handler (called from the interrupt handler); without one, frames are
     // freed as they arrive.
     void set_rx_handler(std::function<void(const RxFrame&)> handler) { rx_handler_ = std::move(handler); }
@@ -118,13 +117,10 @@ public:
     int xmit(uint64_t frame, uint32_t len);
     // Frames posted and not yet reaped.
     uint32_t tx_in_flight() const { return tx_.posted - tx_.reaped; }
-    // Reaps what the device has finished, as the interrupt handler does.
-    void poll();
 
     PciDev& pdev() { return pdev_; }
     dma::Device& dev() { return *pdev_.dev; }
     const RingNicStats& stats() const { return stats_; }
-    const RingNicOptions& options() const { return options_; }
     uint32_t readl(unsigned offset);
     void writel(unsigned offset, uint32_t value);
 
@@ -152,6 +148,7 @@ private:
     void free_rings();
     void program_rings();
     void irq_handler();
+    void poll();  // reaps what the device has finished
 
     bool rx_alloc(RxSlot& slot, dma::Gfp gfp);
     void rx_free_buffer(uint64_t va, dma::dma_addr_t dma);
@@ -176,7 +173,6 @@ private:
     uint64_t base_ = 0;  // BAR0, ioremap'd
     unsigned irq_ = 0;
     bool irq_requested_ = false;
-    unsigned dma_bits_ = 32;
     bool open_ = false;
     RingNicOptions options_;
     Ring tx_, rx_;
