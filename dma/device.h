@@ -9,6 +9,10 @@
 #include <string>
 #include <vector>
 
+namespace sw {
+class CmaArea;
+}
+
 namespace dma {
 
 class CoherentMemory;
@@ -82,6 +86,11 @@ public:
     const std::shared_ptr<CoherentMemory>& dma_mem() const { return dma_mem_; }
     void set_dma_mem(std::shared_ptr<CoherentMemory> mem) { dma_mem_ = std::move(mem); }
 
+    // The device's own CMA area (Linux's dev->cma_area, from a memory-region naming a reusable
+    // shared-dma-pool): its allocations try it first, whatever their size; null without one.
+    sw::CmaArea* cma_area() const { return cma_area_; }
+    void set_cma_area(sw::CmaArea* area) { cma_area_ = area; }
+
 private:
     std::string name_;
     Device* parent_ = nullptr;
@@ -96,6 +105,7 @@ private:
     bool coherent_ = false;
     bool force_bounce_ = false;
     std::shared_ptr<CoherentMemory> dma_mem_;
+    sw::CmaArea* cma_area_ = nullptr;
 };
 
 // What bus code learns about a device's DMA from the firmware when it creates the device (Linux's

@@ -5,7 +5,9 @@
 #include "models/core.h"
 #include "sw/kernel.h"
 
+#include <algorithm>
 #include <fmt/format.h>
+#include <optional>
 #include <stdexcept>
 
 namespace dma {
@@ -19,26 +21,42 @@ uint64_t page_align(uint64_t size) { return (size + models::Mmu::page_size - 1) 
 // Linux's dma_direct_alloc plus ARM's remap: zeroed pages; on a non-coherent device, flushed from
 // the caches and remapped uncached, the linear alias kept or retyped per the alias policy. The
 // remap may block, so a non-blocking caller gets memory remapped at boot: the atomic pool's.
+// NO_KERNEL_MAPPING comes first, on any device, as in Linux.
 uint64_t DirectOps::alloc(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs, Gfp gfp) {
     dma_handle = DMA_MAPPING_ERROR;
-    bool remap = !dev.is_coherent() && !(attrs & (attr::non_consistent | attr::no_kernel_mapping));
+    if (attrs & attr::no_kernel_mapping)
+        return alloc_no_mapping(dev, size, dma_handle, attrs, gfp);
+    bool remap = !dev.is_coherent() && !(attrs & attr::non_consistent);
     if (remap && gfp == Gfp::atomic)
         return alloc_from_pool(dev, size, dma_handle, attrs);
-    uint64_t pa = allocate_pages(dev, size, attrs);
+    uint64_t pa = allocate_pages(dev, size, attrs, gfp);
     if (!pa)
         return 0;
     Allocation allocation{pa, page_align(size), 0, false};
     uint64_t cpu_addr = sw::Kernel::phys_to_virt(pa);
-    if (!(attrs & attr::no_kernel_mapping) || dev.is_coherent())
-        zero_through_cpu(dev, pa, allocation.size);
-    if (!dev.is_coherent() && !(attrs & attr::non_consistent)) {
+    zero_through_cpu(dev, pa, allocation.size);
+    if (remap) {
         allocation.alias_removed = prepare_uncached(dev.context(), pa, allocation.size);
-        if (remap)  // else the linear address is only a cookie
-            cpu_addr = remap_uncached(dev, pa, allocation.size, attrs, allocation);
+        cpu_addr = remap_uncached(dev, pa, allocation.size, attrs, allocation);
     }
     allocations_[cpu_addr] = allocation;
     dma_handle = dev.phys_to_dma(pa);
     return cpu_addr;
+}
+
+// The pages are not zeroed (Linux clears __GFP_ZERO here) and get no new mapping; they are only
+// flushed (arch_dma_prep_coherent), so no dirty line of the linear alias is written back over
+// what the device writes. The linear alias keeps its type whatever the alias policy, and its
+// address is the cookie the driver must not dereference.
+uint64_t DirectOps::alloc_no_mapping(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs, Gfp gfp) {
+    uint64_t pa = allocate_pages(dev, size, attrs, gfp);
+    if (!pa)
+        return 0;
+    dev.context().cache().flush(pa, page_align(size));
+    uint64_t cookie = sw::Kernel::phys_to_virt(pa);
+    allocations_[cookie] = Allocation{pa, page_align(size), 0, false};
+    dma_handle = dev.phys_to_dma(pa);
+    return cookie;
 }
 
 void DirectOps::free(Device& dev, uint64_t size, uint64_t cpu_addr, dma_addr_t dma_handle, Attrs) {
@@ -71,7 +89,7 @@ void DirectOps::free(Device& dev, uint64_t size, uint64_t cpu_addr, dma_addr_t d
     if (allocation.alias_removed)
         cpu.mmu().set_linear_type(allocation.pa, allocation.size, models::MemType::normal_wb);
     allocations_.erase(found);
-    dev.context().kernel().free_contiguous(allocation.pa, allocation.size);
+    release_pages(dev, allocation.pa, allocation.size);
 }
 
 bool DirectOps::prepare_uncached(Context& context, uint64_t pa, uint64_t size) {
@@ -94,7 +112,7 @@ uint64_t DirectOps::alloc_from_pool(Device& dev, uint64_t size, dma_addr_t& dma_
 // Linux's dma_direct_alloc_pages: zeroed cacheable pages, no cache maintenance (the caller syncs).
 uint64_t DirectOps::alloc_pages(Device& dev, uint64_t size, dma_addr_t& dma_handle, DmaDirection) {
     dma_handle = DMA_MAPPING_ERROR;
-    uint64_t pa = allocate_pages(dev, size, 0);
+    uint64_t pa = allocate_pages(dev, size, 0, Gfp::kernel);
     if (!pa)
         return 0;
     zero_through_cpu(dev, pa, page_align(size));
@@ -103,10 +121,10 @@ uint64_t DirectOps::alloc_pages(Device& dev, uint64_t size, dma_addr_t& dma_hand
 }
 
 void DirectOps::free_pages(Device& dev, uint64_t size, uint64_t pa, dma_addr_t, DmaDirection) {
-    dev.context().kernel().free_contiguous(pa, page_align(size));
+    release_pages(dev, pa, page_align(size));
 }
 
-uint64_t DirectOps::allocate_pages(Device& dev, uint64_t size, Attrs attrs) {
+uint64_t DirectOps::allocate_pages(Device& dev, uint64_t size, Attrs attrs, Gfp gfp) {
     Context& context = dev.context();
     auto fail = [&](const std::string& why) {
         if (attrs & attr::no_warn)
@@ -118,6 +136,8 @@ uint64_t DirectOps::allocate_pages(Device& dev, uint64_t size, Attrs attrs) {
     };
     if (size == 0)
         return fail("the size is 0");
+    if (uint64_t pa = alloc_from_cma(dev, size, gfp))
+        return pa;
     // Linux's dma_direct_optimal_gfp_mask: the zone the coherent limit falls into, in physical terms.
     uint64_t limit = min_not_zero(dev.coherent_dma_mask(), dev.bus_dma_limit());
     uint64_t phys_limit = dev.dma_to_phys(limit);
@@ -146,6 +166,40 @@ uint64_t DirectOps::allocate_pages(Device& dev, uint64_t size, Attrs attrs) {
             return fail(fmt::format("no {}-zone page at or below the coherent mask {:#x} (bus limit {:#x})",
                                     sw::to_string(zone), dev.coherent_dma_mask(), dev.bus_dma_limit()));
     }
+}
+
+// Linux's dma_alloc_contiguous, checked against the coherent limit as __dma_direct_alloc_pages
+// does: the device's own CMA area for any size, else the default area for more than a page (a
+// single page is always contiguous, not worth CMA's pages). CMA may block, so only a blocking
+// caller uses it. 0 (the caller falls back to the buddy allocator) without an area, when the area
+// has no such run, or when the run is out of the device's reach.
+uint64_t DirectOps::alloc_from_cma(Device& dev, uint64_t size, Gfp gfp) {
+    constexpr unsigned cma_alignment = 8;  // CONFIG_CMA_ALIGNMENT: runs aligned to at most 2^8 pages
+    sw::PageAllocator& pages = dev.context().kernel().page_allocator();
+    sw::CmaArea* area = dev.cma_area();
+    if (!area && size > models::Mmu::page_size)
+        area = pages.default_cma();
+    if (!area || gfp != Gfp::kernel)
+        return 0;
+    uint64_t count = page_align(size) / models::Mmu::page_size;
+    std::optional<uint64_t> pa =
+        pages.cma_alloc(*area, count, std::min(sw::PageAllocator::get_order(size), cma_alignment));
+    if (!pa)
+        return 0;
+    if (coherent_ok(dev, *pa, page_align(size)))
+        return *pa;
+    pages.cma_release(*area, *pa, count);
+    return 0;
+}
+
+// Linux's dma_free_contiguous: pages of the device's CMA area (or, for a device without one, of
+// the default area) go back there, any others to the buddy allocator.
+void DirectOps::release_pages(Device& dev, uint64_t pa, uint64_t size) {
+    sw::PageAllocator& pages = dev.context().kernel().page_allocator();
+    sw::CmaArea* area = dev.cma_area() ? dev.cma_area() : pages.default_cma();
+    if (area && pages.cma_release(*area, pa, page_align(size) / models::Mmu::page_size))
+        return;
+    dev.context().kernel().free_contiguous(pa, size);
 }
 
 bool DirectOps::coherent_ok(Device& dev, uint64_t pa, uint64_t size) {

@@ -69,10 +69,15 @@ private:
     void cache_for_device(Device& dev, uint64_t pa, uint64_t size, DmaDirection dir);
     void cache_for_cpu(Device& dev, uint64_t pa, uint64_t size, DmaDirection dir);
 
-    // Pages the device reaches with its coherent mask, from the zone Linux's
-    // dma_direct_optimal_gfp_mask picks, retrying lower zones; 0 on failure, with a warning unless
-    // NO_WARN.
-    uint64_t allocate_pages(Device& dev, uint64_t size, Attrs attrs);
+    // Linux's __dma_direct_alloc_pages: pages the device reaches with its coherent mask, from its
+    // CMA area (alloc_from_cma), else from the zone Linux's dma_direct_optimal_gfp_mask picks,
+    // retrying lower zones; 0 on failure, with a warning unless NO_WARN. release_pages gives them
+    // back where they came from (Linux's dma_free_contiguous).
+    uint64_t allocate_pages(Device& dev, uint64_t size, Attrs attrs, Gfp gfp);
+    uint64_t alloc_from_cma(Device& dev, uint64_t size, Gfp gfp);
+    void release_pages(Device& dev, uint64_t pa, uint64_t size);
+    // Linux's dma_direct_alloc_no_mapping (NO_KERNEL_MAPPING).
+    uint64_t alloc_no_mapping(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs, Gfp gfp);
     bool coherent_ok(Device& dev, uint64_t pa, uint64_t size);
     void zero_through_cpu(Device& dev, uint64_t pa, uint64_t size);
     uint64_t remap_uncached(Device& dev, uint64_t pa, uint64_t size, Attrs attrs, Allocation& allocation);

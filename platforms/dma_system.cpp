@@ -17,6 +17,8 @@ DmaSystem::DmaSystem(Platform& platform, sw::Kernel& kernel, models::Instrumenta
         devices_.push_back(std::make_unique<dma::Device>(spec.name, *context_));
         dma::Device& dev = *devices_.back();
         dma::dma_configure(dev, spec.dma.dma_config());
+        if (spec.cma_area)  // Linux's rmem_cma_device_init
+            dev.set_cma_area(kernel.page_allocator().cma_area(*spec.cma_area));
         if (!spec.coherent_pool)
             continue;
         std::shared_ptr<dma::CoherentMemory>& pool = pools[*spec.coherent_pool];

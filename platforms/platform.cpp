@@ -442,20 +442,21 @@ private:
             p_.zone_dma_limit_ = *max_cpu_address + 1;
     }
 
-    // memory-region must name a no-map shared-dma-pool: the device's own coherent memory.
+    // memory-region must name a shared-dma-pool: no-map, the device's own coherent memory
+    // (rmem_dma_device_init), or reusable, its own CMA area (rmem_cma_device_init).
     void check_coherent_pools() {
         for (const auto& [device, region_node] : pool_nodes_) {
             auto region = std::find_if(p_.reserved_.begin(), p_.reserved_.end(),
                                        [&](const ReservedRegion& r) { return r.node == region_node; });
             bool shared_pool = region != p_.reserved_.end() &&
                                std::count(region->compatible.begin(), region->compatible.end(), "shared-dma-pool");
-            if (!shared_pool || !region->no_map)
+            if (!shared_pool || !(region->no_map || region->reusable))
                 device.fail("memory-region", fmt::format("a phandle to a /reserved-memory node with compatible "
-                                                         "\"shared-dma-pool\" and no-map (per-device CMA is not "
-                                                         "modelled), got {}", region_node));
+                                                         "\"shared-dma-pool\" and no-map (a coherent pool) or "
+                                                         "reusable (a CMA area), got {}", region_node));
             for (DmaDeviceSpec& spec : p_.dma_devices_)
                 if (spec.node == device.path())
-                    spec.coherent_pool = region->name;
+                    (region->reusable ? spec.cma_area : spec.coherent_pool) = region->name;
         }
     }
 

@@ -59,6 +59,7 @@ struct DmaDeviceSpec {
     std::string model;  // the bus master doing its DMA, e.g. "dma0"
     OfDmaConfig dma;
     std::optional<std::string> coherent_pool;  // memory-region: a no-map shared-dma-pool's name
+    std::optional<std::string> cma_area = {};  // memory-region: a reusable shared-dma-pool's name (CMA)
 };
 
 class Platform {

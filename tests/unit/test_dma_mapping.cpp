@@ -398,3 +398,228 @@ TEST_CASE("a mapping with direction none stops the program with a clear error", 
     });
     CHECK_THAT(fault, Catch::Contains("dma-agent@1000000: map_page with direction none"));
 }
+
+// Linux's dma_direct_alloc_no_mapping, on a non-coherent device and a coherent one alike.
+TEST_CASE("NO_KERNEL_MAPPING: the linear address as a cookie, no remap, no zeroing, the caches flushed", "[dma]") {
+    Sim sim;  // alias policy `removed`: even so the linear alias keeps its type
+    uint64_t dirty_pa = 0, cookie = 0, coherent_cookie = 0, unzeroed = 0, flushes = 0;
+    dma::dma_addr_t handle = 0, coherent_handle = 0;
+    models::MemType linear = models::MemType::device, cookie_type = models::MemType::device;
+    std::string fault = sim.run([&] {
+        // A page the CPU dirties and frees: the allocator hands the lowest free page out again.
+        dirty_pa = sim.kernel.alloc_contiguous(4096);
+        sim.cpu_write(sw::Kernel::phys_to_virt(dirty_pa), 256, cpu_pattern);
+        sim.kernel.free_contiguous(dirty_pa, 4096);
+        cookie = dma::alloc_attrs(sim.dev, 4096, handle, dma::attr::no_kernel_mapping);
+        flushes = sim.stat("dma.maint.flush");
+        linear = sim.linear_type(dirty_pa);
+        cookie_type = sim.type_of(cookie);
+        unzeroed = 256 - sim.device_errors(handle, 256, cpu_pattern);  // the CPU's bytes, written back
+        sim.device_write(handle, 4096, device_pattern);
+        dma::free_attrs(sim.dev, 4096, cookie, handle, dma::attr::no_kernel_mapping);
+
+        sim.dev.set_coherent(true);
+        coherent_cookie = dma::alloc_attrs(sim.dev, 4096, coherent_handle, dma::attr::no_kernel_mapping);
+        dma::free_attrs(sim.dev, 4096, coherent_cookie, coherent_handle, dma::attr::no_kernel_mapping);
+    });
+    REQUIRE(fault.empty());
+    REQUIRE(sim.dev.dma_to_phys(handle) == dirty_pa);
+    CHECK(cookie == sw::Kernel::phys_to_virt(dirty_pa));  // no vmalloc-area remap
+    CHECK_FALSE(sw::Kernel::is_vmalloc_addr(cookie));
+    CHECK(cookie_type == models::MemType::normal_wb);
+    CHECK(linear == models::MemType::normal_wb);
+    CHECK(unzeroed == 256);
+    CHECK(flushes == 1);
+    CHECK(coherent_cookie == sw::Kernel::phys_to_virt(sim.dev.dma_to_phys(coherent_handle)));
+    CHECK(sim.stat("dma.maint.flush") == 2);  // arch_dma_prep_coherent on the coherent device too
+    CHECK(sim.stat("dma.bad_frees") == 0);
+    CHECK(sim.hazards() == 0);
+}
+
+// Hints dma-direct does not implement: WEAK_ORDERING (optional for platforms), PRIVILEGED and
+// ALLOC_SINGLE_PAGES (IOMMU page-table and allocation hints). Accepted and ignored.
+TEST_CASE("WEAK_ORDERING, PRIVILEGED and ALLOC_SINGLE_PAGES are accepted and change nothing", "[dma]") {
+    Sim sim;
+    const dma::Attrs hints = dma::attr::weak_ordering | dma::attr::privileged | dma::attr::alloc_single_pages;
+    uint64_t plain_cleans = 0, hinted_cleans = 0, errors = 0, zero_errors = 0;
+    models::MemType type = models::MemType::device;
+    std::string fault = sim.run([&] {
+        uint64_t va = sim.kernel.kmalloc().kmalloc(256);
+        sim.cpu_write(va, 256, cpu_pattern);
+        dma::dma_addr_t plain = dma::map_single(sim.dev, va, 256, DmaDirection::to_device);
+        dma::mapping_error(sim.dev, plain);
+        dma::unmap_single(sim.dev, plain, 256, DmaDirection::to_device);
+        plain_cleans = sim.stat("dma.maint.clean");
+        dma::dma_addr_t hinted = dma::map_single(sim.dev, va, 256, DmaDirection::to_device, hints);
+        hinted_cleans = sim.stat("dma.maint.clean") - plain_cleans;
+        dma::mapping_error(sim.dev, hinted);
+        errors = sim.device_errors(hinted, 256, cpu_pattern);
+        dma::unmap_single(sim.dev, hinted, 256, DmaDirection::to_device, hints);
+
+        dma::dma_addr_t handle = 0;
+        uint64_t cpu_addr = dma::alloc_attrs(sim.dev, 4096, handle, hints);
+        type = sim.type_of(cpu_addr);
+        zero_errors = sim.cpu_errors(cpu_addr, 4096, [](uint64_t) { return uint8_t(0); });
+        dma::free_attrs(sim.dev, 4096, cpu_addr, handle, hints);
+    });
+    REQUIRE(fault.empty());
+    CHECK(plain_cleans == 1);
+    CHECK(hinted_cleans == 1);
+    CHECK(errors == 0);
+    CHECK(type == models::MemType::normal_nc);  // the same uncached remap as without them
+    CHECK(zero_errors == 0);
+    CHECK(sim.stat("dma_debug.reports") == 0);
+    CHECK(sim.hazards() == 0);
+}
+
+namespace {
+
+// Ops whose map_sg merges entries that are adjacent in bus addresses into one DMA segment, as
+// an IOMMU's may: the segments go into the first entries' dma fields, the entry after the last
+// gets dma_length 0. Each segment is mapped, synced and unmapped as one range by the direct ops.
+class MergingOps : public dma::DirectOps {
+public:
+    const char* name() const { return "merging"; }
+
+    int map_sg(dma::Device& dev, std::vector<dma::Scatterlist>& sgl, int nents, DmaDirection dir,
+               dma::Attrs attrs) override {
+        std::vector<dma::Scatterlist> segments;
+        for (int i = 0; i < nents; ++i) {
+            dma::dma_addr_t addr = dev.phys_to_dma(sgl[i].pa + sgl[i].offset);
+            if (!segments.empty() && segments.back().dma_address + segments.back().dma_length == addr)
+                segments.back().dma_length += sgl[i].length;
+            else
+                segments.push_back({0, 0, 0, addr, sgl[i].length});
+        }
+        for (size_t k = 0; k < segments.size(); ++k) {
+            dma::dma_addr_t addr = map_page(dev, dev.dma_to_phys(segments[k].dma_address), 0, segments[k].dma_length,
+                                            dir, attrs);
+            if (addr == dma::DMA_MAPPING_ERROR)
+                return 0;
+            sgl[k].dma_address = addr;
+            sgl[k].dma_length = segments[k].dma_length;
+        }
+        if (segments.size() < static_cast<size_t>(nents))
+            sgl[segments.size()].dma_length = 0;
+        return static_cast<int>(segments.size());
+    }
+    void unmap_sg(dma::Device& dev, std::vector<dma::Scatterlist>& sgl, int nents, DmaDirection dir,
+                  dma::Attrs attrs) override {
+        for (int k = 0; k < nents && sgl[k].dma_length; ++k)
+            unmap_page(dev, sgl[k].dma_address, sgl[k].dma_length, dir, attrs);
+    }
+    void sync_sg_for_cpu(dma::Device& dev, std::vector<dma::Scatterlist>& sgl, int nents, DmaDirection dir) override {
+        for (int k = 0; k < nents && sgl[k].dma_length; ++k)
+            sync_single_for_cpu(dev, sgl[k].dma_address, sgl[k].dma_length, dir);
+    }
+    void sync_sg_for_device(dma::Device& dev, std::vector<dma::Scatterlist>& sgl, int nents,
+                            DmaDirection dir) override {
+        for (int k = 0; k < nents && sgl[k].dma_length; ++k)
+            sync_single_for_device(dev, sgl[k].dma_address, sgl[k].dma_length, dir);
+    }
+};
+
+// Four entries over two physically contiguous runs, a page apart: entries 0-1 and 2-3 merge.
+std::vector<dma::Scatterlist> two_runs(Sim& sim) {
+    uint64_t base = sim.kernel.alloc_contiguous(5 * 4096);
+    std::vector<dma::Scatterlist> sgl = {{base, 0, 4096}, {base + 4096, 0, 2048}, {base + 3 * 4096, 512, 3584},
+                                         {base + 4 * 4096, 0, 1024}};
+    for (const dma::Scatterlist& sg : sgl)
+        sim.cpu_write(sw::Kernel::phys_to_virt(sg.pa + sg.offset), sg.length, cpu_pattern);
+    return sgl;
+}
+
+}  // namespace
+
+TEST_CASE("map_sg returns the merged count; unmap and sync take the original nents", "[dma]") {
+    Sim sim;
+    MergingOps merging;
+    sim.dev.set_ops(merging);
+    std::vector<dma::Scatterlist> sgl;
+    int mapped = 0;
+    uint64_t to_device_errors = 0, from_device_errors = 0, reports_while_correct = 0;
+    std::string fault = sim.run([&] {
+        sgl = two_runs(sim);
+        mapped = dma::map_sg(sim.dev, sgl, 4, DmaDirection::bidirectional);
+        for (int k = 0; k < mapped; ++k) {
+            to_device_errors += sim.device_errors(sgl[k].dma_address, 1024, cpu_pattern);
+            sim.device_write(sgl[k].dma_address, sgl[k].dma_length, device_pattern);
+        }
+        dma::sync_sg_for_cpu(sim.dev, sgl, 4, DmaDirection::bidirectional);
+        dma::sync_sg_for_device(sim.dev, sgl, 4, DmaDirection::bidirectional);
+        dma::unmap_sg(sim.dev, sgl, 4, DmaDirection::bidirectional);
+        reports_while_correct = sim.stat("dma_debug.reports");
+        for (int k = 0; k < mapped; ++k)
+            from_device_errors +=
+                sim.cpu_errors(sw::Kernel::phys_to_virt(sim.dev.dma_to_phys(sgl[k].dma_address)), sgl[k].dma_length,
+                               device_pattern);
+    });
+    REQUIRE(fault.empty());
+    CHECK(mapped == 2);
+    CHECK(sgl[0].dma_address == sgl[0].pa);
+    CHECK(sgl[0].dma_length == 4096 + 2048);
+    CHECK(sgl[1].dma_address == sgl[2].pa + 512);
+    CHECK(sgl[1].dma_length == 3584 + 1024);
+    CHECK(sgl[2].dma_length == 0);
+    CHECK(to_device_errors == 0);
+    CHECK(from_device_errors == 0);
+    CHECK(reports_while_correct == 0);
+    CHECK(sim.context.debug().active_entries() == 0);
+    CHECK(sim.hazards() == 0);
+}
+
+// Linux's dma-debug: a sync or unmap with the mapped count differs from the count map_sg was
+// given, once per segment it looks at; the unmap still removes the entries.
+TEST_CASE("dma-debug reports sync and unmap of a merged list with the mapped count", "[dma][dma-debug]") {
+    Sim sim;
+    MergingOps merging;
+    sim.dev.set_ops(merging);
+    int mapped = 0;
+    std::string fault = sim.run([&] {
+        std::vector<dma::Scatterlist> sgl = two_runs(sim);
+        mapped = dma::map_sg(sim.dev, sgl, 4, DmaDirection::to_device);
+        dma::sync_sg_for_device(sim.dev, sgl, mapped, DmaDirection::to_device);
+        dma::unmap_sg(sim.dev, sgl, mapped, DmaDirection::to_device);
+    });
+    REQUIRE(fault.empty());
+    REQUIRE(mapped == 2);
+    CHECK(sim.stat("dma_debug.sync_different_sg_count") == 2);
+    CHECK(sim.stat("dma_debug.free_different_sg_count") == 2);
+    CHECK(sim.stat("dma_debug.reports") == 4);
+    const std::vector<dma::DebugReport>& reports = sim.context.debug().reports();
+    REQUIRE(reports.size() == 4);
+    CHECK(reports[0].message == "device driver syncs DMA sg list with different entry count [map count=4] [sync count=2]");
+    CHECK(reports[2].message == "device driver frees DMA sg list with different entry count [map count=4] [unmap count=2]");
+    CHECK(sim.context.debug().active_entries() == 0);
+}
+
+TEST_CASE("dma_capable: empty, wrapping and error addresses, the mask, the bus limit and dma-range holes", "[dma]") {
+    Sim sim;  // 32-bit masks, no bus limit
+    CHECK(dma::dma_capable(sim.dev, 0x80000000, 0x1000));
+    CHECK_FALSE(dma::dma_capable(sim.dev, 0x80000000, 0));  // an empty range is refused
+    CHECK_FALSE(dma::dma_capable(sim.dev, dma::DMA_MAPPING_ERROR, 1));
+    CHECK(dma::dma_capable(sim.dev, 0xfffff000, 0x1000));  // ends on the mask's last byte
+    CHECK_FALSE(dma::dma_capable(sim.dev, 0xfffff000, 0x1001));
+    sim.dev.store_dma_mask(dma::dma_bit_mask(64));
+    CHECK_FALSE(dma::dma_capable(sim.dev, 0xfffffffffffff000, 0x2000));  // wraps around
+    CHECK_FALSE(dma::dma_capable(sim.dev, dma::DMA_MAPPING_ERROR, 1));   // even under a 64-bit mask
+    CHECK(dma::dma_capable(sim.dev, 0x100000000, 0x1000));
+    sim.dev.set_bus_dma_limit(0x3fffffff);  // the smaller of mask and limit applies
+    CHECK(dma::dma_capable(sim.dev, 0x3ffff000, 0x1000));
+    CHECK_FALSE(dma::dma_capable(sim.dev, 0x3ffff000, 0x1001));
+    sim.dev.store_dma_mask(dma::dma_bit_mask(24));
+    CHECK_FALSE(dma::dma_capable(sim.dev, 0x1000000, 1));
+    dma::Device child("usb-device", sim.dev);  // a delegating device is judged by its parent
+    CHECK(dma::dma_capable(child, 0xfff000, 0x1000));
+    CHECK_FALSE(dma::dma_capable(child, 0xfff000, 0x1001));
+
+    // Two dma-ranges with a hole between them: a page in the hole has no bus address, and what
+    // phys_to_dma gives for it (DMA_MAPPING_ERROR) is never capable.
+    Sim ranged;
+    ranged.dev.add_dma_range({0x80000000, 0x0, 0x10000000});
+    ranged.dev.add_dma_range({0xa0000000, 0x20000000, 0x10000000});
+    CHECK(dma::dma_capable(ranged.dev, ranged.dev.phys_to_dma(0x8ffff000), 0x1000));
+    CHECK(ranged.dev.phys_to_dma(0x90000000) == dma::DMA_MAPPING_ERROR);
+    CHECK_FALSE(dma::dma_capable(ranged.dev, ranged.dev.phys_to_dma(0x90000000), 0x1000));
+    CHECK(dma::dma_capable(ranged.dev, ranged.dev.phys_to_dma(0xa0000000), 0x1000));
+}
