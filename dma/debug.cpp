@@ -301,16 +301,16 @@ void DmaDebug::check_unmap(const DebugEntry& ref) {
         else
             report(DebugCheck::free_unallocated, ref.device,
                    fmt::format("device driver tries to free DMA memory it has not allocated [device "
-                               "address=0x{:016x}] [size={} bytes]",
-                               ref.dev_addr, ref.size));
+                               "address=0x{:016x}] [size={} bytes] [unmapped as {}] [unmapped with {}]",
+                               ref.dev_addr, ref.size, to_string(ref.type), dir2name(ref.direction)));
         return;
     }
     const DebugEntry& entry = found->second;
     if (ref.size != entry.size)
         report(DebugCheck::free_different_size, ref.device,
                fmt::format("device driver frees DMA memory with different size [device address=0x{:016x}] [map "
-                           "size={} bytes] [unmap size={} bytes]",
-                           ref.dev_addr, entry.size, ref.size));
+                           "size={} bytes] [unmap size={} bytes] [mapped with {}] [unmapped with {}]",
+                           ref.dev_addr, entry.size, ref.size, dir2name(entry.direction), dir2name(ref.direction)));
     if (ref.type != entry.type)
         report(DebugCheck::free_wrong_function, ref.device,
                fmt::format("device driver frees DMA memory with wrong function [device address=0x{:016x}] "
@@ -346,8 +346,8 @@ void DmaDebug::check_sync(const DebugEntry& ref, bool to_cpu) {
     if (found == entries_.end()) {
         report(DebugCheck::sync_unallocated, ref.device,
                fmt::format("device driver tries to sync DMA memory it has not allocated [device address=0x{:016x}] "
-                           "[size={} bytes]",
-                           ref.dev_addr, ref.size));
+                           "[size={} bytes] [synced with {}]",
+                           ref.dev_addr, ref.size, dir2name(ref.direction)));
         return;
     }
     const DebugEntry& entry = found->second;
@@ -355,8 +355,9 @@ void DmaDebug::check_sync(const DebugEntry& ref, bool to_cpu) {
     if (end_offset > entry.size)
         report(DebugCheck::sync_outside_range, ref.device,
                fmt::format("device driver syncs DMA memory outside allocated range [device address=0x{:016x}] "
-                           "[allocation size={} bytes] [sync offset+size={}]",
-                           entry.dev_addr, entry.size, end_offset));
+                           "[allocation size={} bytes] [sync offset+size={}] [mapped with {}] [synced with {}]",
+                           entry.dev_addr, entry.size, end_offset, dir2name(entry.direction),
+                           dir2name(ref.direction)));
     if (entry.direction == DmaDirection::bidirectional)
         return;
     auto describe = [&] {

@@ -195,8 +195,9 @@ TEST_CASE("dma-debug free_unallocated: unmap of an address never mapped, and a d
     CHECK(fired(sim) == "free_unallocated=2");
     CHECK(message_of(sim, DebugCheck::free_unallocated) ==
           "device driver tries to free DMA memory it has not allocated [device address=0x0000000080100040] "
-          "[size=64 bytes]");
-    CHECK_THAT(debug(sim).reports().at(1).message, Catch::Contains("[size=4096 bytes]"));
+          "[size=64 bytes] [unmapped as page] [unmapped with DMA_TO_DEVICE]");
+    CHECK_THAT(debug(sim).reports().at(1).message,
+               Catch::EndsWith("[size=4096 bytes] [unmapped as coherent] [unmapped with DMA_BIDIRECTIONAL]"));
     CHECK(debug(sim).active_entries() == 0);
 }
 
@@ -216,7 +217,7 @@ TEST_CASE("dma-debug free_different_size: unmap with another size; the entry sti
     CHECK(fired(sim) == "free_unallocated=1 free_different_size=1");
     CHECK(message_of(sim, DebugCheck::free_different_size) ==
           fmt::format("device driver frees DMA memory with different size [device address=0x{:016x}] [map size=256 "
-                      "bytes] [unmap size=128 bytes]",
+                      "bytes] [unmap size=128 bytes] [mapped with DMA_TO_DEVICE] [unmapped with DMA_TO_DEVICE]",
                       addr));
     dma::DebugReport report = first_report(sim, DebugCheck::free_different_size);
     CHECK(report.time_ps > 0);
@@ -359,7 +360,7 @@ TEST_CASE("dma-debug sync_unallocated: a sync of an address no mapping holds", "
     CHECK(fired(sim) == "sync_unallocated=1");
     CHECK(message_of(sim, DebugCheck::sync_unallocated) ==
           "device driver tries to sync DMA memory it has not allocated [device address=0x0000000080200000] "
-          "[size=64 bytes]");
+          "[size=64 bytes] [synced with DMA_TO_DEVICE]");
 }
 
 TEST_CASE("dma-debug sync_outside_range: a ranged sync running past the mapping's end", "[dma-debug]") {
@@ -377,7 +378,8 @@ TEST_CASE("dma-debug sync_outside_range: a ranged sync running past the mapping'
     CHECK(fired(sim) == "sync_outside_range=1");
     CHECK(message_of(sim, DebugCheck::sync_outside_range) ==
           fmt::format("device driver syncs DMA memory outside allocated range [device address=0x{:016x}] "
-                      "[allocation size=256 bytes] [sync offset+size=384]",
+                      "[allocation size=256 bytes] [sync offset+size=384] [mapped with DMA_BIDIRECTIONAL] [synced with "
+                      "DMA_BIDIRECTIONAL]",
                       addr));
 }
 
