@@ -38,33 +38,50 @@ void CoherentMemory::unmap() {
     virt_base_ = 0;
 }
 
-dma_addr_t CoherentMemory::device_base(const Device& dev) const {
-    return use_dev_dma_pfn_offset_ ? dev.phys_to_dma(phys_base_) : device_base_;
+dma_addr_t CoherentMemory::bus_address(const Device& dev, uint64_t offset, uint64_t size) const {
+    if (!use_dev_dma_pfn_offset_)
+        return device_base_ + offset;
+    dma_addr_t first = dev.phys_to_dma(phys_base_ + offset);
+    dma_addr_t last = dev.phys_to_dma(phys_base_ + offset + size - 1);
+    if (first == DMA_MAPPING_ERROR || last != first + (size - 1))
+        return DMA_MAPPING_ERROR;
+    return first;
+}
+
+uint64_t CoherentMemory::fail(Device& dev, Attrs attrs, const std::string& message) {
+    ++stat_failures_;
+    if (attrs & attr::no_warn)
+        ++context_.stat_alloc_failures;
+    else
+        context_.warn(dev, message, context_.stat_alloc_failures);
+    return 0;
 }
 
 uint64_t CoherentMemory::alloc(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs) {
     dma_handle = DMA_MAPPING_ERROR;
     unsigned order = sw::PageAllocator::get_order(size);
+    uint64_t pages = uint64_t(1) << order;
     std::optional<uint64_t> page;
     if (size != 0 && size <= this->size())
-        page = bitmap_.allocate(uint64_t(1) << order, uint64_t(1) << order);
-    if (!page) {
-        ++stat_failures_;
-        std::string message = fmt::format(
-            "coherent allocation of {} bytes failed: the per-device coherent pool {} at {:#x} ({} bytes, {} of {} "
-            "pages free) has no free aligned run of {} pages, and a device with a pool does not fall back to "
-            "system memory",
-            size, name_, phys_base_, this->size(), bitmap_.free_pages(), bitmap_.pages(), uint64_t(1) << order);
-        if (attrs & attr::no_warn)
-            ++context_.stat_alloc_failures;
-        else
-            context_.warn(dev, message, context_.stat_alloc_failures);
-        return 0;
+        page = bitmap_.allocate(pages, pages);
+    if (!page)
+        return fail(dev, attrs,
+                    fmt::format("coherent allocation of {} bytes failed: the per-device coherent pool {} at {:#x} ({} "
+                                "bytes, {} of {} pages free) has no free aligned run of {} pages, and a device with a "
+                                "pool does not fall back to system memory",
+                                size, name_, phys_base_, this->size(), bitmap_.free_pages(), bitmap_.pages(), pages));
+    uint64_t offset = *page * page_size;
+    dma_addr_t handle = bus_address(dev, offset, pages * page_size);
+    if (handle == DMA_MAPPING_ERROR) {
+        bitmap_.release(*page, pages);
+        return fail(dev, attrs,
+                    fmt::format("coherent allocation of {} bytes failed: pages [{:#x}, {:#x}) of the per-device "
+                                "coherent pool {} have no bus address through the device's dma-ranges",
+                                size, phys_base_ + offset, phys_base_ + offset + pages * page_size, name_));
     }
     ++stat_allocs_;
     update_stats();
-    uint64_t offset = *page * page_size;
-    dma_handle = device_base(dev) + offset;
+    dma_handle = handle;
     uint64_t cpu_addr = virt_base_ + offset;
     context_.cpu().fill_block(cpu_addr, 0, size);
     return cpu_addr;

@@ -42,11 +42,10 @@ public:
     uint64_t size() const { return bitmap_.pages() * page_size; }
     uint64_t free_pages() const { return bitmap_.free_pages(); }
     bool contains(uint64_t cpu_addr) const { return cpu_addr - virt_base_ < size(); }
-    // The bus address of the region's first page as `dev` sees it.
-    dma_addr_t device_base(const Device& dev) const;
 
     // Linux's __dma_alloc_from_coherent: 2^order pages for `size` bytes, zeroed through the CPU;
-    // the CPU address, or 0 with a warning (unless NO_WARN) when no aligned run is free.
+    // the CPU address, or 0 with a warning (unless NO_WARN) when no aligned run is free or the
+    // run has no bus address for `dev` (its dma-ranges do not carry the pages).
     uint64_t alloc(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs);
     // Linux's __dma_release_from_coherent: gives back the 2^order pages of an allocation of `size`
     // bytes at `cpu_addr`; false (nothing done) when `cpu_addr` is not in the region.
@@ -60,6 +59,10 @@ private:
     CoherentMemory(Context& context, std::string name, uint64_t phys_addr, dma_addr_t device_addr, uint64_t size,
                    bool use_dev_dma_pfn_offset);
     void update_stats();
+    // The bus address `dev` sees for the region's bytes [offset, offset+size), or DMA_MAPPING_ERROR
+    // when its dma-ranges do not carry them all through one window.
+    dma_addr_t bus_address(const Device& dev, uint64_t offset, uint64_t size) const;
+    uint64_t fail(Device& dev, Attrs attrs, const std::string& message);
 
     Context& context_;
     std::string name_;

@@ -18,6 +18,9 @@ class Context;
 
 class DirectOps : public DmaOps {
 public:
+    static constexpr const char* ops_name = "direct";
+    const char* name() const override { return ops_name; }
+
     // A non-blocking (Gfp::atomic) allocation that needs an uncached remap comes from the atomic pool.
     uint64_t alloc(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs, Gfp gfp) override;
     void free(Device& dev, uint64_t size, uint64_t cpu_addr, dma_addr_t dma_handle, Attrs attrs) override;

@@ -18,6 +18,9 @@ class DmaOps {
 public:
     virtual ~DmaOps() = default;
 
+    // What `describe` and logs call these ops, e.g. "direct".
+    virtual const char* name() const = 0;
+
     // Coherent allocation: returns the CPU address (0 on failure) and sets `dma_handle`. `gfp`
     // says whether the caller may block.
     virtual uint64_t alloc(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs, Gfp gfp) = 0;

@@ -36,9 +36,10 @@ Swiotlb::Swiotlb(sw::Kernel& kernel, models::Instrumentation& instr, uint64_t ns
     try {
         start_ = kernel.alloc_contiguous(size(), zone);
     } catch (const std::runtime_error& error) {
-        throw std::runtime_error(fmt::format("swiotlb: cannot allocate its pool of {} slots ({} bytes) from the {} "
-                                             "zone: {}",
-                                             nslabs_, size(), sw::to_string(zone), error.what()));
+        throw SwiotlbPoolError(fmt::format("swiotlb: cannot allocate its pool of {} slots ({} bytes) from the {} "
+                                           "zone: {}",
+                                           nslabs_, size(), sw::to_string(zone), error.what()),
+                               nslabs_, zone, error.what());
     }
     slots_.resize(nslabs_);
     for (uint64_t i = 0; i < nslabs_; ++i)

@@ -11,7 +11,11 @@
 #include "dma/types.h"
 #include "models/instrumentation.h"
 
+#include "sw/page_allocator.h"
+
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace sw {
@@ -21,6 +25,16 @@ class Kernel;
 namespace dma {
 
 class Device;
+
+// The kernel could not supply the default pool at boot: too many slots for the lowest zone.
+class SwiotlbPoolError : public std::runtime_error {
+public:
+    SwiotlbPoolError(const std::string& message, uint64_t nslabs, sw::Zone zone, std::string reason)
+        : std::runtime_error(message), nslabs(nslabs), zone(zone), reason(std::move(reason)) {}
+    uint64_t nslabs;     // as rounded up to whole segments
+    sw::Zone zone;       // where it was to come from
+    std::string reason;  // the page allocator's
+};
 
 class Swiotlb {
 public:
@@ -32,7 +46,7 @@ public:
 
     // Allocates the default pool of `nslabs` slots, rounded up to whole segments as Linux's
     // swiotlb=<nslabs> parsing does, from the lowest populated zone (memblock_alloc_low); 0 means
-    // no swiotlb at all (as swiotlb=noforce). std::runtime_error naming the size and the zone when
+    // no swiotlb at all (as swiotlb=noforce). SwiotlbPoolError naming the size and the zone when
     // the kernel cannot supply it. The pool is never freed, as Linux's default pool.
     Swiotlb(sw::Kernel& kernel, models::Instrumentation& instr, uint64_t nslabs);
     Swiotlb(const Swiotlb&) = delete;

@@ -7,6 +7,23 @@ void Mmu::add_linear_region(uint64_t pa, uint64_t size) {
     flush_tlb();
 }
 
+void Mmu::remove_linear_range(uint64_t pa, uint64_t size) {
+    std::vector<Region> kept;
+    for (const Region& region : linear_regions_) {
+        uint64_t region_end = region.pa + region.size, end = pa + size;
+        if (end <= region.pa || pa >= region_end) {
+            kept.push_back(region);
+            continue;
+        }
+        if (pa > region.pa)
+            kept.push_back(Region{region.pa, pa - region.pa});
+        if (end < region_end)
+            kept.push_back(Region{end, region_end - end});
+    }
+    linear_regions_ = std::move(kept);
+    flush_tlb();
+}
+
 bool Mmu::in_linear_map(uint64_t pa) const {
     for (const Region& region : linear_regions_)
         if (pa - region.pa < region.size)

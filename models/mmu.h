@@ -23,6 +23,9 @@ public:
     static constexpr uint64_t vmalloc_base = linear_base + linear_span;
 
     void add_linear_region(uint64_t pa, uint64_t size);
+    // Takes [pa, pa+size) out of the linear map (a no-map reserved region): its linear addresses
+    // then fault, as nothing maps them.
+    void remove_linear_range(uint64_t pa, uint64_t size);
     bool in_linear_map(uint64_t pa) const;
     static uint64_t linear_va(uint64_t pa) { return pa + linear_base; }
 

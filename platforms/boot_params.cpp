@@ -18,6 +18,10 @@ std::vector<std::string> split(const std::string& text, char separator) {
     return parts;
 }
 
+// More 2 KiB slots than this (2 PiB) no platform has RAM for; the bound keeps the pool's byte size
+// far from 64-bit overflow.
+constexpr uint64_t max_swiotlb_slots = 1ULL << 40;
+
 // Linux's setup_io_tlb_npages: swiotlb=[<nslabs>][,<nareas>][,force|noforce] (areas are not
 // modelled: the count is accepted and has no effect).
 void parse_swiotlb(const DtNode& chosen, const std::string& value, dma::Policy& policy) {
@@ -26,11 +30,11 @@ void parse_swiotlb(const DtNode& chosen, const std::string& value, dma::Policy& 
         uint64_t number = 0;
         if (parts[i] == "force" || parts[i] == "noforce")
             policy.swiotlb_force = parts[i] == "force";
-        else if (i < 2 && sw::parse_size(parts[i], number) && number > 0)
+        else if (i < 2 && sw::parse_size(parts[i], number) && number > 0 && number <= max_swiotlb_slots)
             policy.swiotlb_slots = i == 0 ? number : policy.swiotlb_slots;
         else if (!(i == 0 && parts[i].empty()))
-            chosen.fail("bootargs", fmt::format("swiotlb=[<slots>][,<areas>][,force|noforce] with positive counts, "
-                                                "got \"swiotlb={}\"", value));
+            chosen.fail("bootargs", fmt::format("swiotlb=[<slots>][,<areas>][,force|noforce] with counts from 1 to "
+                                                "2^40, got \"swiotlb={}\"", value));
     }
 }
 

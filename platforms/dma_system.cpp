@@ -9,8 +9,29 @@
 
 namespace platform {
 
+namespace {
+
+// The DMA layer booted with the platform's parameters. A swiotlb pool the kernel cannot supply is
+// a bootargs problem (or a dma-ranges one, when a small inbound window makes ZONE_DMA small).
+std::unique_ptr<dma::Context> boot_dma_layer(Platform& platform, sw::Kernel& kernel, models::Instrumentation& instr) {
+    try {
+        return std::make_unique<dma::Context>(kernel, instr, platform.boot_params().dma);
+    } catch (const dma::SwiotlbPoolError& error) {
+        std::string zone = error.zone == sw::Zone::dma
+                               ? fmt::format("ZONE_DMA, the RAM below {:#x} where the dma-ranges of {} end",
+                                             platform.zone_dma_limit(), platform.zone_dma_node())
+                               : fmt::format("the {} zone", sw::to_string(error.zone));
+        throw ConfigError(fmt::format("{}: node /chosen: property 'bootargs': expected swiotlb=<slots> with a pool "
+                                      "that fits in {}, got {} slots ({} KiB): {}",
+                                      platform.source_name(), zone, error.nslabs,
+                                      error.nslabs * dma::Swiotlb::io_tlb_size >> 10, error.reason));
+    }
+}
+
+}  // namespace
+
 DmaSystem::DmaSystem(Platform& platform, sw::Kernel& kernel, models::Instrumentation& instr)
-    : context_(std::make_unique<dma::Context>(kernel, instr, platform.boot_params().dma)) {
+    : context_(boot_dma_layer(platform, kernel, instr)) {
     // A shared-dma-pool named by several devices is one pool they share (Linux's rmem_dma_device_init).
     std::map<std::string, std::shared_ptr<dma::CoherentMemory>> pools;
     for (const DmaDeviceSpec& spec : platform.dma_devices()) {
@@ -21,12 +42,12 @@ DmaSystem::DmaSystem(Platform& platform, sw::Kernel& kernel, models::Instrumenta
             dev.set_cma_area(kernel.page_allocator().cma_area(*spec.cma_area));
         if (!spec.coherent_pool)
             continue;
+        const sw::ReservedArea& area = placed_area(*spec.coherent_pool, kernel);
+        if (area.dynamic)  // the platform checked the ones placed by reg
+            platform.check_coherent_pool(spec, *area.base, area.size);
         std::shared_ptr<dma::CoherentMemory>& pool = pools[*spec.coherent_pool];
-        if (!pool)
-            pool = create_pool(*spec.coherent_pool, kernel);
-        if (!pool)
-            throw ConfigError(fmt::format("{}: memory-region {}: a shared-dma-pool needs a page-aligned base and size",
-                                          spec.node, *spec.coherent_pool));
+        if (!pool)  // Linux's rmem_dma_setup + dma_init_coherent_memory, at the base the kernel placed it
+            pool = dma::CoherentMemory::create(*context_, area.name, *area.base, *area.base, area.size, true);
         dma::assign_coherent_memory(dev, pool);
     }
 }
@@ -40,12 +61,10 @@ std::vector<dma::Device*> DmaSystem::devices() const {
     return list;
 }
 
-// Linux's rmem_dma_setup + dma_init_coherent_memory for a no-map shared-dma-pool, at the base the
-// kernel placed it.
-std::shared_ptr<dma::CoherentMemory> DmaSystem::create_pool(const std::string& region, sw::Kernel& kernel) {
+const sw::ReservedArea& DmaSystem::placed_area(const std::string& region, sw::Kernel& kernel) {
     for (const sw::ReservedArea& area : kernel.reserved())
         if (area.name == region && area.base)
-            return dma::CoherentMemory::create(*context_, region, *area.base, *area.base, area.size, true);
+            return area;
     throw ConfigError(fmt::format("reserved-memory region {} was not placed by the kernel", region));
 }
 

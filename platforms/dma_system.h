@@ -26,7 +26,8 @@ public:
     std::vector<dma::Device*> devices() const;
 
 private:
-    std::shared_ptr<dma::CoherentMemory> create_pool(const std::string& region, sw::Kernel& kernel);
+    // The reserved-memory region `region` with the base the kernel gave it.
+    static const sw::ReservedArea& placed_area(const std::string& region, sw::Kernel& kernel);
 
     std::unique_ptr<dma::Context> context_;
     std::vector<std::unique_ptr<dma::Device>> devices_;

@@ -1,5 +1,7 @@
 #include "platforms/platform.h"
 
+#include "dma/coherent_memory.h"
+
 #include <algorithm>
 #include <fmt/format.h>
 #include <map>
@@ -73,6 +75,7 @@ public:
     void build() {
         p_.bus_ = std::make_unique<models::Router>("bus", instr_);
         DtNode root = tree_.root();
+        p_.source_name_ = tree_.source_name();
         p_.description_["platform"] = tree_.source_name();
         p_.description_["model"] = root.string_or("model", "");
         for (const DtNode& node : tree_.all_nodes())
@@ -322,8 +325,8 @@ private:
 
     void add_register_target(const std::string& name, const std::string& node, uint64_t base, uint64_t size,
                              models::TargetTiming timing, tlm::tlm_target_socket<>& socket,
-                             const std::string& kind = "registers") {
-        add_target(MemoryRegion{name, node, base, size, false, timing}, kind);
+                             const std::string& kind = "registers", const std::string& prop = "reg") {
+        add_target(MemoryRegion{name, node, base, size, false, timing}, kind, prop);
         register_sockets_[name] = &socket;
     }
 
@@ -335,12 +338,13 @@ private:
         skipped_.push_back(node.path());
         for (const std::string& warning : spec.warnings)
             p_.warnings_.push_back(tree_.source_name() + ": " + warning);
+        add_warnings(spec.dma);
         auto bridge = std::make_unique<models::PciHostBridge>(name.c_str(), spec.bridge, instr_);
         add_register_target(name + "_ecam", node.path(), spec.ecam.address, spec.ecam.size, spec.timing, bridge->cfg_in,
                             "pci-ecam");
         for (size_t i = 0; i < spec.bridge.outbound.size(); ++i)
             add_register_target(fmt::format("{}_win{}", name, i), node.path(), spec.bridge.outbound[i].cpu_base,
-                                spec.bridge.outbound[i].size, spec.timing, *bridge->mmio_in[i], "pci-window");
+                                spec.bridge.outbound[i].size, spec.timing, *bridge->mmio_in[i], "pci-window", "ranges");
         if (spec.local_memory)
             add_target(MemoryRegion{name + "_mem", node.path(), spec.local_memory->address, spec.local_memory->size,
                                     false, spec.timing},
@@ -401,6 +405,11 @@ private:
                    "sram");
     }
 
+    void add_warnings(const OfDmaConfig& dma) {
+        for (const std::string& warning : dma.warnings)
+            p_.warnings_.push_back(tree_.source_name() + ": " + warning);
+    }
+
     void add_bus_master(const DtNode& node) {
         models::BusMasterConfig config;
         config.id = static_cast<uint32_t>(p_.masters_.size());
@@ -408,7 +417,8 @@ private:
         config.burst_size = node.u32_or("dmasim,burst-size", 64);
         if (config.burst_size == 0 || (config.burst_size & (config.burst_size - 1)) || config.burst_size > 4096)
             node.fail("dmasim,burst-size", fmt::format("a power of two up to 4096, got {}", config.burst_size));
-        OfDmaConfig dma = of_dma_configure(node);
+        OfDmaConfig dma = of_dma_configure_device(node);
+        add_warnings(dma);
         config.snoop = dma.coherent;
         for (const dma::DmaRange& range : dma.ranges)
             config.inbound.push_back(models::InboundWindow{range.dma_start, range.cpu_start, range.size});
@@ -429,7 +439,7 @@ private:
         p_.boot_params_ = parse_boot_params(tree_);
         for (const std::string& warning : p_.boot_params_.warnings)
             p_.warnings_.push_back(warning);
-        std::optional<uint64_t> max_cpu_address = of_dma_get_max_cpu_address(tree_);
+        std::optional<MaxCpuAddress> max_cpu = of_dma_get_max_cpu_address(tree_);
         uint64_t ram_start = ~0ULL, ram_end = 0;
         for (const MemoryRegion& region : p_.memories_) {
             if (!region.ram)
@@ -437,9 +447,11 @@ private:
             ram_start = std::min(ram_start, region.base);
             ram_end = std::max(ram_end, region.base + region.size);
         }
-        if (max_cpu_address && *max_cpu_address < dma::dma_bit_mask(32) && *max_cpu_address + 1 < ram_end &&
-            *max_cpu_address >= ram_start)
-            p_.zone_dma_limit_ = *max_cpu_address + 1;
+        if (max_cpu && max_cpu->address < dma::dma_bit_mask(32) && max_cpu->address + 1 < ram_end &&
+            max_cpu->address >= ram_start) {
+            p_.zone_dma_limit_ = max_cpu->address + 1;
+            p_.zone_dma_node_ = max_cpu->node;
+        }
     }
 
     // memory-region must name a shared-dma-pool: no-map, the device's own coherent memory
@@ -454,9 +466,13 @@ private:
                 device.fail("memory-region", fmt::format("a phandle to a /reserved-memory node with compatible "
                                                          "\"shared-dma-pool\" and no-map (a coherent pool) or "
                                                          "reusable (a CMA area), got {}", region_node));
-            for (DmaDeviceSpec& spec : p_.dma_devices_)
-                if (spec.node == device.path())
-                    (region->reusable ? spec.cma_area : spec.coherent_pool) = region->name;
+            for (DmaDeviceSpec& spec : p_.dma_devices_) {
+                if (spec.node != device.path())
+                    continue;
+                (region->reusable ? spec.cma_area : spec.coherent_pool) = region->name;
+                if (region->no_map && region->base)
+                    p_.check_coherent_pool(spec, *region->base, region->size);
+            }
         }
     }
 
@@ -489,13 +505,15 @@ private:
         p_.reserved_.push_back(region);
     }
 
-    void add_target(MemoryRegion region, const std::string& kind) {
+    // `prop`: the property that placed the region, named by its errors (`ranges` for a PCI window).
+    void add_target(MemoryRegion region, const std::string& kind, const std::string& prop = "reg") {
         const DtNode node = tree_.at(region.node);
         if (region.size - 1 > ~0ULL - region.base)
-            node.fail("reg", fmt::format("a region that ends below 2^64, got base {:#x} size {:#x}", region.base,
-                                         region.size));
+            node.fail(prop, fmt::format("a region that ends below 2^64, got base {:#x} size {:#x}", region.base,
+                                        region.size));
         if (region.size > max_target_size)
-            node.fail("reg", fmt::format("a region of at most 1 TiB, got size {:#x}", region.size));
+            node.fail(prop, fmt::format("a region of at most 1 TiB, got size {:#x}", region.size));
+        placed_by_.push_back(prop);
         memory_map_json_.push_back({{"name", region.name},
                                     {"kind", kind},
                                     {"base", hex(region.base)},
@@ -571,7 +589,8 @@ private:
             wire_pci_interrupts(bridge, p_.pci_hosts_[i]);
         }
         unsigned port = 0;
-        for (const MemoryRegion& region : p_.memories_) {
+        for (size_t i = 0; i < p_.memories_.size(); ++i) {
+            const MemoryRegion& region = p_.memories_[i];
             auto registers = register_sockets_.find(region.name);
             if (registers != register_sockets_.end()) {
                 p_.bus_->out.bind(*registers->second);
@@ -583,15 +602,15 @@ private:
                 p_.bus_->map_target(port++, region.name, region.base, region.size, region.timing,
                                     registers == register_sockets_.end());
             } catch (const std::invalid_argument& overlap) {
-                throw ConfigError(fmt::format("{}: node {}: property 'reg': expected a region that overlaps no other, "
-                                              "got {}", tree_.source_name(), region.node, overlap.what()));
+                throw ConfigError(fmt::format("{}: node {}: property '{}': expected a region that overlaps no other, "
+                                              "got {}", tree_.source_name(), region.node, placed_by_[i],
+                                              overlap.what()));
             }
-            if (region.ram)
-                p_.core_->mmu().add_linear_region(region.base, region.size);
         }
-        for (const ReservedRegion& region : p_.reserved_)
-            if (region.no_map && region.base)
-                p_.core_->mmu().set_linear_type(*region.base, region.size, models::MemType::device);
+        // Linux's linear map covers memblock memory less no-map regions (the kernel cuts out dynamic
+        // ones when it places them).
+        for (const sw::PhysRange& range : p_.kernel_ram())
+            p_.core_->mmu().add_linear_region(range.base, range.size);
     }
 
     void attach_monitor(const DtNode& root) {
@@ -632,7 +651,7 @@ private:
             list.push_back({{"name", spec.name},
                             {"node", spec.node},
                             {"model", spec.model},
-                            {"ops", "direct"},
+                            {"ops", spec.dma.ops},
                             {"dma_mask", hex(spec.dma.mask)},
                             {"coherent_dma_mask", hex(spec.dma.mask)},
                             {"bus_dma_limit", spec.dma.bus_dma_limit ? nlohmann::ordered_json(hex(spec.dma.bus_dma_limit))
@@ -643,9 +662,7 @@ private:
                             {"coherent", spec.dma.coherent},
                             {"coherent_from", spec.dma.coherent_node ? nlohmann::ordered_json(*spec.dma.coherent_node)
                                                                      : nullptr},
-                            {"coherent_pool", pool ? nlohmann::ordered_json({{"region", pool->name},
-                                                                             {"size", pool->size}})
-                                                   : nullptr}});
+                            {"coherent_pool", pool ? pool_json(pool->name, pool->size) : nullptr}});
         }
         return list;
     }
@@ -685,7 +702,13 @@ private:
         return list;
     }
 
+    // A per-device coherent pool as describe shows it.
+    static nlohmann::ordered_json pool_json(const std::string& name, uint64_t size) {
+        return {{"region", name}, {"size", size}};
+    }
+
     // What the kernel will configure for the function (pci_dma_configure), and what its engine reaches.
+    // Its coherent pool is the bridge's local memory (sw::PciSubsystem names it <bridge>-local-memory).
     nlohmann::ordered_json pci_endpoint_json(const PciHostSpec& spec, const PciEndpointSpec& endpoint) const {
         const models::PciEndpointConfig& config = endpoint.config;
         uint64_t engine_limit = config.dma_bits >= 64 ? ~0ULL : (1ULL << config.dma_bits) - 1;
@@ -704,9 +727,12 @@ private:
                 {"dma_bits", config.dma_bits},
                 {"dma_limit", hex(limit)},
                 {"reaches", reach},
-                {"ops", "direct"},
+                {"ops", spec.dma.ops},
                 {"coherent", spec.dma.coherent},
                 {"dma_mask", hex(spec.dma.mask)},
+                {"coherent_dma_mask", hex(spec.dma.mask)},
+                {"coherent_pool", spec.local_memory ? pool_json(spec.name + "-local-memory", spec.local_memory->size)
+                                                    : nullptr},
                 {"burst_size", config.burst_size},
                 {"bandwidth_mbps", config.bandwidth_mbps},
                 {"interrupt_pin", config.interrupt_pin},
@@ -749,6 +775,7 @@ private:
     const PlatformOptions& options_;
     models::Instrumentation& instr_;
     std::vector<std::string> skipped_;
+    std::vector<std::string> placed_by_;  // per memories_ entry: the property that placed it
     std::vector<std::pair<DtNode, std::string>> pool_nodes_;  // device node, its memory-region's path
     std::optional<DtNode> outer_node_;
     models::CacheGeometry outer_geometry_;
@@ -820,6 +847,33 @@ std::vector<sw::ReservedArea> Platform::kernel_reserved() const {
     return areas;
 }
 
+void Platform::check_coherent_pool(const DmaDeviceSpec& spec, uint64_t base, uint64_t size) const {
+    auto fail = [&](const std::string& expected) {
+        throw ConfigError(fmt::format("{}: node {}: property 'memory-region': expected {}, got {} at [{:#x}, {:#x})",
+                                      source_name_, spec.node, expected, spec.coherent_pool.value_or("?"), base,
+                                      base + size));
+    };
+    if (!dma::CoherentMemory::valid_region(base, size))
+        fail(fmt::format("a shared-dma-pool with a base and size in whole pages of {} bytes",
+                         models::Mmu::page_size));
+    bool in_ram = std::any_of(memories_.begin(), memories_.end(), [&](const MemoryRegion& ram) {
+        return ram.ram && base >= ram.base && base - ram.base + size <= ram.size;
+    });
+    if (!in_ram)
+        fail("a shared-dma-pool inside a memory node");
+    const std::vector<dma::DmaRange>& ranges = spec.dma.ranges;
+    bool reached = ranges.empty() || std::any_of(ranges.begin(), ranges.end(), [&](const dma::DmaRange& range) {
+                       return base >= range.cpu_start && base - range.cpu_start + size <= range.size;
+                   });
+    if (!reached) {
+        std::vector<std::string> windows;
+        for (const dma::DmaRange& range : ranges)
+            windows.push_back(fmt::format("[{:#x}, {:#x})", range.cpu_start, range.cpu_start + range.size));
+        fail(fmt::format("a shared-dma-pool the device reaches through the dma-ranges of {} (CPU {})",
+                         spec.dma.ranges_node.value_or("?"), fmt::join(windows, ", ")));
+    }
+}
+
 std::vector<models::PciHostBridge*> Platform::pci_bridges() const {
     std::vector<models::PciHostBridge*> bridges;
     for (const auto& bridge : pci_bridges_)
@@ -833,6 +887,24 @@ std::vector<sw::PciHostBridgeInfo> Platform::kernel_pci_hosts() const {
         hosts.push_back(pci_hosts_[i].kernel_info(static_cast<unsigned>(i)));
     return hosts;
 }
+
+namespace {
+
+// What the kernel gives a DMA device (a device-tree node's or a PCI function's): ops, coherence, masks.
+std::string dma_setup_text(const nlohmann::ordered_json& dev) {
+    return fmt::format("{} ops, {}, dma mask {}, coherent mask {}", dev["ops"].get<std::string>(),
+                       dev["coherent"].get<bool>() ? "coherent" : "non-coherent", dev["dma_mask"].get<std::string>(),
+                       dev["coherent_dma_mask"].get<std::string>());
+}
+
+std::string coherent_pool_text(const nlohmann::ordered_json& pool) {
+    if (pool.is_null())
+        return "none (system memory)";
+    return fmt::format("{} ({}, per-device, no fallback)", pool["region"].get<std::string>(),
+                       human_size(pool["size"].get<uint64_t>()));
+}
+
+}  // namespace
 
 std::string describe_text(const nlohmann::ordered_json& d) {
     std::ostringstream out;
@@ -861,21 +933,13 @@ std::string describe_text(const nlohmann::ordered_json& d) {
     if (d["dma_devices"].empty())
         out << "  (none)\n";
     for (const auto& dev : d["dma_devices"]) {
-        out << fmt::format("  {} ({}, DMA by {}): {} ops, dma mask {}, coherent mask {}, bus limit {}, {}\n",
-                           dev["name"].get<std::string>(), dev["node"].get<std::string>(),
-                           dev["model"].get<std::string>(), dev["ops"].get<std::string>(),
-                           dev["dma_mask"].get<std::string>(), dev["coherent_dma_mask"].get<std::string>(),
-                           dev["bus_dma_limit"].is_null() ? "none" : dev["bus_dma_limit"].get<std::string>(),
-                           dev["coherent"].get<bool>() ? "coherent" : "non-coherent");
+        out << fmt::format("  {} ({}, DMA by {}): {}, bus limit {}\n", dev["name"].get<std::string>(),
+                           dev["node"].get<std::string>(), dev["model"].get<std::string>(), dma_setup_text(dev),
+                           dev["bus_dma_limit"].is_null() ? "none" : dev["bus_dma_limit"].get<std::string>());
         for (const auto& range : dev["dma_ranges"])
             out << fmt::format("    dma-range: bus {} -> cpu {}, {}\n", range["bus"].get<std::string>(),
                                range["cpu"].get<std::string>(), human_size(range["size"].get<uint64_t>()));
-        const auto& pool = dev["coherent_pool"];
-        out << fmt::format("    coherent pool: {}\n",
-                           pool.is_null() ? std::string("none (system memory)")
-                                          : fmt::format("{} ({}, per-device, no fallback)",
-                                                        pool["region"].get<std::string>(),
-                                                        human_size(pool["size"].get<uint64_t>())));
+        out << fmt::format("    coherent pool: {}\n", coherent_pool_text(dev["coherent_pool"]));
     }
     const auto& k = d["kernel"];
     out << fmt::format("\nkernel: bootargs \"{}\"; swiotlb {} slots ({}){}, atomic pool {}, dma-debug {}, dma_pool "
@@ -953,13 +1017,12 @@ std::string describe_text(const nlohmann::ordered_json& d) {
                 reach += fmt::format("{}cpu {:#x}-{:#x}", reach.empty() ? "" : ", ",
                                      std::stoull(r["cpu"].get<std::string>(), nullptr, 16),
                                      std::stoull(r["cpu"].get<std::string>(), nullptr, 16) + r["size"].get<uint64_t>() - 1);
-            out << fmt::format("    {} {} ({}, {}) {}: {}-bit DMA, limit {}{}; {} ops, {}; dma mask {} until the "
-                               "driver sets one\n",
+            out << fmt::format("    {} {} ({}, {}) {}: {}-bit DMA, limit {}{}; {} until the driver sets them\n",
                                e["name"].get<std::string>(), e["bdf"].get<std::string>(), e["node"].get<std::string>(),
                                e["compatible"].get<std::string>(), e["kind"].get<std::string>(),
                                e["dma_bits"].get<unsigned>(), e["dma_limit"].get<std::string>(),
-                               reach.empty() ? "" : " (reaches " + reach + ")", e["ops"].get<std::string>(),
-                               e["coherent"].get<bool>() ? "coherent" : "non-coherent", e["dma_mask"].get<std::string>());
+                               reach.empty() ? "" : " (reaches " + reach + ")", dma_setup_text(e));
+            out << fmt::format("      coherent pool: {}\n", coherent_pool_text(e["coherent_pool"]));
             unsigned pin = e["interrupt_pin"].get<unsigned>();
             out << fmt::format("      INT{} -> {}, {} MSI vector(s); {} B bursts, {}\n",
                                pin ? std::string(1, char('A' + pin - 1)) : std::string("x none"),

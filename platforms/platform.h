@@ -35,7 +35,7 @@ struct MemoryRegion {
     std::string name;  // model name, e.g. "dram0"
     std::string node;  // device-tree path
     uint64_t base = 0, size = 0;
-    bool ram = false;  // in the kernel's linear map (memory nodes); false for SRAM
+    bool ram = false;  // memory nodes (the kernel's RAM and linear map, less no-map regions); false for SRAM
     models::TargetTiming timing;
 };
 
@@ -79,6 +79,10 @@ public:
     // Where ZONE_DMA ends (arm64's rule: the lowest limit any dma-ranges imposes, when it lies
     // below 4 GiB and inside RAM); 0 when ZONE_DMA would coincide with DMA32.
     uint64_t zone_dma_limit() const { return zone_dma_limit_; }
+    // The node whose dma-ranges set that limit; empty without ZONE_DMA.
+    const std::string& zone_dma_node() const { return zone_dma_node_; }
+    // The device tree's file name, as errors name it.
+    const std::string& source_name() const { return source_name_; }
     const std::vector<std::string>& warnings() const { return warnings_; }
 
     // RAM the kernel may use: memory nodes minus `no-map` reserved regions.
@@ -97,6 +101,13 @@ public:
     const std::vector<std::unique_ptr<models::PciEndpoint>>& pci_endpoints() const { return pci_endpoints_; }
     // The bridges in the kernel's terms (domain = index), for the PCI core's enumeration.
     std::vector<sw::PciHostBridgeInfo> kernel_pci_hosts() const;
+
+    // Whether `spec`'s device can take [base, base+size) of its memory-region as its coherent pool:
+    // page-aligned (Linux's dma_init_coherent_memory), inside a memory node, and inside the
+    // device's dma-ranges (its handles are the device's phys_to_dma of the pages). ConfigError
+    // naming the device's memory-region otherwise. The builder checks regions placed by `reg`;
+    // DmaSystem checks dynamic ones once the kernel has placed them.
+    void check_coherent_pool(const DmaDeviceSpec& spec, uint64_t base, uint64_t size) const;
 
     // Everything `dmasim describe` prints, also recorded in config.json.
     const nlohmann::ordered_json& description() const { return description_; }
@@ -119,6 +130,8 @@ private:
     std::vector<DmaDeviceSpec> dma_devices_;
     BootParams boot_params_;
     uint64_t zone_dma_limit_ = 0;
+    std::string zone_dma_node_;
+    std::string source_name_;
     std::vector<std::string> warnings_;
     std::optional<uint64_t> outer_registers_;
     nlohmann::ordered_json description_;

@@ -18,7 +18,7 @@ Kernel::Kernel(models::Core& cpu, models::Instrumentation& instr, std::vector<Ph
     // only now.
     for (const ReservedArea& area : pages_.reserved())
         if (area.no_map && area.dynamic)
-            cpu_.mmu().set_linear_type(*area.base, area.size, models::MemType::device);
+            cpu_.mmu().remove_linear_range(*area.base, area.size);
     text_ = allocate_boot_region(text_size);
     rodata_ = allocate_boot_region(rodata_size);
     stack_ = allocate_boot_region(thread_size);

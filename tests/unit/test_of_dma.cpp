@@ -42,7 +42,40 @@ DeviceTree tree_with(const TempDir& dir, const std::string& bus_props, const std
     return DeviceTree::load(dir.write("t.dts", source));
 }
 
-platform::OfDmaConfig configure(const DeviceTree& tree) { return platform::of_dma_configure(tree.at("/soc/dev@0")); }
+platform::OfDmaConfig configure(const DeviceTree& tree) {
+    return platform::of_dma_configure_device(tree.at("/soc/dev@0"));
+}
+
+// A tree / > a > b > dev@0, buses of one address and one size cell (the root has two of each), with
+// `a_props` and `b_props` inserted in the buses.
+DeviceTree nested_tree(const TempDir& dir, const std::string& a_props, const std::string& b_props) {
+    std::string source = R"(/dts-v1/;
+/ {
+	#address-cells = <2>;
+	#size-cells = <2>;
+	a {
+		#address-cells = <1>;
+		#size-cells = <1>;
+		ranges;
+		)" + a_props + R"(
+		b {
+			#address-cells = <1>;
+			#size-cells = <1>;
+			ranges;
+			)" + b_props + R"(
+			dev@0 {
+				reg = <0x0 0x1000>;
+			};
+		};
+	};
+};
+)";
+    return DeviceTree::load(dir.write("nested.dts", source));
+}
+
+platform::OfDmaConfig configure_nested(const DeviceTree& tree) {
+    return platform::of_dma_configure_device(tree.at("/a/b/dev@0"));
+}
 
 
 }  // namespace
@@ -81,14 +114,115 @@ TEST_CASE("of_dma: a window ending above 4 GiB leaves the default 32-bit mask bu
 
 TEST_CASE("of_dma: dma-ranges above the bus translate its parent addresses further", "[of_dma]") {
     TempDir dir;
-    // The root maps its children's bus addresses 0x1000_0000.. to CPU 0x8000_0000..; the bus maps
-    // device addresses 0.. to its parent's 0x1000_0000.., so device 0 is CPU 0x80000000.
-    DeviceTree tree = tree_with(dir, "dma-ranges = <0x0 0x0 0x10000000 0x10000000>;", "",
-                                "dma-ranges = <0x0 0x10000000 0x0 0x80000000 0x0 0x10000000>;");
-    platform::OfDmaConfig config = configure(tree);
+    // `a` maps its children's addresses 0x1000_0000.. to CPU 0x8000_0000..; `b` maps device
+    // addresses 0.. to a's 0x1000_0000.., so device address 0 is CPU 0x80000000.
+    DeviceTree tree = nested_tree(dir, "dma-ranges = <0x10000000 0x0 0x80000000 0x10000000>;",
+                                  "dma-ranges = <0x0 0x10000000 0x10000000>;");
+    platform::OfDmaConfig config = configure_nested(tree);
     REQUIRE(config.ranges.size() == 1);
     CHECK(config.ranges[0].cpu_start == 0x80000000);
     CHECK(config.ranges[0].dma_start == 0);
+    CHECK(config.ranges_node == std::string("/a/b"));
+    // A bus address outside a's windows does not translate: an error naming b's dma-ranges and a.
+    std::string message = config_error([&] {
+        configure_nested(nested_tree(dir, "dma-ranges = <0x10000000 0x0 0x80000000 0x10000000>;",
+                                     "dma-ranges = <0x0 0x30000000 0x10000000>;"));
+    });
+    CHECK_THAT(message, Catch::Contains("node /a/b: property 'dma-ranges'") && Catch::Contains("dma-ranges of /a"));
+    // Above the dma-ranges that apply, a bus without any is 1:1 (Linux's of_translate_one for
+    // "dma-ranges"), as is an empty one.
+    CHECK(configure_nested(nested_tree(dir, "", "dma-ranges = <0x0 0x90000000 0x1000>;")).ranges.at(0).cpu_start ==
+          0x90000000);
+    CHECK(configure_nested(nested_tree(dir, "dma-ranges;", "dma-ranges = <0x0 0x90000000 0x1000>;"))
+              .ranges.at(0)
+              .cpu_start == 0x90000000);
+}
+
+TEST_CASE("of_dma: the search for dma-ranges follows Linux's of_dma_get_range", "[of_dma]") {
+    TempDir dir;
+    const std::string a_window = "dma-ranges = <0x0 0x0 0x80000000 0x40000000>;";
+    // The device's own bus may lack dma-ranges: Linux looks one level up.
+    platform::OfDmaConfig from_a = configure_nested(nested_tree(dir, a_window, ""));
+    CHECK(from_a.ranges_node == std::string("/a"));
+    CHECK(from_a.mask == dma::dma_bit_mask(30));
+    CHECK(from_a.warnings.empty());
+    // An empty dma-ranges is 1:1 and the search goes on.
+    CHECK(configure_nested(nested_tree(dir, a_window, "dma-ranges;")).ranges_node == std::string("/a"));
+    // dma-ranges is a bus property: on the device node itself it is not looked at.
+    platform::OfDmaConfig on_device =
+        configure(tree_with(dir, "", "#address-cells = <1>; #size-cells = <1>; dma-ranges = <0x0 0x80000000 0x1000>;"));
+    CHECK(on_device.ranges.empty());
+}
+
+TEST_CASE("of_dma: a bus without dma-ranges between the device and the ones above ends the search, with a "
+          "warning", "[of_dma]") {
+    TempDir dir;
+    // / > a (dma-ranges) > b (none) > c (none) > dev: c may lack them, b may not.
+    std::string source = R"(/dts-v1/;
+/ {
+	#address-cells = <2>;
+	#size-cells = <2>;
+	a {
+		#address-cells = <1>;
+		#size-cells = <1>;
+		ranges;
+		dma-ranges = <0x0 0x0 0x80000000 0x40000000>;
+		b {
+			#address-cells = <1>;
+			#size-cells = <1>;
+			ranges;
+			c {
+				#address-cells = <1>;
+				#size-cells = <1>;
+				ranges;
+				dev@0 { reg = <0x0 0x1000>; };
+			};
+		};
+	};
+};
+)";
+    DeviceTree tree = DeviceTree::load(dir.write("deep.dts", source));
+    platform::OfDmaConfig config = platform::of_dma_configure_device(tree.at("/a/b/c/dev@0"));
+    CHECK(config.ranges.empty());
+    CHECK_FALSE(config.ranges_node);
+    CHECK(config.bus_dma_limit == 0);
+    CHECK(config.mask == dma::dma_bit_mask(32));
+    REQUIRE(config.warnings.size() == 1);
+    CHECK_THAT(config.warnings[0], Catch::Contains("node /a/b/c/dev@0") && Catch::Contains("dma-ranges of /a") &&
+                                       Catch::Contains("/a/b between them has no dma-ranges"));
+    // No warning when there are no dma-ranges anywhere above.
+    CHECK(configure(tree_with(dir, "", "")).warnings.empty());
+}
+
+TEST_CASE("of_dma: dma-ranges on the root are an error (they have no parent address space)", "[of_dma]") {
+    TempDir dir;
+    DeviceTree tree = tree_with(dir, "", "", "dma-ranges = <0x0 0x0 0x0 0x80000000 0x0 0x10000000>;");
+    CHECK_THAT(config_error([&] { configure(tree); }), Catch::Contains("node /: property 'dma-ranges'"));
+    CHECK_THAT(config_error([&] { platform::of_dma_get_max_cpu_address(tree); }),
+               Catch::Contains("node /: property 'dma-ranges'"));
+}
+
+TEST_CASE("of_dma: windows overlapping in bus or CPU addresses are an error naming the node and property",
+          "[of_dma]") {
+    TempDir dir;
+    // Bus 0 and bus 0x20000000 both reach CPU 0x88000000..
+    std::string cpu = config_error([&] {
+        configure(tree_with(dir, "dma-ranges = <0x0 0x0 0x80000000 0x10000000 0x20000000 0x0 0x88000000 0x10000000>;",
+                            ""));
+    });
+    CHECK_THAT(cpu, Catch::Contains("node /soc: property 'dma-ranges'") && Catch::Contains("overlap") &&
+                        Catch::Contains("bus 0x20000000 -> cpu 0x88000000"));
+    // Bus 0x8000000 is in both windows.
+    std::string bus = config_error([&] {
+        configure(tree_with(dir, "dma-ranges = <0x0 0x0 0x80000000 0x10000000 0x8000000 0x0 0xa0000000 0x10000000>;",
+                            ""));
+    });
+    CHECK_THAT(bus, Catch::Contains("node /soc: property 'dma-ranges'") && Catch::Contains("overlap"));
+    // Adjacent windows are fine.
+    CHECK(configure(tree_with(dir, "dma-ranges = <0x0 0x0 0x80000000 0x10000000 0x10000000 0x0 0x90000000 "
+                                   "0x10000000>;",
+                              ""))
+              .ranges.size() == 2);
 }
 
 TEST_CASE("of_dma: dma-coherent is inherited from an ancestor and dma-noncoherent nearer wins", "[of_dma]") {
@@ -112,7 +246,8 @@ TEST_CASE("of_dma: the lowest limit of any dma-ranges is the max CPU address (fo
     CHECK_FALSE(platform::of_dma_get_max_cpu_address(tree_with(dir, "", "")));
     auto limit = platform::of_dma_get_max_cpu_address(tree_with(dir, "dma-ranges = <0x0 0x0 0x80000000 0x40000000>;", ""));
     REQUIRE(limit);
-    CHECK(*limit == 0xbfffffff);
+    CHECK(limit->address == 0xbfffffff);
+    CHECK(limit->node == "/soc");
 }
 
 TEST_CASE("boot params: Linux's defaults without /chosen, and bootargs parsed like the kernel does", "[of_dma]") {
@@ -161,15 +296,16 @@ TEST_CASE("describe shows each DMA device's masks, bus limit, coherence, ranges 
     TempDir dir;
     Result plain = dmasim(dir, "describe " + quote(DMASIM_SOURCE_DIR "/platforms/arm-noncoherent.dts"));
     REQUIRE(plain.code == 0);
-    CHECK_THAT(plain.out, Catch::Contains("dma-agent@1000000 (/soc/dma-agent@1000000, DMA by dma0): direct ops, dma "
-                                          "mask 0xffffffff, coherent mask 0xffffffff, bus limit none, non-coherent"));
+    CHECK_THAT(plain.out, Catch::Contains("dma-agent@1000000 (/soc/dma-agent@1000000, DMA by dma0): direct ops, "
+                                          "non-coherent, dma mask 0xffffffff, coherent mask 0xffffffff, bus limit "
+                                          "none"));
     CHECK_THAT(plain.out, Catch::Contains("coherent pool: none (system memory)"));
 
     Result narrowed = dmasim(dir, "describe " + quote(DMASIM_SOURCE_DIR "/platforms/arm-noncoherent.dts") +
                                       " -c '/soc:dma-ranges=<0x0 0x0 0x80000000 0x40000000>' -c '/soc:dma-coherent=true'");
     REQUIRE(narrowed.code == 0);
-    CHECK_THAT(narrowed.out, Catch::Contains("dma mask 0x3fffffff, coherent mask 0x3fffffff, bus limit 0x3fffffff, "
-                                             "coherent"));
+    CHECK_THAT(narrowed.out, Catch::Contains("direct ops, coherent, dma mask 0x3fffffff, coherent mask 0x3fffffff, "
+                                             "bus limit 0x3fffffff"));
     CHECK_THAT(narrowed.out, Catch::Contains("dma-range: bus 0x0 -> cpu 0x80000000, 1 GiB"));
 
     Result pooled = dmasim(dir, "describe " + quote(DMASIM_SOURCE_DIR "/tests/scenarios/arm-noncoherent-device-pool.dts"));
