@@ -24,7 +24,9 @@ DmaPool::DmaPool(std::string name, Device& dev, uint64_t size, uint64_t allocati
       stat_double_free_(dev.context().instr().counter("dma_pool.double_free")),
       stat_bad_address_(dev.context().instr().counter("dma_pool.bad_address")),
       stat_corrupted_(dev.context().instr().counter("dma_pool.corrupted")),
-      stat_destroy_busy_(dev.context().instr().counter("dma_pool.destroy_busy")) {
+      stat_destroy_busy_(dev.context().instr().counter("dma_pool.destroy_busy")),
+      stat_blocks_in_use_(dev.context().instr().counter("dma_pool.pools." + name_ + ".blocks_in_use")),
+      stat_all_blocks_in_use_(dev.context().instr().counter(dma_pool_blocks_stat)) {
     // Blocks back to back from the page start; one that would cross a boundary starts at it instead.
     for (uint64_t offset = 0; offset + size_ <= allocation_;) {
         uint64_t next_boundary = (offset / boundary_ + 1) * boundary_;
@@ -80,6 +82,8 @@ uint64_t DmaPool::alloc(Gfp gfp, dma_addr_t& handle, bool zero) {
     page->free_list.pop_back();
     page->free[block] = false;
     ++page->in_use;
+    ++stat_blocks_in_use_;
+    ++stat_all_blocks_in_use_;
     uint64_t vaddr = page->vaddr + block_offsets_[block];
     handle = page->dma + block_offsets_[block];
     models::Core& cpu = dev_.context().cpu();
@@ -141,9 +145,13 @@ void DmaPool::free(uint64_t vaddr, dma_addr_t dma) {
     page->free[block] = true;
     page->free_list.push_back(static_cast<uint32_t>(block));
     --page->in_use;
+    --stat_blocks_in_use_;
+    --stat_all_blocks_in_use_;
 }
 
 void DmaPool::destroy() {
+    stat_blocks_in_use_ -= blocks_in_use();
+    stat_all_blocks_in_use_ -= blocks_in_use();
     for (Page& page : pages_) {
         if (page.in_use)
             report(fmt::format("dma_pool_destroy {}, {:#x} busy ({} of its {} blocks still allocated)", name_,

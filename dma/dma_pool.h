@@ -15,7 +15,10 @@
 // destructor never touches simulated memory, which may be gone by then).
 //
 // Stats: dma_pool.double_free, dma_pool.bad_address (bad vaddr or bad dma), dma_pool.corrupted,
-// dma_pool.destroy_busy (pages still holding blocks at destroy).
+// dma_pool.destroy_busy (pages still holding blocks at destroy); occupancy, which the timeline and
+// the waveforms sample: dma_pool.pools.<name>.blocks_in_use (of the pools with that name) and
+// dma_pool.blocks_in_use (of every pool). Blocks of a destroyed pool are no longer in use; those of
+// a pool dropped without dma_pool_destroy stay counted, as its pages leak.
 #pragma once
 
 #include "dma/types.h"
@@ -29,6 +32,9 @@
 namespace dma {
 
 class Device;
+
+// The stat of the blocks in use over every pool, which exists once a pool was created.
+inline const char* const dma_pool_blocks_stat = "dma_pool.blocks_in_use";
 
 // Linux's include/linux/poison.h values.
 constexpr uint8_t POOL_POISON_FREED = 0xa7;
@@ -86,6 +92,8 @@ private:
     uint64_t& stat_bad_address_;
     uint64_t& stat_corrupted_;
     uint64_t& stat_destroy_busy_;
+    uint64_t& stat_blocks_in_use_;      // this pool's name's
+    uint64_t& stat_all_blocks_in_use_;  // every pool's
 };
 
 // Linux's dma_pool_create: nullptr when `align` is not a power of two (0 means 1), `size` is 0, or

@@ -1,6 +1,7 @@
 #include "models/bus_master.h"
 
 #include "models/access_fault.h"
+#include "models/shared_events.h"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -13,8 +14,7 @@ BusMaster::BusMaster(sc_core::sc_module_name name, const BusMasterConfig& config
       stat_read_bytes_(instr.counter(std::string(this->name()) + ".read_bytes")),
       stat_write_bytes_(instr.counter(std::string(this->name()) + ".write_bytes")),
       stat_window_errors_(instr.counter(std::string(this->name()) + ".window_errors")),
-      ev_read_(instr.declare_event("dma.read", "a bus master reads memory (a slice: start and duration_ps)")),
-      ev_write_(instr.declare_event("dma.write", "a bus master writes memory (a slice: start and duration_ps)")),
+      ev_read_(declare_dma_read(instr)), ev_write_(declare_dma_write(instr)),
       ev_copy_(instr.declare_event("dma.copy", "a bus master copies memory to memory (a slice: start and "
                                                "duration_ps)")) {}
 

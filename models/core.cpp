@@ -2,6 +2,7 @@
 
 #include "models/access_fault.h"
 #include "models/interrupt_controller.h"
+#include "models/shared_events.h"
 
 #include <algorithm>
 #include <cstring>
@@ -40,8 +41,7 @@ Core::Core(sc_core::sc_module_name name, const CoreConfig& config, Instrumentati
       stat_aborts_(instr.counter(std::string(this->name()) + ".data_aborts")),
       stat_wfi_(instr.counter(std::string(this->name()) + ".wfi")),
       stat_wfi_ps_(instr.counter(std::string(this->name()) + ".wfi_ps")),
-      ev_maint_(instr.declare_event("cache.maint", "L1 maintenance by VA over a range (a slice: start and "
-                                                  "duration_ps)")),
+      ev_maint_(declare_cache_maint(instr)),
       ev_abort_(instr.declare_event("cpu.abort", "a data abort ended the program")) {
     l1d_.set_next_level(&port_);
     port_.serve_cache(l1d_.name(), config.l1.line_size);

@@ -1,6 +1,11 @@
 // An outer (L2) cache in the style of the Arm PL310: a Cache array between the core's L1 and the
 // bus, and maintenance registers by physical address, index/way and way that software must drive
 // itself (clean inner then outer; invalidate outer then inner).
+//
+// Event cache.maint, a slice per operation: software writes a by-PA or by-index register once per
+// line, so consecutive writes of one register (by PA: to consecutive lines) are one slice (op, pa
+// and length; or op and lines), which ends at the next Cache Sync, as Linux's range operations
+// end, or at any other register write; a by-way operation is a slice of its own (op, way_mask).
 #pragma once
 
 #include "models/bus_port.h"
@@ -46,12 +51,30 @@ public:
     }
 
 private:
+    // A run of by-PA or by-index writes to one register, not emitted yet.
+    struct MaintRun {
+        uint32_t reg = 0;  // 0: none
+        MaintOp op = MaintOp::clean;
+        uint64_t pa = 0;    // by PA: the first line
+        uint64_t next = 0;  // by PA: the line after the last
+        uint64_t lines = 0;
+        uint64_t start_ps = 0;
+        uint64_t end_ps = 0;
+    };
+
     bool write_register(uint32_t offset, uint64_t value, const Initiator& who, uint64_t& delay_ps);
     bool read_register(uint32_t offset, uint64_t& value) const;
     void maintain_ways(MaintOp op, uint64_t way_mask, const Initiator& who, uint64_t& delay_ps);
+    // One line's operation through `reg`, by PA (set, way ignored) or by index.
+    void maintain_one(uint32_t reg, MaintOp op, uint64_t pa, uint32_t set, uint32_t way, const Initiator& who,
+                      uint64_t& delay_ps);
+    void end_run();  // emits the pending run, if any
 
     Cache cache_;
     BusPort port_;
+    Instrumentation& instr_;
+    EventKind ev_maint_;
+    MaintRun run_;
     uint32_t control_ = 1;
 };
 

@@ -1,5 +1,7 @@
 #include "models/pci_endpoint.h"
 
+#include "models/shared_events.h"
+
 #include <algorithm>
 #include <fmt/format.h>
 #include <stdexcept>
@@ -36,7 +38,8 @@ PciEndpoint::PciEndpoint(sc_core::sc_module_name name, const PciEndpointConfig& 
       stat_msis_(instr.counter(std::string(this->name()) + ".msis")),
       stat_intx_(instr.counter(std::string(this->name()) + ".intx_asserts")),
       ev_refused_(instr.declare_event("pci.dma_refused", "an endpoint's DMA engine sent nothing: bus mastering is "
-                                                         "off or the address exceeds its DMA limit")) {
+                                                         "off or the address exceeds its DMA limit")),
+      ev_read_(declare_dma_read(instr)), ev_write_(declare_dma_write(instr)) {
     if (config.dma_bits == 0 || config.dma_bits > 64)
         throw std::invalid_argument(fmt::format("{}: DMA address bits from 1 to 64, got {}", this->name(),
                                                 config.dma_bits));
@@ -191,14 +194,29 @@ PciDmaStatus PciEndpoint::completed(PciDmaStatus status, uint64_t start_ps, uint
     return status;
 }
 
+void PciEndpoint::trace_transfer(const EventKind& kind, bool write, uint64_t addr, uint64_t length,
+                                 uint64_t start_ps, uint64_t delay_ps, PciDmaStatus status) {
+    std::vector<Field> fields = {{"addr", addr}};
+    if (std::optional<uint64_t> pa = upstream_->system_address(addr, length, write))
+        fields.push_back({"pa", *pa});
+    fields.push_back({"length", length});
+    if (status != PciDmaStatus::ok)
+        fields.push_back({"result", std::string(to_string(status))});
+    fields.push_back({"duration_ps", delay_ps - start_ps});
+    instr_.emit(kind, Event{sc_core::sc_time_stamp().value() + start_ps, nullptr, name(), std::move(fields)});
+}
+
 PciDmaStatus PciEndpoint::dma_read(uint64_t addr, void* dst, uint64_t length, uint64_t& delay_ps) {
     if (!bus_master())
         return refuse(PciDmaStatus::master_disabled, "read", addr, length, delay_ps);
     if (!dma_reaches(addr, length))
         return refuse(PciDmaStatus::beyond_dma_limit, "read", addr, length, delay_ps);
     uint64_t start_ps = delay_ps;
-    return completed(upstream_->memory_read(*this, addr, dst, length, delay_ps), start_ps, length, delay_ps,
-                     stat_read_bytes_);
+    PciDmaStatus status = completed(upstream_->memory_read(*this, addr, dst, length, delay_ps), start_ps, length,
+                                    delay_ps, stat_read_bytes_);
+    if (ev_read_.enabled())
+        trace_transfer(ev_read_, false, addr, length, start_ps, delay_ps, status);
+    return status;
 }
 
 PciDmaStatus PciEndpoint::dma_write(uint64_t addr, const void* src, uint64_t length, uint64_t& delay_ps) {
@@ -207,8 +225,11 @@ PciDmaStatus PciEndpoint::dma_write(uint64_t addr, const void* src, uint64_t len
     if (!dma_reaches(addr, length))
         return refuse(PciDmaStatus::beyond_dma_limit, "write", addr, length, delay_ps);
     uint64_t start_ps = delay_ps;
-    return completed(upstream_->memory_write(*this, addr, src, length, delay_ps), start_ps, length, delay_ps,
-                     stat_write_bytes_);
+    PciDmaStatus status = completed(upstream_->memory_write(*this, addr, src, length, delay_ps), start_ps, length,
+                                    delay_ps, stat_write_bytes_);
+    if (ev_write_.enabled())
+        trace_transfer(ev_write_, true, addr, length, start_ps, delay_ps, status);
+    return status;
 }
 
 void PciEndpoint::set_intx(bool asserted, uint64_t delay_ps) {

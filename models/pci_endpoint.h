@@ -11,7 +11,10 @@
 //
 // Stats, under the endpoint's name (ep<N>): dma_read_bytes, dma_write_bytes, dma_refused (no bus
 // master, or beyond the DMA limit), dma_errors (unsupported-request completions), msis,
-// intx_asserts. Event: pci.dma_refused.
+// intx_asserts. Events: dma.read and dma.write, a slice per DMA request the engine sends (addr: the
+// bus address; pa: the system address the bridge's inbound window gives it, absent for an
+// unsupported request, which also carries result), so that each endpoint's DMA is on the timeline
+// and its busy wire in the waveforms; pci.dma_refused.
 #pragma once
 
 #include "models/instrumentation.h"
@@ -19,6 +22,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <systemc>
 
@@ -47,6 +51,9 @@ public:
                                       uint64_t& delay_ps) = 0;
     // The endpoint's INTx wire changed at sc_time_stamp() + delay_ps.
     virtual void intx_changed(const PciEndpoint& from, bool asserted, uint64_t delay_ps) = 0;
+    // The system address a memory request at bus address `addr` reaches, or nullopt (an
+    // unsupported request). Only for showing where a transfer went: it changes nothing.
+    virtual std::optional<uint64_t> system_address(uint64_t addr, uint64_t length, bool write) const = 0;
 };
 
 struct PciBarSpec {
@@ -134,6 +141,9 @@ private:
     PciDmaStatus refuse(PciDmaStatus why, const char* what, uint64_t addr, uint64_t length, uint64_t delay_ps);
     PciDmaStatus completed(PciDmaStatus status, uint64_t start_ps, uint64_t length, uint64_t& delay_ps,
                            uint64_t& bytes);
+    // The request [addr, addr + length) sent from local time start_ps, completed at delay_ps.
+    void trace_transfer(const EventKind& kind, bool write, uint64_t addr, uint64_t length, uint64_t start_ps,
+                        uint64_t delay_ps, PciDmaStatus status);
     void init_header();
     void init_bars();
     void init_msi();
@@ -156,6 +166,8 @@ private:
     uint64_t& stat_msis_;
     uint64_t& stat_intx_;
     EventKind ev_refused_;
+    EventKind ev_read_;
+    EventKind ev_write_;
 };
 
 }  // namespace models

@@ -130,10 +130,20 @@ bool PciHostBridge::is_msi(uint64_t addr, uint64_t length) const {
            length <= msi_page_size - (addr - *config_.msi_page);
 }
 
-std::optional<uint64_t> PciHostBridge::inbound(const PciEndpoint& from, const char* command, uint64_t addr,
-                                               uint64_t length, uint64_t delay_ps) {
+std::optional<uint64_t> PciHostBridge::translate(uint64_t addr, uint64_t length) const {
     if (const InboundWindow* window = find_inbound_window(config_.inbound, addr, length))
         return window->system_start + (addr - window->bus_start);
+    return std::nullopt;
+}
+
+std::optional<uint64_t> PciHostBridge::system_address(uint64_t addr, uint64_t length, bool write) const {
+    return write && is_msi(addr, length) ? std::optional<uint64_t>(addr) : translate(addr, length);
+}
+
+std::optional<uint64_t> PciHostBridge::inbound(const PciEndpoint& from, const char* command, uint64_t addr,
+                                               uint64_t length, uint64_t delay_ps) {
+    if (std::optional<uint64_t> system = translate(addr, length))
+        return system;
     ++stat_unsupported_;
     if (ev_unsupported_.enabled())
         instr_.emit(ev_unsupported_, Event{sc_core::sc_time_stamp().value() + delay_ps, nullptr, name(),

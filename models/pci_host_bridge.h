@@ -90,6 +90,7 @@ public:
     PciDmaStatus memory_write(const PciEndpoint& from, uint64_t addr, const void* src, uint64_t length,
                               uint64_t& delay_ps) override;
     void intx_changed(const PciEndpoint& from, bool asserted, uint64_t delay_ps) override;
+    std::optional<uint64_t> system_address(uint64_t addr, uint64_t length, bool write) const override;
 
 private:
     void ecam_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
@@ -99,6 +100,7 @@ private:
     std::optional<uint64_t> inbound(const PciEndpoint& from, const char* command, uint64_t addr, uint64_t length,
                                     uint64_t delay_ps);
     bool is_msi(uint64_t addr, uint64_t length) const;
+    std::optional<uint64_t> translate(uint64_t addr, uint64_t length) const;  // through the inbound windows
     static Initiator requester(const PciEndpoint& from);
 
     PciHostBridgeConfig config_;

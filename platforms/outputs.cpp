@@ -4,14 +4,17 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
 #include <unistd.h>
 
 namespace platform {
 
+static std::string temporary_for(const std::string& path) { return fmt::format("{}.tmp.{}", path, ::getpid()); }
+
 void write_file_atomically(const std::string& path, const std::string& content) {
-    std::string temporary = fmt::format("{}.tmp.{}", path, ::getpid());
+    std::string temporary = temporary_for(path);
     {
         std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
         if (!out)
@@ -28,6 +31,16 @@ void write_file_atomically(const std::string& path, const std::string& content) 
         std::remove(temporary.c_str());
         throw ConfigError(fmt::format("{}: cannot rename into place: {}", path, std::strerror(error)));
     }
+}
+
+void check_writable(const std::string& path, const std::string& what) {
+    std::error_code error;
+    if (std::filesystem::is_directory(path, error))
+        throw ConfigError(fmt::format("{} {}: cannot write: it is a folder", what, path));
+    std::string temporary = temporary_for(path);
+    if (!std::ofstream(temporary, std::ios::binary | std::ios::trunc))
+        throw ConfigError(fmt::format("{} {}: cannot write: {}", what, path, std::strerror(errno)));
+    std::remove(temporary.c_str());
 }
 
 nlohmann::ordered_json counters_json(const models::Instrumentation& instr) {

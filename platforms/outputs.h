@@ -6,14 +6,29 @@
 #include "models/coherence_monitor.h"
 #include "models/instrumentation.h"
 
+#include <array>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
 
 namespace platform {
 
+// The files a run writes into its output folder (README, "Outputs").
+namespace output_file {
+constexpr const char* config = "config.json";
+constexpr const char* stats = "stats.json";
+constexpr const char* stats_text = "stats.txt";
+constexpr const char* log = "run.log";
+constexpr const char* hazards = "hazards.json";
+constexpr const char* dma_debug = "dma-debug.json";
+constexpr std::array<const char*, 6> all = {config, stats, stats_text, log, hazards, dma_debug};
+}  // namespace output_file
+
 // Writes `content` to `path` via a temporary file in the same folder; ConfigError if impossible.
 void write_file_atomically(const std::string& path, const std::string& content);
+// ConfigError ("<what> <path>: cannot write: <reason>") unless write_file_atomically(path) could
+// write it now; checks before a long job rather than after it. Leaves nothing behind.
+void check_writable(const std::string& path, const std::string& what);
 
 // Counters as nested objects: "cpu0.l1d.read_hits" -> {"cpu0": {"l1d": {"read_hits": N}}}.
 nlohmann::ordered_json counters_json(const models::Instrumentation& instr);

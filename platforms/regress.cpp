@@ -289,7 +289,7 @@ private:
             return fail(job, fmt::format("exit {}: {}", code, last_line(read_text(job.outdir / "stderr.txt"))));
         RunStats stats;
         try {
-            stats = RunStats::read(JsonField::load((job.outdir / "stats.json").string()));
+            stats = RunStats::read(JsonField::load((job.outdir / output_file::stats).string()));
         } catch (const ConfigError& error) {
             return fail(job, error.what());
         }
@@ -387,6 +387,8 @@ int regress(const RegressOptions& options, std::ostream& out) {
             out << file << "\n";
         return exit_pass;
     }
+    if (!options.junit.empty())
+        check_writable(options.junit, "--junit");
 
     size_t name_width = 0;
     for (const std::string& file : selected)

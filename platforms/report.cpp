@@ -278,6 +278,11 @@ Section counters_section(const RunStats& stats, const JsonField& hazards, const 
     for (const std::string& master : prefixes_with(stats, "read_bytes"))
         row(master, fmt::format("DMA {} bytes read, {} bytes written, {} bursts", stat(master + ".read_bytes"),
                                 stat(master + ".write_bytes"), stat(master + ".bursts")));
+    for (const std::string& endpoint : prefixes_with(stats, "dma_read_bytes"))
+        row(endpoint, fmt::format("PCI DMA {} bytes read, {} bytes written, {} refused, {} errors, {} MSIs",
+                                  stat(endpoint + ".dma_read_bytes"), stat(endpoint + ".dma_write_bytes"),
+                                  stat(endpoint + ".dma_refused"), stat(endpoint + ".dma_errors"),
+                                  stat(endpoint + ".msis")));
     std::vector<std::string> swiotlb;
     for (const auto& [path, value] : stats.counters)
         if (split_group(path).first == "swiotlb")
@@ -346,12 +351,12 @@ std::string report(const std::string& outdir, ReportFormat format) {
                                       "config.json, stats.json and hazards.json)",
                                       outdir));
     auto file = [&](const char* name) { return (fs::path(outdir) / name).string(); };
-    JsonField config = JsonField::load(file("config.json"));
-    RunStats stats = RunStats::read(JsonField::load(file("stats.json")));
-    JsonField hazards = JsonField::load(file("hazards.json"));
+    JsonField config = JsonField::load(file(output_file::config));
+    RunStats stats = RunStats::read(JsonField::load(file(output_file::stats)));
+    JsonField hazards = JsonField::load(file(output_file::hazards));
     std::optional<JsonField> dma_debug;
-    if (fs::exists(file("dma-debug.json")))
-        dma_debug = JsonField::load(file("dma-debug.json"));
+    if (fs::exists(file(output_file::dma_debug)))
+        dma_debug = JsonField::load(file(output_file::dma_debug));
 
     std::vector<Section> sections = {run_section(config, stats), expectations_section(stats),
                                      hazards_section(hazards), dma_debug_section(dma_debug),

@@ -10,6 +10,7 @@
 #include "platforms/trace_json.h"
 #include "platforms/vcd.h"
 #include "sw/pci/pci_subsystem.h"
+#include "sw/usb/usb_bus.h"
 #include "sw/workload.h"
 
 #include <filesystem>
@@ -247,6 +248,17 @@ void prepare_outdir(const std::string& outdir) {
     fs::create_directories(outdir);
     if (!fs::is_directory(outdir) || ::access(outdir.c_str(), W_OK) != 0)
         throw ConfigError(fmt::format("{}: output folder is not a writable folder", outdir));
+    // A run that stops early (SIGINT, a crash) must not leave the previous run's results to be
+    // read as its own. Only the files a run writes go; a folder of that name is left to fail later.
+    for (const char* name : output_file::all) {
+        fs::path file = fs::path(outdir) / name;
+        std::error_code error;
+        if (fs::is_directory(fs::symlink_status(file, error)))
+            continue;
+        if (fs::remove(file, error); error)
+            throw ConfigError(fmt::format("{}: cannot remove the previous run's output: {}", file.string(),
+                                          error.message()));
+    }
 }
 
 // The kernel booted on a platform. A reserved-memory table it cannot honour (a dynamic region
@@ -272,6 +284,11 @@ void check_request(const RunRequest& request) {
     boot_kernel(platform, prepared.tree, instr);
 }
 
+// Events software declares only once it is running (a USB bus's, when a host controller's driver
+// probes), declared before the run, so that what --trace help lists and what --trace accepts are
+// one list: every event of the built system, and these.
+static void declare_run_time_events(models::Instrumentation& instr) { sw::UsbBus::declare_log_event(instr); }
+
 // The workload plays no part: its own events are declared when it runs.
 std::map<std::string, std::string> traceable_events(const RunRequest& request) {
     DeviceTree tree = load_tree(request);
@@ -280,10 +297,12 @@ std::map<std::string, std::string> traceable_events(const RunRequest& request) {
     std::unique_ptr<sw::Kernel> kernel = boot_kernel(platform, tree, instr);
     DmaSystem dma_system(platform, *kernel, instr);
     sw::PciSubsystem pci(*kernel, dma_system.context(), instr, platform.kernel_pci_hosts());
+    declare_run_time_events(instr);
     return instr.event_descriptions();
 }
 
 int run_simulation(const RunRequest& request) {
+    InterruptGuard interrupt;  // before any file is opened, so that SIGINT always closes them
     Prepared prepared = prepare(request);
     models::Instrumentation instr;
     LogSink log;
@@ -305,12 +324,13 @@ int run_simulation(const RunRequest& request) {
     uint64_t& data_errors = instr.counter("workload.data_errors");
     uint64_t& time_ps = instr.counter("sim.time_ps");
     DmaSystem dma_system(platform, *kernel, instr);
-    if (!request.trace_json.empty())
-        trace.emplace(request.trace_json, instr, trace_layout(platform, dma_system, request.name),
+    sw::PciSubsystem pci(*kernel, dma_system.context(), instr, platform.kernel_pci_hosts());
+    declare_run_time_events(instr);
+    if (!request.trace_json.empty())  // the sinks see every event declared by now (traceable_events)
+        trace.emplace(request.trace_json, instr, trace_layout(platform, request.name),
                       request.trace_events);
     if (!request.vcd.empty())
         vcd.emplace("vcd", instr, vcd_config(platform, request.vcd, request.vcd_period_ps));
-    sw::PciSubsystem pci(*kernel, dma_system.context(), instr, platform.kernel_pci_hosts());
     sw::WorkloadContext context{platform.core(), *kernel,     prepared.params,        instr,
                                 request.seed,    data_errors, platform.bus_masters(), &dma_system.context(),
                                 dma_system.devices()};
@@ -326,7 +346,6 @@ int run_simulation(const RunRequest& request) {
     std::optional<Heartbeat> heartbeat;
     if (request.heartbeat)
         heartbeat.emplace(instr, std::cerr);
-    InterruptGuard interrupt;
     platform.core().set_sync_hook([&] {
         if (heartbeat)
             heartbeat->poll(sc_core::sc_time_stamp().value());
@@ -371,13 +390,16 @@ int run_simulation(const RunRequest& request) {
     if (!fault.empty())
         stats["fault"] = fault;
 
-    write_file_atomically(request.outdir + "/config.json", config_json(request, platform, prepared.params).dump(2) + "\n");
-    write_file_atomically(request.outdir + "/stats.json", stats.dump(2) + "\n");
-    write_file_atomically(request.outdir + "/stats.txt", stats_text(RunStats::read(JsonField::of(stats, "stats.json"))));
-    write_file_atomically(request.outdir + "/hazards.json", hazards_json(platform.monitor()).dump(2) + "\n");
-    write_file_atomically(request.outdir + "/dma-debug.json",
+    auto output = [&](const char* name) { return (fs::path(request.outdir) / name).string(); };
+    write_file_atomically(output(output_file::config),
+                          config_json(request, platform, prepared.params).dump(2) + "\n");
+    write_file_atomically(output(output_file::stats), stats.dump(2) + "\n");
+    write_file_atomically(output(output_file::stats_text),
+                          stats_text(RunStats::read(JsonField::of(stats, output_file::stats))));
+    write_file_atomically(output(output_file::hazards), hazards_json(platform.monitor()).dump(2) + "\n");
+    write_file_atomically(output(output_file::dma_debug),
                           dma_debug_json(dma_system.context().debug()).dump(2) + "\n");
-    write_file_atomically(request.outdir + "/run.log", log.text());
+    write_file_atomically(output(output_file::log), log.text());
     if (!request.quiet)
         print_summary(request, platform, instr, time_ps, results, fault, context.summary);
     for (const ExpectationResult& result : results)

@@ -44,8 +44,8 @@ std::string resolve_platform(const std::string& platform, const std::string& sea
 // "1us", "500ns", "2000ps", "1ms"; a bare number is nanoseconds. ConfigError on a bad form.
 uint64_t parse_duration_ps(const std::string& text, const std::string& what);
 
-// Creates the output folder; ConfigError unless it is a writable folder. Checked before a run
-// rather than after it.
+// Creates the output folder and removes from it the files a previous run wrote (output_file::all,
+// nothing else); ConfigError unless it is a writable folder. Done before a run rather than after it.
 void prepare_outdir(const std::string& outdir);
 
 // Builds everything and checks what can be checked without simulating; throws ConfigError.

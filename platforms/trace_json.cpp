@@ -1,10 +1,11 @@
 #include "platforms/trace_json.h"
 
+#include "dma/dma_pool.h"
 #include "dma/types.h"
 #include "models/interrupt_line.h"
-#include "platforms/dma_system.h"
 #include "platforms/errors.h"
 #include "platforms/platform.h"
+#include "sw/pci/pci.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -91,10 +92,11 @@ MappingChange mapping_change(const models::Event& event, uint64_t& dma_addr) {
 
 bool is_sampled_counter(const std::string& path) {
     return path == "swiotlb.slots_in_use" || path == "dma.atomic_pool.used" ||
-           models::Instrumentation::glob_match("dma.coherent_pool.*.used_pages", path);
+           models::Instrumentation::glob_match("dma.coherent_pool.*.used_pages", path) ||
+           path == dma::dma_pool_blocks_stat || models::Instrumentation::glob_match("dma_pool.pools.*.blocks_in_use", path);
 }
 
-TraceLayout trace_layout(Platform& platform, const DmaSystem& dma_system, const std::string& title) {
+TraceLayout trace_layout(Platform& platform, const std::string& title) {
     TraceLayout layout;
     layout.title = title;
     models::Core& core = platform.core();
@@ -106,12 +108,28 @@ TraceLayout trace_layout(Platform& platform, const DmaSystem& dma_system, const 
         layout.caches.push_back(&outer->cache());
     }
     layout.tracks.push_back({"dma", "dma layer (cache maintenance)"});
-    for (const dma::Device* dev : dma_system.devices())
-        layout.tracks.push_back({dev->name(), dev->name()});
+    for (const DmaDeviceSpec& spec : platform.dma_devices())  // as DmaSystem names their dma::Devices
+        layout.tracks.push_back({spec.name, spec.name});
     for (const models::BusMaster* master : platform.bus_masters())
         layout.tracks.push_back({master->name(), master->name()});
     for (const DmaDeviceSpec& spec : platform.dma_devices())
         layout.device_masters[spec.name] = spec.model;
+    // Per bridge, each function's DMA device (created at enumeration, named as Linux's pci_name)
+    // and the endpoint doing its DMA, whose requests carry the bus addresses its mappings hold.
+    const std::vector<PciHostSpec>& hosts = platform.pci_hosts();
+    for (size_t domain = 0; domain < hosts.size(); ++domain) {
+        const PciHostSpec& host = hosts[domain];
+        layout.tracks.push_back({host.name, host.name + " (PCI host bridge)"});
+        for (const PciEndpointSpec& endpoint : host.endpoints) {
+            std::string function =
+                sw::pci_name(static_cast<unsigned>(domain), host.bridge.bus_start, endpoint.config.devfn);
+            std::string kind = platform.pci_endpoints().at(endpoint.config.number)->device_kind();
+            kind = kind.substr(0, kind.find(" ("));  // without its details, e.g. the USB ports
+            layout.tracks.push_back({function, function});
+            layout.tracks.push_back({endpoint.model, fmt::format("{} ({} {})", endpoint.model, kind, function)});
+            layout.device_masters[function] = endpoint.model;
+        }
+    }
     return layout;
 }
 
@@ -136,9 +154,18 @@ static void check_globs(const std::string& globs, const models::Instrumentation&
 
 TraceJson::TraceJson(const std::string& path, models::Instrumentation& instr, TraceLayout layout,
                      const std::string& globs)
-    : path_(path), layout_(std::move(layout)), counts_mappings_(selects(globs, "dma.map")),
+    : path_(path), instr_(instr), layout_(std::move(layout)),
+      counts_mappings_(selects(globs, "dma.map") || selects(globs, "dma.alloc")),
       written_dirty_(layout_.caches.size(), 0) {
     check_globs(globs, instr);
+    // A mapping's end is followed whenever its start is traced, shown or not.
+    std::string subscribed = globs;
+    if (counts_mappings_)
+        for (const char* end : {"dma.unmap", "dma.free"})
+            if (!selects(globs, end)) {
+                followed_only_.push_back(end);
+                subscribed += std::string(",") + end;
+            }
     out_.open(path, std::ios::binary | std::ios::trunc);
     if (!out_)
         throw ConfigError(fmt::format("{}: cannot write the trace: {}", path, std::strerror(errno)));
@@ -148,15 +175,11 @@ TraceJson::TraceJson(const std::string& path, models::Instrumentation& instr, Tr
                              json_string(layout_.title)));
     for (const TraceTrack& track : layout_.tracks)
         add_track(track.source, track.label);
-    for (const auto& [path, value] : instr.counters())
-        if (is_sampled_counter(path))
-            gauges_.push_back({path, value, *value});
     if (counts_mappings_)
         write_counter("dma.active_mappings", 0, R"({"value":0})");
-    for (const Gauge& gauge : gauges_)
-        write_counter(gauge.name, 0, fmt::format(R"({{"value":{}}})", gauge.written));
+    sample_counters(0);
     sample_dirty_lines(0);
-    instr.add_sink(this, globs);
+    instr.add_sink(this, subscribed);
 }
 
 TraceJson::~TraceJson() {
@@ -295,7 +318,18 @@ void TraceJson::flow_to_hazard(const models::Event& event, unsigned tid) {
         write_flow(*latest, tid, event.time_ps, false);
 }
 
+// Counters created during the run (a dma_pool's, when a driver creates it) join when they appear.
+void TraceJson::find_gauges() {
+    if (instr_.counters().size() == counters_seen_)
+        return;
+    counters_seen_ = instr_.counters().size();
+    for (const auto& [path, value] : instr_.counters())
+        if (is_sampled_counter(path) && gauge_names_.insert(path).second)
+            gauges_.push_back({path, value, std::nullopt});
+}
+
 void TraceJson::sample_counters(uint64_t time_ps) {
+    find_gauges();
     if (live_count_ != written_live_count_) {
         written_live_count_ = live_count_;
         write_counter("dma.active_mappings", time_ps, fmt::format(R"({{"value":{}}})", live_count_));
@@ -304,7 +338,7 @@ void TraceJson::sample_counters(uint64_t time_ps) {
         if (*gauge.value == gauge.written)
             continue;
         gauge.written = *gauge.value;
-        write_counter(gauge.name, time_ps, fmt::format(R"({{"value":{}}})", gauge.written));
+        write_counter(gauge.name, time_ps, fmt::format(R"({{"value":{}}})", *gauge.value));
     }
 }
 
@@ -338,7 +372,8 @@ void TraceJson::on_event(const models::Event& event) {
     const uint64_t* duration = unsigned_field(event, "duration_ps");
     uint64_t end_ps = event.time_ps + (duration ? *duration : 0);
     uint64_t middle_ps = event.time_ps + (duration ? *duration / 2 : 0);
-    if (duration)
+    bool shown = std::find(followed_only_.begin(), followed_only_.end(), *event.name) == followed_only_.end();
+    if (duration && shown)
         write_slice(event, tid, *duration);
     uint64_t dma_addr = 0;
     switch (mapping_change(event, dma_addr)) {
@@ -351,7 +386,7 @@ void TraceJson::on_event(const models::Event& event) {
             flow_to_hazard(event, tid);
         break;
     }
-    if (!duration)
+    if (!duration && shown)
         write_instant(event, tid);
     sample_counters(end_ps);
     sample_dirty_lines(end_ps);

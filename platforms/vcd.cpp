@@ -1,5 +1,6 @@
 #include "platforms/vcd.h"
 
+#include "dma/dma_pool.h"
 #include "models/interrupt_line.h"
 #include "platforms/errors.h"
 #include "platforms/platform.h"
@@ -11,19 +12,18 @@
 #include <cstring>
 #include <fmt/format.h>
 #include <fstream>
+#include <iostream>
+#include <unistd.h>
 
 namespace platform {
 
 namespace {
 
-const char* const vcd_suffix = ".vcd";
+// SystemC writes to the name it is given plus ".vcd": the file it writes, renamed to the path asked
+// for when it is closed, whatever that path's suffix.
+std::string temporary_path(const std::string& path) { return fmt::format("{}.tmp.{}.vcd", path, ::getpid()); }
 
-// SystemC appends ".vcd" to the name it is given.
-std::string systemc_name(const std::string& path) {
-    size_t length = std::strlen(vcd_suffix);
-    bool has_suffix = path.size() > length && path.compare(path.size() - length, length, vcd_suffix) == 0;
-    return has_suffix ? path.substr(0, path.size() - length) : path;
-}
+std::string systemc_name(const std::string& temporary) { return temporary.substr(0, temporary.size() - 4); }
 
 // Overwrites the text of the header's $date section with blanks, in place.
 void blank_date(const std::string& path) {
@@ -55,6 +55,8 @@ VcdConfig vcd_config(Platform& platform, const std::string& path, uint64_t perio
     config.period_ps = period_ps;
     for (const models::BusMaster* master : platform.bus_masters())
         config.masters.push_back(master->name());
+    for (const auto& endpoint : platform.pci_endpoints())
+        config.masters.push_back(endpoint->name());
     config.caches.push_back(&platform.core().l1d());
     if (models::OuterCache* outer = platform.outer_cache())
         config.caches.push_back(&outer->cache());
@@ -62,12 +64,13 @@ VcdConfig vcd_config(Platform& platform, const std::string& path, uint64_t perio
 }
 
 VcdWriter::VcdWriter(sc_core::sc_module_name name, models::Instrumentation& instr, const VcdConfig& config)
-    : sc_module(name), path_(config.path), period_ps_(config.period_ps) {
+    : sc_module(name), instr_(instr), path_(config.path), temporary_(temporary_path(config.path)),
+      period_ps_(config.period_ps) {
     if (period_ps_ == 0)
         throw ConfigError("--vcd-period: expected a duration greater than zero");
     if (!std::ofstream(path_, std::ios::binary | std::ios::trunc))
         throw ConfigError(fmt::format("{}: cannot write the waveforms: {}", path_, std::strerror(errno)));
-    file_ = sc_core::sc_create_vcd_trace_file(systemc_name(path_).c_str());
+    file_ = sc_core::sc_create_vcd_trace_file(systemc_name(temporary_).c_str());
     file_->set_time_unit(1, sc_core::SC_PS);
     for (const std::string& master : config.masters)
         add_wire("busy." + master);
@@ -75,11 +78,14 @@ VcdWriter::VcdWriter(sc_core::sc_module_name name, models::Instrumentation& inst
         if (event.rfind(models::InterruptLine::event_prefix, 0) == 0)
             add_wire(event);
     for (const models::Cache* cache : config.caches)
-        add_counter(cache->name() + ".dirty_lines", Counter{nullptr, cache, 0});
-    add_counter("dma.active_mappings", Counter{&active_mappings_, nullptr, 0});
+        add_counter(cache->name() + ".dirty_lines", Counter{nullptr, cache, "", 0});
+    add_counter("dma.active_mappings", Counter{&active_mappings_, nullptr, "", 0});
     for (const auto& [path, value] : instr.counters())
         if (is_sampled_counter(path))
-            add_counter(path, Counter{value, nullptr, 0});
+            add_counter(path, Counter{value, nullptr, "", 0});
+    // dma_pool's stat appears with the first pool a driver creates; a wire must be declared now.
+    if (!instr.counters().count(dma::dma_pool_blocks_stat))
+        add_counter(dma::dma_pool_blocks_stat, Counter{nullptr, nullptr, dma::dma_pool_blocks_stat, 0});
     instr.add_sink(this, "dma.read,dma.write,dma.copy,dma.map,dma.unmap,dma.alloc,dma.free,irq.*");
     SC_THREAD(apply_changes);
     SC_THREAD(sample);
@@ -87,6 +93,11 @@ VcdWriter::VcdWriter(sc_core::sc_module_name name, models::Instrumentation& inst
 
 VcdWriter::~VcdWriter() {
     sc_core::sc_close_vcd_trace_file(file_);
+    if (std::rename(temporary_.c_str(), path_.c_str()) != 0) {
+        std::cerr << fmt::format("error: {}: cannot rename the waveforms into place: {} (they are in {})\n", path_,
+                                 std::strerror(errno), temporary_);
+        return;
+    }
     blank_date(path_);
 }
 
@@ -156,8 +167,16 @@ void VcdWriter::apply_changes() {
 
 void VcdWriter::sample() {
     for (;;) {
-        for (Counter& counter : counters_)
+        for (Counter& counter : counters_) {
+            if (!counter.late_path.empty()) {
+                auto created = instr_.counters().find(counter.late_path);
+                if (created == instr_.counters().end())
+                    continue;
+                counter.source = created->second;
+                counter.late_path.clear();
+            }
             counter.value = counter.cache ? counter.cache->dirty_lines() : *counter.source;
+        }
         sc_core::wait(sc_core::sc_time::from_value(period_ps_));
     }
 }

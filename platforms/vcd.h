@@ -1,14 +1,18 @@
 // --vcd: the run's waveforms as a SystemC VCD file (GTKWave opens it), written by the kernel's
 // tracing as simulated time advances:
-//   busy.<master>            a wire per bus master, high while one of its transfers is in flight;
+//   busy.<master>            a wire per bus master and per PCI endpoint, high while one of its
+//                            transfers (dma.read, dma.write, dma.copy) is in flight;
 //   irq.<line>               a wire per interrupt line (every irq.* event declared before the run,
 //                            see models/interrupt_line.h);
 //   counters.<path>          sampled every period: each cache's dirty lines, dma.active_mappings,
-//                            and the swiotlb, atomic pool and per-device pool use the platform has.
+//                            the swiotlb, atomic pool and per-device pool use the platform has, and
+//                            dma_pool.blocks_in_use (0 until a driver creates a pool).
 // Models run ahead of the kernel on a core's local time, so wire changes are queued with their
 // own simulated times and applied when the kernel gets there; counters read the models' state as
-// the core left it at its last quantum sync, so they move in steps of the quantum. The header's
-// $date is blanked so that a run's file depends on its inputs only.
+// the core left it at its last quantum sync, so they move in steps of the quantum. SystemC writes a
+// temporary file beside the path (its name always ends in ".vcd"), renamed to the path when the
+// writer is destroyed, and the header's $date is blanked then, so that a run's file depends on its
+// inputs only.
 #pragma once
 
 #include "models/cache.h"
@@ -30,7 +34,7 @@ namespace platform {
 class Platform;
 
 struct VcdConfig {
-    std::string path;                          // the file; SystemC's ".vcd" suffix is not added twice
+    std::string path;                          // the file, with any suffix
     uint64_t period_ps = 1000000;              // counter sampling period
     std::vector<std::string> masters;          // a busy wire each
     std::vector<const models::Cache*> caches;  // a dirty-lines counter each
@@ -67,6 +71,7 @@ private:
     struct Counter {
         const uint64_t* source = nullptr;  // an instrumentation counter, else a cache or the mappings
         const models::Cache* cache = nullptr;
+        std::string late_path;             // a counter not created yet: looked up until it is (0 till then)
         sc_dt::uint64 value = 0;
     };
 
@@ -76,7 +81,9 @@ private:
     void apply_changes();  // SC_THREAD
     void sample();         // SC_THREAD
 
+    models::Instrumentation& instr_;
     std::string path_;
+    std::string temporary_;  // SystemC's file until it is closed
     uint64_t period_ps_;
     sc_core::sc_trace_file* file_ = nullptr;
     std::deque<Wire> wires_;  // stable addresses: the trace file holds references

@@ -10,9 +10,11 @@ namespace sw {
 
 using namespace pci;
 
-std::string PciDev::name() const {
-    return fmt::format("{:04x}:{:02x}:{:02x}.{}", host.info.domain, bus, PCI_SLOT(devfn), PCI_FUNC(devfn));
+std::string pci_name(unsigned domain, unsigned bus, unsigned devfn) {
+    return fmt::format("{:04x}:{:02x}:{:02x}.{}", domain, bus, PCI_SLOT(devfn), PCI_FUNC(devfn));
 }
+
+std::string PciDev::name() const { return pci_name(host.info.domain, bus, devfn); }
 
 namespace {
 

@@ -71,6 +71,9 @@ struct PciDev {
     std::string name() const;
 };
 
+// Linux's pci_name of the function `devfn` on `bus` of PCI domain `domain`: "0000:00:01.0".
+std::string pci_name(unsigned domain, unsigned bus, unsigned devfn);
+
 // Configuration space through ECAM (Linux's pci_read_config_* / pci_write_config_*).
 uint8_t pci_read_config_byte(PciDev& pdev, unsigned where);
 uint16_t pci_read_config_word(PciDev& pdev, unsigned where);

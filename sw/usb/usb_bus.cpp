@@ -44,7 +44,11 @@ UsbBus::UsbBus(UsbHcd& hcd, Kernel& kernel, models::Instrumentation& instr, unsi
       stat_bound_(instr.counter("usb.drivers_bound")), stat_probe_failures_(instr.counter("usb.probe_failures")),
       stat_urbs_(instr.counter("usb.urbs")), stat_urb_errors_(instr.counter("usb.urb_errors")),
       stat_dma_errors_(instr.counter("usb.dma_errors")),
-      ev_log_(instr.declare_event("usb.log", "the kernel's USB core or a USB driver logged a message")) {}
+      ev_log_(declare_log_event(instr)) {}
+
+models::EventKind UsbBus::declare_log_event(models::Instrumentation& instr) {
+    return instr.declare_event("usb.log", "the kernel's USB core or a USB driver logged a message");
+}
 
 UsbBus::~UsbBus() = default;
 

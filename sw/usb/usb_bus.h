@@ -30,6 +30,9 @@ class UsbBus {
 public:
     UsbBus(UsbHcd& hcd, Kernel& kernel, models::Instrumentation& instr, unsigned busnum);
     ~UsbBus();
+    // usb.log. A bus exists only once a host controller's driver probed; the run declares the event
+    // before it starts, so that --trace can select it.
+    static models::EventKind declare_log_event(models::Instrumentation& instr);
     UsbBus(const UsbBus&) = delete;
     UsbBus& operator=(const UsbBus&) = delete;
 

@@ -10,13 +10,21 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <csignal>
 #include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <fmt/format.h>
 #include <map>
+#include <poll.h>
+#include <pty.h>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -317,6 +325,9 @@ TEST_CASE("regress: bad arguments are exit 2 with a message", "[regress][error]"
     CHECK(contains(error("set -j 0"), "-j"));
     CHECK(contains(error(""), "scenarios"));
     CHECK(contains(error("set --bogus"), "--bogus"));
+    // An unwritable JUnit file is found before any scenario runs, not after all of them.
+    CHECK(contains(error("set --junit no/such/folder/r.xml"), "--junit no/such/folder/r.xml: cannot write"));
+    CHECK(contains(error("set --junit empty"), "--junit empty: cannot write: it is a folder"));
     CHECK_FALSE(fs::exists(dir.path("regress-out")));
 }
 
@@ -494,6 +505,81 @@ TEST_CASE("heartbeat: a line rewritten in place with simulated time and accesses
         heartbeat.poll(1000);
     }
     CHECK(silent.str().empty());  // nothing printed, nothing to clear
+}
+
+namespace {
+
+// `dmasim ARGS` with its stderr on a pseudo-terminal (stdout to /dev/null), run in `dir`: what it
+// wrote there, read until it exits or `limit` passes (then it is killed and the test fails).
+std::string stderr_on_a_terminal(const TempDir& dir, const std::vector<std::string>& args,
+                                 std::chrono::seconds limit = std::chrono::seconds(60)) {
+    int terminal = -1;
+    pid_t pid = ::forkpty(&terminal, nullptr, nullptr, nullptr);
+    REQUIRE(pid >= 0);
+    if (pid == 0) {  // the child: stdin, stdout and stderr are the terminal; only stderr stays there
+        int null = ::open("/dev/null", O_WRONLY);
+        ::dup2(null, STDOUT_FILENO);
+        if (::chdir(dir.path("").c_str()) != 0)
+            ::_exit(126);
+        std::vector<char*> argv = {const_cast<char*>(DMASIM_BINARY)};
+        for (const std::string& arg : args)
+            argv.push_back(const_cast<char*>(arg.c_str()));
+        argv.push_back(nullptr);
+        ::execv(DMASIM_BINARY, argv.data());
+        ::_exit(127);
+    }
+    std::string text;
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+        pollfd ready{terminal, POLLIN, 0};
+        if (std::chrono::steady_clock::now() > deadline) {
+            ::kill(pid, SIGKILL);
+            break;
+        }
+        if (::poll(&ready, 1, 100) <= 0)
+            continue;
+        char buffer[4096];
+        ssize_t got = ::read(terminal, buffer, sizeof buffer);
+        if (got <= 0)
+            break;  // EIO: the child closed its side
+        text.append(buffer, static_cast<size_t>(got));
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ::close(terminal);
+    INFO(text);
+    CHECK(std::chrono::steady_clock::now() <= deadline);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    return text;
+}
+
+}  // namespace
+
+TEST_CASE("heartbeat: a run on a terminal for more than a second prints progress lines; --quiet prints none",
+          "[regress][heartbeat]") {
+    TempDir dir;
+    // Some seconds of host time (a heartbeat is due after one); the assertions are on content only.
+    const std::vector<std::string> run = {"run", "--workload", "memtest", "--platform", "arm-noncoherent.dts",
+                                          "-p", "working-set=1M", "-p", "passes=100"};
+    std::vector<std::string> shown = run;
+    shown.insert(shown.end(), {"-o", "shown"});
+    std::string text = stderr_on_a_terminal(dir, shown);
+    INFO(text);
+    size_t beat = text.find("\rdmasim: simulated ");
+    REQUIRE(beat != std::string::npos);
+    size_t end = text.find('\r', beat + 1);
+    REQUIRE(end != std::string::npos);
+    std::string line = text.substr(beat + 1, end - beat - 1);
+    CHECK(std::regex_search(line, std::regex(R"(^dmasim: simulated [0-9.]+ (ns|us|ms), [0-9.]+ [kM]? ?accesses/s)")));
+    CHECK(load_json(dir.path("shown/stats.json"))["result"] == "pass");
+
+    std::vector<std::string> quiet = run;
+    quiet.insert(quiet.end(), {"-o", "quiet", "--quiet"});
+    std::string silent = stderr_on_a_terminal(dir, quiet);
+    CHECK_FALSE(contains(silent, "dmasim: simulated"));
+    CHECK(silent.find_first_not_of("\r\n ") == std::string::npos);
+    CHECK(load_json(dir.path("quiet/stats.json"))["result"] == "pass");
 }
 
 TEST_CASE("heartbeat: off a TTY a run prints nothing on stderr", "[regress][heartbeat]") {

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fmt/format.h>
 #include <string>
 
 namespace fs = std::filesystem;
@@ -91,6 +92,29 @@ TEST_CASE("report: run, expectations, hazards with their evidence, counters", "[
     CHECK(contains(r.out, "the first 100 of 256 shown"));
     CHECK(contains(r.out, "data errors        256"));
     CHECK(contains(r.out, "simulated time"));
+}
+
+TEST_CASE("report: the main counters include each PCI endpoint's DMA", "[report][pci]") {
+    TempDir dir;
+    REQUIRE(dmasim(dir, "run " + quote(DMASIM_SOURCE_DIR "/tests/scenarios/seed-missing-sync-broken.yaml") +
+                            " -q -o out")
+                .code == 0);
+    nlohmann::json ep0 = load_json(dir.path("out/stats.json"))["ep0"];
+    REQUIRE(ep0["dma_write_bytes"].get<uint64_t>() > 0);
+    Result r = dmasim(dir, "report out");
+    REQUIRE(r.code == 0);
+    // The counters' rows: "  <name>  <value>", the names padded to one width.
+    auto row = [&](const std::string& name) {
+        size_t start = r.out.find("\n  " + name + " ");
+        REQUIRE(start != std::string::npos);
+        std::string line = r.out.substr(start + 1, r.out.find('\n', start + 1) - start - 1);
+        return line.substr(line.find_first_not_of(' ', 2 + name.size()));
+    };
+    CHECK(row("ep0") == fmt::format("PCI DMA {} bytes read, {} bytes written, {} refused, {} errors, {} MSIs",
+                                    ep0["dma_read_bytes"].get<uint64_t>(), ep0["dma_write_bytes"].get<uint64_t>(),
+                                    ep0["dma_refused"].get<uint64_t>(), ep0["dma_errors"].get<uint64_t>(),
+                                    ep0["msis"].get<uint64_t>()));
+    CHECK(row("ep3").rfind("PCI DMA ", 0) == 0);  // the USB host controller's
 }
 
 TEST_CASE("report: markdown has headings and tables", "[report]") {
