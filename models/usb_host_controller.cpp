@@ -290,8 +290,7 @@ uint32_t UsbHostController::control_transfer(UsbDevice& device, const Td& td, ui
     bool in = td.setup.bRequestType & usb::USB_DIR_IN;
     std::vector<uint8_t> data;
     if (!in) {
-        data.resize(td.length);
-        if (td.length && dma_read(td.buffer, data.data(), td.length, delay_ps) != PciDmaStatus::ok)
+        if (!fetch_out_data(td, data, delay_ps))
             return CC_DMA_ERROR;
         stat_bytes_out_ += td.length;
     }
@@ -302,18 +301,13 @@ uint32_t UsbHostController::control_transfer(UsbDevice& device, const Td& td, ui
         actual = td.length;
         return CC_SUCCESS;
     }
-    delay_ps += usb_time_ps(data.size());
-    stat_bytes_in_ += data.size();
-    if (!data.empty() && dma_write(td.buffer, data.data(), data.size(), delay_ps) != PciDmaStatus::ok)
-        return CC_DMA_ERROR;
-    actual = static_cast<uint32_t>(data.size());
-    return actual < td.length ? CC_SHORT_PACKET : CC_SUCCESS;
+    return store_in_data(td, data, actual, delay_ps);
 }
 
 // The engine fetches the data before it is sent: nothing reaches the device if that fails.
 uint32_t UsbHostController::out_transfer(UsbDevice& device, const Td& td, uint32_t& actual, uint64_t& delay_ps) {
-    std::vector<uint8_t> data(td.length);
-    if (td.length && dma_read(td.buffer, data.data(), td.length, delay_ps) != PciDmaStatus::ok)
+    std::vector<uint8_t> data;
+    if (!fetch_out_data(td, data, delay_ps))
         return CC_DMA_ERROR;
     delay_ps += usb_time_ps(td.length);
     if (device.transfer_out(TD_GET_EP(td.control), data) == UsbHandshake::stall)
@@ -333,6 +327,16 @@ uint32_t UsbHostController::in_transfer(UsbDevice& device, const Td& td, uint32_
     std::vector<uint8_t> data;
     if (device.transfer_in(number, td.length, data) == UsbHandshake::stall)
         return CC_STALL;
+    return store_in_data(td, data, actual, delay_ps);
+}
+
+bool UsbHostController::fetch_out_data(const Td& td, std::vector<uint8_t>& data, uint64_t& delay_ps) {
+    data.resize(td.length);
+    return td.length == 0 || dma_read(td.buffer, data.data(), td.length, delay_ps) == PciDmaStatus::ok;
+}
+
+uint32_t UsbHostController::store_in_data(const Td& td, const std::vector<uint8_t>& data, uint32_t& actual,
+                                          uint64_t& delay_ps) {
     delay_ps += usb_time_ps(data.size());
     stat_bytes_in_ += data.size();
     if (!data.empty() && dma_write(td.buffer, data.data(), data.size(), delay_ps) != PciDmaStatus::ok)

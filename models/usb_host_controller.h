@@ -78,6 +78,10 @@ private:
     uint32_t control_transfer(UsbDevice& device, const Td& td, uint32_t& actual, uint64_t& delay_ps);
     uint32_t out_transfer(UsbDevice& device, const Td& td, uint32_t& actual, uint64_t& delay_ps);
     uint32_t in_transfer(UsbDevice& device, const Td& td, uint32_t& actual, uint64_t& delay_ps);
+    // The OUT data the engine fetches from the TD's buffer; false if that DMA fails.
+    bool fetch_out_data(const Td& td, std::vector<uint8_t>& data, uint64_t& delay_ps);
+    // The IN data the device sent, stored in the TD's buffer: the TD's completion code.
+    uint32_t store_in_data(const Td& td, const std::vector<uint8_t>& data, uint32_t& actual, uint64_t& delay_ps);
     // The device at `address` on an enabled port, or nullptr.
     UsbDevice* addressed(unsigned address) const;
     void write_command(uint32_t value, uint64_t delay_ps);

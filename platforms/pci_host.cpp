@@ -3,7 +3,7 @@
 #include "models/pci_regs.h"
 
 #include <algorithm>
-#include <cstdio>
+#include <cctype>
 #include <fmt/format.h>
 
 namespace platform {
@@ -203,18 +203,36 @@ void read_msi_parent(const DtNode& node, const SystemAddress& system_address, Pc
     spec.bridge.msi_page = system_address(frame, reg[0].address) & ~(models::PciHostBridge::msi_page_size - 1);
 }
 
+// 1 to 4 hex digits (the PCI binding suppresses leading zeros) -> the ID; nullopt otherwise.
+std::optional<uint16_t> parse_pci_id(const std::string& digits) {
+    if (digits.empty() || digits.size() > 4 ||
+        !std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isxdigit(c); }))
+        return std::nullopt;
+    return static_cast<uint16_t>(std::stoul(digits, nullptr, 16));
+}
+
 // "pciVVVV,DDDD" -> vendor and device IDs.
 bool parse_pci_compatible(const std::string& compatible, uint16_t& vendor, uint16_t& device) {
-    unsigned v = 0, d = 0;
-    int used = 0;
-    if (std::sscanf(compatible.c_str(), "pci%4x,%4x%n", &v, &d, &used) != 2 || used != int(compatible.size()))
+    size_t comma = compatible.find(',');
+    if (compatible.compare(0, 3, "pci") != 0 || comma == std::string::npos)
         return false;
-    vendor = static_cast<uint16_t>(v);
-    device = static_cast<uint16_t>(d);
+    std::optional<uint16_t> v = parse_pci_id(compatible.substr(3, comma - 3));
+    std::optional<uint16_t> d = parse_pci_id(compatible.substr(comma + 1));
+    if (!v || !d)
+        return false;
+    vendor = *v;
+    device = *d;
     return true;
 }
 
 void read_endpoint(const DtNode& child, PciHostSpec& spec, uint32_t number) {
+    uint16_t vendor = 0, device = 0;
+    std::vector<std::string> compatible = child.compatible();
+    if (std::none_of(compatible.begin(), compatible.end(),
+                     [&](const std::string& entry) { return parse_pci_compatible(entry, vendor, device); }))
+        child.fail("compatible", fmt::format("\"pciVVVV,DDDD\" (vendor and device ID, 1 to 4 hex digits each), got "
+                                             "\"{}\"", fmt::join(compatible, "\", \"")));
+    // A well-formed ID without a model is an empty slot, as a device without a driver is unbound.
     const PciEndpointModel* type = find_pci_endpoint_model(child);
     if (!type) {
         spec.warnings.push_back(fmt::format("node {}: no PCI endpoint model for compatible \"{}\"; node skipped",

@@ -51,12 +51,15 @@ TEST_CASE("pci: enumeration finds both endpoints with IDs, class, MSI and the in
     CHECK(second.intx_irq == 32 + 138);
     CHECK(sim.stat("pci.functions") == sim.pci.devices().size());
     CHECK(sim.stat("pci0.cfg_reads") > 32);  // every slot's vendor ID, then the functions' headers
-    // Each function's DMA device: the bridge's window as its range map, mask cut to the window.
+    // Each function's DMA device: the bridge's two windows as its range map; the bus limit is the
+    // high window's end, so the default 32-bit mask stays (cut to 36 bits, Linux's ilog2 rule).
     const dma::Device& dev = *first.dev;
     CHECK(dev.name() == ep0);
-    CHECK(dev.bus_dma_limit() == 0x3fffffff);
-    CHECK(dev.dma_mask() == 0x3fffffff);
+    CHECK(dev.bus_dma_limit() == 0x8ffffffff);
+    CHECK(dev.dma_mask() == 0xffffffff);
     CHECK(dev.phys_to_dma(ram_base + 0x1000) == 0x1000);
+    CHECK(dev.phys_to_dma(0x880001000) == 0x880001000);  // the 64-bit window: bus address = system address
+    CHECK(dev.phys_to_dma(0xc0000000) == dma::DMA_MAPPING_ERROR);  // low RAM between the windows
     CHECK_FALSE(dev.is_coherent());
 }
 
@@ -285,5 +288,115 @@ TEST_CASE("pci: the bridge's local memory is the coherent pool of its functions,
     CHECK((status & STATUS_WRITE_SUCCESS) != 0);
     CHECK(seen == checksum);
     CHECK(sim.hazards() == 0);
+    CHECK(sim.stat("pci0.unsupported_requests") == 0);
+}
+
+TEST_CASE("pci: an endpoint's DMA bandwidth bounds how fast a command completes", "[pci]") {
+    // ep0 at the platform's 2000 MB/s, ep1 at half that; memory (12800 MB/s) is faster than both.
+    PciSim sim({"/pcie@40000000/ep@2,0:dmasim,bandwidth-mbps=<1000>"});
+    constexpr uint32_t size = 65536;
+    uint64_t full_ps = 0, half_ps = 0;
+    uint32_t full_status = 0, half_status = 0;
+    std::string fault = sim.run([&] {
+        sim.boot();
+        uint64_t start = sim.cpu.now_ps();
+        full_status = sim.test_device(ep0).run_command(COMMAND_WRITE, 0, 0x00400000, size);
+        full_ps = sim.cpu.now_ps() - start;
+        start = sim.cpu.now_ps();
+        half_status = sim.test_device(ep1).run_command(COMMAND_WRITE, 0, 0x00500000, size);
+        half_ps = sim.cpu.now_ps() - start;
+    });
+    REQUIRE(fault.empty());
+    CHECK((full_status & STATUS_WRITE_SUCCESS) != 0);
+    CHECK((half_status & STATUS_WRITE_SUCCESS) != 0);
+    // size / bandwidth: 1 MB/s moves a byte per microsecond.
+    uint64_t at_full_ps = uint64_t(size) * 1000000 / 2000;
+    CHECK(full_ps >= at_full_ps);
+    CHECK(half_ps >= 2 * at_full_ps);
+    // The rest of a command (registers, the interrupt) costs the same: halving the bandwidth adds
+    // about size / bandwidth.
+    CHECK(half_ps - full_ps >= at_full_ps * 9 / 10);
+}
+
+TEST_CASE("pci: a bus range starting at 2: ECAM offsets count from it, and BDFs and requester IDs carry it",
+          "[pci]") {
+    PciSim sim({"/pcie@40000000:bus-range=<2 3>", "/pcie@40000000/ep@1,0:reg=<0x20800 0 0 0 0>",
+                "/pcie@40000000/ep@2,0:reg=<0x21000 0 0 0 0>", "/pcie@40000000/nic@3,0:reg=<0x21800 0 0 0 0>",
+                "/pcie@40000000/usb@4,0:reg=<0x22000 0 0 0 0>"});
+    uint32_t first_bus_id = 0, second_bus_id = 0, status = 0;
+    std::string fault = sim.run([&] {
+        // Raw ECAM: offset 0 is bus 2, the bus range's start; bus 3 is empty.
+        uint64_t ecam = sim.kernel.ioremap(0x40000000, 2 << 20, models::MemType::device);
+        first_bus_id = sim.cpu.load32(ecam + (pci::PCI_DEVFN(1, 0) << 12) + pci::PCI_VENDOR_ID);
+        second_bus_id = sim.cpu.load32(ecam + (1 << 20) + (pci::PCI_DEVFN(1, 0) << 12) + pci::PCI_VENDOR_ID);
+        sim.kernel.iounmap(ecam, 2 << 20);
+        sim.boot();
+        if (sim.pci.find("0000:02:01.0"))  // else the checks below say what enumeration missed
+            status = sim.test_device("0000:02:01.0").run_command(COMMAND_WRITE, 0, 0x1000, 256);
+    });
+    REQUIRE(fault.empty());
+    CHECK(first_bus_id == (uint32_t(PCI_DEVICE_ID_TI_DRA74x) << 16 | PCI_VENDOR_ID_TI));
+    CHECK(second_bus_id == 0xffffffff);
+    REQUIRE(sim.pci.find("0000:02:01.0"));
+    REQUIRE(sim.pci.find("0000:02:02.0"));
+    CHECK_FALSE(sim.pci.find(ep0));
+    CHECK(sim.pci.find("0000:02:01.0")->bus == 2);
+    CHECK(sim.endpoint(0).bus() == 2);
+    CHECK(sim.endpoint(0).requester_id() == 0x0208);
+    CHECK(sim.endpoint(1).requester_id() == 0x0210);
+    CHECK(sim.bridge().find(2, pci::PCI_DEVFN(1, 0)) == &sim.endpoint(0));
+    CHECK((status & STATUS_WRITE_SUCCESS) != 0);
+    CHECK(sim.stat("pci0.inbound_write_bytes") == 256);
+}
+
+TEST_CASE("pci: with two inbound windows, a function's own mask decides what bounces; the hole between them "
+          "bounces for everyone",
+          "[pci]") {
+    PciSim sim({"/pcie@40000000/ep@1,0:dmasim,dma-bits=<64>"});  // ep0 64-bit, ep1 30-bit
+    constexpr uint64_t size = 4096;
+    uint64_t high = 0, hole = 0;
+    dma::dma_addr_t wide_high = 0, narrow_high = 0, wide_hole = 0;
+    uint64_t maps_wide_high = 0, maps_narrow_high = 0, maps_wide_hole = 0;
+    bool nic_high = true, nic_hole = true, nic_low = false;
+    std::string fault = sim.run([&] {
+        sim.boot();
+        dma::Device& wide = sim.test_device(ep0).dev();
+        dma::Device& narrow = sim.test_device(ep1).dev();
+        dma::Device& nic = *sim.pci.find("0000:00:03.0")->dev;  // 32-bit default mask, no driver
+        high = sim.kernel.page_allocator().alloc_pages(0, sw::Zone::normal).value();  // above 4 GiB
+        hole = sim.kernel.page_allocator().alloc_pages(0, sw::Zone::dma32).value();  // 0xc0000000 up
+        auto mapped = [&](dma::Device& dev, uint64_t pa, uint64_t& maps) {
+            uint64_t before = sim.stat("swiotlb.maps");
+            dma::dma_addr_t handle = dma::map_single(dev, sw::Kernel::phys_to_virt(pa), size,
+                                                     dma::DmaDirection::to_device);
+            maps = sim.stat("swiotlb.maps") - before;
+            dma::unmap_single(dev, handle, size, dma::DmaDirection::to_device);
+            return handle;
+        };
+        wide_high = mapped(wide, high, maps_wide_high);
+        narrow_high = mapped(narrow, high, maps_narrow_high);
+        wide_hole = mapped(wide, hole, maps_wide_hole);
+        nic_high = dma::dma_capable(nic, nic.phys_to_dma(high), size);
+        nic_hole = dma::dma_capable(nic, nic.phys_to_dma(hole), size);
+        nic_low = dma::dma_capable(nic, nic.phys_to_dma(ram_base + 0x100000), size);
+        sim.kernel.page_allocator().free_pages(high, 0);
+        sim.kernel.page_allocator().free_pages(hole, 0);
+    });
+    REQUIRE(fault.empty());
+    CHECK(high >= 0x880000000);
+    CHECK(hole >= 0xc0000000);
+    CHECK(hole < 0x100000000);
+    // The 64-bit engine reaches the high RAM through the 64-bit window, at its own address.
+    CHECK(wide_high == high);
+    CHECK(maps_wide_high == 0);
+    // The 30-bit one bounces it into swiotlb, inside the low window.
+    CHECK(maps_narrow_high == 1);
+    CHECK(narrow_high < 0x40000000);
+    // Low RAM above the low window is in no window: not dma_capable even for 64 bits.
+    CHECK(maps_wide_hole == 1);
+    CHECK(wide_hole < 0x40000000);
+    CHECK_FALSE(nic_high);
+    CHECK_FALSE(nic_hole);
+    CHECK(nic_low);
     CHECK(sim.stat("pci0.unsupported_requests") == 0);
 }

@@ -22,14 +22,27 @@ TEST_CASE("pci cli: describe shows the bridge's windows and each endpoint's DMA 
     CHECK(contains(r.out, "outbound: cpu 0x50000000 -> pci 0x50000000, 256 MiB (mem32)"));
     CHECK(contains(r.out, "outbound: cpu 0x1000000000 -> pci 0x1000000000, 4 GiB (mem64, prefetchable)"));
     CHECK(contains(r.out, "inbound:  pci 0x0 -> cpu 0x80000000, 1 GiB"));
+    CHECK(contains(r.out, "inbound:  pci 0x880000000 -> cpu 0x880000000, 2 GiB"));
+    // The 32-bit and the 30-bit endpoint differ: each one's own mask limits it below the bus limit.
     CHECK(contains(r.out, "ep0 00:01.0 (/pcie@40000000/ep@1,0, pci104c,b500) DMA test endpoint: 32-bit DMA, limit "
+                          "0xffffffff (reaches cpu 0x80000000-0xbfffffff); direct ops, non-coherent"));
+    CHECK(contains(r.out, "ep1 00:02.0 (/pcie@40000000/ep@2,0, pci104c,b500) DMA test endpoint: 30-bit DMA, limit "
                           "0x3fffffff (reaches cpu 0x80000000-0xbfffffff); direct ops, non-coherent"));
-    CHECK(contains(r.out, "ep1 00:02.0 (/pcie@40000000/ep@2,0, pci104c,b500) DMA test endpoint: 30-bit DMA"));
+    // A 64-bit engine reaches the high RAM through the second window.
+    Result wide = dmasim(dir, "describe arm-pci-noncoherent.dts -c '/pcie@40000000/usb@4,0:dmasim,dma-bits=<64>'");
+    REQUIRE(wide.code == 0);
+    CHECK(contains(wide.out, "64-bit DMA, limit 0x8ffffffff (reaches cpu 0x80000000-0xbfffffff, cpu "
+                             "0x880000000-0x8ffffffff)"));
     CHECK(contains(r.out, "INTA -> IRQ 169"));
     Result coherent = dmasim(dir, "describe arm-pci-coherent.dts");
     REQUIRE(coherent.code == 0);
     CHECK(contains(coherent.out, "coherent (snoops the caches)"));
     CHECK(contains(coherent.out, "direct ops, coherent"));
+    Result local = dmasim(dir, "describe arm-pci-localmem.dts");
+    REQUIRE(local.code == 0);
+    CHECK(contains(local.out, "0x0048000000-0x00480fffff  pci0_mem pci-memory"));
+    CHECK(contains(local.out, "local memory: 1 MiB at 0x48000000 (coherent pool of its functions)"));
+    CHECK(contains(local.out, "coherent pool: pci0-local-memory (1 MiB, per-device, no fallback)"));
 }
 
 TEST_CASE("pci cli: the seed-missing-sync pair passes, broken with stale reads and wrong data, fixed without",
@@ -87,4 +100,12 @@ TEST_CASE("pci cli: a bridge node that does not fit its binding exits 2 naming t
     Result unknown = dmasim(dir, "describe arm-pci-noncoherent.dts -c '/pcie@40000000/ep@2,0:compatible=\"pci1234,5678\"'");
     CHECK(unknown.code == 0);
     CHECK(contains(unknown.err, "no PCI endpoint model for compatible \"pci1234,5678\""));
+    for (const char* malformed : {"pci104c-b500", "pci0x104c,b500", "pci104c,b500z", "pci12345,1", "ep"}) {
+        Result bad = dmasim(dir, std::string("describe arm-pci-noncoherent.dts -c '/pcie@40000000/ep@2,0:compatible=\"") +
+                                     malformed + "\"'");
+        CHECK(bad.code == 2);
+        CHECK(contains(bad.err, std::string("node /pcie@40000000/ep@2,0: property 'compatible': expected "
+                                            "\"pciVVVV,DDDD\" (vendor and device ID, 1 to 4 hex digits each), got \"") +
+                                    malformed + "\""));
+    }
 }

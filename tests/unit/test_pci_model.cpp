@@ -2,10 +2,13 @@
 // sizing by writing all-ones, memory decoding, the command register's writable bits, the MSI
 // capability, and configurations the hardware cannot have.
 #include "models/pci_endpoint_test_regs.h"
+#include "models/pci_host_bridge.h"
 #include "models/pci_test_endpoint.h"
 
 #include <catch2/catch.hpp>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 using namespace pci;
 
@@ -21,6 +24,24 @@ models::PciEndpointConfig test_config() {
     config.msi_vectors = 4;
     return config;
 }
+
+// A function whose INTx wire the test drives, without BARs.
+class IntxFunction : public models::PciEndpoint {
+public:
+    IntxFunction(const char* name, uint8_t devfn, models::Instrumentation& instr)
+        : PciEndpoint(name, config_for(devfn), {}, instr) {}
+    std::string device_kind() const override { return "INTx source"; }
+    void bar_read(unsigned, uint64_t, uint8_t*, unsigned, uint64_t&) override {}
+    void bar_write(unsigned, uint64_t, const uint8_t*, unsigned, uint64_t&) override {}
+    void drive(bool asserted) { set_intx(asserted, 0); }
+
+private:
+    static models::PciEndpointConfig config_for(uint8_t devfn) {
+        models::PciEndpointConfig config = test_config();
+        config.devfn = devfn;
+        return config;
+    }
+};
 
 }  // namespace
 
@@ -139,4 +160,38 @@ TEST_CASE("pci model: crc32_le is Linux's (seed ~0, no final inversion)", "[pci]
     const uint8_t text[] = {'1', '2', '3', '4', '5', '6', '7', '8', '9'};
     // The standard CRC-32 of "123456789" is 0xcbf43926, i.e. ~crc32_le(~0, ...).
     CHECK(~pci_endpoint_test::crc32_le(~0u, text, sizeof text) == 0xcbf43926u);
+}
+
+TEST_CASE("pci model: two functions on one INTx line: it stays asserted until both deassert", "[pci]") {
+    models::Instrumentation instr;
+    models::PciHostBridge bridge("pci0", models::PciHostBridgeConfig{}, instr);
+    IntxFunction first("ep0", PCI_DEVFN(1, 0), instr), second("ep1", PCI_DEVFN(2, 0), instr),
+        other("ep2", PCI_DEVFN(3, 0), instr);
+    bridge.attach(first, 137);
+    bridge.attach(second, 137);  // e.g. slot 2's INTD swizzled onto slot 1's INTA
+    bridge.attach(other, 138);
+    std::vector<std::pair<unsigned, bool>> levels;  // what the interrupt controller sees
+    bridge.set_irq_level([&](unsigned id, bool asserted, uint64_t) { levels.emplace_back(id, asserted); });
+    using Levels = std::vector<std::pair<unsigned, bool>>;
+
+    first.drive(true);
+    CHECK(levels == Levels{{137, true}});
+    second.drive(true);  // already high: no change
+    other.drive(true);   // its own line
+    CHECK(levels == Levels{{137, true}, {138, true}});
+    first.drive(false);  // the second still holds the shared line
+    CHECK(levels == Levels{{137, true}, {138, true}});
+    second.drive(false);
+    CHECK(levels == Levels{{137, true}, {138, true}, {137, false}});
+
+    // INTx disable drops a function's wire: the shared line follows only when no one else drives it.
+    levels.clear();
+    first.drive(true);
+    second.drive(true);
+    first.config_write(PCI_COMMAND, 2, PCI_COMMAND_INTX_DISABLE, 0);
+    CHECK(levels == Levels{{137, true}});
+    second.config_write(PCI_COMMAND, 2, PCI_COMMAND_INTX_DISABLE, 0);
+    CHECK(levels == Levels{{137, true}, {137, false}});
+    first.config_write(PCI_COMMAND, 2, 0, 0);  // re-enabled while still asserted
+    CHECK(levels == Levels{{137, true}, {137, false}, {137, true}});
 }
