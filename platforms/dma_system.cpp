@@ -43,8 +43,8 @@ DmaSystem::DmaSystem(Platform& platform, sw::Kernel& kernel, models::Instrumenta
         if (!spec.coherent_pool)
             continue;
         const sw::ReservedArea& area = placed_area(*spec.coherent_pool, kernel);
-        if (area.dynamic)  // the platform checked the ones placed by reg
-            platform.check_coherent_pool(spec, *area.base, area.size);
+        if (area.dynamic)  // the platform checked the ones placed by reg, and this one's size
+            platform.check_coherent_pool(spec, area.base, area.size);
         std::shared_ptr<dma::CoherentMemory>& pool = pools[*spec.coherent_pool];
         if (!pool)  // Linux's rmem_dma_setup + dma_init_coherent_memory, at the base the kernel placed it
             pool = dma::CoherentMemory::create(*context_, area.name, *area.base, *area.base, area.size, true);

@@ -470,8 +470,8 @@ private:
                 if (spec.node != device.path())
                     continue;
                 (region->reusable ? spec.cma_area : spec.coherent_pool) = region->name;
-                if (region->no_map && region->base)
-                    p_.check_coherent_pool(spec, *region->base, region->size);
+                if (region->no_map)
+                    p_.check_coherent_pool(spec, region->base, region->size);
             }
         }
     }
@@ -847,15 +847,19 @@ std::vector<sw::ReservedArea> Platform::kernel_reserved() const {
     return areas;
 }
 
-void Platform::check_coherent_pool(const DmaDeviceSpec& spec, uint64_t base, uint64_t size) const {
+void Platform::check_coherent_pool(const DmaDeviceSpec& spec, std::optional<uint64_t> placed, uint64_t size) const {
     auto fail = [&](const std::string& expected) {
-        throw ConfigError(fmt::format("{}: node {}: property 'memory-region': expected {}, got {} at [{:#x}, {:#x})",
-                                      source_name_, spec.node, expected, spec.coherent_pool.value_or("?"), base,
-                                      base + size));
+        std::string where = placed ? fmt::format("at [{:#x}, {:#x})", *placed, *placed + size)
+                                   : fmt::format("of {:#x} bytes (dynamic)", size);
+        throw ConfigError(fmt::format("{}: node {}: property 'memory-region': expected {}, got {} {}", source_name_,
+                                      spec.node, expected, spec.coherent_pool.value_or("?"), where));
     };
-    if (!dma::CoherentMemory::valid_region(base, size))
+    if (!dma::CoherentMemory::valid_region(placed.value_or(0), size))
         fail(fmt::format("a shared-dma-pool with a base and size in whole pages of {} bytes",
                          models::Mmu::page_size));
+    if (!placed)
+        return;
+    uint64_t base = *placed;
     bool in_ram = std::any_of(memories_.begin(), memories_.end(), [&](const MemoryRegion& ram) {
         return ram.ram && base >= ram.base && base - ram.base + size <= ram.size;
     });

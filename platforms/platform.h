@@ -105,9 +105,9 @@ public:
     // Whether `spec`'s device can take [base, base+size) of its memory-region as its coherent pool:
     // page-aligned (Linux's dma_init_coherent_memory), inside a memory node, and inside the
     // device's dma-ranges (its handles are the device's phys_to_dma of the pages). ConfigError
-    // naming the device's memory-region otherwise. The builder checks regions placed by `reg`;
-    // DmaSystem checks dynamic ones once the kernel has placed them.
-    void check_coherent_pool(const DmaDeviceSpec& spec, uint64_t base, uint64_t size) const;
+    // naming the device's memory-region otherwise. The builder checks every pool, a dynamic one
+    // (no `base` yet) for its size only; DmaSystem checks that one again once the kernel placed it.
+    void check_coherent_pool(const DmaDeviceSpec& spec, std::optional<uint64_t> base, uint64_t size) const;
 
     // Everything `dmasim describe` prints, also recorded in config.json.
     const nlohmann::ordered_json& description() const { return description_; }

@@ -58,6 +58,16 @@ TEST_CASE("no-map: a no-map region is out of the linear map, so mapping it is an
     CHECK(after_fault == 0);  // the load never completed
 }
 
+TEST_CASE("no-map: a dynamic no-map region leaves the linear map when the kernel places it", "[dma-config]") {
+    Sim sim({"/reserved-memory/linux,cma:reusable=false", "/reserved-memory/linux,cma:linux,cma-default=false",
+             "/reserved-memory/linux,cma:no-map=true"});
+    const sw::ReservedArea& area = sim.kernel.reserved().at(0);
+    REQUIRE(area.dynamic);
+    CHECK_FALSE(sim.kernel.virt_addr_valid(sw::Kernel::phys_to_virt(*area.base)));
+    CHECK_FALSE(sim.kernel.virt_addr_valid(sw::Kernel::phys_to_virt(*area.base + area.size - 1)));
+    CHECK(sim.kernel.virt_addr_valid(sw::Kernel::phys_to_virt(*area.base - 1)));  // the RAM below
+}
+
 TEST_CASE("a per-device pool whose pages the device's dma-ranges do not carry fails its allocation cleanly",
           "[dma-config]") {
     Sim sim(no_map_region);
@@ -107,6 +117,17 @@ TEST_CASE("a memory-region pool the device cannot reach, outside RAM or not page
     Result outside = describe(dir, device_pool, "-c '/reserved-memory/dma-pool@9ff00000:reg=<0x0 0x40000000 0x0 0x100000>'");
     CHECK(outside.code == 2);
     CHECK_THAT(outside.err, Catch::Contains("property 'memory-region'") && Catch::Contains("inside a memory node"));
+    // A dynamic pool: its size is checked by describe too, where the kernel put it by run.
+    const std::string dynamic = "-c '/reserved-memory/dma-pool@9ff00000:reg=false' ";
+    Result odd = describe(dir, device_pool, dynamic + "-c '/reserved-memory/dma-pool@9ff00000:size=<0x0 0x100001>'");
+    CHECK(odd.code == 2);
+    CHECK_THAT(odd.err, Catch::Contains("property 'memory-region'") && Catch::Contains("whole pages") &&
+                            Catch::Contains("(dynamic)"));
+    Result placed = run(dir, device_pool,
+                        dynamic + "-c '/reserved-memory/dma-pool@9ff00000:size=<0x0 0x100000>' -c "
+                                  "'/soc:dma-ranges=<0x0 0x0 0x80000000 0x1000000>' -c '/chosen:bootargs=\"swiotlb=1024\"'");
+    CHECK(placed.code == 2);
+    CHECK_THAT(placed.err, Catch::Contains("property 'memory-region'") && Catch::Contains("dma-ranges of /soc"));
     // The window that does hold the pool is fine.
     Result wide = describe(dir, device_pool, "-c '/soc:dma-ranges=<0x0 0x0 0x80000000 0x40000000>'");
     CHECK(wide.code == 0);
