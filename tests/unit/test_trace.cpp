@@ -7,9 +7,11 @@
 
 #include "models/instrumentation.h"
 #include "models/interrupt_line.h"
+#include "models/mmu.h"
 #include "models/pci_ring_device.h"
 #include "pci_sim.h"
 #include "platforms/outputs.h"
+#include "platforms/platform.h"
 #include "platforms/trace_json.h"
 #include "platforms/vcd.h"
 #include "sw/drivers/ring_nic.h"
@@ -590,6 +592,74 @@ TEST_CASE("trace: every event --trace help lists is accepted by --trace", "[trac
     json trace = json::parse(read_file(dir.path("t.json")));
     CHECK_FALSE(with(trace, "i", "usb.log").empty());
     CHECK_FALSE(with(trace, "i", "pci.log").empty());
+}
+
+namespace {
+
+// Keeps the events it is given.
+struct EventLog : models::EventSink {
+    std::vector<models::Event> events;
+    void on_event(const models::Event& event) override { events.push_back(event); }
+};
+
+const models::FieldValue* field(const models::Event& event, const std::string& key) {
+    for (const models::Field& f : event.fields)
+        if (f.key == key)
+            return &f.value;
+    return nullptr;
+}
+
+uint64_t number(const models::Event& event, const std::string& key) {
+    const models::FieldValue* value = field(event, key);
+    REQUIRE(value);
+    return std::get<uint64_t>(*value);
+}
+
+}  // namespace
+
+TEST_CASE("trace: the L2's maintenance is a slice per operation: a by-PA range, a run by index, a way",
+          "[trace][cache]") {
+    models::Instrumentation instr;
+    platform::DeviceTree tree = platform::DeviceTree::load(DMASIM_SOURCE_DIR "/platforms/arm-noncoherent.dts");
+    platform::Platform machine(tree, platform::PlatformOptions{}, instr);
+    REQUIRE(machine.outer_cache_registers());
+    EventLog log;
+    instr.add_sink(&log, "cache.maint");
+    const uint64_t regs = models::Mmu::vmalloc_base, line = machine.outer_cache()->cache().line_size();
+    const uint64_t pa = machine.memories().at(0).base + 0x100000;
+    machine.core().set_program([&](models::Core& cpu) {
+        cpu.mmu().map(regs, *machine.outer_cache_registers(), 4096, models::MemType::device);
+        for (uint64_t i = 0; i < 4; ++i)  // four consecutive lines: one range
+            cpu.store32(regs + models::OuterCache::clean_pa, static_cast<uint32_t>(pa + i * line));
+        cpu.store32(regs + models::OuterCache::clean_pa, static_cast<uint32_t>(pa + 10 * line));  // not the next
+        cpu.store32(regs + models::OuterCache::cache_sync, 0);
+        for (uint32_t set = 0; set < 3; ++set)
+            cpu.store32(regs + models::OuterCache::clean_index, static_cast<uint32_t>(set * line));
+        cpu.store32(regs + models::OuterCache::clean_invalidate_way, 0x3);  // ends the run by index
+        cpu.store32(regs + models::OuterCache::cache_sync, 0);
+    });
+    sc_core::sc_start();
+    REQUIRE(machine.core().fault().empty());
+    std::vector<models::Event> outer;
+    for (const models::Event& event : log.events)
+        if (event.source == "l2")
+            outer.push_back(event);
+    REQUIRE(outer.size() == 4);
+    CHECK(std::get<std::string>(*field(outer[0], "op")) == "clean");
+    CHECK(number(outer[0], "pa") == pa);
+    CHECK(number(outer[0], "length") == 4 * line);
+    CHECK(number(outer[1], "pa") == pa + 10 * line);
+    CHECK(number(outer[1], "length") == line);
+    CHECK(number(outer[2], "lines") == 3);
+    CHECK_FALSE(field(outer[2], "pa"));
+    CHECK(std::get<std::string>(*field(outer[3], "op")) == "clean_invalidate");
+    CHECK(number(outer[3], "way_mask") == 0x3);
+    for (size_t i = 0; i < outer.size(); ++i) {
+        INFO(i);
+        CHECK(number(outer[i], "duration_ps") > 0);
+        if (i)
+            CHECK(outer[i].time_ps >= outer[i - 1].time_ps + number(outer[i - 1], "duration_ps"));
+    }
 }
 
 TEST_CASE("trace: --trace selects events, --trace help lists them all, a glob matching none is an error",
