@@ -165,6 +165,21 @@ TEST_CASE("a swiotlb pool the lowest zone cannot hold is a config error naming b
     CHECK(small.code != 3);
 }
 
+TEST_CASE("swiotlb: a pool the lowest zone cannot hold throws SwiotlbPoolError with its slots and zone",
+          "[dma-config][swiotlb]") {
+    dma::Policy policy;
+    policy.swiotlb_slots = 1000000;  // rounded up to whole segments of 128 slots: 1000064, about 2 GiB
+    try {
+        Sim sim({}, policy);
+        FAIL("expected a SwiotlbPoolError");
+    } catch (const dma::SwiotlbPoolError& error) {
+        CHECK(error.nslabs == 1000064);
+        CHECK(error.zone == sw::Zone::dma32);
+        CHECK_THAT(error.reason, Catch::Contains("out of memory"));
+        CHECK_THAT(std::string(error.what()), Catch::Contains("1000064 slots"));
+    }
+}
+
 TEST_CASE("a PCI outbound window over RAM is blamed on the bridge's ranges", "[dma-config][cli]") {
     TempDir dir;
     Result r = describe(dir, "arm-pci-noncoherent.dts",

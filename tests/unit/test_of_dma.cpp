@@ -284,6 +284,9 @@ TEST_CASE("boot params: bad values are errors naming /chosen, the property and t
     };
     CHECK_THAT(error_for(R"(bootargs = "swiotlb=lots";)"),
                Catch::Contains("node /chosen: property 'bootargs'") && Catch::Contains("swiotlb=lots"));
+    CHECK_THAT(error_for(R"(bootargs = "swiotlb=1099511627777";)"), Catch::Contains("from 1 to 2^40"));
+    CHECK(platform::parse_boot_params(tree_with(dir, "", "", R"(chosen { bootargs = "swiotlb=1099511627776"; };)"))
+              .dma.swiotlb_slots == 1ULL << 40);
     CHECK_THAT(error_for(R"(bootargs = "coherent_pool=big";)"), Catch::Contains("coherent_pool=big"));
     CHECK_THAT(error_for(R"(bootargs = "dma_debug=maybe";)"), Catch::Contains("dma_debug=maybe"));
     CHECK_THAT(error_for(R"(dmasim,dma-from-device-map = "flush";)"),
