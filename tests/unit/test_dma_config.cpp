@@ -135,6 +135,44 @@ TEST_CASE("a memory-region pool the device cannot reach, outside RAM or not page
     CHECK(wide.code == 0);
 }
 
+TEST_CASE("describe warns when a bus without dma-ranges keeps a device from the dma-ranges above it",
+          "[dma-config][cli]") {
+    TempDir dir;
+    std::string source = "/include/ \"" + noncoherent + R"("
+/ {
+	outer {
+		compatible = "simple-bus";
+		#address-cells = <2>;
+		#size-cells = <2>;
+		ranges;
+		dma-ranges = <0x0 0x0 0x0 0x80000000 0x0 0x40000000>;
+		middle {
+			compatible = "simple-bus";
+			#address-cells = <2>;
+			#size-cells = <2>;
+			ranges;
+			inner {
+				compatible = "simple-bus";
+				#address-cells = <2>;
+				#size-cells = <2>;
+				ranges;
+				agent@20000000 {
+					compatible = "dmasim,bus-master";
+					reg = <0x0 0x20000000 0x0 0x1000>;
+				};
+			};
+		};
+	};
+};
+)";
+    Result r = describe(dir, dir.write("nested.dts", source), "");
+    REQUIRE(r.code == 0);
+    CHECK_THAT(r.err, Catch::Contains("warning: nested.dts: node /outer/middle/inner/agent@20000000: the dma-ranges "
+                                      "of /outer do not apply: /outer/middle between them has no dma-ranges"));
+    CHECK_THAT(r.out, Catch::Contains("agent@20000000 (/outer/middle/inner/agent@20000000, DMA by dma1): direct ops, "
+                                      "non-coherent, dma mask 0xffffffff, coherent mask 0xffffffff, bus limit none"));
+}
+
 TEST_CASE("overlapping dma-ranges are a config error in describe and run", "[dma-config][cli]") {
     TempDir dir;
     const std::string overlapping = "-c '/soc:dma-ranges=<0x0 0x0 0x80000000 0x10000000 0x20000000 0x0 0x88000000 "
