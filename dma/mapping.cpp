@@ -171,14 +171,16 @@ void sync_sg_for_device(Device& dev, std::vector<Scatterlist>& sgl, int nents, D
     debug(dev).sync_sg_for_device(dev, sgl, nents, dir);
 }
 
-// A device with its own coherent pool allocates there and nowhere else (Linux's
-// dma_alloc_from_dev_coherent answers even when the pool is full). As in Linux, dma-debug does
-// not track the per-device pool's allocations.
+// A device with its own coherent pool allocates coherent memory there and nowhere else (Linux's
+// dma_alloc_from_dev_coherent answers even when the pool is full). NON_CONSISTENT asks for a
+// noncoherent allocation, which, as alloc_noncoherent's, comes from system memory. As in Linux,
+// dma-debug does not track the per-device pool's allocations.
 uint64_t alloc_attrs(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs, Gfp gfp) {
     uint64_t start_ps = now_ps(dev);
     Device& target = dev.dma_dev();
     uint64_t cpu_addr;
-    if (const std::shared_ptr<CoherentMemory>& mem = target.dma_mem()) {
+    const std::shared_ptr<CoherentMemory>& mem = target.dma_mem();
+    if (mem && !(attrs & attr::non_consistent)) {
         cpu_addr = mem->alloc(target, size, dma_handle, attrs);
     } else {
         cpu_addr = target.ops().alloc(target, size, dma_handle, attrs, gfp);

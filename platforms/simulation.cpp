@@ -335,6 +335,13 @@ int run_simulation(const RunRequest& request) {
                                 request.seed,    data_errors, platform.bus_masters(), &dma_system.context(),
                                 dma_system.devices()};
     context.pci = &pci;
+    if (prepared.workload->check) {
+        try {
+            prepared.workload->check(context);
+        } catch (const sw::ParamError& error) {
+            throw ConfigError(error.what());
+        }
+    }
     platform.core().set_program([&](models::Core&) {
         pci.scan();  // boot: enumerate, then bind the drivers
         pci.probe_drivers();

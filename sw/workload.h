@@ -87,6 +87,9 @@ struct Workload {
     std::string description;
     std::vector<ParamSpec> params;
     std::function<void(WorkloadContext&)> run;
+    // Optional: checks the parameters against the built system before the simulation starts (a
+    // device index it does not have, say); throws ParamError naming the parameter.
+    std::function<void(const WorkloadContext&)> check = {};
 };
 
 class WorkloadRegistry {

@@ -8,6 +8,8 @@
 #include "models/core.h"
 #include "sw/kernel.h"
 
+#include <algorithm>
+#include <cerrno>
 #include <fmt/format.h>
 #include <functional>
 #include <stdexcept>
@@ -29,6 +31,19 @@ std::vector<uint8_t> pattern(uint64_t size, uint64_t salt) {
     return data;
 }
 
+// The `device` parameter must name one of the platform's DMA devices: a configuration error
+// otherwise, found before the simulation starts.
+void check_device(const WorkloadContext& context) {
+    uint64_t index = context.params.integer("device");
+    size_t count = context.dma ? std::min(context.devices.size(), context.masters.size()) : 0;
+    if (index >= count)
+        throw ParamError(fmt::format("workload 'dma-selftest' parameter 'device': expected the index of a DMA device "
+                                     "(a \"dmasim,bus-master\" node), {}, got '{}'",
+                                     count ? fmt::format("0 to {} on this platform", count - 1)
+                                           : std::string("but the platform has none"),
+                                     index));
+}
+
 // The program: a driver for the bus master, written as a Linux driver writer would, that checks
 // every byte it hands over in either direction.
 class SelfTest {
@@ -40,11 +55,8 @@ public:
           misuses_(context.instr.counter("workload.selftest.misuses")),
           ev_note_(context.instr.declare_event("workload.selftest", "what dma-selftest injects and the wrong data it "
                                                                     "sees")) {
+        check_device(context);
         uint64_t index = context.params.integer("device");
-        if (!context.dma || index >= context.devices.size() || index >= context.masters.size())
-            throw std::runtime_error(fmt::format("dma-selftest: the platform has no DMA device {} (it has {}); add a "
-                                                 "\"dmasim,bus-master\" node",
-                                                 index, context.devices.size()));
         dev_ = context.devices[index];
         master_ = context.masters[index];
     }
@@ -55,13 +67,19 @@ public:
         step("single_from_device", [&] { single_from_device(); });
         step("bidirectional_syncs", [&] { bidirectional_syncs(); });
         step("page_range_syncs", [&] { page_range_syncs(); });
+        step("bidirectional_range_syncs", [&] { bidirectional_range_syncs(); });
         step("scatter_gather", [&] { scatter_gather(); });
+        step("scatter_gather_syncs", [&] { scatter_gather_syncs(); });
         step("coherent", [&] { coherent(0, dma::Gfp::kernel); });
         step("write_combine", [&] { coherent(dma::attr::write_combine, dma::Gfp::kernel); });
         step("atomic", [&] { coherent(0, dma::Gfp::atomic); });
-        step("noncoherent", [&] { noncoherent(); });
+        step("force_contiguous", [&] { coherent(dma::attr::force_contiguous, dma::Gfp::kernel, 4 * page_size); });
+        step("no_kernel_mapping", [&] { no_kernel_mapping(); });
+        step("non_consistent", [&] { cached_allocation(true); });
+        step("noncoherent", [&] { cached_allocation(false); });
         step("pages", [&] { pages(); });
         step("dma_pool", [&] { pool(); });
+        step("masks", [&] { masks(); });
     }
 
     using Misuse = std::pair<const char*, void (SelfTest::*)()>;
@@ -111,6 +129,14 @@ private:
     }
     void note(const std::string& text) {
         context_.instr.emit(ev_note_, models::Event{cpu_.now_ps(), nullptr, "dma-selftest", {{"message", text}}});
+    }
+
+    // An API result other than the one Linux's semantics give fails the step.
+    void expect(bool ok, const std::string& what) {
+        if (ok)
+            return;
+        ++step_failures_;
+        note(what);
     }
 
     // A mapping that failed ends the step: a driver would bail out.
@@ -189,6 +215,23 @@ private:
         kernel_.free_contiguous(pa, page_size);
     }
 
+    // Ownership of parts of one bidirectional mapping passes back and forth, a range at a time.
+    void bidirectional_range_syncs() {
+        uint64_t buf = kmalloc(size_);
+        uint64_t half = size_ / 2;
+        dma_addr_t addr = dma::map_single(*dev_, buf, size_, DmaDirection::bidirectional);
+        if (mapped(addr, "bidirectional_range_syncs")) {
+            device_put(addr + half, pattern(half, 13));
+            dma::sync_single_range_for_cpu(*dev_, addr, half, half, DmaDirection::bidirectional);
+            cpu_expect(buf + half, pattern(half, 13), "bidirectional_range_syncs: from the device");
+            cpu_put(buf, pattern(half, 14));
+            dma::sync_single_range_for_device(*dev_, addr, 0, half, DmaDirection::bidirectional);
+            device_expect(addr, pattern(half, 14), "bidirectional_range_syncs: to the device");
+            dma::unmap_single(*dev_, addr, size_, DmaDirection::bidirectional);
+        }
+        kfree(buf);
+    }
+
     // Four pages mapped as one list; the device reads each segment and writes it anew.
     void scatter_gather() {
         std::vector<dma::Scatterlist> sgl = make_sg_list(4, 7);
@@ -204,6 +247,31 @@ private:
             for (size_t i = 0; i < sgl.size(); ++i)
                 cpu_expect(Kernel::phys_to_virt(sgl[i].pa + sgl[i].offset), pattern(sgl[i].length, 20 + i),
                            "scatter_gather: from the device");
+        }
+        free_sg_list(sgl);
+    }
+
+    // One mapping of a list for several transfers: sync_sg_* with the count given to map_sg.
+    void scatter_gather_syncs() {
+        std::vector<dma::Scatterlist> sgl = make_sg_list(3, 15);
+        int nents = static_cast<int>(sgl.size());
+        int count = dma::map_sg(*dev_, sgl, nents, DmaDirection::bidirectional);
+        if (count == 0) {
+            ++step_failures_;
+        } else {
+            for (int i = 0; i < count; ++i)
+                device_put(sgl[i].dma_address, pattern(sgl[i].dma_length, 16 + i));
+            dma::sync_sg_for_cpu(*dev_, sgl, nents, DmaDirection::bidirectional);
+            for (size_t i = 0; i < sgl.size(); ++i) {
+                uint64_t va = Kernel::phys_to_virt(sgl[i].pa + sgl[i].offset);
+                cpu_expect(va, pattern(sgl[i].length, 16 + i), "scatter_gather_syncs: from the device");
+                cpu_put(va, pattern(sgl[i].length, 24 + i));
+            }
+            dma::sync_sg_for_device(*dev_, sgl, nents, DmaDirection::bidirectional);
+            for (int i = 0; i < count; ++i)
+                device_expect(sgl[i].dma_address, pattern(sgl[i].dma_length, 24 + i),
+                              "scatter_gather_syncs: to the device");
+            dma::unmap_sg(*dev_, sgl, nents, DmaDirection::bidirectional);
         }
         free_sg_list(sgl);
     }
@@ -224,37 +292,61 @@ private:
     }
 
     // Coherent memory needs no syncs; write-combined stores need a barrier before the device looks.
-    void coherent(dma::Attrs attrs, dma::Gfp gfp) {
+    // `bytes` (default: the size parameter) across pages checks that the CPU's view and the
+    // device's bus addresses cover the same contiguous memory (FORCE_CONTIGUOUS).
+    void coherent(dma::Attrs attrs, dma::Gfp gfp, uint64_t bytes = 0) {
+        uint64_t size = bytes ? bytes : size_;
         dma_addr_t handle = 0;
-        uint64_t cpu_addr = dma::alloc_attrs(*dev_, size_, handle, attrs, gfp);
+        uint64_t cpu_addr = dma::alloc_attrs(*dev_, size, handle, attrs, gfp);
         if (!cpu_addr) {
             ++step_failures_;
             return;
         }
-        cpu_expect(cpu_addr, std::vector<uint8_t>(size_, 0), "coherent: zeroed");
-        cpu_put(cpu_addr, pattern(size_, 8));
+        cpu_expect(cpu_addr, std::vector<uint8_t>(size, 0), "coherent: zeroed");
+        cpu_put(cpu_addr, pattern(size, 8));
         cpu_.dsb();  // wmb(): drains write-combined stores
-        device_expect(handle, pattern(size_, 8), "coherent: to the device");
-        device_put(handle, pattern(size_, 9));
-        cpu_expect(cpu_addr, pattern(size_, 9), "coherent: from the device");
-        dma::free_attrs(*dev_, size_, cpu_addr, handle, attrs);
+        device_expect(handle, pattern(size, 8), "coherent: to the device");
+        device_put(handle, pattern(size, 9));
+        cpu_expect(cpu_addr, pattern(size, 9), "coherent: from the device");
+        dma::free_attrs(*dev_, size, cpu_addr, handle, attrs);
     }
 
-    // Cacheable memory the driver syncs itself.
-    void noncoherent() {
+    // A buffer only the device touches: the CPU address is a cookie the driver never dereferences,
+    // so both transfers are the device's own.
+    void no_kernel_mapping() {
         dma_addr_t handle = 0;
-        uint64_t cpu_addr = dma::alloc_noncoherent(*dev_, size_, handle, DmaDirection::bidirectional);
+        uint64_t cookie = dma::alloc_attrs(*dev_, size_, handle, dma::attr::no_kernel_mapping);
+        if (!cookie) {
+            ++step_failures_;
+            return;
+        }
+        device_put(handle, pattern(size_, 17));
+        device_expect(handle, pattern(size_, 17), "no_kernel_mapping: the device's data");
+        dma::free_attrs(*dev_, size_, cookie, handle, dma::attr::no_kernel_mapping);
+    }
+
+    // Cacheable memory the driver syncs itself: alloc_attrs(NON_CONSISTENT), the 3.4-era way, or
+    // alloc_noncoherent.
+    void cached_allocation(bool non_consistent) {
+        const char* what = non_consistent ? "non_consistent" : "noncoherent";
+        dma_addr_t handle = 0;
+        uint64_t cpu_addr = non_consistent
+                                ? dma::alloc_attrs(*dev_, size_, handle, dma::attr::non_consistent)
+                                : dma::alloc_noncoherent(*dev_, size_, handle, DmaDirection::bidirectional);
         if (!cpu_addr) {
             ++step_failures_;
             return;
         }
         cpu_put(cpu_addr, pattern(size_, 10));
         dma::sync_single_for_device(*dev_, handle, size_, DmaDirection::bidirectional);
-        device_expect(handle, pattern(size_, 10), "noncoherent: to the device");
+        device_expect(handle, pattern(size_, 10), fmt::format("{}: to the device", what).c_str());
         device_put(handle, pattern(size_, 11));
         dma::sync_single_for_cpu(*dev_, handle, size_, DmaDirection::bidirectional);
-        cpu_expect(cpu_addr, pattern(size_, 11), "noncoherent: from the device");
-        dma::free_noncoherent(*dev_, size_, cpu_addr, handle, DmaDirection::bidirectional);
+        cpu_expect(cpu_addr, pattern(size_, 11), fmt::format("{}: from the device", what).c_str());
+        if (non_consistent)
+            dma::free_attrs(*dev_, size_, cpu_addr, handle, dma::attr::non_consistent);
+        else
+            dma::free_noncoherent(*dev_, size_, cpu_addr, handle, DmaDirection::bidirectional);
     }
 
     void pages() {
@@ -293,6 +385,33 @@ private:
             dma::dma_pool_free(*pool, blocks[i].first, blocks[i].second);
         }
         dma::dma_pool_destroy(std::move(pool));
+    }
+
+    // A driver's probe-time mask negotiation, then the queries; the device's masks are restored.
+    void masks() {
+        uint64_t dma_mask = dev_->dma_dev().dma_mask(), coherent_mask = dev_->dma_dev().coherent_dma_mask();
+        uint64_t required = dma::get_required_mask(*dev_);
+        uint64_t last_ram = dev_->dma_dev().phys_to_dma(context_.dma->max_ram_pa());
+        expect(dma::set_mask(*dev_, required) == 0, fmt::format("masks: set_mask({:#x}) refused", required));
+        expect(dma::dma_capable(*dev_, last_ram, 1),
+               fmt::format("masks: the last RAM byte ({:#x}) is not dma_capable under the required mask", last_ram));
+        expect(dma::set_coherent_mask(*dev_, required) == 0,
+               fmt::format("masks: set_coherent_mask({:#x}) refused", required));
+        expect(dma::set_mask_and_coherent(*dev_, dma::dma_bit_mask(64)) == 0, "masks: a 64-bit mask refused");
+        // No platform's RAM fits in 64 KiB: such a mask is refused and leaves the mask alone.
+        expect(dma::set_mask(*dev_, dma::dma_bit_mask(16)) == -EIO, "masks: a 16-bit mask accepted");
+        expect(dev_->dma_dev().dma_mask() == dma::dma_bit_mask(64), "masks: a refused mask changed the mask");
+        expect(dma::max_mapping_size(*dev_) >= size_,
+               fmt::format("masks: max_mapping_size {} below the buffer size", dma::max_mapping_size(*dev_)));
+        uint64_t buf = kmalloc(size_);
+        dma_addr_t addr = dma::map_single(*dev_, buf, size_, DmaDirection::to_device);
+        if (mapped(addr, "masks")) {
+            expect(dma::dma_capable(*dev_, addr, size_), "masks: a mapping's bus address is not dma_capable");
+            dma::unmap_single(*dev_, addr, size_, DmaDirection::to_device);
+        }
+        kfree(buf);
+        dev_->dma_dev().store_dma_mask(dma_mask);  // as the device had them (bus code's values)
+        dev_->dma_dev().store_coherent_dma_mask(coherent_mask);
     }
 
     // --- misuses: each does one thing wrong, and otherwise cleans up after itself ---
@@ -587,6 +706,7 @@ Workload dma_selftest_workload() {
             {"misuse", ParamType::choice, "none", "a driver bug to inject after the correct sequence", misuse_choices()},
         },
         run_dma_selftest,
+        check_device,
     };
 }
 

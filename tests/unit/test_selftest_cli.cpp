@@ -1,0 +1,46 @@
+// dma-selftest through the command line: the correct sequence over the whole API gives no report,
+// no hazard and no wrong byte, and a `device` the platform does not have is a configuration error.
+#include "cli_runner.h"
+#include "temp_dir.h"
+
+#include <catch2/catch.hpp>
+#include <sstream>
+
+namespace {
+
+// The stat at a dotted path of stats.json, e.g. "dma_debug.reports".
+uint64_t stat(const nlohmann::json& stats, const std::string& path) {
+    const nlohmann::json* node = &stats;
+    std::istringstream parts(path);
+    for (std::string part; std::getline(parts, part, '.');)
+        node = &node->at(part);
+    return node->get<uint64_t>();
+}
+
+}  // namespace
+
+TEST_CASE("dma-selftest: the whole API in its correct sequence: every step, no report, no hazard", "[selftest][cli]") {
+    TempDir dir;
+    Result r = dmasim(dir, "run --workload dma-selftest --quiet -o out");
+    REQUIRE(r.code == 0);
+    nlohmann::json stats = load_json(dir.path("out/stats.json"));
+    CHECK(stat(stats, "workload.selftest.steps") == 17);
+    CHECK(stat(stats, "workload.selftest.step_failures") == 0);
+    CHECK(stat(stats, "workload.data_errors") == 0);
+    CHECK(stat(stats, "dma_debug.reports") == 0);
+    CHECK(stat(stats, "dma_debug.active_entries") == 0);
+    CHECK(stat(stats, "dma.bad_frees") == 0);
+    CHECK(stat(stats, "dma.mapping_errors") == 0);
+    CHECK(stat(stats, "mm.cma.linux,cma.pages_used") == 0);  // the FORCE_CONTIGUOUS buffer went back
+    for (const char* hazard : {"stale_cpu_read", "stale_device_read", "lost_device_write", "mismatched_alias"})
+        CHECK(stat(stats, std::string("hazards.") + hazard) == 0);
+}
+
+TEST_CASE("dma-selftest: a device index the platform does not have exits 2 naming the parameter", "[selftest][cli]") {
+    TempDir dir;
+    Result r = dmasim(dir, "run --workload dma-selftest --quiet -p device=5 -o out");
+    CHECK(r.code == 2);
+    CHECK_THAT(r.err, Catch::Contains("parameter 'device'") &&
+                          Catch::Contains("expected the index of a DMA device (a \"dmasim,bus-master\" node), 0 to 0 "
+                                          "on this platform, got '5'"));
+}
