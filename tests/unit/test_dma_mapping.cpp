@@ -2,6 +2,7 @@
 // for the platform's bus master (standing in for the device the dma::Device describes), the
 // master reads and writes them, and the coherence monitor says whether anything went wrong.
 // One simulation per test case: catch_discover_tests runs each in its own process.
+#include "dma/coherent_memory.h"
 #include "dma_sim.h"
 
 #include <catch2/catch.hpp>
@@ -622,4 +623,36 @@ TEST_CASE("dma_capable: empty, wrapping and error addresses, the mask, the bus l
     CHECK(ranged.dev.phys_to_dma(0x90000000) == dma::DMA_MAPPING_ERROR);
     CHECK_FALSE(dma::dma_capable(ranged.dev, ranged.dev.phys_to_dma(0x90000000), 0x1000));
     CHECK(dma::dma_capable(ranged.dev, ranged.dev.phys_to_dma(0xa0000000), 0x1000));
+}
+
+// A noncoherent allocation is never the per-device pool's: NON_CONSISTENT, like alloc_noncoherent,
+// takes cacheable system memory, which dma-debug tracks, so its syncs are checked against it.
+TEST_CASE("NON_CONSISTENT on a device with its own coherent pool comes from system memory", "[dma]") {
+    const uint64_t pool_base = 0xbf000000, pool_size = 0x100000;
+    Sim sim({"/reserved-memory/linux,cma:reusable=false", "/reserved-memory/linux,cma:linux,cma-default=false",
+             "/reserved-memory/linux,cma:size=false", "/reserved-memory/linux,cma:alignment=false",
+             "/reserved-memory/linux,cma:no-map=true", "/reserved-memory/linux,cma:reg=<0x0 0xbf000000 0x0 0x100000>"});
+    REQUIRE(dma::declare_coherent_memory(sim.dev, pool_base, pool_base, pool_size) == 0);
+    dma::dma_addr_t coherent = 0, cached = 0;
+    models::MemType cached_type = models::MemType::device;
+    uint64_t errors = 0;
+    std::string fault = sim.run([&] {
+        uint64_t a = dma::alloc_coherent(sim.dev, 4096, coherent);
+        uint64_t b = dma::alloc_attrs(sim.dev, 4096, cached, dma::attr::non_consistent);
+        cached_type = sim.type_of(b);
+        sim.device_write(cached, 4096, device_pattern);
+        dma::sync_single_for_cpu(sim.dev, cached, 4096, DmaDirection::bidirectional);
+        errors = sim.cpu_errors(b, 4096, device_pattern);
+        dma::free_attrs(sim.dev, 4096, b, cached, dma::attr::non_consistent);
+        dma::free_coherent(sim.dev, 4096, a, coherent);
+    });
+    REQUIRE(fault.empty());
+    CHECK(coherent >= pool_base);
+    CHECK(coherent < pool_base + pool_size);
+    CHECK((cached < pool_base || cached >= pool_base + pool_size));
+    CHECK(cached_type == models::MemType::normal_wb);
+    CHECK(errors == 0);
+    CHECK(sim.stat("dma_debug.reports") == 0);
+    CHECK(sim.stat("dma.bad_frees") == 0);
+    CHECK(sim.hazards() == 0);
 }
