@@ -45,7 +45,7 @@ TEST_CASE("cma: a multi-page coherent allocation comes from the default CMA area
         buddy_before = sim.kernel.page_allocator().nr_allocated_pages();
         uint64_t cpu_addr = dma::alloc_coherent(sim.dev, 3 * page, handle);
         REQUIRE(cpu_addr);
-        used_while_allocated = area.used_pages();
+        used_while_allocated = sim.stat(cma_stat);
         buddy_during = sim.kernel.page_allocator().nr_allocated_pages();
         sim.device_write(handle, 3 * page, device_pattern);
         errors = sim.cpu_errors(cpu_addr, 3 * page, device_pattern);  // the uncached remap sees memory
