@@ -296,8 +296,8 @@ void DmaDebug::check_unmap(const DebugEntry& ref) {
         if (ref.dev_addr == DMA_MAPPING_ERROR)
             report(DebugCheck::free_invalid_address, ref.device,
                    fmt::format("device driver tries to free an invalid DMA memory address [size={} bytes] "
-                               "[unmapped as {}]",
-                               ref.size, to_string(ref.type)));
+                               "[unmapped as {}] [unmapped with {}]",
+                               ref.size, to_string(ref.type), dir2name(ref.direction)));
         else
             report(DebugCheck::free_unallocated, ref.device,
                    fmt::format("device driver tries to free DMA memory it has not allocated [device "
@@ -314,19 +314,23 @@ void DmaDebug::check_unmap(const DebugEntry& ref) {
     if (ref.type != entry.type)
         report(DebugCheck::free_wrong_function, ref.device,
                fmt::format("device driver frees DMA memory with wrong function [device address=0x{:016x}] "
-                           "[size={} bytes] [mapped as {}] [unmapped as {}]",
-                           ref.dev_addr, ref.size, to_string(entry.type), to_string(ref.type)));
+                           "[size={} bytes] [mapped as {}] [unmapped as {}] [mapped with {}] [unmapped with {}]",
+                           ref.dev_addr, ref.size, to_string(entry.type), to_string(ref.type),
+                           dir2name(entry.direction), dir2name(ref.direction)));
     else if ((entry.type == DebugType::coherent || entry.type == DebugType::noncoherent) &&
              ref.paddr != entry.paddr)
         report(DebugCheck::free_different_cpu_address, ref.device,
                fmt::format("device driver frees DMA memory with different CPU address [device address=0x{:016x}] "
-                           "[size={} bytes] [cpu alloc address=0x{:016x}] [cpu free address=0x{:016x}]",
-                           ref.dev_addr, ref.size, entry.paddr, ref.paddr));
+                           "[size={} bytes] [cpu alloc address=0x{:016x}] [cpu free address=0x{:016x}] [mapped "
+                           "with {}] [unmapped with {}]",
+                           ref.dev_addr, ref.size, entry.paddr, ref.paddr, dir2name(entry.direction),
+                           dir2name(ref.direction)));
     if (ref.sg_call_ents && ref.type == DebugType::sg && ref.sg_call_ents != entry.sg_call_ents)
         report(DebugCheck::free_different_sg_count, ref.device,
                fmt::format("device driver frees DMA sg list with different entry count [map count={}] [unmap "
-                           "count={}]",
-                           entry.sg_call_ents, ref.sg_call_ents));
+                           "count={}] [device address=0x{:016x}] [size={} bytes] [mapped with {}] [unmapped with {}]",
+                           entry.sg_call_ents, ref.sg_call_ents, ref.dev_addr, ref.size, dir2name(entry.direction),
+                           dir2name(ref.direction)));
     // Maybe no bug in reality, but most implementations of the DMA API do not handle it.
     if (ref.direction != entry.direction)
         report(DebugCheck::free_different_direction, ref.device,
@@ -336,8 +340,8 @@ void DmaDebug::check_unmap(const DebugEntry& ref) {
     if (entry.map_err_type == MapErrType::not_checked)
         report(DebugCheck::map_error_not_checked, ref.device,
                fmt::format("device driver failed to check map error [device address=0x{:016x}] [size={} bytes] "
-                           "[mapped as {}]",
-                           ref.dev_addr, ref.size, to_string(entry.type)));
+                           "[mapped as {}] [mapped with {}]",
+                           ref.dev_addr, ref.size, to_string(entry.type), dir2name(entry.direction)));
     remove_entry(found);
 }
 
@@ -376,8 +380,9 @@ void DmaDebug::check_sync(const DebugEntry& ref, bool to_cpu) {
     if (ref.sg_call_ents && ref.type == DebugType::sg && ref.sg_call_ents != entry.sg_call_ents)
         report(DebugCheck::sync_different_sg_count, ref.device,
                fmt::format("device driver syncs DMA sg list with different entry count [map count={}] [sync "
-                           "count={}]",
-                           entry.sg_call_ents, ref.sg_call_ents));
+                           "count={}] [device address=0x{:016x}] [size={} bytes] [mapped with {}] [synced with {}]",
+                           entry.sg_call_ents, ref.sg_call_ents, ref.dev_addr, ref.size, dir2name(entry.direction),
+                           dir2name(ref.direction)));
 }
 
 // The stack is in the linear map (no VMAP_STACK): its pages are recognised by address.

@@ -589,8 +589,14 @@ TEST_CASE("dma-debug reports sync and unmap of a merged list with the mapped cou
     CHECK(sim.stat("dma_debug.reports") == 4);
     const std::vector<dma::DebugReport>& reports = sim.context.debug().reports();
     REQUIRE(reports.size() == 4);
-    CHECK(reports[0].message == "device driver syncs DMA sg list with different entry count [map count=4] [sync count=2]");
-    CHECK(reports[2].message == "device driver frees DMA sg list with different entry count [map count=4] [unmap count=2]");
+    CHECK_THAT(reports[0].message,
+               Catch::StartsWith("device driver syncs DMA sg list with different entry count [map count=4] [sync "
+                                 "count=2]") &&
+                   Catch::EndsWith("[size=6144 bytes] [mapped with DMA_TO_DEVICE] [synced with DMA_TO_DEVICE]"));
+    CHECK_THAT(reports[2].message,
+               Catch::StartsWith("device driver frees DMA sg list with different entry count [map count=4] [unmap "
+                                 "count=2]") &&
+                   Catch::EndsWith("[size=6144 bytes] [mapped with DMA_TO_DEVICE] [unmapped with DMA_TO_DEVICE]"));
     CHECK(sim.context.debug().active_entries() == 0);
 }
 
