@@ -644,10 +644,13 @@ private:
             nlohmann::ordered_json ranges = nlohmann::ordered_json::array();
             for (const dma::DmaRange& range : spec.dma.ranges)
                 ranges.push_back({{"cpu", hex(range.cpu_start)}, {"bus", hex(range.dma_start)}, {"size", range.size}});
-            const ReservedRegion* pool = nullptr;
-            for (const ReservedRegion& region : p_.reserved_)
+            const ReservedRegion *pool = nullptr, *cma = nullptr;
+            for (const ReservedRegion& region : p_.reserved_) {
                 if (spec.coherent_pool && region.name == *spec.coherent_pool)
                     pool = &region;
+                if (spec.cma_area && region.name == *spec.cma_area)
+                    cma = &region;
+            }
             list.push_back({{"name", spec.name},
                             {"node", spec.node},
                             {"model", spec.model},
@@ -662,7 +665,8 @@ private:
                             {"coherent", spec.dma.coherent},
                             {"coherent_from", spec.dma.coherent_node ? nlohmann::ordered_json(*spec.dma.coherent_node)
                                                                      : nullptr},
-                            {"coherent_pool", pool ? pool_json(pool->name, pool->size) : nullptr}});
+                            {"coherent_pool", pool ? pool_json(pool->name, pool->size) : nullptr},
+                            {"cma_area", cma ? pool_json(cma->name, cma->size) : nullptr}});
         }
         return list;
     }
@@ -944,6 +948,10 @@ std::string describe_text(const nlohmann::ordered_json& d) {
             out << fmt::format("    dma-range: bus {} -> cpu {}, {}\n", range["bus"].get<std::string>(),
                                range["cpu"].get<std::string>(), human_size(range["size"].get<uint64_t>()));
         out << fmt::format("    coherent pool: {}\n", coherent_pool_text(dev["coherent_pool"]));
+        if (dev.contains("cma_area") && !dev["cma_area"].is_null())
+            out << fmt::format("    CMA area: {} ({}, the device's own, tried first by every allocation)\n",
+                               dev["cma_area"]["region"].get<std::string>(),
+                               human_size(dev["cma_area"]["size"].get<uint64_t>()));
     }
     const auto& k = d["kernel"];
     out << fmt::format("\nkernel: bootargs \"{}\"; swiotlb {} slots ({}){}, atomic pool {}, dma-debug {}, dma_pool "

@@ -188,6 +188,11 @@ TEST_CASE("cma: a memory-region naming a reusable shared-dma-pool gives the devi
 	memory-region = <&agent_cma>;
 };
 )"));
+    Result described = dmasim(dir, "describe " + quote(dts));
+    REQUIRE(described.code == 0);
+    CHECK_THAT(described.out, Catch::Contains("coherent pool: none (system memory)\n    CMA area: agent-cma@b0000000 "
+                                              "(4 MiB, the device's own, tried first by every allocation)"));
+
     models::Instrumentation instr;
     platform::DeviceTree tree = platform::DeviceTree::load(dts);
     platform::Platform platform(tree, platform::PlatformOptions{}, instr);
