@@ -10,6 +10,7 @@
 #include "sw/workloads/seed_usb_delegation.h"
 #include "sw/workloads/seed_small_buffers.h"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 namespace sw {
@@ -133,6 +134,20 @@ Params WorkloadRegistry::resolve(const Workload& workload, const std::map<std::s
         params.numbers_[spec.name] = number;
     }
     return params;
+}
+
+std::function<void(const WorkloadContext&)> check_dma_device_param(const std::string& workload) {
+    return [workload](const WorkloadContext& context) {
+        uint64_t index = context.params.integer("device");
+        size_t count = context.dma ? std::min(context.devices.size(), context.masters.size()) : 0;
+        if (index >= count)
+            throw ParamError(fmt::format("workload '{}' parameter 'device': expected the index of a DMA device (a "
+                                         "\"dmasim,bus-master\" node), {}, got '{}'",
+                                         workload,
+                                         count ? fmt::format("0 to {} on this platform", count - 1)
+                                               : std::string("but the platform has none"),
+                                         index));
+    };
 }
 
 }  // namespace sw

@@ -92,6 +92,10 @@ struct Workload {
     std::function<void(const WorkloadContext&)> check = {};
 };
 
+// A Workload::check for workloads that drive one of the platform's bus masters through its
+// dma::Device: their `device` parameter must be the index of one.
+std::function<void(const WorkloadContext&)> check_dma_device_param(const std::string& workload);
+
 class WorkloadRegistry {
 public:
     static WorkloadRegistry& builtin();  // every workload dmasim ships

@@ -68,11 +68,8 @@ public:
         : context_(context), cpu_(context.cpu), size_(context.params.integer("size")),
           reads_(context.params.integer("reads")), syncs_enabled_(context.params.boolean("syncs")),
           ev_note_(context.instr.declare_event("workload.alloc_attrs", "wrong data seed-alloc-attrs saw")) {
+        check_dma_device_param("seed-alloc-attrs")(context);
         uint64_t index = context.params.integer("device");
-        if (!context.dma || index >= context.devices.size() || index >= context.masters.size())
-            throw std::runtime_error(fmt::format("seed-alloc-attrs: the platform has no DMA device {} (it has {}); "
-                                                 "add a \"dmasim,bus-master\" node",
-                                                 index, context.devices.size()));
         dev_ = context.devices[index];
         master_ = context.masters[index];
     }
@@ -316,6 +313,7 @@ Workload alloc_attrs_workload() {
              {}},
         },
         run_alloc_attrs,
+        check_dma_device_param("seed-alloc-attrs"),
     };
 }
 

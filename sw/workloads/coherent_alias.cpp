@@ -15,10 +15,8 @@ namespace {
 uint8_t round_pattern(uint64_t round, uint64_t i) { return static_cast<uint8_t>((round * 37) ^ (i * 13) ^ 0xc3); }
 
 void run_coherent_alias(WorkloadContext& context) {
+    check_dma_device_param("coherent-alias")(context);
     uint64_t index = context.params.integer("device");
-    if (!context.dma || index >= context.devices.size())
-        throw std::runtime_error(fmt::format("coherent-alias: the platform has no DMA device {} (it has {})", index,
-                                             context.devices.size()));
     dma::Device& dev = *context.devices[index];
     models::BusMaster& master = *context.masters[index];
     models::Core& cpu = context.cpu;
@@ -65,6 +63,7 @@ Workload coherent_alias_workload() {
             {"rounds", ParamType::integer, "8", "device-write / CPU-read rounds", {}, 1, 1000000},
         },
         run_coherent_alias,
+        check_dma_device_param("coherent-alias"),
     };
 }
 

@@ -31,19 +31,6 @@ std::vector<uint8_t> pattern(uint64_t size, uint64_t salt) {
     return data;
 }
 
-// The `device` parameter must name one of the platform's DMA devices: a configuration error
-// otherwise, found before the simulation starts.
-void check_device(const WorkloadContext& context) {
-    uint64_t index = context.params.integer("device");
-    size_t count = context.dma ? std::min(context.devices.size(), context.masters.size()) : 0;
-    if (index >= count)
-        throw ParamError(fmt::format("workload 'dma-selftest' parameter 'device': expected the index of a DMA device "
-                                     "(a \"dmasim,bus-master\" node), {}, got '{}'",
-                                     count ? fmt::format("0 to {} on this platform", count - 1)
-                                           : std::string("but the platform has none"),
-                                     index));
-}
-
 // The program: a driver for the bus master, written as a Linux driver writer would, that checks
 // every byte it hands over in either direction.
 class SelfTest {
@@ -55,7 +42,7 @@ public:
           misuses_(context.instr.counter("workload.selftest.misuses")),
           ev_note_(context.instr.declare_event("workload.selftest", "what dma-selftest injects and the wrong data it "
                                                                     "sees")) {
-        check_device(context);
+        check_dma_device_param("dma-selftest")(context);
         uint64_t index = context.params.integer("device");
         dev_ = context.devices[index];
         master_ = context.masters[index];
@@ -706,7 +693,7 @@ Workload dma_selftest_workload() {
             {"misuse", ParamType::choice, "none", "a driver bug to inject after the correct sequence", misuse_choices()},
         },
         run_dma_selftest,
-        check_device,
+        check_dma_device_param("dma-selftest"),
     };
 }
 

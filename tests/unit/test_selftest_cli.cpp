@@ -36,11 +36,16 @@ TEST_CASE("dma-selftest: the whole API in its correct sequence: every step, no r
         CHECK(stat(stats, std::string("hazards.") + hazard) == 0);
 }
 
-TEST_CASE("dma-selftest: a device index the platform does not have exits 2 naming the parameter", "[selftest][cli]") {
-    TempDir dir;
-    Result r = dmasim(dir, "run --workload dma-selftest --quiet -p device=5 -o out");
-    CHECK(r.code == 2);
-    CHECK_THAT(r.err, Catch::Contains("parameter 'device'") &&
-                          Catch::Contains("expected the index of a DMA device (a \"dmasim,bus-master\" node), 0 to 0 "
-                                          "on this platform, got '5'"));
+TEST_CASE("a device index the platform does not have exits 2 naming the workload and the parameter",
+          "[selftest][cli]") {
+    for (const char* workload : {"dma-selftest", "seed-alloc-attrs", "coherent-alias"}) {
+        TempDir dir;
+        Result r = dmasim(dir, std::string("run --workload ") + workload + " --quiet -p device=5 -o out");
+        INFO(workload << ": " << r.err);
+        CHECK(r.code == 2);
+        CHECK_THAT(r.err, Catch::Contains(std::string("workload '") + workload + "' parameter 'device'") &&
+                              Catch::Contains("expected the index of a DMA device (a \"dmasim,bus-master\" node), "
+                                              "0 to 0 on this platform, got '5'"));
+        CHECK_FALSE(std::filesystem::exists(dir.path("out/stats.json")));
+    }
 }
