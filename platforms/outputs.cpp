@@ -82,7 +82,21 @@ nlohmann::ordered_json dma_debug_json(const dma::DmaDebug& debug) {
     return out;
 }
 
-nlohmann::ordered_json hazards_json(const models::CoherenceMonitor* monitor) {
+nlohmann::ordered_json mapping_json(const std::optional<DmaMapping>& mapping) {
+    if (!mapping)
+        return nullptr;
+    return {{"device", mapping->device},
+            {"type", mapping->type},
+            {"direction",
+             mapping->direction.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(mapping->direction)},
+            {"dma_addr", fmt::format("{:#x}", mapping->dma_addr)},
+            {"pa", fmt::format("{:#x}", mapping->pa)},
+            {"size", mapping->size},
+            {"mapped_ps", mapping->mapped_ps},
+            {"unmapped_ps", mapping->unmapped_ps ? nlohmann::ordered_json(*mapping->unmapped_ps) : nullptr}};
+}
+
+nlohmann::ordered_json hazards_json(const models::CoherenceMonitor* monitor, const HazardMappings* mappings) {
     nlohmann::ordered_json out;
     out["monitor"] = monitor != nullptr;
     nlohmann::ordered_json counts = nlohmann::ordered_json::object();
@@ -92,6 +106,8 @@ nlohmann::ordered_json hazards_json(const models::CoherenceMonitor* monitor) {
             counts[models::to_string(static_cast<models::HazardKind>(i))] =
                 monitor->count(static_cast<models::HazardKind>(i));
         for (const models::Hazard& hazard : monitor->details()) {
+            size_t index = details.size();
+            bool known = mappings && index < mappings->mappings().size();
             details.push_back({{"kind", models::to_string(hazard.kind)},
                                {"time_ps", hazard.time_ps},
                                {"address", fmt::format("{:#x}", hazard.address)},
@@ -102,7 +118,8 @@ nlohmann::ordered_json hazards_json(const models::CoherenceMonitor* monitor) {
                                {"previous_writer", hazard.previous_writer},
                                {"previous_time_ps", hazard.previous_time_ps},
                                {"expected", hex_bytes(hazard.expected)},
-                               {"observed", hex_bytes(hazard.observed)}});
+                               {"observed", hex_bytes(hazard.observed)},
+                               {"mapping", known ? mapping_json(mappings->mappings()[index]) : nullptr}});
         }
         out["total"] = monitor->total();
         out["details_kept"] = details.size();
@@ -144,6 +161,11 @@ void LogSink::on_event(const models::Event& event) {
     std::string line = fmt::format("{}: {}", event.source, *event.name);
     for (const models::Field& field : event.fields)
         line += fmt::format(" {}={}", field.key, format_field(field.value));
+    const uint64_t* address = unsigned_field(event, "address");
+    if (mappings_ && address && event.name->rfind("hazard.", 0) == 0) {
+        const DmaMapping* mapping = mappings_->covering(*address);
+        line += " mapping=" + (mapping ? format_field(mapping->describe()) : std::string("none"));
+    }
     note(event.time_ps, line);
 }
 

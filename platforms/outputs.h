@@ -5,6 +5,7 @@
 #include "dma/debug.h"
 #include "models/coherence_monitor.h"
 #include "models/instrumentation.h"
+#include "platforms/mapping_history.h"
 
 #include <array>
 #include <cstdio>
@@ -33,7 +34,12 @@ void check_writable(const std::string& path, const std::string& what);
 // Counters as nested objects: "cpu0.l1d.read_hits" -> {"cpu0": {"l1d": {"read_hits": N}}}.
 nlohmann::ordered_json counters_json(const models::Instrumentation& instr);
 
-nlohmann::ordered_json hazards_json(const models::CoherenceMonitor* monitor);
+// hazards.json: whether the monitor ran, a count per kind, and the details it kept, each with the
+// mapping covering its first byte (`mappings`: HazardMappings::mappings(), null without a monitor).
+nlohmann::ordered_json hazards_json(const models::CoherenceMonitor* monitor, const HazardMappings* mappings);
+
+// A detail's "mapping": null when no mapping covered the hazard.
+nlohmann::ordered_json mapping_json(const std::optional<DmaMapping>& mapping);
 
 // dma-debug.json: whether the checker ran, a count per check (every check listed), and the
 // reports it kept, in order.
@@ -47,12 +53,15 @@ public:
         "bus.error,cpu.abort,hazard.*,workload.*,dma.warning,dma_debug.*,pci.*,usb.log,kernel.warning";
 
     void note(uint64_t time_ps, const std::string& text);
+    // Each hazard line then ends with the mapping covering its address when it was raised.
+    void show_hazard_mappings(const MappingHistory* history) { mappings_ = history; }
     void on_event(const models::Event& event) override;
     const std::string& text() const { return text_; }
 
 private:
     std::string text_;
     size_t event_lines_ = 0;
+    const MappingHistory* mappings_ = nullptr;
 };
 
 std::string format_field(const models::FieldValue& value);

@@ -203,6 +203,37 @@ Section expectations_section(const RunStats& stats) {
 
 std::string or_dash(const std::string& text) { return text.empty() ? "-" : text; }
 
+// A detail's "mapping" (outputs.h, mapping_json) as DmaMapping::describe() words it: "none" when
+// no mapping covered the hazard, "-" in a hazards.json written before details named one.
+std::string mapping_cell(const JsonField& hazard) {
+    std::optional<JsonField> field = hazard.find("mapping");
+    if (!field)
+        return "-";
+    if (field->is_null())
+        return "none";
+    const JsonField& json = *field;
+    auto address = [](const JsonField& field) -> uint64_t {
+        std::string hex = field.text();
+        size_t used = 0;
+        try {
+            uint64_t value = hex.rfind("0x", 0) == 0 ? std::stoull(hex, &used, 16) : 0;
+            if (used == hex.size())
+                return value;
+        } catch (const std::exception&) {
+        }
+        field.fail("a hexadecimal address such as \"0x80001000\"");
+    };
+    DmaMapping mapping;
+    mapping.device = json["device"].text();
+    mapping.type = json["type"].text();
+    mapping.direction = json["direction"].is_null() ? "" : json["direction"].text();
+    mapping.dma_addr = address(json["dma_addr"]);
+    mapping.size = json["size"].number();
+    if (!json["unmapped_ps"].is_null())
+        mapping.unmapped_ps = json["unmapped_ps"].number();
+    return mapping.describe();
+}
+
 Section hazards_section(const JsonField& hazards) {
     if (!hazards["monitor"].flag())
         return {"hazards: not watched (the coherence monitor was off)", {}, {}};
@@ -210,7 +241,7 @@ Section hazards_section(const JsonField& hazards) {
     Section section{total ? fmt::format("hazards: {} ({})", total, nonzero_counts(hazards["counts"]))
                           : std::string("hazards: none"),
                     {{"time", "kind", "address", "span", "bytes", "actor", "cache", "previous writer", "written at",
-                      "expected", "observed"},
+                      "expected", "observed", "mapping"},
                      {}},
                     {}};
     std::vector<JsonField> details = hazards["details"].items();
@@ -221,7 +252,8 @@ Section hazards_section(const JsonField& hazards) {
                                       std::to_string(hazard["bytes"].number()), hazard["actor"].text(),
                                       or_dash(hazard["cache"].text()), or_dash(writer),
                                       writer.empty() ? "-" : format_time(hazard["previous_time_ps"].number()),
-                                      or_dash(hazard["expected"].text()), or_dash(hazard["observed"].text())});
+                                      or_dash(hazard["expected"].text()), or_dash(hazard["observed"].text()),
+                                      mapping_cell(hazard)});
     }
     if (details.size() < total)
         section.notes.push_back(fmt::format("the first {} of {} shown: hazards.json keeps the first {}", details.size(),

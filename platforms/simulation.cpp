@@ -307,11 +307,16 @@ int run_simulation(const RunRequest& request) {
     models::Instrumentation instr;
     LogSink log;
     std::optional<TraceJson> trace;  // sinks outlive every model that emits
+    std::optional<HazardMappings> hazard_mappings;
     std::optional<VcdWriter> vcd;
     instr.add_sink(&log, LogSink::default_events);
     Platform platform(prepared.tree, options_of(request), instr);
     check_expectations_judgeable(request, platform);
     prepare_outdir(request.outdir);
+    if (const models::CoherenceMonitor* monitor = platform.monitor()) {  // the hazards' evidence, traced or not
+        hazard_mappings.emplace(instr, trace_layout(platform, request.name).device_masters, monitor->max_details());
+        log.show_hazard_mappings(&hazard_mappings->history());
+    }
 
     log.note(0, fmt::format("dmasim {}: workload {} on {}, seed {}", DMASIM_VERSION, request.workload,
                             prepared.tree.source_name(), request.seed));
@@ -403,7 +408,9 @@ int run_simulation(const RunRequest& request) {
     write_file_atomically(output(output_file::stats), stats.dump(2) + "\n");
     write_file_atomically(output(output_file::stats_text),
                           stats_text(RunStats::read(JsonField::of(stats, output_file::stats))));
-    write_file_atomically(output(output_file::hazards), hazards_json(platform.monitor()).dump(2) + "\n");
+    write_file_atomically(output(output_file::hazards),
+                          hazards_json(platform.monitor(), hazard_mappings ? &*hazard_mappings : nullptr).dump(2) +
+                              "\n");
     write_file_atomically(output(output_file::dma_debug),
                           dma_debug_json(dma_system.context().debug()).dump(2) + "\n");
     write_file_atomically(output(output_file::log), log.text());

@@ -1,7 +1,6 @@
 #include "platforms/trace_json.h"
 
 #include "dma/dma_pool.h"
-#include "dma/types.h"
 #include "models/interrupt_line.h"
 #include "platforms/errors.h"
 #include "platforms/platform.h"
@@ -35,18 +34,6 @@ std::string micros(uint64_t ps) {
 
 std::string json_string(const std::string& text) { return nlohmann::json(text).dump(); }
 
-const models::FieldValue* find_field(const models::Event& event, const char* key) {
-    for (const models::Field& field : event.fields)
-        if (field.key == key)
-            return &field.value;
-    return nullptr;
-}
-
-const uint64_t* unsigned_field(const models::Event& event, const char* key) {
-    const models::FieldValue* value = find_field(event, key);
-    return value ? std::get_if<uint64_t>(value) : nullptr;
-}
-
 // The fields as args; numbers above 0xffff (addresses, mostly) in hex, as run.log writes them.
 std::string args_of(const models::Event& event) {
     nlohmann::ordered_json args = nlohmann::ordered_json::object();
@@ -78,17 +65,6 @@ std::string slice_name(const models::Event& event) {
 std::string category(const std::string& name) { return name.substr(0, name.find('.')); }
 
 }  // namespace
-
-MappingChange mapping_change(const models::Event& event, uint64_t& dma_addr) {
-    const std::string& name = *event.name;
-    bool opens = name == "dma.map" || name == "dma.alloc";
-    bool closes = name == "dma.unmap" || name == "dma.free";
-    const uint64_t* addr = opens || closes ? unsigned_field(event, "dma_addr") : nullptr;
-    if (!addr || *addr == dma::DMA_MAPPING_ERROR)
-        return MappingChange::none;
-    dma_addr = *addr;
-    return opens ? MappingChange::open : MappingChange::close;
-}
 
 bool is_sampled_counter(const std::string& path) {
     return path == "swiotlb.slots_in_use" || path == "dma.atomic_pool.used" ||
@@ -155,7 +131,7 @@ static void check_globs(const std::string& globs, const models::Instrumentation&
 TraceJson::TraceJson(const std::string& path, models::Instrumentation& instr, TraceLayout layout,
                      const std::string& globs)
     : path_(path), instr_(instr), layout_(std::move(layout)),
-      counts_mappings_(selects(globs, "dma.map") || selects(globs, "dma.alloc")),
+      counts_mappings_(selects(globs, "dma.map") || selects(globs, "dma.alloc")), mappings_(layout_.device_masters),
       written_dirty_(layout_.caches.size(), 0) {
     check_globs(globs, instr);
     // A mapping's end is followed whenever its start is traced, shown or not.
@@ -226,75 +202,40 @@ void TraceJson::write_counter(const std::string& name, uint64_t time_ps, const s
 
 // A flow starts inside the map call's slice; it ends inside the transfer's slice ("bp":"e"), or
 // binds to the next slice on the track, the hazard's instant written right after it.
-void TraceJson::write_flow(const Mapping& mapping, unsigned to_tid, uint64_t to_ps, bool into_slice) {
+void TraceJson::write_flow(const DmaMapping& mapping, unsigned to_tid, uint64_t to_ps, bool into_slice) {
     uint64_t id = next_flow_id_++;
     write_record(fmt::format(R"({{"ph":"s","pid":{},"tid":{},"ts":{},"cat":"dma.flow","name":"mapping","id":{}}})",
-                             trace_pid, track(mapping.device), micros(mapping.call_ps), id));
+                             trace_pid, track(mapping.device), micros(mapping.mapped_ps + mapping.map_call_ps / 2),
+                             id));
     write_record(fmt::format(R"({{"ph":"f",{}"pid":{},"tid":{},"ts":{},"cat":"dma.flow","name":"mapping","id":{}}})",
                              into_slice ? R"("bp":"e",)" : "", trace_pid, to_tid, micros(to_ps), id));
 }
 
-TraceJson::Space& TraceJson::space_of(const std::string& device) {
-    auto master = layout_.device_masters.find(device);
-    return live_[master != layout_.device_masters.end() ? master->second : device];
-}
-
-void TraceJson::open_mapping(const models::Event& event, uint64_t dma_addr, uint64_t call_ps) {
-    const uint64_t* pa = unsigned_field(event, "pa");
-    const uint64_t* size = unsigned_field(event, "size");
-    Mapping mapping{next_mapping_id_++, event.source, dma_addr, pa ? *pa : 0, size ? *size : 0, call_ps};
-    Space& space = space_of(event.source);
-    auto [slot, inserted] = space.try_emplace(dma_addr, mapping);
-    if (inserted) {
-        ++live_count_;
-    } else {  // a second mapping at a live address (a driver bug): the first is never unmapped
-        remember_ended(slot->second);
-        slot->second = mapping;
-    }
-    write_record(fmt::format(R"({{"ph":"b","pid":{},"tid":{},"ts":{},"cat":"dma.mapping","name":{},"id":{},)"
-                             R"("args":{}}})",
-                             trace_pid, track(event.source), micros(event.time_ps),
-                             json_string(event.source + " mapping"), mapping.id, args_of(event)));
-}
-
-// An unmap that matches no live mapping (dma-debug reports it) ends nothing.
-void TraceJson::close_mapping(const models::Event& event, uint64_t dma_addr, uint64_t end_ps) {
-    Space& space = space_of(event.source);
-    auto found = space.find(dma_addr);
-    if (found == space.end() || found->second.device != event.source)
+// A mapping's life is an async slice, from the start of its map call to the end of its unmap call.
+void TraceJson::write_mapping_change(const models::Event& event, MappingHistory::Applied applied) {
+    if (!applied.mapping)
         return;
-    write_record(fmt::format(R"({{"ph":"e","pid":{},"tid":{},"ts":{},"cat":"dma.mapping","name":{},"id":{}}})",
-                             trace_pid, track(event.source), micros(end_ps), json_string(event.source + " mapping"),
-                             found->second.id));
-    remember_ended(found->second);
-    space.erase(found);
-    --live_count_;
-}
-
-void TraceJson::remember_ended(const Mapping& mapping) {
-    ended_.push_front(mapping);
-    if (ended_.size() > ended_mappings_kept)
-        ended_.pop_back();
+    const DmaMapping& mapping = *applied.mapping;
+    if (applied.change == MappingChange::open)
+        write_record(fmt::format(R"({{"ph":"b","pid":{},"tid":{},"ts":{},"cat":"dma.mapping","name":{},"id":{},)"
+                                 R"("args":{}}})",
+                                 trace_pid, track(event.source), micros(mapping.mapped_ps),
+                                 json_string(event.source + " mapping"), mapping.serial, args_of(event)));
+    else
+        write_record(fmt::format(R"({{"ph":"e","pid":{},"tid":{},"ts":{},"cat":"dma.mapping","name":{},"id":{}}})",
+                                 trace_pid, track(event.source), micros(*mapping.unmapped_ps),
+                                 json_string(event.source + " mapping"), mapping.serial));
 }
 
 // A transfer of a bus master starting inside a live mapping of one of its devices.
 void TraceJson::flow_to_transfer(const models::Event& event, unsigned tid, uint64_t middle_ps) {
-    auto space = live_.find(event.source);
-    if (space == live_.end())
-        return;
     std::vector<uint64_t> flowed;
     for (const char* key : {"addr", "src_addr", "dst_addr"}) {
         const uint64_t* addr = unsigned_field(event, key);
-        if (!addr)
-            continue;
-        auto after = space->second.upper_bound(*addr);
-        if (after == space->second.begin())
-            continue;
-        const Mapping& mapping = std::prev(after)->second;
-        if (*addr - mapping.dma_addr < mapping.size &&
-            std::find(flowed.begin(), flowed.end(), mapping.id) == flowed.end()) {
-            write_flow(mapping, tid, middle_ps, true);
-            flowed.push_back(mapping.id);
+        const DmaMapping* mapping = addr ? mappings_.live_at(event.source, *addr) : nullptr;
+        if (mapping && std::find(flowed.begin(), flowed.end(), mapping->serial) == flowed.end()) {
+            write_flow(*mapping, tid, middle_ps, true);
+            flowed.push_back(mapping->serial);
         }
     }
 }
@@ -302,20 +243,8 @@ void TraceJson::flow_to_transfer(const models::Event& event, unsigned tid, uint6
 // The latest mapping, live or recently ended, whose bytes hold the hazard's first byte.
 void TraceJson::flow_to_hazard(const models::Event& event, unsigned tid) {
     const uint64_t* address = unsigned_field(event, "address");
-    if (!address)
-        return;
-    const Mapping* latest = nullptr;
-    auto consider = [&](const Mapping& mapping) {
-        if (*address - mapping.pa < mapping.size && (!latest || mapping.id > latest->id))
-            latest = &mapping;
-    };
-    for (const auto& [unused, space] : live_)
-        for (const auto& [unused_addr, mapping] : space)
-            consider(mapping);
-    for (const Mapping& mapping : ended_)
-        consider(mapping);
-    if (latest)
-        write_flow(*latest, tid, event.time_ps, false);
+    if (const DmaMapping* mapping = address ? mappings_.covering(*address) : nullptr)
+        write_flow(*mapping, tid, event.time_ps, false);
 }
 
 // Counters created during the run (a dma_pool's, when a driver creates it) join when they appear.
@@ -330,9 +259,9 @@ void TraceJson::find_gauges() {
 
 void TraceJson::sample_counters(uint64_t time_ps) {
     find_gauges();
-    if (live_count_ != written_live_count_) {
-        written_live_count_ = live_count_;
-        write_counter("dma.active_mappings", time_ps, fmt::format(R"({{"value":{}}})", live_count_));
+    if (mappings_.live_count() != written_live_count_) {
+        written_live_count_ = mappings_.live_count();
+        write_counter("dma.active_mappings", time_ps, fmt::format(R"({{"value":{}}})", written_live_count_));
     }
     for (Gauge& gauge : gauges_) {
         if (*gauge.value == gauge.written)
@@ -375,17 +304,13 @@ void TraceJson::on_event(const models::Event& event) {
     bool shown = std::find(followed_only_.begin(), followed_only_.end(), *event.name) == followed_only_.end();
     if (duration && shown)
         write_slice(event, tid, *duration);
-    uint64_t dma_addr = 0;
-    switch (mapping_change(event, dma_addr)) {
-    case MappingChange::open: open_mapping(event, dma_addr, middle_ps); break;
-    case MappingChange::close: close_mapping(event, dma_addr, end_ps); break;
-    case MappingChange::none:
-        if (duration)
-            flow_to_transfer(event, tid, middle_ps);
-        else if (event.name->rfind("hazard.", 0) == 0)
-            flow_to_hazard(event, tid);
-        break;
-    }
+    MappingHistory::Applied applied = mappings_.apply(event);
+    if (applied.change != MappingChange::none)
+        write_mapping_change(event, applied);
+    else if (duration)
+        flow_to_transfer(event, tid, middle_ps);
+    else if (event.name->rfind("hazard.", 0) == 0)
+        flow_to_hazard(event, tid);
     if (!duration && shown)
         write_instant(event, tid);
     sample_counters(end_ps);

@@ -22,15 +22,15 @@
 // so at most once per dirty_sample_interval_ps). Flows ("s" .. "f") go from a mapping's map call to
 // each transfer of the bus master or PCI endpoint doing its device's DMA whose bus address lies in
 // the mapping's DMA addresses, and to each hazard on its bytes (while it is live, or one of the
-// last ended_mappings_kept after it ended). "ts" and "dur" are simulated microseconds, the
+// last MappingHistory::ended_kept after it ended). "ts" and "dur" are simulated microseconds, the
 // format's unit, written as exact decimals of the picoseconds.
 #pragma once
 
 #include "models/cache.h"
 #include "models/instrumentation.h"
+#include "platforms/mapping_history.h"
 
 #include <cstdint>
-#include <deque>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -42,12 +42,6 @@
 namespace platform {
 
 class Platform;
-
-// What an event does to the live mappings: dma.map / dma.alloc open one (unless it failed),
-// dma.unmap / dma.free close one. The mapping is known by its device (the event's source) and its
-// DMA address (the field dma_addr). Shared by the timeline and the waveforms.
-enum class MappingChange { none, open, close };
-MappingChange mapping_change(const models::Event& event, uint64_t& dma_addr);
 
 // The counters the timeline and the waveforms sample: swiotlb.slots_in_use, dma.atomic_pool.used,
 // dma.coherent_pool.<name>.used_pages, dma_pool.blocks_in_use and dma_pool.pools.<name>.blocks_in_use.
@@ -72,7 +66,6 @@ TraceLayout trace_layout(Platform& platform, const std::string& title);
 
 class TraceJson : public models::EventSink {
 public:
-    static constexpr size_t ended_mappings_kept = 256;
     static constexpr uint64_t dirty_sample_interval_ps = 100000;  // 100 ns
 
     // Opens `path`, writes the header and the tracks, and subscribes to the events `globs` selects
@@ -91,34 +84,21 @@ public:
     void finish(uint64_t time_ps, const std::string& result);
 
 private:
-    struct Mapping {
-        uint64_t id = 0;  // the async slice's id, in order of mapping
-        std::string device;
-        uint64_t dma_addr = 0;
-        uint64_t pa = 0;
-        uint64_t size = 0;
-        uint64_t call_ps = 0;  // the middle of the map call's slice, where flows start
-    };
     struct Gauge {
         std::string name;
         const uint64_t* value;
         std::optional<uint64_t> written;  // none before its first sample
     };
-    using Space = std::map<uint64_t, Mapping>;  // live mappings of one bus master, by DMA address
-
     unsigned track(const std::string& source);  // its tid, added on first use
     unsigned add_track(const std::string& source, const std::string& label);
     void write_record(const std::string& record);
     void write_slice(const models::Event& event, unsigned tid, uint64_t duration_ps);
     void write_instant(const models::Event& event, unsigned tid);
     void write_counter(const std::string& name, uint64_t time_ps, const std::string& args);
-    void write_flow(const Mapping& mapping, unsigned to_tid, uint64_t to_ps, bool into_slice);
-    void open_mapping(const models::Event& event, uint64_t dma_addr, uint64_t call_ps);
-    void close_mapping(const models::Event& event, uint64_t dma_addr, uint64_t end_ps);
-    void remember_ended(const Mapping& mapping);
+    void write_flow(const DmaMapping& mapping, unsigned to_tid, uint64_t to_ps, bool into_slice);
+    void write_mapping_change(const models::Event& event, MappingHistory::Applied applied);
     void flow_to_transfer(const models::Event& event, unsigned tid, uint64_t middle_ps);
     void flow_to_hazard(const models::Event& event, unsigned tid);
-    Space& space_of(const std::string& device);
     void find_gauges();
     void sample_counters(uint64_t time_ps);
     void sample_dirty_lines(uint64_t time_ps);
@@ -133,11 +113,8 @@ private:
     std::map<std::string, unsigned> tids_;
     bool first_record_ = true;
     bool closed_ = false;
-    std::map<std::string, Space> live_;  // by bus master (or device, when its master is unknown)
-    size_t live_count_ = 0;
+    MappingHistory mappings_;  // fed the traced events; a mapping's serial is its async slice's id
     size_t written_live_count_ = 0;
-    std::deque<Mapping> ended_;          // the latest first
-    uint64_t next_mapping_id_ = 1;
     uint64_t next_flow_id_ = 1;
     std::vector<Gauge> gauges_;
     std::set<std::string> gauge_names_;

@@ -94,6 +94,66 @@ TEST_CASE("report: run, expectations, hazards with their evidence, counters", "[
     CHECK(contains(r.out, "simulated time"));
 }
 
+TEST_CASE("report: each hazard's row names the mapping covering it, or none", "[report][mapping]") {
+    TempDir dir;
+    REQUIRE(dmasim(dir, "run " + quote(DMASIM_SOURCE_DIR "/tests/scenarios/seed-missing-sync-broken.yaml") +
+                            " -q -o out")
+                .code == 0);
+    nlohmann::json mapping = load_json(dir.path("out/hazards.json"))["details"][0]["mapping"];
+    REQUIRE(mapping.is_object());
+    const std::string described = fmt::format("{} noncoherent from_device {} bytes @ dma {}",
+                                              mapping["device"].get<std::string>(), mapping["size"].get<uint64_t>(),
+                                              mapping["dma_addr"].get<std::string>());
+    Result r = dmasim(dir, "report out");
+    REQUIRE(r.code == 0);
+    CHECK(contains(r.out, "  observed                 mapping\n"));
+    CHECK(contains(r.out, "00 00 00 00 00 00 00 00  " + described + "\n"));
+    r = dmasim(dir, "report out --format markdown");
+    REQUIRE(r.code == 0);
+    CHECK(contains(r.out, " | observed | mapping |\n"));
+    CHECK(contains(r.out, " | " + described + " |\n"));
+
+    // No mapping covers a coherence workload's buffer.
+    run_broken(dir);
+    r = dmasim(dir, "report out");
+    REQUIRE(r.code == 0);
+    CHECK(contains(r.out, "  none\n"));
+    CHECK_FALSE(contains(r.out, " @ dma "));
+}
+
+TEST_CASE("report: a mapping that had ended says when; an older hazards.json without mappings shows a dash",
+          "[report][mapping]") {
+    TempDir dir;
+    const std::string out = run_broken(dir);
+    auto hazards_with = [&](const std::string& mapping) {
+        dir.write("out/hazards.json",
+                  R"({"monitor": true, "counts": {"stale_cpu_read": 1}, "total": 1, "details_kept": 1,
+                      "details_limit": 100, "details": [{"kind": "stale_cpu_read", "time_ps": 5000000,
+                      "address": "0x84018000", "length": 4, "bytes": 4, "actor": "cpu0", "cache": "cpu0.l1d",
+                      "previous_writer": "dma0", "previous_time_ps": 4000000, "expected": "01 02 03 04",
+                      "observed": "00 00 00 00")" +
+                      mapping + "}]}");
+    };
+    hazards_with(R"(, "mapping": {"device": "eth0", "type": "coherent", "direction": null,
+                    "dma_addr": "0x4018000", "pa": "0x84018000", "size": 8192, "mapped_ps": 1000000,
+                    "unmapped_ps": 4500000})");
+    Result r = dmasim(dir, "report out");
+    REQUIRE(r.code == 0);
+    CHECK(contains(r.out, "  eth0 coherent 8192 bytes @ dma 0x4018000 (unmapped at 4.500 us)\n"));
+
+    hazards_with("");
+    r = dmasim(dir, "report out");
+    REQUIRE(r.code == 0);
+    CHECK(contains(r.out, "00 00 00 00  -\n"));
+
+    hazards_with(R"(, "mapping": {"device": "eth0", "type": "single", "direction": "to_device",
+                    "dma_addr": "4018000", "pa": "0x84018000", "size": 64, "mapped_ps": 0, "unmapped_ps": null})");
+    r = dmasim(dir, "report out");
+    CHECK(r.code == 2);
+    CHECK(contains(r.err, "out/hazards.json: field details[0].mapping.dma_addr: expected a hexadecimal address such "
+                          "as \"0x80001000\", got the string \"4018000\""));
+}
+
 TEST_CASE("report: the main counters include each PCI endpoint's DMA", "[report][pci]") {
     TempDir dir;
     REQUIRE(dmasim(dir, "run " + quote(DMASIM_SOURCE_DIR "/tests/scenarios/seed-missing-sync-broken.yaml") +
