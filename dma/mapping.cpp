@@ -171,16 +171,17 @@ void sync_sg_for_device(Device& dev, std::vector<Scatterlist>& sgl, int nents, D
     debug(dev).sync_sg_for_device(dev, sgl, nents, dir);
 }
 
-// A device with its own coherent pool allocates coherent memory there and nowhere else (Linux's
-// dma_alloc_from_dev_coherent answers even when the pool is full). NON_CONSISTENT asks for a
-// noncoherent allocation, which, as alloc_noncoherent's, comes from system memory. As in Linux,
-// dma-debug does not track the per-device pool's allocations.
+// A device with its own coherent pool allocates there and nowhere else, whatever the attributes
+// (Linux's dma_alloc_attrs asks dma_alloc_from_dev_coherent first, which answers even when the
+// pool is full): NON_CONSISTENT then gets the pool's memory, which is consistent. Only
+// alloc_noncoherent and alloc_pages bypass the pool. As in Linux, dma-debug does not track the
+// pool's allocations, so a sync of one is reported as a sync of unallocated memory.
 uint64_t alloc_attrs(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs, Gfp gfp) {
     uint64_t start_ps = now_ps(dev);
     Device& target = dev.dma_dev();
     uint64_t cpu_addr;
     const std::shared_ptr<CoherentMemory>& mem = target.dma_mem();
-    if (mem && !(attrs & attr::non_consistent)) {
+    if (mem) {
         cpu_addr = mem->alloc(target, size, dma_handle, attrs);
     } else {
         cpu_addr = target.ops().alloc(target, size, dma_handle, attrs, gfp);

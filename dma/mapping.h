@@ -34,9 +34,10 @@ void sync_sg_for_device(Device& dev, std::vector<Scatterlist>& sgl, int nents, D
 
 // --- allocations ---
 // Coherent memory: its CPU address (0 on failure) and, in `dma_handle`, its bus address.
-// NON_CONSISTENT gives a noncoherent (cacheable) allocation, as alloc_noncoherent. A device with
-// a per-device coherent pool allocates coherent memory only from it; a Gfp::atomic caller on a non-coherent device
-// gets memory from the atomic pool (dma/coherent_memory.h, dma/atomic_pool.h).
+// A device with a per-device coherent pool allocates only from it, whatever the attributes.
+// Otherwise NON_CONSISTENT gives a noncoherent (cacheable) allocation, as alloc_noncoherent, and a
+// Gfp::atomic caller on a non-coherent device gets memory from the atomic pool
+// (dma/coherent_memory.h, dma/atomic_pool.h).
 uint64_t alloc_attrs(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs, Gfp gfp = Gfp::kernel);
 void free_attrs(Device& dev, uint64_t size, uint64_t cpu_addr, dma_addr_t dma_handle, Attrs attrs);
 uint64_t alloc_coherent(Device& dev, uint64_t size, dma_addr_t& dma_handle, Gfp gfp = Gfp::kernel);

@@ -1,5 +1,6 @@
 #include "sw/workloads/dma_selftest.h"
 
+#include "dma/coherent_memory.h"
 #include "dma/context.h"
 #include "dma/debug.h"
 #include "dma/dma_pool.h"
@@ -7,6 +8,7 @@
 #include "models/bus_master.h"
 #include "models/core.h"
 #include "sw/kernel.h"
+#include "sw/page_allocator.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -60,7 +62,7 @@ public:
         step("coherent", [&] { coherent(0, dma::Gfp::kernel); });
         step("write_combine", [&] { coherent(dma::attr::write_combine, dma::Gfp::kernel); });
         step("atomic", [&] { coherent(0, dma::Gfp::atomic); });
-        step("force_contiguous", [&] { coherent(dma::attr::force_contiguous, dma::Gfp::kernel, 4 * page_size); });
+        step("force_contiguous", [&] { force_contiguous(); });
         step("no_kernel_mapping", [&] { no_kernel_mapping(); });
         step("non_consistent", [&] { cached_allocation(true); });
         step("noncoherent", [&] { cached_allocation(false); });
@@ -278,10 +280,15 @@ private:
             kernel_.free_contiguous(sg.pa, page_size);
     }
 
+    // The device's own coherent pool, which answers every alloc_attrs (null without one).
+    dma::CoherentMemory* own_pool() const { return dev_->dma_dev().dma_mem().get(); }
+
     // Coherent memory needs no syncs; write-combined stores need a barrier before the device looks.
     // `bytes` (default: the size parameter) across pages checks that the CPU's view and the
-    // device's bus addresses cover the same contiguous memory (FORCE_CONTIGUOUS).
-    void coherent(dma::Attrs attrs, dma::Gfp gfp, uint64_t bytes = 0) {
+    // device's bus addresses cover the same contiguous memory. `while_allocated` looks at the
+    // allocation (CPU address, handle, size) before it is freed.
+    using AllocationCheck = std::function<void(uint64_t, dma_addr_t, uint64_t)>;
+    void coherent(dma::Attrs attrs, dma::Gfp gfp, uint64_t bytes = 0, const AllocationCheck& while_allocated = {}) {
         uint64_t size = bytes ? bytes : size_;
         dma_addr_t handle = 0;
         uint64_t cpu_addr = dma::alloc_attrs(*dev_, size, handle, attrs, gfp);
@@ -295,11 +302,48 @@ private:
         device_expect(handle, pattern(size, 8), "coherent: to the device");
         device_put(handle, pattern(size, 9));
         cpu_expect(cpu_addr, pattern(size, 9), "coherent: from the device");
+        if (while_allocated)
+            while_allocated(cpu_addr, handle, size);
         dma::free_attrs(*dev_, size, cpu_addr, handle, attrs);
     }
 
-    // A buffer only the device touches: the CPU address is a cookie the driver never dereferences,
-    // so both transfers are the device's own.
+    // Four pages, physically contiguous behind the CPU's mapping, from the device's CMA area (its
+    // own, else the default one) whose pages in use rise by them while they are allocated; a
+    // device with its own pool takes them from the pool. Without either, from the page allocator.
+    void force_contiguous() {
+        dma::CoherentMemory* pool = own_pool();
+        sw::CmaArea* area = dev_->dma_dev().cma_area() ? dev_->dma_dev().cma_area()
+                                                        : kernel_.page_allocator().default_cma();
+        uint64_t cma_used = area ? area->used_pages() : 0;
+        coherent(dma::attr::force_contiguous, dma::Gfp::kernel, 4 * page_size,
+                 [&](uint64_t cpu_addr, dma_addr_t, uint64_t size) {
+                     models::Translation first, last;
+                     bool mapped = cpu_.mmu().translate(cpu_addr, first) &&
+                                   cpu_.mmu().translate(cpu_addr + size - 1, last);
+                     expect(mapped && last.pa == first.pa + size - 1,
+                            fmt::format("force_contiguous: {:#x}+{} is not physically contiguous", cpu_addr, size));
+                     if (pool) {
+                         expect(pool->contains(cpu_addr),
+                                fmt::format("force_contiguous: {:#x} is not from the device's coherent pool", cpu_addr));
+                     } else if (area) {
+                         expect(area->contains(first.pa) && area->contains(last.pa),
+                                fmt::format("force_contiguous: PA {:#x}+{} is not in the CMA area {}", first.pa, size,
+                                            area->name()));
+                         expect(area->used_pages() == cma_used + size / page_size,
+                                fmt::format("force_contiguous: the CMA area {} has {} pages in use, not {}",
+                                            area->name(), area->used_pages(), cma_used + size / page_size));
+                     }
+                 });
+        if (area)
+            expect(area->used_pages() == cma_used,
+                   fmt::format("force_contiguous: the CMA area {} kept {} pages after the free", area->name(),
+                               area->used_pages() - cma_used));
+    }
+
+    // A buffer only the device touches: the CPU address is a cookie the driver never dereferences.
+    // Without a per-device pool (which answers with its own mapping) the cookie is the linear
+    // address of the very pages the device was given, whose linear alias keeps its cacheable type
+    // (no uncached remap, no retyping); the device's data survives a round trip through the handle.
     void no_kernel_mapping() {
         dma_addr_t handle = 0;
         uint64_t cookie = dma::alloc_attrs(*dev_, size_, handle, dma::attr::no_kernel_mapping);
@@ -307,13 +351,30 @@ private:
             ++step_failures_;
             return;
         }
+        if (dma::CoherentMemory* pool = own_pool()) {
+            expect(pool->contains(cookie),
+                   fmt::format("no_kernel_mapping: {:#x} is not from the device's coherent pool", cookie));
+        } else {
+            expect(kernel_.virt_addr_valid(cookie),
+                   fmt::format("no_kernel_mapping: the cookie {:#x} is not a linear-map address", cookie));
+            uint64_t pa = Kernel::virt_to_phys(cookie);
+            expect(dev_->dma_dev().phys_to_dma(pa) == handle,
+                   fmt::format("no_kernel_mapping: the cookie's pages (PA {:#x}) are not the handle's {:#x}", pa,
+                               handle));
+            models::MemType type = models::MemType::device;
+            expect(cpu_.mmu().linear_type(pa, type) && type == models::MemType::normal_wb,
+                   fmt::format("no_kernel_mapping: the linear alias of PA {:#x} was remapped", pa));
+        }
         device_put(handle, pattern(size_, 17));
         device_expect(handle, pattern(size_, 17), "no_kernel_mapping: the device's data");
         dma::free_attrs(*dev_, size_, cookie, handle, dma::attr::no_kernel_mapping);
     }
 
     // Cacheable memory the driver syncs itself: alloc_attrs(NON_CONSISTENT), the 3.4-era way, or
-    // alloc_noncoherent.
+    // alloc_noncoherent. NON_CONSISTENT lets the platform give consistent memory instead, as a
+    // device with its own pool does (Linux's dma_alloc_attrs asks the pool first): the driver then
+    // leaves the syncs out, which would maintain the caches through a linear alias a no-map pool
+    // does not have.
     void cached_allocation(bool non_consistent) {
         const char* what = non_consistent ? "non_consistent" : "noncoherent";
         dma_addr_t handle = 0;
@@ -324,11 +385,19 @@ private:
             ++step_failures_;
             return;
         }
+        dma::CoherentMemory* pool = non_consistent ? own_pool() : nullptr;
+        if (pool)
+            expect(pool->contains(cpu_addr),
+                   fmt::format("non_consistent: {:#x} is not from the device's coherent pool", cpu_addr));
         cpu_put(cpu_addr, pattern(size_, 10));
-        dma::sync_single_for_device(*dev_, handle, size_, DmaDirection::bidirectional);
+        if (pool)
+            cpu_.dsb();  // wmb(): drains the pool's write-combined stores
+        else
+            dma::sync_single_for_device(*dev_, handle, size_, DmaDirection::bidirectional);
         device_expect(handle, pattern(size_, 10), fmt::format("{}: to the device", what).c_str());
         device_put(handle, pattern(size_, 11));
-        dma::sync_single_for_cpu(*dev_, handle, size_, DmaDirection::bidirectional);
+        if (!pool)
+            dma::sync_single_for_cpu(*dev_, handle, size_, DmaDirection::bidirectional);
         cpu_expect(cpu_addr, pattern(size_, 11), fmt::format("{}: from the device", what).c_str());
         if (non_consistent)
             dma::free_attrs(*dev_, size_, cpu_addr, handle, dma::attr::non_consistent);
@@ -693,7 +762,7 @@ Workload dma_selftest_workload() {
             {"misuse", ParamType::choice, "none", "a driver bug to inject after the correct sequence", misuse_choices()},
         },
         run_dma_selftest,
-        check_dma_device_param("dma-selftest"),
+        check_index_param("dma-selftest", "device", IndexOf::dma_device),
     };
 }
 

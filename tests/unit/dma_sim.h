@@ -9,6 +9,7 @@
 #include "platforms/platform.h"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <functional>
 #include <string>
 #include <systemc>
@@ -25,6 +26,23 @@ inline platform::DeviceTree load_tree(const std::vector<std::string>& overrides)
     for (const std::string& spec : overrides)
         tree.apply_override(spec);
     return tree;
+}
+
+// The platform's CMA region (/reserved-memory/linux,cma) turned into a `no-map` shared-dma-pool
+// region, memory the page allocator never hands out, for per-device pools: placed by the kernel
+// (its size and alignment kept), or fixed at no_map_base, no_map_size long.
+inline const std::vector<std::string> dynamic_no_map_region = {
+    "/reserved-memory/linux,cma:reusable=false", "/reserved-memory/linux,cma:linux,cma-default=false",
+    "/reserved-memory/linux,cma:no-map=true"};
+constexpr uint64_t no_map_base = 0xbf000000;
+constexpr uint64_t no_map_size = 0x100000;
+inline std::vector<std::string> no_map_region() {
+    std::vector<std::string> overrides = dynamic_no_map_region;
+    for (const char* dynamic_placement : {"size", "alignment"})
+        overrides.push_back(fmt::format("/reserved-memory/linux,cma:{}=false", dynamic_placement));
+    overrides.push_back(
+        fmt::format("/reserved-memory/linux,cma:reg=<0x0 {:#x} 0x0 {:#x}>", no_map_base, no_map_size));
+    return overrides;
 }
 
 // The platform, a booted kernel, the DMA layer and one device for the bus master.

@@ -10,18 +10,12 @@
 #include <fmt/format.h>
 #include <regex>
 
+using dma_sim::no_map_base;
+using dma_sim::no_map_region;
+using dma_sim::no_map_size;
 using dma_sim::Sim;
 
 namespace {
-
-// The platform's CMA region turned into a 1 MiB `no-map` region at 0xbf000000.
-constexpr uint64_t no_map_base = 0xbf000000;
-constexpr uint64_t no_map_size = 0x100000;
-const std::vector<std::string> no_map_region = {
-    "/reserved-memory/linux,cma:reusable=false",  "/reserved-memory/linux,cma:linux,cma-default=false",
-    "/reserved-memory/linux,cma:size=false",      "/reserved-memory/linux,cma:alignment=false",
-    "/reserved-memory/linux,cma:no-map=true",     "/reserved-memory/linux,cma:reg=<0x0 0xbf000000 0x0 0x100000>",
-};
 
 const std::string noncoherent = DMASIM_SOURCE_DIR "/platforms/arm-noncoherent.dts";
 const std::string device_pool = DMASIM_SOURCE_DIR "/tests/scenarios/arm-noncoherent-device-pool.dts";
@@ -39,7 +33,7 @@ Result run(const TempDir& dir, const std::string& platform, const std::string& c
 
 TEST_CASE("no-map: a no-map region is out of the linear map, so mapping it is an invalid area and touching it "
           "faults", "[dma-config]") {
-    Sim sim(no_map_region);
+    Sim sim(no_map_region());
     const uint64_t va = sw::Kernel::phys_to_virt(no_map_base + 0x1000);
     CHECK_FALSE(sim.kernel.virt_addr_valid(va));
     CHECK_FALSE(sim.cpu.mmu().in_linear_map(no_map_base + no_map_size - 1));
@@ -61,8 +55,7 @@ TEST_CASE("no-map: a no-map region is out of the linear map, so mapping it is an
 }
 
 TEST_CASE("no-map: a dynamic no-map region leaves the linear map when the kernel places it", "[dma-config]") {
-    Sim sim({"/reserved-memory/linux,cma:reusable=false", "/reserved-memory/linux,cma:linux,cma-default=false",
-             "/reserved-memory/linux,cma:no-map=true"});
+    Sim sim(dma_sim::dynamic_no_map_region);
     const sw::ReservedArea& area = sim.kernel.reserved().at(0);
     REQUIRE(area.dynamic);
     CHECK_FALSE(sim.kernel.virt_addr_valid(sw::Kernel::phys_to_virt(*area.base)));
@@ -72,7 +65,7 @@ TEST_CASE("no-map: a dynamic no-map region leaves the linear map when the kernel
 
 TEST_CASE("a per-device pool whose pages the device's dma-ranges do not carry fails its allocation cleanly",
           "[dma-config]") {
-    Sim sim(no_map_region);
+    Sim sim(no_map_region());
     // The device reaches only the pool's first page (bus 0 -> CPU no_map_base).
     sim.dev.add_dma_range(dma::DmaRange{no_map_base, 0x0, 0x1000});
     dma::Device outside("outside-agent", sim.context);
@@ -190,7 +183,8 @@ TEST_CASE("a swiotlb pool the lowest zone cannot hold is a config error naming b
     Result huge = run(dir, noncoherent, "-c '/chosen:bootargs=\"swiotlb=100000000\"'");
     CHECK(huge.code == 2);
     CHECK_THAT(huge.err, Catch::Contains("node /chosen: property 'bootargs'") && Catch::Contains("swiotlb=") &&
-                             Catch::Contains("100000000 slots") && Catch::Contains("DMA32 zone"));
+                             Catch::Contains("100000000 slots") &&
+                             Catch::Contains("ZONE_DMA, the RAM below 0xc0000000 (set by the end of RAM)"));
     // A 16 MiB inbound window makes ZONE_DMA 16 MiB: the default 64 MiB pool cannot fit.
     Result narrow = run(dir, "arm-pci-noncoherent.dts",
                         "-c '/pcie@40000000:dma-ranges=<0x02000000 0 0 0 0x80000000 0 0x1000000>'");

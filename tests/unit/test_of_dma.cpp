@@ -10,6 +10,8 @@
 
 #include <catch2/catch.hpp>
 #include <functional>
+#include <string>
+#include <vector>
 
 using platform::ConfigError;
 using platform::DeviceTree;
@@ -46,37 +48,35 @@ platform::OfDmaConfig configure(const DeviceTree& tree) {
     return platform::of_dma_configure_device(tree.at("/soc/dev@0"));
 }
 
-// A tree / > a > b > dev@0, buses of one address and one size cell (the root has two of each), with
-// `a_props` and `b_props` inserted in the buses.
+// A tree / > a > b > ... > dev@0: one bus per entry of `bus_props` (named a, b, c, ...), each of
+// one address and one size cell (the root has two of each) with its entry inserted in it.
+DeviceTree bus_chain(const TempDir& dir, const std::vector<std::string>& bus_props) {
+    std::string source = "/dts-v1/;\n/ {\n\t#address-cells = <2>;\n\t#size-cells = <2>;\n", closing;
+    std::string indent = "\t";
+    for (size_t i = 0; i < bus_props.size(); ++i) {
+        source += indent + static_cast<char>('a' + i) + " {\n" + indent + "\t#address-cells = <1>;\n" + indent +
+                  "\t#size-cells = <1>;\n" + indent + "\tranges;\n" + indent + "\t" + bus_props[i] + "\n";
+        closing = indent + "};\n" + closing;
+        indent += "\t";
+    }
+    source += indent + "dev@0 { reg = <0x0 0x1000>; };\n" + closing + "};\n";
+    return DeviceTree::load(dir.write("chain.dts", source));
+}
+
+// The device of a bus_chain of `buses` buses.
+platform::OfDmaConfig configure_chained(const DeviceTree& tree, size_t buses) {
+    std::string path;
+    for (size_t i = 0; i < buses; ++i)
+        path += std::string("/") + static_cast<char>('a' + i);
+    return platform::of_dma_configure_device(tree.at(path + "/dev@0"));
+}
+
+// A tree / > a > b > dev@0 with `a_props` and `b_props` inserted in the buses.
 DeviceTree nested_tree(const TempDir& dir, const std::string& a_props, const std::string& b_props) {
-    std::string source = R"(/dts-v1/;
-/ {
-	#address-cells = <2>;
-	#size-cells = <2>;
-	a {
-		#address-cells = <1>;
-		#size-cells = <1>;
-		ranges;
-		)" + a_props + R"(
-		b {
-			#address-cells = <1>;
-			#size-cells = <1>;
-			ranges;
-			)" + b_props + R"(
-			dev@0 {
-				reg = <0x0 0x1000>;
-			};
-		};
-	};
-};
-)";
-    return DeviceTree::load(dir.write("nested.dts", source));
+    return bus_chain(dir, {a_props, b_props});
 }
 
-platform::OfDmaConfig configure_nested(const DeviceTree& tree) {
-    return platform::of_dma_configure_device(tree.at("/a/b/dev@0"));
-}
-
+platform::OfDmaConfig configure_nested(const DeviceTree& tree) { return configure_chained(tree, 2); }
 
 }  // namespace
 
@@ -158,31 +158,8 @@ TEST_CASE("of_dma: a bus without dma-ranges between the device and the ones abov
           "warning", "[of_dma]") {
     TempDir dir;
     // / > a (dma-ranges) > b (none) > c (none) > dev: c may lack them, b may not.
-    std::string source = R"(/dts-v1/;
-/ {
-	#address-cells = <2>;
-	#size-cells = <2>;
-	a {
-		#address-cells = <1>;
-		#size-cells = <1>;
-		ranges;
-		dma-ranges = <0x0 0x0 0x80000000 0x40000000>;
-		b {
-			#address-cells = <1>;
-			#size-cells = <1>;
-			ranges;
-			c {
-				#address-cells = <1>;
-				#size-cells = <1>;
-				ranges;
-				dev@0 { reg = <0x0 0x1000>; };
-			};
-		};
-	};
-};
-)";
-    DeviceTree tree = DeviceTree::load(dir.write("deep.dts", source));
-    platform::OfDmaConfig config = platform::of_dma_configure_device(tree.at("/a/b/c/dev@0"));
+    platform::OfDmaConfig config =
+        configure_chained(bus_chain(dir, {"dma-ranges = <0x0 0x0 0x80000000 0x40000000>;", "", ""}), 3);
     CHECK(config.ranges.empty());
     CHECK_FALSE(config.ranges_node);
     CHECK(config.bus_dma_limit == 0);

@@ -14,17 +14,10 @@
 namespace {
 
 using dma::Gfp;
+using dma_sim::no_map_base;
+using dma_sim::no_map_region;
+using dma_sim::no_map_size;
 using dma_sim::Sim;
-
-// The platform's CMA region turned into a 1 MiB `no-map` shared-dma-pool region: memory the page
-// allocator never hands out, for per-device pools.
-constexpr uint64_t no_map_base = 0xbf000000;
-constexpr uint64_t no_map_size = 0x100000;
-const std::vector<std::string> no_map_region = {
-    "/reserved-memory/linux,cma:reusable=false",  "/reserved-memory/linux,cma:linux,cma-default=false",
-    "/reserved-memory/linux,cma:size=false",      "/reserved-memory/linux,cma:alignment=false",
-    "/reserved-memory/linux,cma:no-map=true",     "/reserved-memory/linux,cma:reg=<0x0 0xbf000000 0x0 0x100000>",
-};
 
 // Per-block data patterns, so that two blocks sharing bytes would show.
 uint64_t pattern_block = 0;
@@ -325,7 +318,7 @@ TEST_CASE("dma_pool without debugging does not poison but still refuses a double
 // --- the per-device coherent pool ---
 
 TEST_CASE("a per-device coherent pool hands out zeroed, order-aligned runs and never falls back", "[pools]") {
-    Sim sim(no_map_region);
+    Sim sim(no_map_region());
     dma::Device other("other-agent", sim.context);
     const uint64_t half = no_map_size / 2;
     REQUIRE(dma::declare_coherent_memory(sim.dev, no_map_base, no_map_base, half) == 0);
