@@ -18,8 +18,8 @@ std::unique_ptr<dma::Context> boot_dma_layer(Platform& platform, sw::Kernel& ker
         return std::make_unique<dma::Context>(kernel, instr, platform.boot_params().dma);
     } catch (const dma::SwiotlbPoolError& error) {
         std::string zone = error.zone == sw::Zone::dma
-                               ? fmt::format("ZONE_DMA, the RAM below {:#x} where the dma-ranges of {} end",
-                                             platform.zone_dma_limit(), platform.zone_dma_node())
+                               ? fmt::format("ZONE_DMA, the RAM below {:#x} (set by {})", platform.zone_dma_limit(),
+                                             platform.zone_dma_bound())
                                : fmt::format("the {} zone", sw::to_string(error.zone));
         throw ConfigError(fmt::format("{}: node /chosen: property 'bootargs': expected swiotlb=<slots> with a pool "
                                       "that fits in {}, got {} slots ({} KiB): {}",

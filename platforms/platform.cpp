@@ -16,6 +16,11 @@ constexpr uint64_t max_target_size = 1ULL << 40;  // bounds the sparse memory's 
 
 std::string hex(uint64_t value) { return fmt::format("{:#x}", value); }
 
+// What ended ZONE_DMA (Platform::zone_dma_set_by_ and, for dma-ranges, their node), as people read it.
+std::string zone_dma_bound_text(const std::string& set_by, const std::string& node) {
+    return set_by == "dma-ranges" ? "the dma-ranges of " + node : "the " + set_by;
+}
+
 std::string human_size(uint64_t bytes) {
     if (bytes && bytes % (1ULL << 30) == 0)
         return fmt::format("{} GiB", bytes >> 30);
@@ -447,10 +452,21 @@ private:
             ram_start = std::min(ram_start, region.base);
             ram_end = std::max(ram_end, region.base + region.size);
         }
-        if (max_cpu && max_cpu->address < dma::dma_bit_mask(32) && max_cpu->address + 1 < ram_end &&
-            max_cpu->address >= ram_start) {
-            p_.zone_dma_limit_ = max_cpu->address + 1;
+        // arm64's zone_sizes_init and max_zone_phys: the lowest reach of any dma-ranges (none: no
+        // limit), kept below 4 GiB when RAM starts there (devices that rely on a low ZONE_DMA), and
+        // no further than RAM. A limit at or above 4 GiB thus puts all low RAM in ZONE_DMA and
+        // leaves DMA32 empty, as Linux does.
+        uint64_t dt_limit = max_cpu ? max_cpu->address : ~0ULL;
+        uint64_t cap = ram_start < dma::dma_bit_mask(32) ? dma::dma_bit_mask(32) : ~0ULL;
+        uint64_t last = std::min({dt_limit, cap, ram_end - 1});
+        if (ram_end == 0 || last < ram_start)
+            return;  // ZONE_DMA would hold no RAM
+        p_.zone_dma_limit_ = last + 1;
+        if (max_cpu && last == dt_limit) {
+            p_.zone_dma_set_by_ = "dma-ranges";
             p_.zone_dma_node_ = max_cpu->node;
+        } else {
+            p_.zone_dma_set_by_ = last == cap ? "4 GiB cap" : "end of RAM";
         }
     }
 
@@ -711,8 +727,8 @@ private:
         return {{"region", name}, {"size", size}};
     }
 
-    // What the kernel will configure for the function (pci_dma_configure), and what its engine reaches.
-    // Its coherent pool is the bridge's local memory (sw::PciSubsystem names it <bridge>-local-memory).
+    // What the kernel will configure for the function (pci_dma_configure), its engine's and the bus's
+    // limits and what the lower one reaches; its coherent pool is the bridge's local memory.
     nlohmann::ordered_json pci_endpoint_json(const PciHostSpec& spec, const PciEndpointSpec& endpoint) const {
         const models::PciEndpointConfig& config = endpoint.config;
         uint64_t engine_limit = config.dma_bits >= 64 ? ~0ULL : (1ULL << config.dma_bits) - 1;
@@ -730,12 +746,14 @@ private:
                                     pci::PCI_FUNC(config.devfn))},
                 {"dma_bits", config.dma_bits},
                 {"dma_limit", hex(limit)},
+                {"engine_dma_limit", hex(engine_limit)},
+                {"bus_dma_limit", spec.dma.bus_dma_limit ? nlohmann::ordered_json(hex(spec.dma.bus_dma_limit)) : nullptr},
                 {"reaches", reach},
                 {"ops", spec.dma.ops},
                 {"coherent", spec.dma.coherent},
                 {"dma_mask", hex(spec.dma.mask)},
                 {"coherent_dma_mask", hex(spec.dma.mask)},
-                {"coherent_pool", spec.local_memory ? pool_json(spec.name + "-local-memory", spec.local_memory->size)
+                {"coherent_pool", spec.local_memory ? pool_json(sw::local_memory_pool_name(spec.name), spec.local_memory->size)
                                                     : nullptr},
                 {"burst_size", config.burst_size},
                 {"bandwidth_mbps", config.bandwidth_mbps},
@@ -755,7 +773,9 @@ private:
                 {"dma_from_device_map", dma::to_string(boot.dma.from_device_map)},
                 {"dma_alias", dma::to_string(boot.dma.alias)},
                 {"kmalloc_min_align", boot.kmalloc_min_align},
-                {"zone_dma_limit", p_.zone_dma_limit_ ? nlohmann::ordered_json(hex(p_.zone_dma_limit_)) : nullptr}};
+                {"zone_dma_limit", p_.zone_dma_limit_ ? nlohmann::ordered_json(hex(p_.zone_dma_limit_)) : nullptr},
+                {"zone_dma_set_by", p_.zone_dma_limit_ ? nlohmann::ordered_json(p_.zone_dma_set_by_) : nullptr},
+                {"zone_dma_node", p_.zone_dma_node_.empty() ? nullptr : nlohmann::ordered_json(p_.zone_dma_node_)}};
     }
 
     nlohmann::ordered_json reserved_json() const {
@@ -801,6 +821,10 @@ Platform::Platform(const DeviceTree& tree, const PlatformOptions& options, model
 }
 
 Platform::~Platform() = default;
+
+std::string Platform::zone_dma_bound() const {
+    return zone_dma_limit_ ? zone_dma_bound_text(zone_dma_set_by_, zone_dma_node_) : std::string();
+}
 
 std::vector<models::BusMaster*> Platform::bus_masters() const {
     std::vector<models::BusMaster*> masters;
@@ -905,6 +929,16 @@ std::string dma_setup_text(const nlohmann::ordered_json& dev) {
                        dev["coherent_dma_mask"].get<std::string>());
 }
 
+// The kernel's ZONE_DMA and what set its limit.
+std::string zone_dma_text(const nlohmann::ordered_json& kernel) {
+    if (kernel["zone_dma_limit"].is_null())
+        return "none (DMA32 is the lowest zone)";
+    const nlohmann::ordered_json& node = kernel["zone_dma_node"];
+    return fmt::format("below {} ({})", kernel["zone_dma_limit"].get<std::string>(),
+                       zone_dma_bound_text(kernel["zone_dma_set_by"].get<std::string>(),
+                                           node.is_null() ? std::string() : node.get<std::string>()));
+}
+
 std::string coherent_pool_text(const nlohmann::ordered_json& pool) {
     if (pool.is_null())
         return "none (system memory)";
@@ -964,8 +998,7 @@ std::string describe_text(const nlohmann::ordered_json& d) {
                        k["dma_alias"].get<std::string>(),
                        k["kmalloc_min_align"].get<uint64_t>() ? std::to_string(k["kmalloc_min_align"].get<uint64_t>())
                                                               : std::string("default"),
-                       k["zone_dma_limit"].is_null() ? std::string("none (DMA32 is the lowest zone)")
-                                                     : "below " + k["zone_dma_limit"].get<std::string>());
+                       zone_dma_text(k));
     out << "\ncores:\n";
     for (const auto& c : d["cores"]) {
         const auto& l1 = c["l1d"];
@@ -1029,11 +1062,14 @@ std::string describe_text(const nlohmann::ordered_json& d) {
                 reach += fmt::format("{}cpu {:#x}-{:#x}", reach.empty() ? "" : ", ",
                                      std::stoull(r["cpu"].get<std::string>(), nullptr, 16),
                                      std::stoull(r["cpu"].get<std::string>(), nullptr, 16) + r["size"].get<uint64_t>() - 1);
-            out << fmt::format("    {} {} ({}, {}) {}: {}-bit DMA, limit {}{}; {} until the driver sets them\n",
+            out << fmt::format("    {} {} ({}, {}) {}: {}-bit DMA: engine limit {}, bus limit {}, so limit {}{}; {} "
+                               "until the driver sets them\n",
                                e["name"].get<std::string>(), e["bdf"].get<std::string>(), e["node"].get<std::string>(),
                                e["compatible"].get<std::string>(), e["kind"].get<std::string>(),
-                               e["dma_bits"].get<unsigned>(), e["dma_limit"].get<std::string>(),
-                               reach.empty() ? "" : " (reaches " + reach + ")", dma_setup_text(e));
+                               e["dma_bits"].get<unsigned>(), e["engine_dma_limit"].get<std::string>(),
+                               e["bus_dma_limit"].is_null() ? "none" : e["bus_dma_limit"].get<std::string>(),
+                               e["dma_limit"].get<std::string>(), reach.empty() ? "" : " (reaches " + reach + ")",
+                               dma_setup_text(e));
             out << fmt::format("      coherent pool: {}\n", coherent_pool_text(e["coherent_pool"]));
             unsigned pin = e["interrupt_pin"].get<unsigned>();
             out << fmt::format("      INT{} -> {}, {} MSI vector(s); {} B bursts, {}\n",

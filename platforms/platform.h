@@ -76,11 +76,13 @@ public:
     const std::vector<ReservedRegion>& reserved() const { return reserved_; }
     const std::vector<DmaDeviceSpec>& dma_devices() const { return dma_devices_; }
     const BootParams& boot_params() const { return boot_params_; }
-    // Where ZONE_DMA ends (arm64's rule: the lowest limit any dma-ranges imposes, when it lies
-    // below 4 GiB and inside RAM); 0 when ZONE_DMA would coincide with DMA32.
+    // Where ZONE_DMA ends, by arm64's rule (zone_sizes_init): the lowest CPU address any dma-ranges
+    // reaches, capped at 4 GiB when RAM starts below it, and at the end of RAM; 0 when the limit
+    // lies below RAM (ZONE_DMA empty).
     uint64_t zone_dma_limit() const { return zone_dma_limit_; }
-    // The node whose dma-ranges set that limit; empty without ZONE_DMA.
-    const std::string& zone_dma_node() const { return zone_dma_node_; }
+    // What set that limit, as describe and errors name it: "the dma-ranges of /soc", "the 4 GiB
+    // cap" or "the end of RAM"; empty without ZONE_DMA.
+    std::string zone_dma_bound() const;
     // The device tree's file name, as errors name it.
     const std::string& source_name() const { return source_name_; }
     const std::vector<std::string>& warnings() const { return warnings_; }
@@ -130,7 +132,8 @@ private:
     std::vector<DmaDeviceSpec> dma_devices_;
     BootParams boot_params_;
     uint64_t zone_dma_limit_ = 0;
-    std::string zone_dma_node_;
+    std::string zone_dma_set_by_;  // "dma-ranges", "4 GiB cap" or "end of RAM"; empty without ZONE_DMA
+    std::string zone_dma_node_;    // the node whose dma-ranges set it, when they did
     std::string source_name_;
     std::vector<std::string> warnings_;
     std::optional<uint64_t> outer_registers_;

@@ -51,4 +51,7 @@ struct PciHostBridgeInfo {
     std::optional<PhysRange> local_memory;
 };
 
+// The coherent pool a bridge's local memory becomes, named after the bridge ("pci0-local-memory").
+inline std::string local_memory_pool_name(const std::string& bridge) { return bridge + "-local-memory"; }
+
 }  // namespace sw

@@ -54,7 +54,7 @@ void PciSubsystem::scan() {
         host->ecam_va = kernel_.ioremap(info.ecam_base, info.ecam_size, models::MemType::device);
         std::shared_ptr<dma::CoherentMemory> pool;
         if (info.local_memory)
-            pool = dma::CoherentMemory::create(dma_, info.name + "-local-memory", info.local_memory->base,
+            pool = dma::CoherentMemory::create(dma_, local_memory_pool_name(info.name), info.local_memory->base,
                                                info.local_memory->base, info.local_memory->size);
         local_pools_.push_back(pool);
         log("pci_bus " + fmt::format("{:04x}:{:02x}", info.domain, info.bus_start),

@@ -23,16 +23,23 @@ TEST_CASE("pci cli: describe shows the bridge's windows and each endpoint's DMA 
     CHECK(contains(r.out, "outbound: cpu 0x1000000000 -> pci 0x1000000000, 4 GiB (mem64, prefetchable)"));
     CHECK(contains(r.out, "inbound:  pci 0x0 -> cpu 0x80000000, 1 GiB"));
     CHECK(contains(r.out, "inbound:  pci 0x880000000 -> cpu 0x880000000, 2 GiB"));
-    // The 32-bit and the 30-bit endpoint differ: each one's own mask limits it below the bus limit.
-    CHECK(contains(r.out, "ep0 00:01.0 (/pcie@40000000/ep@1,0, pci104c,b500) DMA test endpoint: 32-bit DMA, limit "
-                          "0xffffffff (reaches cpu 0x80000000-0xbfffffff); direct ops, non-coherent"));
-    CHECK(contains(r.out, "ep1 00:02.0 (/pcie@40000000/ep@2,0, pci104c,b500) DMA test endpoint: 30-bit DMA, limit "
-                          "0x3fffffff (reaches cpu 0x80000000-0xbfffffff); direct ops, non-coherent"));
-    // A 64-bit engine reaches the high RAM through the second window.
+    // The 32-bit and the 30-bit endpoint differ: each one's own mask limits it below the bus limit
+    // (the end of the bridge's highest inbound window).
+    CHECK(contains(r.out, "ep0 00:01.0 (/pcie@40000000/ep@1,0, pci104c,b500) DMA test endpoint: 32-bit DMA: engine "
+                          "limit 0xffffffff, bus limit 0x8ffffffff, so limit 0xffffffff (reaches cpu "
+                          "0x80000000-0xbfffffff); direct ops, non-coherent"));
+    CHECK(contains(r.out, "ep1 00:02.0 (/pcie@40000000/ep@2,0, pci104c,b500) DMA test endpoint: 30-bit DMA: engine "
+                          "limit 0x3fffffff, bus limit 0x8ffffffff, so limit 0x3fffffff (reaches cpu "
+                          "0x80000000-0xbfffffff); direct ops, non-coherent"));
+    // A 64-bit engine reaches the high RAM through the second window: the bus limit is its limit.
     Result wide = dmasim(dir, "describe arm-pci-noncoherent.dts -c '/pcie@40000000/usb@4,0:dmasim,dma-bits=<64>'");
     REQUIRE(wide.code == 0);
-    CHECK(contains(wide.out, "64-bit DMA, limit 0x8ffffffff (reaches cpu 0x80000000-0xbfffffff, cpu "
-                             "0x880000000-0x8ffffffff)"));
+    CHECK(contains(wide.out, "64-bit DMA: engine limit 0xffffffffffffffff, bus limit 0x8ffffffff, so limit "
+                             "0x8ffffffff (reaches cpu 0x80000000-0xbfffffff, cpu 0x880000000-0x8ffffffff)"));
+    // A bridge without dma-ranges imposes no bus limit.
+    Result identity = dmasim(dir, "describe arm-pci-noncoherent.dts -c /pcie@40000000:dma-ranges=false");
+    REQUIRE(identity.code == 0);
+    CHECK(contains(identity.out, "32-bit DMA: engine limit 0xffffffff, bus limit none, so limit 0xffffffff"));
     CHECK(contains(r.out, "INTA -> IRQ 169"));
     Result coherent = dmasim(dir, "describe arm-pci-coherent.dts");
     REQUIRE(coherent.code == 0);
@@ -43,6 +50,36 @@ TEST_CASE("pci cli: describe shows the bridge's windows and each endpoint's DMA 
     CHECK(contains(local.out, "0x0048000000-0x00480fffff  pci0_mem pci-memory"));
     CHECK(contains(local.out, "local memory: 1 MiB at 0x48000000 (coherent pool of its functions)"));
     CHECK(contains(local.out, "coherent pool: pci0-local-memory (1 MiB, per-device, no fallback)"));
+}
+
+TEST_CASE("pci cli: describe and config.json name what ends ZONE_DMA: /soc's dma-ranges, else the 4 GiB cap",
+          "[pci][cli][mm]") {
+    TempDir dir;
+    Result r = dmasim(dir, "describe arm-pci-noncoherent.dts");
+    REQUIRE(r.code == 0);
+    CHECK(contains(r.out, "ZONE_DMA below 0xc0000000 (the dma-ranges of /soc)\n"));
+    CHECK(contains(r.out, "dma0 (/soc/dma-agent@1000000) stream id 0x10, 64 B bursts, non-coherent"));
+    Result capped = dmasim(dir, "describe arm-pci-noncoherent.dts -c /soc:dma-ranges=false");
+    REQUIRE(capped.code == 0);
+    CHECK(contains(capped.out, "ZONE_DMA below 0x100000000 (the 4 GiB cap)\n"));
+    // A platform without dma-ranges: all its RAM, which ends below 4 GiB, is ZONE_DMA.
+    Result plain = dmasim(dir, "describe arm-noncoherent.dts");
+    REQUIRE(plain.code == 0);
+    CHECK(contains(plain.out, "ZONE_DMA below 0xc0000000 (the end of RAM)\n"));
+
+    Result run = dmasim(dir, "run --platform arm-pci-noncoherent.dts --workload memtest -c /soc:dma-ranges=false "
+                             "-o capped --quiet");
+    REQUIRE(run.code == 0);
+    nlohmann::json kernel = load_json(dir.path("capped/config.json"))["platform"]["kernel"];
+    CHECK(kernel["zone_dma_limit"] == "0x100000000");
+    CHECK(kernel["zone_dma_set_by"] == "4 GiB cap");
+    CHECK(kernel["zone_dma_node"].is_null());
+    Result soc = dmasim(dir, "run --platform arm-pci-noncoherent.dts --workload memtest -o soc --quiet");
+    REQUIRE(soc.code == 0);
+    kernel = load_json(dir.path("soc/config.json"))["platform"]["kernel"];
+    CHECK(kernel["zone_dma_limit"] == "0xc0000000");
+    CHECK(kernel["zone_dma_set_by"] == "dma-ranges");
+    CHECK(kernel["zone_dma_node"] == "/soc");
 }
 
 TEST_CASE("pci cli: the seed-missing-sync pair passes, broken with stale reads and wrong data, fixed without",
