@@ -5,7 +5,8 @@
 // Event cache.maint, a slice per operation: software writes a by-PA or by-index register once per
 // line, so consecutive writes of one register (by PA: to consecutive lines) are one slice (op, pa
 // and length; or op and lines), which ends at the next Cache Sync, as Linux's range operations
-// end, or at any other register write; a by-way operation is a slice of its own (op, way_mask).
+// end, at any other register write, or when the simulation ends (a last run without a Cache Sync,
+// or cut short by a data abort or SIGINT); a by-way operation is a slice of its own (op, way_mask).
 #pragma once
 
 #include "models/bus_port.h"
@@ -69,6 +70,9 @@ private:
     void maintain_one(uint32_t reg, MaintOp op, uint64_t pa, uint32_t set, uint32_t way, const Initiator& who,
                       uint64_t& delay_ps);
     void end_run();  // emits the pending run, if any
+    // SystemC calls it inside sc_start, when the core's sc_stop ends the run: before the caller
+    // finishes the trace.
+    void end_of_simulation() override { end_run(); }
 
     Cache cache_;
     BusPort port_;

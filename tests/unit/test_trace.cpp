@@ -662,6 +662,35 @@ TEST_CASE("trace: the L2's maintenance is a slice per operation: a by-PA range, 
     }
 }
 
+TEST_CASE("trace: the L2's last by-PA run is a slice even without a Cache Sync, when a data abort ends the run",
+          "[trace][cache]") {
+    models::Instrumentation instr;
+    platform::DeviceTree tree = platform::DeviceTree::load(DMASIM_SOURCE_DIR "/platforms/arm-noncoherent.dts");
+    platform::Platform machine(tree, platform::PlatformOptions{}, instr);
+    REQUIRE(machine.outer_cache_registers());
+    EventLog log;
+    instr.add_sink(&log, "cache.maint");
+    const uint64_t regs = models::Mmu::vmalloc_base, line = machine.outer_cache()->cache().line_size();
+    const uint64_t pa = machine.memories().at(0).base + 0x100000;
+    machine.core().set_program([&](models::Core& cpu) {
+        cpu.mmu().map(regs, *machine.outer_cache_registers(), 4096, models::MemType::device);
+        for (uint64_t i = 0; i < 3; ++i)
+            cpu.store32(regs + models::OuterCache::invalidate_pa, static_cast<uint32_t>(pa + i * line));
+        cpu.load32(regs + 2 * 4096);  // unmapped: the abort ends the program before any Cache Sync
+    });
+    sc_core::sc_start();
+    CHECK_THAT(machine.core().fault(), Catch::Contains("data abort"));
+    std::vector<models::Event> outer;
+    for (const models::Event& event : log.events)
+        if (event.source == "l2")
+            outer.push_back(event);
+    REQUIRE(outer.size() == 1);
+    CHECK(std::get<std::string>(*field(outer[0], "op")) == "invalidate");
+    CHECK(number(outer[0], "pa") == pa);
+    CHECK(number(outer[0], "length") == 3 * line);
+    CHECK(number(outer[0], "duration_ps") > 0);
+}
+
 TEST_CASE("trace: --trace selects events, --trace help lists them all, a glob matching none is an error",
           "[trace]") {
     TempDir dir;
