@@ -1,6 +1,5 @@
 // The dmasim command line: run, describe, list, check, report, regress. Exit codes are documented in README.md
 // and platforms/errors.h.
-#include "models/instrumentation.h"
 #include "platforms/device_tree.h"
 #include "platforms/experiment.h"
 #include "platforms/platform.h"
@@ -139,28 +138,26 @@ void list_scenarios() {
     }
 }
 
-void describe(const std::string& file, const std::vector<std::string>& overrides) {
-    DeviceTree tree = DeviceTree::load(file);
-    for (const std::string& spec : overrides)
-        tree.apply_override(spec);
-    models::Instrumentation instr;
-    Platform platform(tree, PlatformOptions{}, instr);
-    for (const std::string& warning : platform.warnings())
+// validate() (simulation.h), with the platform's warnings on stderr as a run prints them.
+Validation validate_printing_warnings(const RunRequest& request) {
+    Validation validation = validate(request);
+    for (const std::string& warning : validation.warnings)
         std::cerr << "warning: " << warning << "\n";
-    std::cout << describe_text(platform.description());
+    return validation;
+}
+
+// What `describe` and `check` of a device tree validate: everything a run builds, without a workload.
+RunRequest tree_request(const std::string& file, const std::vector<std::string>& overrides) {
+    RunRequest request;
+    request.platform = file;
+    request.overrides = overrides;
+    return request;
 }
 
 void check(const std::string& file) {
     std::string extension = fs::path(file).extension().string();
-    if (extension == ".yaml" || extension == ".yml") {
-        check_request(RunRequest::from_scenario(Scenario::load(file)));
-    } else {
-        DeviceTree tree = DeviceTree::load(file);
-        models::Instrumentation instr;
-        Platform platform(tree, PlatformOptions{}, instr);
-        for (const std::string& warning : platform.warnings())
-            std::cerr << "warning: " << warning << "\n";
-    }
+    bool scenario = extension == ".yaml" || extension == ".yml";
+    validate_printing_warnings(scenario ? RunRequest::from_scenario(Scenario::load(file)) : tree_request(file, {}));
     std::cout << file << ": ok\n";
 }
 
@@ -261,7 +258,8 @@ int run_cli(int argc, char** argv) {
             return run_simulation(build_request(run));
         }
         if (*describe_cmd)
-            describe(resolve_platform(describe_file, ""), describe_overrides);
+            std::cout << describe_text(
+                validate_printing_warnings(tree_request(describe_file, describe_overrides)).platform);
         else if (*list_cmd)
             list_what == "workloads" ? list_workloads() : list_what == "platforms" ? list_platforms() : list_scenarios();
         else if (*check_cmd)

@@ -15,6 +15,7 @@
 
 #include <filesystem>
 #include <fmt/format.h>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <systemc>
@@ -85,10 +86,10 @@ uint64_t parse_duration_ps(const std::string& text, const std::string& what) {
 
 namespace {
 
-// Everything a run needs, built in dependency order; ConfigError on any bad input.
+// The tree and the workload a request names, before anything is built; ConfigError on bad input.
 struct Prepared {
     DeviceTree tree;
-    const sw::Workload* workload;
+    const sw::Workload* workload;  // null when the request names none (describe, check of a tree)
     sw::Params params;
 };
 
@@ -101,6 +102,8 @@ DeviceTree load_tree(const RunRequest& request) {
 
 Prepared prepare(const RunRequest& request) {
     DeviceTree tree = load_tree(request);
+    if (request.workload.empty())
+        return Prepared{std::move(tree), nullptr, {}};
     const sw::Workload* workload = sw::WorkloadRegistry::builtin().find(request.workload);
     if (!workload) {
         std::string known;
@@ -277,80 +280,104 @@ static std::unique_ptr<sw::Kernel> boot_kernel(Platform& platform, const DeviceT
     }
 }
 
-void check_request(const RunRequest& request) {
-    Prepared prepared = prepare(request);
-    models::Instrumentation instr;
-    Platform platform(prepared.tree, options_of(request), instr);
-    boot_kernel(platform, prepared.tree, instr);
-}
-
 // Events software declares only once it is running (a USB bus's, when a host controller's driver
 // probes), declared before the run, so that what --trace help lists and what --trace accepts are
 // one list: every event of the built system, and these.
 static void declare_run_time_events(models::Instrumentation& instr) { sw::UsbBus::declare_log_event(instr); }
 
-// The workload plays no part: its own events are declared when it runs.
-std::map<std::string, std::string> traceable_events(const RunRequest& request) {
-    DeviceTree tree = load_tree(request);
+namespace {
+
+// Everything a run builds before it simulates, in dependency order, each part checked as it is
+// built: the one path of validate(), traceable_events() and run_simulation(). ConfigError on bad input.
+class System {
+public:
+    // `before_boot` runs once the platform is built and checked, before the kernel boots: a run
+    // attaches there the sinks that must see the boot's events.
+    System(const RunRequest& request, models::Instrumentation& instr,
+           const std::function<void(Platform&)>& before_boot = {})
+        : prepared(prepare(request)), platform(prepared.tree, options_of(request), instr) {
+        check_expectations_judgeable(request, platform);
+        if (before_boot)
+            before_boot(platform);
+        kernel = boot_kernel(platform, prepared.tree, instr);
+        dma.emplace(platform, *kernel, instr);
+        pci.emplace(*kernel, dma->context(), instr, platform.kernel_pci_hosts());
+        declare_run_time_events(instr);
+        if (!prepared.workload)
+            return;
+        context.emplace(sw::WorkloadContext{platform.core(), *kernel, prepared.params, instr, request.seed,
+                                            instr.counter("workload.data_errors"), platform.bus_masters(),
+                                            &dma->context(), dma->devices()});
+        context->pci = &*pci;
+        if (prepared.workload->check) {
+            try {
+                prepared.workload->check(*context);
+            } catch (const sw::ParamError& error) {
+                throw ConfigError(error.what());
+            }
+        }
+    }
+
+    Prepared prepared;
+    Platform platform;
+    std::unique_ptr<sw::Kernel> kernel;
+    std::optional<DmaSystem> dma;
+    std::optional<sw::PciSubsystem> pci;
+    std::optional<sw::WorkloadContext> context;  // when the request names a workload
+};
+
+}  // namespace
+
+Validation validate(const RunRequest& request) {
     models::Instrumentation instr;
-    Platform platform(tree, options_of(request), instr);
-    std::unique_ptr<sw::Kernel> kernel = boot_kernel(platform, tree, instr);
-    DmaSystem dma_system(platform, *kernel, instr);
-    sw::PciSubsystem pci(*kernel, dma_system.context(), instr, platform.kernel_pci_hosts());
-    declare_run_time_events(instr);
+    System system(request, instr);
+    return Validation{system.platform.description(), system.platform.warnings()};
+}
+
+std::map<std::string, std::string> traceable_events(const RunRequest& request) {
+    models::Instrumentation instr;
+    System system(request, instr);  // a workload declares its own events when it runs
     return instr.event_descriptions();
 }
 
 int run_simulation(const RunRequest& request) {
     InterruptGuard interrupt;  // before any file is opened, so that SIGINT always closes them
-    Prepared prepared = prepare(request);
     models::Instrumentation instr;
     LogSink log;
     std::optional<TraceJson> trace;  // sinks outlive every model that emits
     std::optional<HazardMappings> hazard_mappings;
     std::optional<VcdWriter> vcd;
     instr.add_sink(&log, LogSink::default_events);
-    Platform platform(prepared.tree, options_of(request), instr);
-    check_expectations_judgeable(request, platform);
-    prepare_outdir(request.outdir);
-    if (const models::CoherenceMonitor* monitor = platform.monitor()) {  // the hazards' evidence, traced or not
-        hazard_mappings.emplace(instr, trace_layout(platform, request.name).device_masters, monitor->max_details());
-        log.show_hazard_mappings(&hazard_mappings->history());
-    }
-
-    log.note(0, fmt::format("dmasim {}: workload {} on {}, seed {}", DMASIM_VERSION, request.workload,
-                            prepared.tree.source_name(), request.seed));
-    for (const std::string& warning : platform.warnings()) {
-        log.note(0, "warning: " + warning);
-        std::cerr << "warning: " << warning << "\n";
-    }
-
-    std::unique_ptr<sw::Kernel> kernel = boot_kernel(platform, prepared.tree, instr);
-    uint64_t& data_errors = instr.counter("workload.data_errors");
+    System system(request, instr, [&](Platform& platform) {
+        prepare_outdir(request.outdir);
+        if (const models::CoherenceMonitor* monitor = platform.monitor()) {  // the hazards' evidence, traced or not
+            hazard_mappings.emplace(instr, trace_layout(platform, request.name).device_masters,
+                                    monitor->max_details());
+            log.show_hazard_mappings(&hazard_mappings->history());
+        }
+        log.note(0, fmt::format("dmasim {}: workload {} on {}, seed {}", DMASIM_VERSION, request.workload,
+                                platform.source_name(), request.seed));
+        for (const std::string& warning : platform.warnings()) {
+            log.note(0, "warning: " + warning);
+            std::cerr << "warning: " << warning << "\n";
+        }
+    });
+    Platform& platform = system.platform;
+    DmaSystem& dma_system = *system.dma;
+    sw::PciSubsystem& pci = *system.pci;
+    sw::WorkloadContext& context = *system.context;
+    const sw::Workload& workload = *system.prepared.workload;
+    uint64_t& data_errors = context.data_errors;
     uint64_t& time_ps = instr.counter("sim.time_ps");
-    DmaSystem dma_system(platform, *kernel, instr);
-    sw::PciSubsystem pci(*kernel, dma_system.context(), instr, platform.kernel_pci_hosts());
-    declare_run_time_events(instr);
     if (!request.trace_json.empty())  // the sinks see every event declared by now (traceable_events)
         trace.emplace(request.trace_json, instr, trace_layout(platform, request.name),
                       request.trace_events);
     if (!request.vcd.empty())
         vcd.emplace("vcd", instr, vcd_config(platform, request.vcd, request.vcd_period_ps));
-    sw::WorkloadContext context{platform.core(), *kernel,     prepared.params,        instr,
-                                request.seed,    data_errors, platform.bus_masters(), &dma_system.context(),
-                                dma_system.devices()};
-    context.pci = &pci;
-    if (prepared.workload->check) {
-        try {
-            prepared.workload->check(context);
-        } catch (const sw::ParamError& error) {
-            throw ConfigError(error.what());
-        }
-    }
     platform.core().set_program([&](models::Core&) {
         pci.scan();  // boot: enumerate, then bind the drivers
         pci.probe_drivers();
-        prepared.workload->run(context);
+        workload.run(context);
         pci.remove_drivers();
         dma_system.context().debug().check_leaks_at_exit();
     });
@@ -404,7 +431,7 @@ int run_simulation(const RunRequest& request) {
 
     auto output = [&](const char* name) { return (fs::path(request.outdir) / name).string(); };
     write_file_atomically(output(output_file::config),
-                          config_json(request, platform, prepared.params).dump(2) + "\n");
+                          config_json(request, platform, system.prepared.params).dump(2) + "\n");
     write_file_atomically(output(output_file::stats), stats.dump(2) + "\n");
     write_file_atomically(output(output_file::stats_text),
                           stats_text(RunStats::read(JsonField::of(stats, output_file::stats))));

@@ -1,10 +1,12 @@
 // One run: resolve the platform, apply overrides, build, run the workload on the core, check the
-// expectations, write the outputs. Shared by `dmasim run` and `dmasim check`.
+// expectations, write the outputs. Its building and checking, without the run, are `dmasim check`
+// and `dmasim describe`.
 #pragma once
 
 #include "platforms/scenario.h"
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <map>
 #include <optional>
 #include <string>
@@ -48,13 +50,24 @@ uint64_t parse_duration_ps(const std::string& text, const std::string& what);
 // nothing else); ConfigError unless it is a writable folder. Done before a run rather than after it.
 void prepare_outdir(const std::string& outdir);
 
-// Builds everything and checks what can be checked without simulating; throws ConfigError.
-void check_request(const RunRequest& request);
+// What validate() built: the platform's description (Platform::description()) and its warnings.
+struct Validation {
+    nlohmann::ordered_json platform;
+    std::vector<std::string> warnings;
+};
+
+// Builds what run_simulation builds before it simulates, by the same code and with the same checks:
+// the tree and its overrides, the platform, the kernel's boot (reserved memory), the DMA layer (the
+// swiotlb pool, per-device pools) and the PCI core; and, when the request names a workload, its
+// parameters, its Workload::check against that system and whether the expectations can be judged.
+// Writes no file. Throws ConfigError.
+Validation validate(const RunRequest& request);
 
 // Every event a run of `request` declares before it starts, with its description (`--trace help`).
 std::map<std::string, std::string> traceable_events(const RunRequest& request);
 
-// Runs and writes the outputs; returns the exit code (see ExitCode). Throws ConfigError.
+// Runs the request's workload (a run names one) and writes the outputs; returns the exit code (see
+// ExitCode). Throws ConfigError.
 int run_simulation(const RunRequest& request);
 
 }  // namespace platform

@@ -136,14 +136,17 @@ Params WorkloadRegistry::resolve(const Workload& workload, const std::map<std::s
     return params;
 }
 
-std::function<void(const WorkloadContext&)> check_dma_device_param(const std::string& workload) {
-    return [workload](const WorkloadContext& context) {
-        uint64_t index = context.params.integer("device");
-        size_t count = context.dma ? std::min(context.devices.size(), context.masters.size()) : 0;
+std::function<void(const WorkloadContext&)> check_index_param(const std::string& workload, const std::string& param,
+                                                              IndexOf what) {
+    return [workload, param, what](const WorkloadContext& context) {
+        uint64_t index = context.params.integer(param);
+        size_t count = what == IndexOf::bus_master ? context.masters.size()
+                       : context.dma                ? std::min(context.devices.size(), context.masters.size())
+                                                    : 0;
         if (index >= count)
-            throw ParamError(fmt::format("workload '{}' parameter 'device': expected the index of a DMA device (a "
+            throw ParamError(fmt::format("workload '{}' parameter '{}': expected the index of a {} (a "
                                          "\"dmasim,bus-master\" node), {}, got '{}'",
-                                         workload,
+                                         workload, param, what == IndexOf::bus_master ? "bus master" : "DMA device",
                                          count ? fmt::format("0 to {} on this platform", count - 1)
                                                : std::string("but the platform has none"),
                                          index));

@@ -92,9 +92,15 @@ struct Workload {
     std::function<void(const WorkloadContext&)> check = {};
 };
 
-// A Workload::check for workloads that drive one of the platform's bus masters through its
-// dma::Device: their `device` parameter must be the index of one.
-std::function<void(const WorkloadContext&)> check_dma_device_param(const std::string& workload);
+// What an index parameter of a workload picks: a bus master it drives directly (context.masters),
+// or a DMA device, a bus master driven through its dma::Device (context.devices too).
+enum class IndexOf { bus_master, dma_device };
+
+// A Workload::check for a workload whose parameter `param` must be the index of one of the
+// platform's bus masters or DMA devices. The workload may then index without checking again: every
+// run goes through its check first.
+std::function<void(const WorkloadContext&)> check_index_param(const std::string& workload, const std::string& param,
+                                                              IndexOf what);
 
 class WorkloadRegistry {
 public:

@@ -68,7 +68,6 @@ public:
         : context_(context), cpu_(context.cpu), size_(context.params.integer("size")),
           reads_(context.params.integer("reads")), syncs_enabled_(context.params.boolean("syncs")),
           ev_note_(context.instr.declare_event("workload.alloc_attrs", "wrong data seed-alloc-attrs saw")) {
-        check_dma_device_param("seed-alloc-attrs")(context);
         uint64_t index = context.params.integer("device");
         dev_ = context.devices[index];
         master_ = context.masters[index];
@@ -313,7 +312,7 @@ Workload alloc_attrs_workload() {
              {}},
         },
         run_alloc_attrs,
-        check_dma_device_param("seed-alloc-attrs"),
+        check_index_param("seed-alloc-attrs", "device", IndexOf::dma_device),
     };
 }
 

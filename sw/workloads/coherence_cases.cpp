@@ -4,8 +4,7 @@
 #include "models/core.h"
 #include "sw/kernel.h"
 
-#include <fmt/format.h>
-#include <stdexcept>
+#include <algorithm>
 
 namespace sw {
 
@@ -21,12 +20,7 @@ public:
     Case(WorkloadContext& context, uint64_t size)
         : cpu_(context.cpu), kernel_(context.kernel), context_(context), size_(size),
           pa_(context.kernel.alloc_contiguous(size)), va_(Kernel::phys_to_virt(pa_)) {
-        uint64_t index = context.params.integer("master");
-        if (index >= context.masters.size())
-            throw std::runtime_error(fmt::format("coherence: the platform has no bus master {} (it has {}); add a "
-                                                 "\"dmasim,bus-master\" node",
-                                                 index, context.masters.size()));
-        master_ = context.masters[index];
+        master_ = context.masters[context.params.integer("master")];
     }
 
     void cpu_write(uint8_t (*pattern)(uint64_t), uint64_t from = 0, uint64_t to = ~0ULL) {
@@ -236,6 +230,7 @@ Workload coherence_cases_workload() {
             {"master", ParamType::integer, "0", "which bus master acts as the device", {}},
         },
         run_case,
+        check_index_param("coherence", "master", IndexOf::bus_master),
     };
 }
 

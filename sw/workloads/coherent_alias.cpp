@@ -15,7 +15,6 @@ namespace {
 uint8_t round_pattern(uint64_t round, uint64_t i) { return static_cast<uint8_t>((round * 37) ^ (i * 13) ^ 0xc3); }
 
 void run_coherent_alias(WorkloadContext& context) {
-    check_dma_device_param("coherent-alias")(context);
     uint64_t index = context.params.integer("device");
     dma::Device& dev = *context.devices[index];
     models::BusMaster& master = *context.masters[index];
@@ -63,7 +62,7 @@ Workload coherent_alias_workload() {
             {"rounds", ParamType::integer, "8", "device-write / CPU-read rounds", {}, 1, 1000000},
         },
         run_coherent_alias,
-        check_dma_device_param("coherent-alias"),
+        check_index_param("coherent-alias", "device", IndexOf::dma_device),
     };
 }
 

@@ -44,7 +44,6 @@ public:
           misuses_(context.instr.counter("workload.selftest.misuses")),
           ev_note_(context.instr.declare_event("workload.selftest", "what dma-selftest injects and the wrong data it "
                                                                     "sees")) {
-        check_dma_device_param("dma-selftest")(context);
         uint64_t index = context.params.integer("device");
         dev_ = context.devices[index];
         master_ = context.masters[index];

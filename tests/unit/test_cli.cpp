@@ -285,6 +285,46 @@ TEST_CASE("cli: check accepts a good scenario and a good device tree", "[cli]") 
     CHECK(contains(bad_check.err, "working-set"));
 }
 
+// check, describe and run validate by one path: what a run rejects before it simulates, check and
+// describe reject too, with the same message, and neither writes a file.
+TEST_CASE("cli: a swiotlb pool the kernel cannot supply fails check, describe and run alike", "[cli]") {
+    TempDir dir;
+    const std::string dts = dir.write("big.dts", shipped_with("swiotlb=32768", "swiotlb=1048576"));
+    for (const std::string& command : {"check " + quote(dts), "describe " + quote(dts),
+                                       "run --platform " + quote(dts) + " --workload memtest -q -o out"}) {
+        Result r = dmasim(dir, command);
+        INFO(command);
+        CHECK(r.code == 2);
+        CHECK(contains(r.err, "big.dts: node /chosen: property 'bootargs': expected swiotlb=<slots> with a pool that "
+                              "fits in"));
+        CHECK(contains(r.err, "got 1048576 slots (2097152 KiB)"));
+        CHECK(r.out.empty());  // no "ok", no description
+    }
+    CHECK_FALSE(fs::exists(dir.path("simout")));
+    CHECK_FALSE(fs::exists(dir.path("out/stats.json")));
+}
+
+TEST_CASE("cli: a workload parameter only the built platform can judge fails check and run alike", "[cli]") {
+    TempDir dir;
+    const std::string scenario = dir.write("bad.yaml", "name: bad\n"
+                                                       "platform: arm-noncoherent.dts\n"
+                                                       "workload: dma-selftest\n"
+                                                       "params:\n"
+                                                       "  device: 5\n"
+                                                       "expect:\n"
+                                                       "  - dma_debug.reports == 0\n");
+    for (const std::string& command : {"check " + quote(scenario), "run " + quote(scenario) + " -q -o out"}) {
+        Result r = dmasim(dir, command);
+        INFO(command);
+        CHECK(r.code == 2);
+        CHECK(contains(r.err, "workload 'dma-selftest' parameter 'device': expected the index of a DMA device (a "
+                              "\"dmasim,bus-master\" node), 0 to 0 on this platform, got '5'"));
+        CHECK(r.out.empty());
+    }
+    CHECK_FALSE(fs::exists(dir.path("simout")));
+    CHECK_FALSE(fs::exists(dir.path("out/stats.json")));
+}
+
 TEST_CASE("cli: list workloads names memtest and its parameters", "[cli]") {
     TempDir dir;
     Result r = dmasim(dir, "list workloads");

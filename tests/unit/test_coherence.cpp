@@ -34,6 +34,7 @@ Outcome run_coherence_case(const std::string& name, bool fixed, const std::vecto
     sw::Params params = sw::WorkloadRegistry::resolve(*workload, {{"case", name}, {"fixed", fixed ? "true" : "false"}});
     uint64_t& data_errors = instr.counter("workload.data_errors");
     sw::WorkloadContext context{platform.core(), kernel, params, instr, 1, data_errors, platform.bus_masters(), nullptr, {}};
+    workload->check(context);  // as every run does first: the workload indexes the masters unchecked
     platform.core().set_program([&](models::Core&) { workload->run(context); });
     sc_core::sc_start();
     REQUIRE(platform.core().fault().empty());

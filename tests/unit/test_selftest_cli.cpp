@@ -1,9 +1,11 @@
 // dma-selftest through the command line: the correct sequence over the whole API gives no report,
-// no hazard and no wrong byte, and a `device` the platform does not have is a configuration error.
+// no hazard and no wrong byte, and a `device` the platform does not have is a configuration error (as
+// is another workload's index parameter out of range).
 #include "cli_runner.h"
 #include "temp_dir.h"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <sstream>
 
 namespace {
@@ -38,14 +40,23 @@ TEST_CASE("dma-selftest: the whole API in its correct sequence: every step, no r
 
 TEST_CASE("a device index the platform does not have exits 2 naming the workload and the parameter",
           "[selftest][cli]") {
-    for (const char* workload : {"dma-selftest", "seed-alloc-attrs", "coherent-alias"}) {
+    struct IndexParam {
+        const char* workload;
+        const char* param;
+        const char* indexes;
+    };
+    for (const IndexParam& index : {IndexParam{"dma-selftest", "device", "DMA device"},
+                                    IndexParam{"seed-alloc-attrs", "device", "DMA device"},
+                                    IndexParam{"coherent-alias", "device", "DMA device"},
+                                    IndexParam{"coherence", "master", "bus master"}}) {
         TempDir dir;
-        Result r = dmasim(dir, std::string("run --workload ") + workload + " --quiet -p device=5 -o out");
-        INFO(workload << ": " << r.err);
+        Result r = dmasim(dir, fmt::format("run --workload {} --quiet -p {}=5 -o out", index.workload, index.param));
+        INFO(index.workload << ": " << r.err);
         CHECK(r.code == 2);
-        CHECK_THAT(r.err, Catch::Contains(std::string("workload '") + workload + "' parameter 'device'") &&
-                              Catch::Contains("expected the index of a DMA device (a \"dmasim,bus-master\" node), "
-                                              "0 to 0 on this platform, got '5'"));
+        CHECK_THAT(r.err, Catch::Contains(fmt::format("workload '{}' parameter '{}'", index.workload, index.param)) &&
+                              Catch::Contains(fmt::format("expected the index of a {} (a \"dmasim,bus-master\" "
+                                                          "node), 0 to 0 on this platform, got '5'",
+                                                          index.indexes)));
         CHECK_FALSE(std::filesystem::exists(dir.path("out/stats.json")));
     }
 }
