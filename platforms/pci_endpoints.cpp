@@ -26,12 +26,4 @@ const std::vector<PciEndpointModel>& pci_endpoint_models() {
     return models;
 }
 
-const PciEndpointModel* find_pci_endpoint_model(const DtNode& node) {
-    for (const std::string& compatible : node.compatible())
-        for (const PciEndpointModel& model : pci_endpoint_models())
-            if (model.compatible == compatible)
-                return &model;
-    return nullptr;
-}
-
 }  // namespace platform

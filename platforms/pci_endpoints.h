@@ -26,7 +26,5 @@ struct PciEndpointModel {
 };
 
 const std::vector<PciEndpointModel>& pci_endpoint_models();
-// The model of the node's first compatible that has one, or nullptr.
-const PciEndpointModel* find_pci_endpoint_model(const DtNode& node);
 
 }  // namespace platform

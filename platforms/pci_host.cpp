@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <fmt/format.h>
+#include <optional>
 
 namespace platform {
 
@@ -203,40 +205,95 @@ void read_msi_parent(const DtNode& node, const SystemAddress& system_address, Pc
     spec.bridge.msi_page = system_address(frame, reg[0].address) & ~(models::PciHostBridge::msi_page_size - 1);
 }
 
-// 1 to 4 hex digits (the PCI binding suppresses leading zeros) -> the ID; nullopt otherwise.
-std::optional<uint16_t> parse_pci_id(const std::string& digits) {
-    if (digits.empty() || digits.size() > 4 ||
+// `min` to `max` hex digits -> the value; nullopt otherwise.
+std::optional<uint32_t> parse_hex(const std::string& digits, size_t min, size_t max) {
+    if (digits.size() < min || digits.size() > max ||
         !std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isxdigit(c); }))
         return std::nullopt;
-    return static_cast<uint16_t>(std::stoul(digits, nullptr, 16));
+    return static_cast<uint32_t>(std::stoul(digits, nullptr, 16));
 }
 
-// "pciVVVV,DDDD" -> vendor and device IDs.
-bool parse_pci_compatible(const std::string& compatible, uint16_t& vendor, uint16_t& device) {
+// One entry of a PCI function's `compatible` in the IEEE 1275 PCI binding's forms (rev 2.1),
+// most specific first: pciVVVV,DDDD.SSSS.ssss.RR, pciVVVV,DDDD.SSSS.ssss, pciSSSS,ssss,
+// pciVVVV,DDDD.RR, pciVVVV,DDDD (IDs of 1 to 4 hex digits, leading zeros suppressed; RR of 1 or 2),
+// pciclass,CCSSPP and pciclass,CCSS. An ID entry gives `vendor` and `device` (the first pair).
+struct PciCompatible {
+    bool is_class = false;
+    uint16_t vendor = 0, device = 0;
+};
+
+std::optional<PciCompatible> parse_pci_compatible(const std::string& compatible) {
+    constexpr const char* class_prefix = "pciclass,";
+    if (compatible.rfind(class_prefix, 0) == 0) {
+        std::string code = compatible.substr(std::strlen(class_prefix));
+        if ((code.size() != 4 && code.size() != 6) || !parse_hex(code, 4, 6))
+            return std::nullopt;
+        return PciCompatible{true, 0, 0};
+    }
     size_t comma = compatible.find(',');
-    if (compatible.compare(0, 3, "pci") != 0 || comma == std::string::npos)
-        return false;
-    std::optional<uint16_t> v = parse_pci_id(compatible.substr(3, comma - 3));
-    std::optional<uint16_t> d = parse_pci_id(compatible.substr(comma + 1));
-    if (!v || !d)
-        return false;
-    vendor = *v;
-    device = *d;
-    return true;
+    if (compatible.rfind("pci", 0) != 0 || comma == std::string::npos)
+        return std::nullopt;
+    std::optional<uint32_t> vendor = parse_hex(compatible.substr(3, comma - 3), 1, 4);
+    std::vector<std::string> parts;  // DDDD, then .SSSS.ssss and/or .RR
+    for (size_t start = comma + 1;;) {
+        size_t dot = compatible.find('.', start);
+        parts.push_back(compatible.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+        if (dot == std::string::npos)
+            break;
+        start = dot + 1;
+    }
+    bool well_formed = vendor && parts.size() <= 4;
+    for (size_t i = 0; well_formed && i < parts.size(); ++i) {
+        bool revision = (parts.size() == 2 || parts.size() == 4) && i == parts.size() - 1;
+        well_formed = revision ? bool(parse_hex(parts[i], 1, 2)) : bool(parse_hex(parts[i], 1, 4));
+    }
+    if (!well_formed)
+        return std::nullopt;
+    return PciCompatible{false, static_cast<uint16_t>(*vendor), static_cast<uint16_t>(*parse_hex(parts[0], 1, 4))};
+}
+
+// The model of the first ID entry whose vendor and device IDs have one, or nullptr.
+const PciEndpointModel* find_endpoint_model(const std::vector<PciCompatible>& entries) {
+    for (const PciCompatible& entry : entries)
+        for (const PciEndpointModel& model : pci_endpoint_models()) {
+            std::optional<PciCompatible> id = parse_pci_compatible(model.compatible);
+            if (!entry.is_class && id && id->vendor == entry.vendor && id->device == entry.device)
+                return &model;
+        }
+    return nullptr;
 }
 
 void read_endpoint(const DtNode& child, PciHostSpec& spec, uint32_t number) {
-    uint16_t vendor = 0, device = 0;
+    // Every entry of the binding's ("pci...") must be well formed; other bindings' strings are
+    // left alone, but one entry at least must be the PCI binding's.
     std::vector<std::string> compatible = child.compatible();
-    if (std::none_of(compatible.begin(), compatible.end(),
-                     [&](const std::string& entry) { return parse_pci_compatible(entry, vendor, device); }))
-        child.fail("compatible", fmt::format("\"pciVVVV,DDDD\" (vendor and device ID, 1 to 4 hex digits each), got "
-                                             "\"{}\"", fmt::join(compatible, "\", \"")));
-    // A well-formed ID without a model is an empty slot, as a device without a driver is unbound.
-    const PciEndpointModel* type = find_pci_endpoint_model(child);
+    std::vector<PciCompatible> entries;
+    for (const std::string& entry : compatible) {
+        if (entry.rfind("pci", 0) != 0)
+            continue;
+        std::optional<PciCompatible> parsed = parse_pci_compatible(entry);
+        if (!parsed)
+            child.fail("compatible",
+                       fmt::format("PCI binding entries \"pciVVVV,DDDD\", \"pciVVVV,DDDD.RR\", "
+                                   "\"pciVVVV,DDDD.SSSS.ssss[.RR]\" (IDs of 1 to 4 hex digits, RR of 1 or 2) or "
+                                   "\"pciclass,CCSS[PP]\", got \"{}\"",
+                                   entry));
+        entries.push_back(*parsed);
+    }
+    if (entries.empty())
+        child.fail("compatible", fmt::format("a PCI binding entry (\"pciVVVV,DDDD\" or \"pciclass,CCSS\" forms), got "
+                                             "\"{}\"",
+                                             fmt::join(compatible, "\", \"")));
+    // A well-formed ID without a model is an empty slot, as a device without a driver is unbound;
+    // so is a function named by class only (no ID to pick a model by).
+    const PciEndpointModel* type = find_endpoint_model(entries);
     if (!type) {
-        spec.warnings.push_back(fmt::format("node {}: no PCI endpoint model for compatible \"{}\"; node skipped",
-                                            child.path(), fmt::join(child.compatible(), "\", \"")));
+        bool class_only = std::all_of(entries.begin(), entries.end(), [](const PciCompatible& e) { return e.is_class; });
+        spec.warnings.push_back(fmt::format("node {}: {} \"{}\"; node skipped", child.path(),
+                                            class_only ? "no vendor and device ID to choose a PCI endpoint model by, "
+                                                         "only class entries in compatible"
+                                                       : "no PCI endpoint model for compatible",
+                                            fmt::join(compatible, "\", \"")));
         return;
     }
     PciEndpointSpec endpoint;
@@ -246,7 +303,9 @@ void read_endpoint(const DtNode& child, PciHostSpec& spec, uint32_t number) {
     endpoint.type = type;
     models::PciEndpointConfig& config = endpoint.config;
     config.number = number;
-    parse_pci_compatible(type->compatible, config.vendor_id, config.device_id);
+    PciCompatible id = *parse_pci_compatible(type->compatible);
+    config.vendor_id = id.vendor;
+    config.device_id = id.device;
     std::vector<uint32_t> reg = child.cells("reg");
     if (reg.size() < pci_address_cells + pci_size_cells)
         child.fail("reg", "<phys.hi 0 0 0 0> with phys.hi = bus << 16 | devfn << 8");

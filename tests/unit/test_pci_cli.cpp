@@ -134,15 +134,52 @@ TEST_CASE("pci cli: a bridge node that does not fit its binding exits 2 naming t
     Result devfn = dmasim(dir, "describe arm-pci-noncoherent.dts -c '/pcie@40000000/ep@2,0:reg=<0x0800 0 0 0 0>'");
     CHECK(devfn.code == 2);
     CHECK(contains(devfn.err, "node /pcie@40000000/ep@2,0: property 'reg': expected a devfn no other function uses"));
-    Result unknown = dmasim(dir, "describe arm-pci-noncoherent.dts -c '/pcie@40000000/ep@2,0:compatible=\"pci1234,5678\"'");
+}
+
+// A PCI function's `compatible` in the IEEE 1275 PCI binding's forms: the model is chosen by the
+// vendor and device IDs of the first ID entry that has one; class entries name no model.
+TEST_CASE("pci cli: a function's compatible takes the PCI binding's forms; only malformed entries are errors",
+          "[pci][cli]") {
+    TempDir dir;
+    auto with_compatible = [&](const std::string& entries) {
+        std::string dts = dir.write("compatible.dts", "/include/ \"" DMASIM_SOURCE_DIR "/platforms/arm-pci-noncoherent.dts\"\n"
+                                                      "&{/pcie@40000000/ep@2,0} { compatible = " +
+                                                          entries + "; };\n");
+        return dmasim(dir, "describe " + quote(dts));
+    };
+    for (const char* entries : {R"("pci104c,b500.1af4.1.2", "pci104c,b500.1af4.1", "pci1af4,1", "pci104c,b500.2", )"
+                                R"("pci104c,b500", "pciclass,ff0000", "pciclass,ff00")",
+                                R"("pci1234,5678", "pci104c,b500.2")", R"("acme,dma-tester", "pci104c,b500")"}) {
+        INFO(entries);
+        Result bound = with_compatible(entries);
+        CHECK(bound.code == 0);
+        CHECK(contains(bound.out, "ep1 00:02.0 (/pcie@40000000/ep@2,0, pci104c,b500) DMA test endpoint"));
+        CHECK_FALSE(contains(bound.err, "node skipped"));
+    }
+    Result unknown = with_compatible(R"("pci1234,5678.1.2", "pciclass,ff00")");
     CHECK(unknown.code == 0);
-    CHECK(contains(unknown.err, "no PCI endpoint model for compatible \"pci1234,5678\""));
-    for (const char* malformed : {"pci104c-b500", "pci0x104c,b500", "pci104c,b500z", "pci12345,1", "ep"}) {
-        Result bad = dmasim(dir, std::string("describe arm-pci-noncoherent.dts -c '/pcie@40000000/ep@2,0:compatible=\"") +
-                                     malformed + "\"'");
+    CHECK(contains(unknown.err, "node /pcie@40000000/ep@2,0: no PCI endpoint model for compatible "
+                                "\"pci1234,5678.1.2\", \"pciclass,ff00\"; node skipped"));
+    CHECK_FALSE(contains(unknown.out, "/pcie@40000000/ep@2,0"));
+    Result class_only = with_compatible(R"("pciclass,060400", "pciclass,0604")");
+    CHECK(class_only.code == 0);
+    CHECK(contains(class_only.err, "node /pcie@40000000/ep@2,0: no vendor and device ID to choose a PCI endpoint "
+                                   "model by, only class entries in compatible \"pciclass,060400\", "
+                                   "\"pciclass,0604\"; node skipped"));
+    for (const char* malformed : {"pci104c-b500", "pci0x104c,b500", "pci104c,b500z", "pci12345,1", "pci104c,b500.123",
+                                  "pci104c,b500.1.2.3.4", "pci104c,b500.", "pci104c,", "pciclass,06040",
+                                  "pciclass,0604000", "pciclass,06zz"}) {
+        INFO(malformed);
+        Result bad = with_compatible(std::string("\"pci104c,b500\", \"") + malformed + "\"");
         CHECK(bad.code == 2);
-        CHECK(contains(bad.err, std::string("node /pcie@40000000/ep@2,0: property 'compatible': expected "
-                                            "\"pciVVVV,DDDD\" (vendor and device ID, 1 to 4 hex digits each), got \"") +
+        CHECK(contains(bad.err, std::string("node /pcie@40000000/ep@2,0: property 'compatible': expected PCI binding "
+                                            "entries \"pciVVVV,DDDD\", \"pciVVVV,DDDD.RR\", "
+                                            "\"pciVVVV,DDDD.SSSS.ssss[.RR]\" (IDs of 1 to 4 hex digits, RR of 1 or "
+                                            "2) or \"pciclass,CCSS[PP]\", got \"") +
                                     malformed + "\""));
     }
+    Result none = with_compatible(R"("ep")");
+    CHECK(none.code == 2);
+    CHECK(contains(none.err, "node /pcie@40000000/ep@2,0: property 'compatible': expected a PCI binding entry "
+                             "(\"pciVVVV,DDDD\" or \"pciclass,CCSS\" forms), got \"ep\""));
 }
