@@ -16,7 +16,8 @@ const char* to_string(AliasPolicy policy) { return policy == AliasPolicy::kept ?
 Context::Context(sw::Kernel& kernel, models::Instrumentation& instr, Policy policy)
     : stat_mapping_errors(instr.counter("dma.mapping_errors")),
       stat_alloc_failures(instr.counter("dma.alloc_failures")), stat_bad_handles(instr.counter("dma.bad_handles")),
-      stat_bad_frees(instr.counter("dma.bad_frees")),
+      stat_bad_frees(instr.counter("dma.bad_frees")), stat_single_maps(instr.counter("dma.maps.single")),
+      stat_page_maps(instr.counter("dma.maps.page")), stat_sg_maps(instr.counter("dma.maps.sg")),
       ev_map(instr.declare_event("dma.map", "a streaming mapping: map_single/page, a map_sg segment (a slice: start "
                                             "and duration_ps)")),
       ev_unmap(instr.declare_event("dma.unmap", "the end of a streaming mapping (a slice: start and duration_ps)")),

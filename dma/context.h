@@ -56,6 +56,9 @@ public:
     uint64_t& stat_alloc_failures;  // dma.alloc_failures: allocations that returned NULL
     uint64_t& stat_bad_handles;     // dma.bad_handles: unmap/sync of an address that translates to no page
     uint64_t& stat_bad_frees;       // dma.bad_frees: frees of memory no allocation returned (nothing freed)
+    uint64_t& stat_single_maps;     // dma.maps.single: map_single calls that mapped
+    uint64_t& stat_page_maps;       // dma.maps.page: map_page calls that mapped
+    uint64_t& stat_sg_maps;         // dma.maps.sg: DMA segments map_sg produced
 
     // The API layer's calls as timeline slices (dma/mapping.cpp): stamped with the call's start,
     // from the device DMA is delegated to, with the DMA address and duration_ps.

@@ -62,6 +62,8 @@ dma_addr_t map_page_as(Device& dev, uint64_t page_pa, uint64_t offset, uint64_t 
     uint64_t start_ps = now_ps(dev);
     Device& target = dev.dma_dev();
     dma_addr_t addr = target.ops().map_page(target, page_pa, offset, size, dir, attrs);
+    if (addr != DMA_MAPPING_ERROR)
+        ++(type == DebugType::single ? dev.context().stat_single_maps : dev.context().stat_page_maps);
     debug(dev).map_page(dev, page_pa + offset, size, dir, addr, attrs, type);
     trace_call(dev, dev.context().ev_map, start_ps, to_string(type), addr, size, &dir);
     return addr;
@@ -112,8 +114,10 @@ int map_sg(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection d
     uint64_t start_ps = now_ps(dev);
     Device& target = dev.dma_dev();
     int mapped = target.ops().map_sg(target, sgl, nents, dir, attrs);
-    if (mapped > 0)
+    if (mapped > 0) {
+        dev.context().stat_sg_maps += mapped;
         debug(dev).map_sg(dev, sgl, nents, mapped, dir, attrs);
+    }
     trace_sg(dev, dev.context().ev_map, start_ps, sgl, mapped, dir);
     return mapped;
 }
