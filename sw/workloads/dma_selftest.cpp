@@ -308,11 +308,19 @@ private:
 
     // Four pages, physically contiguous behind the CPU's mapping, from the device's CMA area (its
     // own, else the default one) whose pages in use rise by them while they are allocated; a
-    // device with its own pool takes them from the pool. Without either, from the page allocator.
+    // device with its own pool takes them from the pool. Without an area the device's coherent
+    // reach covers, from the page allocator (Linux's fallback).
     void force_contiguous() {
         dma::CoherentMemory* pool = own_pool();
-        sw::CmaArea* area = dev_->dma_dev().cma_area() ? dev_->dma_dev().cma_area()
-                                                        : kernel_.page_allocator().default_cma();
+        dma::Device& target = dev_->dma_dev();
+        sw::CmaArea* area = target.cma_area() ? target.cma_area() : kernel_.page_allocator().default_cma();
+        if (area) {
+            dma_addr_t first = target.phys_to_dma(area->base());
+            dma_addr_t last = target.phys_to_dma(area->base() + area->size() - 1);
+            uint64_t reach = dma::min_not_zero(target.coherent_dma_mask(), target.bus_dma_limit());
+            if (first == dma::DMA_MAPPING_ERROR || last == dma::DMA_MAPPING_ERROR || last > reach)
+                area = nullptr;
+        }
         uint64_t cma_used = area ? area->used_pages() : 0;
         coherent(dma::attr::force_contiguous, dma::Gfp::kernel, 4 * page_size,
                  [&](uint64_t cpu_addr, dma_addr_t, uint64_t size) {
@@ -322,8 +330,9 @@ private:
                      expect(mapped && last.pa == first.pa + size - 1,
                             fmt::format("force_contiguous: {:#x}+{} is not physically contiguous", cpu_addr, size));
                      if (pool) {
-                         expect(pool->contains(cpu_addr),
-                                fmt::format("force_contiguous: {:#x} is not from the device's coherent pool", cpu_addr));
+                         expect(pool->contains(cpu_addr), fmt::format("force_contiguous: {:#x} is not from the "
+                                                                      "device's coherent pool",
+                                                                      cpu_addr));
                      } else if (area) {
                          expect(area->contains(first.pa) && area->contains(last.pa),
                                 fmt::format("force_contiguous: PA {:#x}+{} is not in the CMA area {}", first.pa, size,

@@ -142,9 +142,10 @@ TEST_CASE("pci cli: a function's compatible takes the PCI binding's forms; only 
           "[pci][cli]") {
     TempDir dir;
     auto with_compatible = [&](const std::string& entries) {
-        std::string dts = dir.write("compatible.dts", "/include/ \"" DMASIM_SOURCE_DIR "/platforms/arm-pci-noncoherent.dts\"\n"
-                                                      "&{/pcie@40000000/ep@2,0} { compatible = " +
-                                                          entries + "; };\n");
+        std::string dts = dir.write("compatible.dts",
+                                    "/include/ \"" DMASIM_SOURCE_DIR "/platforms/arm-pci-noncoherent.dts\"\n"
+                                    "&{/pcie@40000000/ep@2,0} { compatible = " +
+                                        entries + "; };\n");
         return dmasim(dir, "describe " + quote(dts));
     };
     for (const char* entries : {R"("pci104c,b500.1af4.1.2", "pci104c,b500.1af4.1", "pci1af4,1", "pci104c,b500.2", )"
