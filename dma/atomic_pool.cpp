@@ -32,18 +32,22 @@ AtomicPool::AtomicPool(Context& context, models::Instrumentation& instr)
         boot_error_ = "there is no atomic pool (coherent_pool=0)";
         return;
     }
-    // Linux's atomic_pool_expand: one buddy block, the largest order first, smaller ones if need be.
+    // Linux's atomic_pool_expand: one buddy block, the largest order first, smaller ones if need be,
+    // from the lowest zone with memory (dma_atomic_pool_gfp: GFP_DMA where ZONE_DMA exists), so the
+    // devices of least reach can use it too.
     sw::PageAllocator& pages = context.kernel().page_allocator();
+    sw::Zone zone = pages.managed_pages(sw::Zone::dma) ? sw::Zone::dma : sw::Zone::dma32;
     for (int order = static_cast<int>(std::min(sw::PageAllocator::get_order(wanted), sw::PageAllocator::max_order));
          order >= 0; --order) {
-        if (std::optional<uint64_t> pa = pages.alloc_pages(static_cast<unsigned>(order), sw::Zone::dma32)) {
+        if (std::optional<uint64_t> pa = pages.alloc_pages(static_cast<unsigned>(order), zone)) {
             phys_base_ = *pa;
             bitmap_ = PageBitmap(uint64_t(1) << order);
             break;
         }
     }
     if (bitmap_.pages() == 0)
-        boot_error_ = fmt::format("the atomic pool is empty: no DMA32 block for its {} KiB at boot", wanted >> 10);
+        boot_error_ = fmt::format("the atomic pool is empty: no {} block for its {} KiB at boot", sw::to_string(zone),
+                                  wanted >> 10);
     update_stats();
 }
 

@@ -1,7 +1,8 @@
 // The atomic pool (Linux's kernel/dma/pool.c): memory set aside at boot for coherent allocations
 // that may not block (Gfp::atomic) on a non-coherent device, whose usual path (remapping pages
 // uncached) may sleep. Policy::atomic_pool_size bytes (coherent_pool=), rounded up to a power of
-// two and capped at the largest buddy block as Linux's atomic_pool_expand does, come from DMA32;
+// two and capped at the largest buddy block as Linux's atomic_pool_expand does, come from the lowest
+// zone with memory (ZONE_DMA where there is one, else DMA32);
 // the pages are flushed from the caches, their linear alias handled per Policy::alias, and remapped
 // uncached once. Allocations are page runs aligned to their rounded-up size (gen_pool's
 // first_fit_order_align), zeroed through the CPU. The pool neither grows nor shrinks.
@@ -28,7 +29,7 @@ class Device;
 class AtomicPool {
 public:
     // Takes the pool's pages from the page allocator (boot time: no CPU access). An empty pool
-    // (size 0, or no DMA32 block even of one page) fails every allocation with the reason.
+    // (size 0, or no block even of one page in its zone) fails every allocation with the reason.
     AtomicPool(Context& context, models::Instrumentation& instr);
     AtomicPool(const AtomicPool&) = delete;
     AtomicPool& operator=(const AtomicPool&) = delete;
