@@ -1,5 +1,6 @@
 // The dmasim command line: run, describe, list, check, report, regress. Exit codes are documented in README.md
 // and platforms/errors.h.
+#include "platforms/describe.h"
 #include "platforms/device_tree.h"
 #include "platforms/experiment.h"
 #include "platforms/platform.h"

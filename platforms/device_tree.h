@@ -6,6 +6,7 @@
 #include "platforms/errors.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -72,6 +73,9 @@ private:
     const DeviceTree* tree_;
     int offset_;
 };
+
+// Translates an address of `node` (in its parent's address space) to a system address.
+using SystemAddress = std::function<uint64_t(const DtNode& node, uint64_t address)>;
 
 class DeviceTree {
 public:

@@ -26,7 +26,6 @@
 #include "platforms/pci_endpoints.h"
 #include "sw/pci/pci_host.h"
 
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,9 +56,6 @@ struct PciHostSpec {
 
     sw::PciHostBridgeInfo kernel_info(unsigned domain) const;
 };
-
-// Translates an address of `node` (in its parent's address space) to a system address.
-using SystemAddress = std::function<uint64_t(const DtNode& node, uint64_t address)>;
 
 // ConfigError naming the node and property for anything malformed. Endpoints are numbered from
 // `first_endpoint`.

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <fmt/format.h>
 #include <map>
-#include <sstream>
 
 namespace platform {
 
@@ -15,21 +14,6 @@ constexpr uint64_t ps_per_ns = 1000;
 constexpr uint64_t max_target_size = 1ULL << 40;  // bounds the sparse memory's page directory
 
 std::string hex(uint64_t value) { return fmt::format("{:#x}", value); }
-
-// What ended ZONE_DMA (Platform::zone_dma_set_by_ and, for dma-ranges, their node), as people read it.
-std::string zone_dma_bound_text(const std::string& set_by, const std::string& node) {
-    return set_by == "dma-ranges" ? "the dma-ranges of " + node : "the " + set_by;
-}
-
-std::string human_size(uint64_t bytes) {
-    if (bytes && bytes % (1ULL << 30) == 0)
-        return fmt::format("{} GiB", bytes >> 30);
-    if (bytes && bytes % (1ULL << 20) == 0)
-        return fmt::format("{} MiB", bytes >> 20);
-    if (bytes && bytes % (1ULL << 10) == 0)
-        return fmt::format("{} KiB", bytes >> 10);
-    return fmt::format("{} B", bytes);
-}
 
 // A choice-valued string property, parsed by `parse`; `expected` lists the accepted values.
 template <typename T, typename Parse>
@@ -170,6 +154,11 @@ private:
             address = hit->parent_address + (address - hit->child_address);
         }
         return address;
+    }
+
+    // system_address, for the readers of whole subtrees (PCI hosts, reserved memory).
+    SystemAddress system_addresses() const {
+        return [this](const DtNode& n, uint64_t address) { return system_address(n, address); };
     }
 
     void add_core(const DtNode& node) {
@@ -338,8 +327,8 @@ private:
     // A PCI host bridge and the endpoints below it; its children are not visited as nodes.
     void add_pci_host(const DtNode& node) {
         std::string name = fmt::format("pci{}", p_.pci_hosts_.size());
-        PciHostSpec spec = read_pci_host(tree_, node, name, static_cast<uint32_t>(p_.pci_endpoints_.size()),
-                                         [this](const DtNode& n, uint64_t address) { return system_address(n, address); });
+        PciHostSpec spec =
+            read_pci_host(tree_, node, name, static_cast<uint32_t>(p_.pci_endpoints_.size()), system_addresses());
         skipped_.push_back(node.path());
         for (const std::string& warning : spec.warnings)
             p_.warnings_.push_back(tree_.source_name() + ": " + warning);
@@ -444,7 +433,6 @@ private:
         p_.boot_params_ = parse_boot_params(tree_);
         for (const std::string& warning : p_.boot_params_.warnings)
             p_.warnings_.push_back(warning);
-        std::optional<MaxCpuAddress> max_cpu = of_dma_get_max_cpu_address(tree_);
         uint64_t ram_start = ~0ULL, ram_end = 0;
         for (const MemoryRegion& region : p_.memories_) {
             if (!region.ram)
@@ -452,22 +440,7 @@ private:
             ram_start = std::min(ram_start, region.base);
             ram_end = std::max(ram_end, region.base + region.size);
         }
-        // arm64's zone_sizes_init and max_zone_phys: the lowest reach of any dma-ranges (none: no
-        // limit), kept below 4 GiB when RAM starts there (devices that rely on a low ZONE_DMA), and
-        // no further than RAM. A limit at or above 4 GiB thus puts all low RAM in ZONE_DMA and
-        // leaves DMA32 empty, as Linux does.
-        uint64_t dt_limit = max_cpu ? max_cpu->address : ~0ULL;
-        uint64_t cap = ram_start < dma::dma_bit_mask(32) ? dma::dma_bit_mask(32) : ~0ULL;
-        uint64_t last = std::min({dt_limit, cap, ram_end - 1});
-        if (ram_end == 0 || last < ram_start)
-            return;  // ZONE_DMA would hold no RAM
-        p_.zone_dma_limit_ = last + 1;
-        if (max_cpu && last == dt_limit) {
-            p_.zone_dma_set_by_ = "dma-ranges";
-            p_.zone_dma_node_ = max_cpu->node;
-        } else {
-            p_.zone_dma_set_by_ = last == cap ? "4 GiB cap" : "end of RAM";
-        }
+        p_.zone_dma_ = arm64_zone_dma(tree_, ram_start, ram_end);
     }
 
     // memory-region must name a shared-dma-pool: no-map, the device's own coherent memory
@@ -495,30 +468,7 @@ private:
     void add_reserved(const DtNode& node) {
         if (node.parent()->path() != "/reserved-memory")
             return;
-        ReservedRegion region;
-        region.name = node.name();
-        region.node = node.path();
-        region.no_map = node.flag("no-map");
-        region.reusable = node.flag("reusable");
-        region.cma_default = node.flag("linux,cma-default");
-        region.compatible = node.compatible();
-        region.alignment = node.u64_or("alignment", 0);
-        if (region.no_map && region.reusable)
-            node.fail("reusable", "at most one of no-map and reusable");
-        if (node.has("reg")) {
-            std::vector<RegEntry> reg = node.reg();
-            if (reg.empty())
-                node.fail("reg", "one (address, size) region");
-            region.base = system_address(node, reg[0].address);
-            region.size = reg[0].size;
-        } else {
-            region.size = node.u64("size");
-        }
-        if (region.size == 0)
-            node.fail(node.has("reg") ? "reg" : "size", "a non-zero size");
-        if (region.alignment & (region.alignment - 1))
-            node.fail("alignment", "a power of two");
-        p_.reserved_.push_back(region);
+        p_.reserved_.push_back(read_reserved_region(node, system_addresses()));
     }
 
     // `prop`: the property that placed the region, named by its errors (`ranges` for a PCI window).
@@ -773,9 +723,9 @@ private:
                 {"dma_from_device_map", dma::to_string(boot.dma.from_device_map)},
                 {"dma_alias", dma::to_string(boot.dma.alias)},
                 {"kmalloc_min_align", boot.kmalloc_min_align},
-                {"zone_dma_limit", p_.zone_dma_limit_ ? nlohmann::ordered_json(hex(p_.zone_dma_limit_)) : nullptr},
-                {"zone_dma_set_by", p_.zone_dma_limit_ ? nlohmann::ordered_json(p_.zone_dma_set_by_) : nullptr},
-                {"zone_dma_node", p_.zone_dma_node_.empty() ? nullptr : nlohmann::ordered_json(p_.zone_dma_node_)}};
+                {"zone_dma_limit", p_.zone_dma_.limit ? nlohmann::ordered_json(hex(p_.zone_dma_.limit)) : nullptr},
+                {"zone_dma_set_by", p_.zone_dma_.limit ? nlohmann::ordered_json(p_.zone_dma_.set_by) : nullptr},
+                {"zone_dma_node", p_.zone_dma_.node.empty() ? nullptr : nlohmann::ordered_json(p_.zone_dma_.node)}};
     }
 
     nlohmann::ordered_json reserved_json() const {
@@ -823,7 +773,7 @@ Platform::Platform(const DeviceTree& tree, const PlatformOptions& options, model
 Platform::~Platform() = default;
 
 std::string Platform::zone_dma_bound() const {
-    return zone_dma_limit_ ? zone_dma_bound_text(zone_dma_set_by_, zone_dma_node_) : std::string();
+    return zone_dma_.limit ? zone_dma_bound_text(zone_dma_.set_by, zone_dma_.node) : std::string();
 }
 
 std::vector<models::BusMaster*> Platform::bus_masters() const {
@@ -838,40 +788,13 @@ std::vector<sw::PhysRange> Platform::kernel_ram() const {
     for (const MemoryRegion& region : memories_)
         if (region.ram)
             ram.push_back(sw::PhysRange{region.base, region.size});
-    for (const ReservedRegion& hole : reserved_) {
-        if (!hole.no_map || !hole.base)
-            continue;
-        std::vector<sw::PhysRange> cut;
-        for (const sw::PhysRange& range : ram) {
-            uint64_t hole_end = *hole.base + hole.size;
-            if (hole_end <= range.base || *hole.base >= range.end()) {
-                cut.push_back(range);
-                continue;
-            }
-            if (*hole.base > range.base)
-                cut.push_back(sw::PhysRange{range.base, *hole.base - range.base});
-            if (hole_end < range.end())
-                cut.push_back(sw::PhysRange{hole_end, range.end() - hole_end});
-        }
-        ram = std::move(cut);
-    }
-    return ram;
+    return without_no_map(std::move(ram), reserved_);
 }
 
 std::vector<sw::ReservedArea> Platform::kernel_reserved() const {
     std::vector<sw::ReservedArea> areas;
-    for (const ReservedRegion& region : reserved_) {
-        sw::ReservedArea area;
-        area.name = region.name;
-        area.node = region.node;
-        area.base = region.base;
-        area.size = region.size;
-        area.alignment = region.alignment;
-        area.no_map = region.no_map;
-        area.reusable = region.reusable;
-        area.cma_default = region.cma_default;
-        areas.push_back(area);
-    }
+    for (const ReservedRegion& region : reserved_)
+        areas.push_back(region.kernel_area());
     return areas;
 }
 
@@ -918,185 +841,6 @@ std::vector<sw::PciHostBridgeInfo> Platform::kernel_pci_hosts() const {
     for (size_t i = 0; i < pci_hosts_.size(); ++i)
         hosts.push_back(pci_hosts_[i].kernel_info(static_cast<unsigned>(i)));
     return hosts;
-}
-
-namespace {
-
-// What the kernel gives a DMA device (a device-tree node's or a PCI function's): ops, coherence, masks.
-std::string dma_setup_text(const nlohmann::ordered_json& dev) {
-    return fmt::format("{} ops, {}, dma mask {}, coherent mask {}", dev["ops"].get<std::string>(),
-                       dev["coherent"].get<bool>() ? "coherent" : "non-coherent", dev["dma_mask"].get<std::string>(),
-                       dev["coherent_dma_mask"].get<std::string>());
-}
-
-// The kernel's ZONE_DMA and what set its limit.
-std::string zone_dma_text(const nlohmann::ordered_json& kernel) {
-    if (kernel["zone_dma_limit"].is_null())
-        return "none (DMA32 is the lowest zone)";
-    const nlohmann::ordered_json& node = kernel["zone_dma_node"];
-    return fmt::format("below {} ({})", kernel["zone_dma_limit"].get<std::string>(),
-                       zone_dma_bound_text(kernel["zone_dma_set_by"].get<std::string>(),
-                                           node.is_null() ? std::string() : node.get<std::string>()));
-}
-
-std::string coherent_pool_text(const nlohmann::ordered_json& pool) {
-    if (pool.is_null())
-        return "none (system memory)";
-    return fmt::format("{} ({}, per-device, no fallback)", pool["region"].get<std::string>(),
-                       human_size(pool["size"].get<uint64_t>()));
-}
-
-}  // namespace
-
-std::string describe_text(const nlohmann::ordered_json& d) {
-    std::ostringstream out;
-    out << fmt::format("platform {}", d.value("platform", std::string()));
-    if (!d.value("model", std::string()).empty())
-        out << fmt::format(" (\"{}\")", d.value("model", std::string()));
-    out << "\n\nmemory map:\n";
-    for (const auto& t : d["memory_map"]) {
-        uint64_t base = std::stoull(t["base"].get<std::string>(), nullptr, 16);
-        uint64_t size = t["size"].get<uint64_t>();
-        out << fmt::format("  {:#012x}-{:#012x}  {:<8} {:<9} {:>8}  latency {} ns, bandwidth {}  {}\n", base,
-                           base + size - 1, t["name"].get<std::string>(), t["kind"].get<std::string>(),
-                           human_size(size), t["latency_ns"].get<uint64_t>(),
-                           t["bandwidth_mbps"].get<uint64_t>() ? fmt::format("{} MB/s", t["bandwidth_mbps"].get<uint64_t>())
-                                                               : std::string("unlimited"),
-                           t["node"].get<std::string>());
-    }
-    out << "\nbus masters:\n";
-    if (d["bus_masters"].empty())
-        out << "  (none)\n";
-    for (const auto& m : d["bus_masters"])
-        out << fmt::format("  {} ({}) stream id {:#x}, {} B bursts, {}\n", m["name"].get<std::string>(),
-                           m["node"].get<std::string>(), m["stream_id"].get<uint32_t>(), m["burst_size"].get<uint32_t>(),
-                           m["coherent"].get<bool>() ? "coherent (snoops the caches)" : "non-coherent");
-    out << "\nDMA devices (of_dma_configure):\n";
-    if (d["dma_devices"].empty())
-        out << "  (none)\n";
-    for (const auto& dev : d["dma_devices"]) {
-        out << fmt::format("  {} ({}, DMA by {}): {}, bus limit {}\n", dev["name"].get<std::string>(),
-                           dev["node"].get<std::string>(), dev["model"].get<std::string>(), dma_setup_text(dev),
-                           dev["bus_dma_limit"].is_null() ? "none" : dev["bus_dma_limit"].get<std::string>());
-        for (const auto& range : dev["dma_ranges"])
-            out << fmt::format("    dma-range: bus {} -> cpu {}, {}\n", range["bus"].get<std::string>(),
-                               range["cpu"].get<std::string>(), human_size(range["size"].get<uint64_t>()));
-        out << fmt::format("    coherent pool: {}\n", coherent_pool_text(dev["coherent_pool"]));
-        if (dev.contains("cma_area") && !dev["cma_area"].is_null())
-            out << fmt::format("    CMA area: {} ({}, the device's own, tried first by every allocation)\n",
-                               dev["cma_area"]["region"].get<std::string>(),
-                               human_size(dev["cma_area"]["size"].get<uint64_t>()));
-    }
-    const auto& k = d["kernel"];
-    out << fmt::format("\nkernel: bootargs \"{}\"; swiotlb {} slots ({}){}, atomic pool {}, dma-debug {}, dma_pool "
-                       "debug {}, FROM_DEVICE map policy {}, coherent alias {}, kmalloc min align {}, ZONE_DMA {}\n",
-                       k["bootargs"].get<std::string>(), k["swiotlb_slots"].get<uint64_t>(),
-                       human_size(k["swiotlb_slots"].get<uint64_t>() * 2048),
-                       k["swiotlb_force"].get<bool>() ? ", forced" : "", human_size(k["atomic_pool_size"].get<uint64_t>()),
-                       k["dma_debug"].get<bool>() ? "on" : "off", k["dma_pool_debug"].get<bool>() ? "on" : "off",
-                       k["dma_from_device_map"].get<std::string>(),
-                       k["dma_alias"].get<std::string>(),
-                       k["kmalloc_min_align"].get<uint64_t>() ? std::to_string(k["kmalloc_min_align"].get<uint64_t>())
-                                                              : std::string("default"),
-                       zone_dma_text(k));
-    out << "\ncores:\n";
-    for (const auto& c : d["cores"]) {
-        const auto& l1 = c["l1d"];
-        out << fmt::format("  {} ({}, {}) {} MHz; L1D {}, {}-way, {} sets, {} B lines; prefetch {}, alias policy {}, "
-                           "quantum {} ns\n",
-                           c["name"].get<std::string>(), c["node"].get<std::string>(), c["compatible"].get<std::string>(),
-                           c["clock_mhz"].get<uint64_t>(), human_size(l1["size"].get<uint64_t>()),
-                           l1["ways"].get<uint32_t>(), l1["sets"].get<uint32_t>(), l1["line_size"].get<uint32_t>(),
-                           c["prefetch"].get<std::string>(), c["alias_policy"].get<std::string>(),
-                           c["quantum_ns"].get<uint64_t>());
-    }
-    out << "\ncaches:\n";
-    for (const auto& c : d["caches"]) {
-        out << fmt::format("  {} ({}, {}) level {}: {}, {}-way, {} sets, {} B lines; maintenance registers at {}\n",
-                           c["name"].get<std::string>(), c["node"].get<std::string>(), c["compatible"].get<std::string>(),
-                           c["level"].get<uint32_t>(), human_size(c["size"].get<uint64_t>()), c["ways"].get<uint32_t>(),
-                           c["sets"].get<uint32_t>(), c["line_size"].get<uint32_t>(), c["registers"].get<std::string>());
-    }
-    const auto& gic = d["interrupt_controller"];
-    if (gic.is_null()) {
-        out << "\ninterrupt controller: none\n";
-    } else {
-        out << fmt::format("\ninterrupt controller: {} ({}, {}) {} interrupt IDs; distributor at {}, CPU interface at "
-                           "{}\n",
-                           gic["name"].get<std::string>(), gic["node"].get<std::string>(),
-                           gic["compatible"].get<std::string>(), gic["interrupt_ids"].get<unsigned>(),
-                           gic["distributor"].get<std::string>(), gic["cpu_interface"].get<std::string>());
-        const auto& frame = gic["msi_frame"];
-        if (!frame.is_null())
-            out << fmt::format("  MSI frame ({}) at {}: doorbell {}, IDs {}-{}\n", frame["node"].get<std::string>(),
-                               frame["base"].get<std::string>(), frame["doorbell"].get<std::string>(),
-                               frame["first_id"].get<unsigned>(),
-                               frame["first_id"].get<unsigned>() + frame["count"].get<unsigned>() - 1);
-    }
-    out << "\nPCI host bridges:\n";
-    if (d["pci_host_bridges"].empty())
-        out << "  (none)\n";
-    for (const auto& b : d["pci_host_bridges"]) {
-        out << fmt::format("  {} ({}, pci-host-ecam-generic): ECAM at {} ({}, buses {:02x}-{:02x}), {}, MSI {}\n",
-                           b["name"].get<std::string>(), b["node"].get<std::string>(), b["ecam"].get<std::string>(),
-                           human_size(b["ecam_size"].get<uint64_t>()), b["bus_start"].get<unsigned>(),
-                           b["bus_end"].get<unsigned>(),
-                           b["coherent"].get<bool>() ? "coherent (snoops the caches)" : "non-coherent",
-                           b["msi_parent"].is_null() ? std::string("none") : "via " + b["msi_parent"].get<std::string>());
-        for (const auto& w : b["outbound"])
-            out << fmt::format("    outbound: cpu {} -> pci {}, {} ({}{})\n", w["cpu"].get<std::string>(),
-                               w["pci"].get<std::string>(), human_size(w["size"].get<uint64_t>()),
-                               w["type"].get<std::string>(), w["prefetchable"].get<bool>() ? ", prefetchable" : "");
-        if (b["inbound"].empty())
-            out << "    inbound:  identity (no dma-ranges)\n";
-        for (const auto& w : b["inbound"])
-            out << fmt::format("    inbound:  pci {} -> cpu {}, {}\n", w["pci"].get<std::string>(),
-                               w["cpu"].get<std::string>(), human_size(w["size"].get<uint64_t>()));
-        if (!b["local_memory"].is_null())
-            out << fmt::format("    local memory: {} at {} (coherent pool of its functions)\n",
-                               human_size(b["local_memory"]["size"].get<uint64_t>()),
-                               b["local_memory"]["base"].get<std::string>());
-        for (const auto& e : b["endpoints"]) {
-            std::string reach;
-            for (const auto& r : e["reaches"])
-                reach += fmt::format("{}cpu {:#x}-{:#x}", reach.empty() ? "" : ", ",
-                                     std::stoull(r["cpu"].get<std::string>(), nullptr, 16),
-                                     std::stoull(r["cpu"].get<std::string>(), nullptr, 16) + r["size"].get<uint64_t>() - 1);
-            out << fmt::format("    {} {} ({}, {}) {}: {}-bit DMA: engine limit {}, bus limit {}, so limit {}{}; {} "
-                               "until the driver sets them\n",
-                               e["name"].get<std::string>(), e["bdf"].get<std::string>(), e["node"].get<std::string>(),
-                               e["compatible"].get<std::string>(), e["kind"].get<std::string>(),
-                               e["dma_bits"].get<unsigned>(), e["engine_dma_limit"].get<std::string>(),
-                               e["bus_dma_limit"].is_null() ? "none" : e["bus_dma_limit"].get<std::string>(),
-                               e["dma_limit"].get<std::string>(), reach.empty() ? "" : " (reaches " + reach + ")",
-                               dma_setup_text(e));
-            out << fmt::format("      coherent pool: {}\n", coherent_pool_text(e["coherent_pool"]));
-            unsigned pin = e["interrupt_pin"].get<unsigned>();
-            out << fmt::format("      INT{} -> {}, {} MSI vector(s); {} B bursts, {}\n",
-                               pin ? std::string(1, char('A' + pin - 1)) : std::string("x none"),
-                               e["intx_irq"].is_null() ? std::string("not routed")
-                                                       : "IRQ " + std::to_string(e["intx_irq"].get<unsigned>()),
-                               e["msi_vectors"].get<unsigned>(), e["burst_size"].get<uint32_t>(),
-                               e["bandwidth_mbps"].get<uint64_t>()
-                                   ? fmt::format("{} MB/s", e["bandwidth_mbps"].get<uint64_t>())
-                                   : std::string("unlimited bandwidth"));
-        }
-    }
-    out << "\nreserved memory:\n";
-    if (d["reserved_memory"].empty())
-        out << "  (none)\n";
-    for (const auto& r : d["reserved_memory"]) {
-        std::string placement = r["base"].is_null() ? "dynamic" : "at " + r["base"].get<std::string>();
-        std::string flags;
-        for (const char* flag : {"no_map", "reusable", "cma_default"})
-            if (r[flag].get<bool>())
-                flags += std::string(" ") + flag;
-        out << fmt::format("  {} ({}): {} {}, alignment {}{}; compatible {}\n", r["name"].get<std::string>(),
-                           r["node"].get<std::string>(), human_size(r["size"].get<uint64_t>()), placement,
-                           r["alignment"].get<uint64_t>(), flags, r["compatible"].dump());
-    }
-    out << fmt::format("\ncoherence monitor: {}\n", d["coherence_monitor"].get<bool>() ? "on" : "off");
-    return out.str();
 }
 
 }  // namespace platform

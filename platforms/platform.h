@@ -14,6 +14,8 @@
 #include "platforms/device_tree.h"
 #include "platforms/of_dma.h"
 #include "platforms/pci_host.h"
+#include "platforms/reserved_memory.h"
+#include "platforms/zone_dma.h"
 #include "sw/kernel.h"
 
 #include <memory>
@@ -37,18 +39,6 @@ struct MemoryRegion {
     uint64_t base = 0, size = 0;
     bool ram = false;  // memory nodes (the kernel's RAM and linear map, less no-map regions); false for SRAM
     models::TargetTiming timing;
-};
-
-struct ReservedRegion {
-    std::string name;
-    std::string node;
-    std::optional<uint64_t> base;  // static placement from `reg`, else dynamic (`size`)
-    uint64_t size = 0;
-    uint64_t alignment = 0;
-    bool no_map = false;
-    bool reusable = false;
-    bool cma_default = false;
-    std::vector<std::string> compatible;
 };
 
 // A DMA-capable device node and what the kernel configures for it (Linux's of_dma_configure and
@@ -79,7 +69,7 @@ public:
     // Where ZONE_DMA ends, by arm64's rule (zone_sizes_init): the lowest CPU address any dma-ranges
     // reaches, capped at 4 GiB when RAM starts below it, and at the end of RAM; 0 when the limit
     // lies below RAM (ZONE_DMA empty).
-    uint64_t zone_dma_limit() const { return zone_dma_limit_; }
+    uint64_t zone_dma_limit() const { return zone_dma_.limit; }
     // What set that limit, as describe and errors name it: "the dma-ranges of /soc", "the 4 GiB
     // cap" or "the end of RAM"; empty without ZONE_DMA.
     std::string zone_dma_bound() const;
@@ -131,16 +121,11 @@ private:
     std::vector<ReservedRegion> reserved_;
     std::vector<DmaDeviceSpec> dma_devices_;
     BootParams boot_params_;
-    uint64_t zone_dma_limit_ = 0;
-    std::string zone_dma_set_by_;  // "dma-ranges", "4 GiB cap" or "end of RAM"; empty without ZONE_DMA
-    std::string zone_dma_node_;    // the node whose dma-ranges set it, when they did
+    ZoneDma zone_dma_;
     std::string source_name_;
     std::vector<std::string> warnings_;
     std::optional<uint64_t> outer_registers_;
     nlohmann::ordered_json description_;
 };
-
-// Text form of Platform::description().
-std::string describe_text(const nlohmann::ordered_json& description);
 
 }  // namespace platform

@@ -6,6 +6,7 @@
 #include "models/access_fault.h"
 #include "models/bus_master.h"
 #include "models/interrupt_controller.h"
+#include "platforms/describe.h"
 #include "platforms/device_tree.h"
 #include "platforms/platform.h"
 #include "sw/kernel.h"
