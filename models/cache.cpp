@@ -50,18 +50,27 @@ void Cache::write_back(size_t index, const Initiator& who, uint64_t& delay_ps) {
     dirty_[index] = 0;
 }
 
-// Picks an empty way, else the least recently used one, writing it back if dirty.
-size_t Cache::allocate(uint64_t line_number, const Initiator& who, uint64_t& delay_ps) {
-    size_t base = size_t(set_of(line_number)) * ways_;
-    size_t victim = base;
-    for (size_t index = base; index < base + ways_; ++index) {
-        if (tags_[index] == invalid_tag) {
-            victim = index;
-            break;
+// The first empty way of the set starting at `base`, else its first least recently used one.
+// The oldest stamp is kept in a local so that the scan is one load and compare per way.
+size_t Cache::choose_victim(size_t base) const {
+    const uint64_t* set_tags = &tags_[base];
+    const uint64_t* set_lru = &lru_[base];
+    uint32_t victim = 0;
+    uint64_t oldest = set_lru[0];
+    for (uint32_t way = 0; way < ways_; ++way) {
+        if (set_tags[way] == invalid_tag)
+            return base + way;
+        if (set_lru[way] < oldest) {
+            victim = way;
+            oldest = set_lru[way];
         }
-        if (lru_[index] < lru_[victim])
-            victim = index;
     }
+    return base + victim;
+}
+
+// Takes the victim's way, writing the victim back if dirty.
+size_t Cache::allocate(uint64_t line_number, const Initiator& who, uint64_t& delay_ps) {
+    size_t victim = choose_victim(size_t(set_of(line_number)) * ways_);
     if (tags_[victim] != invalid_tag) {
         ++stats_.evictions;
         if (dirty_[victim])

@@ -115,6 +115,7 @@ private:
                 return static_cast<int>(way);
         return -1;
     }
+    size_t choose_victim(size_t base) const;
     size_t allocate(uint64_t line_number, const Initiator& who, uint64_t& delay_ps);  // evicts a victim
     size_t fill(uint64_t line_number, const Initiator& who, uint64_t& delay_ps);      // allocate + fetch
     // The line for an access, filled on a miss; counts the access, marks the line used and

@@ -125,10 +125,11 @@ private:
     }
 
     void run();
-    // The common case inline: a cacheable access within one line whose page is in the TLB.
+    // The common case inline: a cacheable access within one line whose page is in the TLB (a TLB
+    // miss walks in access_split).
     void access(uint64_t va, void* data, unsigned length, bool is_write) {
         Translation translation;
-        if (__builtin_expect(mmu_.translate(va, translation) && translation.type == MemType::normal_wb &&
+        if (__builtin_expect(mmu_.tlb_lookup(va, translation) && translation.type == MemType::normal_wb &&
                                  (translation.pa & (l1d_.line_size() - 1)) + length <= l1d_.line_size(),
                              1)) {
             ++stat_accesses_;

@@ -75,9 +75,7 @@ bool Mmu::walk(uint64_t va, Translation& out) {
         out.pa = found->second.pa_page * page_size + va % page_size;
         out.type = found->second.type;
     }
-    tlb_page_ = page;
-    tlb_pa_page_ = out.pa / page_size;
-    tlb_type_ = out.type;
+    tlb_[page % tlb_entries] = TlbEntry{page, out.pa / page_size, out.type};
     return true;
 }
 

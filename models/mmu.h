@@ -4,6 +4,7 @@
 
 #include "models/access_extension.h"
 
+#include <array>
 #include <cstdint>
 #include <unordered_map>
 #include <vector>
@@ -37,19 +38,32 @@ public:
     void map(uint64_t va, uint64_t pa, uint64_t size, MemType type);  // page-aligned
     void unmap(uint64_t va, uint64_t size);
 
-    bool translate(uint64_t va, Translation& out) {
+    bool translate(uint64_t va, Translation& out) { return tlb_lookup(va, out) || walk(va, out); }
+    // The TLB alone: false on a miss, without walking. Inline and side-effect free, so that on the
+    // core's hit path `out` can stay in registers.
+    bool tlb_lookup(uint64_t va, Translation& out) const {
         uint64_t page = va / page_size;
-        if (__builtin_expect(page == tlb_page_, 1)) {
-            out.pa = tlb_pa_page_ * page_size + va % page_size;
-            out.type = tlb_type_;
-            return true;
-        }
-        return walk(va, out);
+        const TlbEntry& entry = tlb_[page % tlb_entries];
+        if (__builtin_expect(entry.page != page, 0))
+            return false;
+        out.pa = entry.pa_page * page_size + va % page_size;
+        out.type = entry.type;
+        return true;
     }
 
 private:
+    // Direct-mapped by VA page, with as many entries as a Cortex-A53's main TLB, so that a working
+    // set of up to 2 MiB does not walk on every page change. Invisible but for speed: every change
+    // of the tables flushes it.
+    static constexpr uint64_t tlb_entries = 512;
+    struct TlbEntry {
+        uint64_t page = ~0ULL;  // VA page number; ~0 matches no page (VA pages have 52 bits)
+        uint64_t pa_page = 0;
+        MemType type = MemType::normal_wb;
+    };
+
     bool walk(uint64_t va, Translation& out);
-    void flush_tlb() { tlb_page_ = ~0ULL; }
+    void flush_tlb() { tlb_.fill(TlbEntry{}); }
 
     struct Region {
         uint64_t pa, size;
@@ -61,8 +75,7 @@ private:
     std::vector<Region> linear_regions_;
     std::unordered_map<uint64_t, MemType> linear_retyped_;  // pa page -> type
     std::unordered_map<uint64_t, PageEntry> pages_;         // va page -> entry
-    uint64_t tlb_page_ = ~0ULL, tlb_pa_page_ = 0;
-    MemType tlb_type_ = MemType::normal_wb;
+    std::array<TlbEntry, tlb_entries> tlb_{};
 };
 
 }  // namespace models

@@ -360,3 +360,29 @@ TEST_CASE("core: an access straddling two lines counts once and touches both lin
     CHECK(m.stat("cpu0.l1d.write_misses") == 2);  // both lines allocated by the one store
     CHECK(m.stat("cpu0.l1d.read_hits") == 2);
 }
+
+// The TLB holds many pages at once: each change of the map must reach those it already holds.
+TEST_CASE("mmu: retyping, unmapping and removing pages take effect on translations the TLB holds", "[core]") {
+    Mmu mmu;
+    mmu.add_linear_region(dram, 64 * Mmu::page_size);
+    const uint64_t mapped = Mmu::vmalloc_base + 16 * Mmu::page_size;  // TLB entries apart from the linear pages
+    mmu.map(mapped, dram + 8 * Mmu::page_size, 2 * Mmu::page_size, MemType::normal_nc);
+    models::Translation translation;
+    for (uint64_t page = 0; page < 4; ++page)  // all four pages now in the TLB
+        REQUIRE(mmu.translate(Mmu::linear_va(dram + page * Mmu::page_size), translation));
+    REQUIRE(mmu.translate(mapped + Mmu::page_size + 4, translation));
+    CHECK(translation.pa == dram + 9 * Mmu::page_size + 4);
+    CHECK(translation.type == MemType::normal_nc);
+
+    mmu.set_linear_type(dram + Mmu::page_size, Mmu::page_size, MemType::normal_nc);
+    REQUIRE(mmu.translate(Mmu::linear_va(dram + Mmu::page_size), translation));
+    CHECK(translation.type == MemType::normal_nc);
+    mmu.remove_linear_range(dram + 2 * Mmu::page_size, Mmu::page_size);
+    CHECK_FALSE(mmu.translate(Mmu::linear_va(dram + 2 * Mmu::page_size), translation));
+    mmu.unmap(mapped + Mmu::page_size, Mmu::page_size);
+    CHECK_FALSE(mmu.translate(mapped + Mmu::page_size, translation));
+    REQUIRE(mmu.translate(Mmu::linear_va(dram + 3 * Mmu::page_size), translation));  // untouched pages stay
+    CHECK(translation.type == MemType::normal_wb);
+    REQUIRE(mmu.translate(mapped, translation));
+    CHECK(translation.pa == dram + 8 * Mmu::page_size);
+}
