@@ -494,10 +494,7 @@ private:
         for (const ReservedRegion& region : p_.reserved_) {
             if (!region.base)
                 continue;
-            bool inside = std::any_of(p_.memories_.begin(), p_.memories_.end(), [&](const MemoryRegion& ram) {
-                return ram.ram && *region.base >= ram.base && *region.base - ram.base + region.size <= ram.size;
-            });
-            if (!inside)
+            if (!p_.inside_ram(*region.base, region.size))
                 p_.warnings_.push_back(fmt::format("{}: node {}: reserved region [{:#x}, {:#x}) lies outside every "
                                                    "memory node; it reserves nothing",
                                                    tree_.source_name(), region.node, *region.base,
@@ -798,6 +795,12 @@ std::vector<sw::ReservedArea> Platform::kernel_reserved() const {
     return areas;
 }
 
+bool Platform::inside_ram(uint64_t base, uint64_t size) const {
+    return std::any_of(memories_.begin(), memories_.end(), [&](const MemoryRegion& ram) {
+        return ram.ram && base >= ram.base && base - ram.base + size <= ram.size;
+    });
+}
+
 void Platform::check_coherent_pool(const DmaDeviceSpec& spec, std::optional<uint64_t> placed, uint64_t size) const {
     auto fail = [&](const std::string& expected) {
         std::string where = placed ? fmt::format("at [{:#x}, {:#x})", *placed, *placed + size)
@@ -811,10 +814,7 @@ void Platform::check_coherent_pool(const DmaDeviceSpec& spec, std::optional<uint
     if (!placed)
         return;
     uint64_t base = *placed;
-    bool in_ram = std::any_of(memories_.begin(), memories_.end(), [&](const MemoryRegion& ram) {
-        return ram.ram && base >= ram.base && base - ram.base + size <= ram.size;
-    });
-    if (!in_ram)
+    if (!inside_ram(base, size))
         fail("a shared-dma-pool inside a memory node");
     const std::vector<dma::DmaRange>& ranges = spec.dma.ranges;
     bool reached = ranges.empty() || std::any_of(ranges.begin(), ranges.end(), [&](const dma::DmaRange& range) {

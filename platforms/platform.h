@@ -100,6 +100,8 @@ public:
     // naming the device's memory-region otherwise. The builder checks every pool, a dynamic one
     // (no `base` yet) for its size only; DmaSystem checks that one again once the kernel placed it.
     void check_coherent_pool(const DmaDeviceSpec& spec, std::optional<uint64_t> base, uint64_t size) const;
+    // Whether [base, base+size) lies inside one memory node (RAM, not SRAM).
+    bool inside_ram(uint64_t base, uint64_t size) const;
 
     // Everything `dmasim describe` prints, also recorded in config.json.
     const nlohmann::ordered_json& description() const { return description_; }
