@@ -11,11 +11,11 @@
 //   a  64-bit loads sweeping a 16 KiB buffer, repeated (L1 hits)
 //   b  64-bit accesses, 1/4 of them stores, at xorshift-random addresses over 1 MiB (L1 + L2)
 
-#include "models/core.h"
-#include "models/instrumentation.h"
-#include "models/mmu.h"
-#include "platforms/device_tree.h"
-#include "platforms/platform.h"
+#include "models/cpu/core.h"
+#include "models/common/instrumentation.h"
+#include "models/cpu/mmu.h"
+#include "platforms/devicetree/device_tree.h"
+#include "platforms/builder/platform.h"
 
 #include <algorithm>
 #include <chrono>

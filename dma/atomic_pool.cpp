@@ -3,9 +3,9 @@
 #include "dma/context.h"
 #include "dma/device.h"
 #include "dma/direct_ops.h"
-#include "models/core.h"
-#include "sw/kernel.h"
-#include "sw/page_allocator.h"
+#include "models/cpu/core.h"
+#include "sw/kernel/kernel.h"
+#include "sw/kernel/page_allocator.h"
 
 #include <algorithm>
 #include <fmt/format.h>

@@ -1,7 +1,7 @@
 #include "dma/cache_maintenance.h"
 
-#include "models/core.h"
-#include "sw/kernel.h"
+#include "models/cpu/core.h"
+#include "sw/kernel/kernel.h"
 
 namespace dma {
 

@@ -9,7 +9,7 @@
 
 #include "dma/policy.h"
 #include "dma/types.h"
-#include "models/instrumentation.h"
+#include "models/common/instrumentation.h"
 
 #include <cstdint>
 

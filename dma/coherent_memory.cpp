@@ -2,9 +2,9 @@
 
 #include "dma/context.h"
 #include "dma/device.h"
-#include "models/core.h"
-#include "sw/kernel.h"
-#include "sw/page_allocator.h"
+#include "models/cpu/core.h"
+#include "sw/kernel/kernel.h"
+#include "sw/kernel/page_allocator.h"
 
 #include <cerrno>
 #include <fmt/format.h>

@@ -1,7 +1,7 @@
 #include "dma/context.h"
 
 #include "dma/device.h"
-#include "sw/kernel.h"
+#include "sw/kernel/kernel.h"
 
 #include <algorithm>
 

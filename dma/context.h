@@ -9,7 +9,7 @@
 #include "dma/direct_ops.h"
 #include "dma/policy.h"
 #include "dma/swiotlb.h"
-#include "models/instrumentation.h"
+#include "models/common/instrumentation.h"
 
 #include <string>
 #include <vector>

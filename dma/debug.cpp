@@ -1,8 +1,8 @@
 #include "dma/debug.h"
 
 #include "dma/device.h"
-#include "models/core.h"
-#include "sw/kernel.h"
+#include "models/cpu/core.h"
+#include "sw/kernel/kernel.h"
 
 #include <algorithm>
 #include <fmt/format.h>

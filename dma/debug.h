@@ -15,7 +15,7 @@
 
 #include "dma/scatterlist.h"
 #include "dma/types.h"
-#include "models/instrumentation.h"
+#include "models/common/instrumentation.h"
 
 #include <array>
 #include <cstdint>

@@ -3,7 +3,7 @@
 
 #include "dma/context.h"
 #include "dma/device.h"
-#include "sw/kernel.h"
+#include "sw/kernel/kernel.h"
 
 #include <algorithm>
 #include <fmt/format.h>

@@ -3,8 +3,8 @@
 #include "dma/context.h"
 #include "dma/device.h"
 #include "dma/mapping.h"
-#include "models/core.h"
-#include "models/mmu.h"
+#include "models/cpu/core.h"
+#include "models/cpu/mmu.h"
 
 #include <algorithm>
 #include <fmt/format.h>

@@ -3,8 +3,8 @@
 #include "dma/coherent_memory.h"
 #include "dma/context.h"
 #include "dma/dma_ops.h"
-#include "models/mmu.h"
-#include "sw/kernel.h"
+#include "models/cpu/mmu.h"
+#include "sw/kernel/kernel.h"
 
 #include <cerrno>
 #include <fmt/format.h>

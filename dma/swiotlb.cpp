@@ -2,8 +2,8 @@
 
 #include "dma/context.h"
 #include "dma/device.h"
-#include "models/core.h"
-#include "sw/kernel.h"
+#include "models/cpu/core.h"
+#include "sw/kernel/kernel.h"
 
 #include <algorithm>
 #include <fmt/format.h>

@@ -9,9 +9,9 @@
 #pragma once
 
 #include "dma/types.h"
-#include "models/instrumentation.h"
+#include "models/common/instrumentation.h"
 
-#include "sw/page_allocator.h"
+#include "sw/kernel/page_allocator.h"
 
 #include <cstdint>
 #include <stdexcept>

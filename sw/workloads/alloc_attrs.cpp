@@ -3,9 +3,9 @@
 #include "dma/cache_maintenance.h"
 #include "dma/context.h"
 #include "dma/mapping.h"
-#include "models/bus_master.h"
-#include "models/core.h"
-#include "sw/kernel.h"
+#include "models/bus/bus_master.h"
+#include "models/cpu/core.h"
+#include "sw/kernel/kernel.h"
 
 #include <fmt/format.h>
 #include <stdexcept>

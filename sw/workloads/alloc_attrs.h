@@ -6,7 +6,7 @@
 // non-coherent ARM the difference between the attributes is plain to see.
 #pragma once
 
-#include "sw/workload.h"
+#include "sw/workloads/workload.h"
 
 namespace sw {
 

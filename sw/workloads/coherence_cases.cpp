@@ -1,8 +1,8 @@
 #include "sw/workloads/coherence_cases.h"
 
-#include "models/bus_master.h"
-#include "models/core.h"
-#include "sw/kernel.h"
+#include "models/bus/bus_master.h"
+#include "models/cpu/core.h"
+#include "sw/kernel/kernel.h"
 
 #include <algorithm>
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "sw/workload.h"
+#include "sw/workloads/workload.h"
 
 namespace sw {
 

@@ -1,9 +1,9 @@
 #include "sw/workloads/coherent_alias.h"
 
 #include "dma/mapping.h"
-#include "models/bus_master.h"
-#include "models/core.h"
-#include "sw/kernel.h"
+#include "models/bus/bus_master.h"
+#include "models/cpu/core.h"
+#include "sw/kernel/kernel.h"
 
 #include <fmt/format.h>
 #include <stdexcept>

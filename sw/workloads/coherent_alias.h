@@ -5,7 +5,7 @@
 // cached lines reads stale data; with the alias removed nothing can be prefetched.
 #pragma once
 
-#include "sw/workload.h"
+#include "sw/workloads/workload.h"
 
 namespace sw {
 

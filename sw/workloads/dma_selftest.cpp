@@ -5,10 +5,10 @@
 #include "dma/debug.h"
 #include "dma/dma_pool.h"
 #include "dma/mapping.h"
-#include "models/bus_master.h"
-#include "models/core.h"
-#include "sw/kernel.h"
-#include "sw/page_allocator.h"
+#include "models/bus/bus_master.h"
+#include "models/cpu/core.h"
+#include "sw/kernel/kernel.h"
+#include "sw/kernel/page_allocator.h"
 
 #include <algorithm>
 #include <cerrno>

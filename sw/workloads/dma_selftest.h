@@ -3,7 +3,7 @@
 // turn) so that dma-debug and the coherence monitor can be seen catching it.
 #pragma once
 
-#include "sw/workload.h"
+#include "sw/workloads/workload.h"
 
 namespace sw {
 

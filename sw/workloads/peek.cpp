@@ -1,7 +1,7 @@
 #include "sw/workloads/peek.h"
 
-#include "models/core.h"
-#include "sw/kernel.h"
+#include "models/cpu/core.h"
+#include "sw/kernel/kernel.h"
 
 #include <string>
 

@@ -1,11 +1,11 @@
 #include "sw/workloads/seed_missing_sync.h"
 
 #include "dma/mapping.h"
-#include "models/core.h"
-#include "models/pci_endpoint_test_regs.h"
-#include "sw/drivers/pci_endpoint_test.h"
-#include "sw/kernel.h"
-#include "sw/pci/pci_subsystem.h"
+#include "models/cpu/core.h"
+#include "models/pci/pci_endpoint_test_regs.h"
+#include "sw/drivers/pci/pci_endpoint_test.h"
+#include "sw/kernel/kernel.h"
+#include "sw/drivers/pci/pci_subsystem.h"
 
 #include <fmt/format.h>
 #include <stdexcept>

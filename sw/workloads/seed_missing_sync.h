@@ -13,7 +13,7 @@
 // wrong).
 #pragma once
 
-#include "sw/workload.h"
+#include "sw/workloads/workload.h"
 
 namespace sw {
 

@@ -1,10 +1,10 @@
 #include "sw/workloads/seed_small_buffers.h"
 
 #include "dma/context.h"
-#include "models/core.h"
-#include "sw/drivers/ring_nic.h"
-#include "sw/kernel.h"
-#include "sw/pci/pci_subsystem.h"
+#include "models/cpu/core.h"
+#include "sw/drivers/pci/ring_nic.h"
+#include "sw/kernel/kernel.h"
+#include "sw/drivers/pci/pci_subsystem.h"
 
 #include <algorithm>
 #include <cerrno>

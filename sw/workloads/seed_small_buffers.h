@@ -26,7 +26,7 @@
 // workload.small_buffers (a frame received wrong).
 #pragma once
 
-#include "sw/workload.h"
+#include "sw/workloads/workload.h"
 
 namespace sw {
 

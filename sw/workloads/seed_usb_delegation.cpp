@@ -2,12 +2,12 @@
 
 #include "dma/context.h"
 #include "dma/mapping.h"
-#include "models/core.h"
-#include "models/usb_protocol.h"
-#include "sw/kernel.h"
-#include "sw/pci/pci_subsystem.h"
-#include "sw/usb/uhc_hcd.h"
-#include "sw/usb/usb_storage.h"
+#include "models/cpu/core.h"
+#include "models/usb/usb_protocol.h"
+#include "sw/kernel/kernel.h"
+#include "sw/drivers/pci/pci_subsystem.h"
+#include "sw/drivers/usb/uhc_hcd.h"
+#include "sw/drivers/usb/usb_storage.h"
 
 #include <fmt/format.h>
 #include <stdexcept>

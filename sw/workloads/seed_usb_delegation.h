@@ -18,7 +18,7 @@
 // workload.usb_delegation (a failed transfer: op, lba, error).
 #pragma once
 
-#include "sw/workload.h"
+#include "sw/workloads/workload.h"
 
 namespace sw {
 

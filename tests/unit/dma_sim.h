@@ -5,8 +5,8 @@
 
 #include "dma/context.h"
 #include "dma/mapping.h"
-#include "platforms/device_tree.h"
-#include "platforms/platform.h"
+#include "platforms/devicetree/device_tree.h"
+#include "platforms/builder/platform.h"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>

@@ -5,11 +5,11 @@
 #pragma once
 
 #include "dma/context.h"
-#include "models/pci_test_endpoint.h"
-#include "platforms/device_tree.h"
-#include "platforms/platform.h"
-#include "sw/drivers/pci_endpoint_test.h"
-#include "sw/pci/pci_subsystem.h"
+#include "models/pci/pci_endpoint_test.h"
+#include "platforms/devicetree/device_tree.h"
+#include "platforms/builder/platform.h"
+#include "sw/drivers/pci/pci_endpoint_test.h"
+#include "sw/drivers/pci/pci_subsystem.h"
 
 #include <catch2/catch.hpp>
 #include <functional>
@@ -65,8 +65,8 @@ public:
 
     // --- models and results ---
     models::PciHostBridge& bridge() { return *platform_.pci_bridges().at(0); }
-    models::PciTestEndpoint& endpoint(size_t index) {
-        return dynamic_cast<models::PciTestEndpoint&>(*platform_.pci_endpoints().at(index));
+    models::PciEndpointTest& endpoint(size_t index) {
+        return dynamic_cast<models::PciEndpointTest&>(*platform_.pci_endpoints().at(index));
     }
     platform::Platform& platform() { return platform_; }
     uint64_t stat(const std::string& path) const { return instr_.counter_value(path); }

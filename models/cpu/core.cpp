@@ -1,0 +1,299 @@
+#include "models/cpu/core.h"
+
+#include "models/common/access_fault.h"
+#include "models/irq/interrupt_controller.h"
+#include "models/common/shared_events.h"
+
+#include <algorithm>
+#include <cstring>
+#include <fmt/format.h>
+
+namespace models {
+
+bool parse_alias_policy(const std::string& text, AliasPolicy& out) {
+    for (AliasPolicy policy : {AliasPolicy::bypass, AliasPolicy::hit}) {
+        if (text == to_string(policy)) {
+            out = policy;
+            return true;
+        }
+    }
+    return false;
+}
+
+const char* to_string(AliasPolicy policy) { return policy == AliasPolicy::bypass ? "bypass" : "hit"; }
+
+Core::Core(sc_core::sc_module_name name, const CoreConfig& config, Instrumentation& instr)
+    : sc_module(name), out("out"), config_(config), instr_(instr), self_{InitiatorKind::core, config.id, 0},
+      l1d_(std::string(this->name()) + ".l1d", config.l1,
+           CacheTiming{config.l1_hit_cycles * config.cycle_ps,
+                       {config.l1_maint_cycles[0] * config.cycle_ps, config.l1_maint_cycles[1] * config.cycle_ps,
+                        config.l1_maint_cycles[2] * config.cycle_ps}},
+           instr),
+      port_(out), prefetcher_(config.prefetch, config.l1.line_size), wc_data_(config.l1.line_size),
+      stat_accesses_(instr.counter(std::string(this->name()) + ".accesses")),
+      stat_uncached_reads_(instr.counter(std::string(this->name()) + ".uncached_reads")),
+      stat_uncached_writes_(instr.counter(std::string(this->name()) + ".uncached_writes")),
+      stat_wc_merged_(instr.counter(std::string(this->name()) + ".wc.merged_stores")),
+      stat_wc_bursts_(instr.counter(std::string(this->name()) + ".wc.bursts")),
+      stat_prefetch_issued_(instr.counter(std::string(this->name()) + ".prefetch.issued")),
+      stat_barriers_(instr.counter(std::string(this->name()) + ".barriers")),
+      stat_syncs_(instr.counter(std::string(this->name()) + ".quantum_syncs")),
+      stat_aborts_(instr.counter(std::string(this->name()) + ".data_aborts")),
+      stat_wfi_(instr.counter(std::string(this->name()) + ".wfi")),
+      stat_wfi_ps_(instr.counter(std::string(this->name()) + ".wfi_ps")),
+      ev_maint_(declare_cache_maint(instr)),
+      ev_abort_(instr.declare_event("cpu.abort", "a data abort ended the program")) {
+    l1d_.set_next_level(&port_);
+    port_.serve_cache(l1d_.name(), config.l1.line_size);
+    SC_THREAD(run);
+}
+
+void Core::set_outer_cache(Cache* outer) {
+    outer_ = outer;
+    l1d_.set_next_level(outer ? static_cast<LineBackend*>(outer) : &port_);
+}
+
+void Core::set_observer(CoherenceObserver* observer) {
+    observer_ = observer;
+    l1d_.set_observer(observer);
+    port_.set_observer(observer);
+}
+
+void Core::run() {
+    try {
+        if (program_)
+            program_(*this);
+        drain_write_buffer();
+    } catch (const AccessFault& fault) {
+        ++stat_aborts_;
+        fault_ = fmt::format("data abort at {} ps: {}", now_ps(), fault.what());
+        instr_.emit(ev_abort_, Event{now_ps(), nullptr, name(), {{"address", fault.address}, {"reason", std::string(fault.what())}}});
+    } catch (const std::exception& error) {
+        fault_ = fmt::format("program failed at {} ps: {}", now_ps(), error.what());
+    }
+    sync();
+    finished_ = true;
+    sc_core::sc_stop();
+}
+
+void Core::sync() {
+    ++stat_syncs_;
+    sc_core::wait(sc_core::sc_time::from_value(local_ps_));
+    local_ps_ = 0;
+    if (sync_hook_)
+        sync_hook_();
+}
+
+Translation Core::translate(uint64_t va) {
+    Translation translation;
+    if (__builtin_expect(!mmu_.translate(va, translation), 0))
+        throw AccessFault(AccessFault::Kind::translation, va, fmt::format("translation fault at VA {:#x}", va));
+    return translation;
+}
+
+// One access, counted once, done in pieces that each stay within one line (so a mismatched alias
+// is checked line by line) and so within one page (the next page needs its own walk).
+void Core::access_split(uint64_t va, void* data, unsigned length, bool is_write) {
+    ++stat_accesses_;
+    auto* bytes = static_cast<uint8_t*>(data);
+    uint64_t line = l1d_.line_size();
+    for (unsigned done = 0; done < length;) {
+        Translation translation = translate(va + done);
+        unsigned piece =
+            static_cast<unsigned>(std::min<uint64_t>(length - done, line - (translation.pa & (line - 1))));
+        if (translation.type == MemType::normal_wb)
+            access_cacheable(translation.pa, bytes + done, piece, is_write);
+        else if (translation.type == MemType::write_combined && is_write)
+            write_combine(translation.pa, bytes + done, piece);
+        else
+            access_uncached(translation.pa, bytes + done, piece, is_write, translation.type);
+        done += piece;
+    }
+}
+
+void Core::prefetch_after(uint64_t pa, bool missed) {
+    Initiator prefetch{InitiatorKind::prefetch, config_.id, 0};
+    uint64_t candidate = missed ? prefetcher_.next_line_candidate(pa) : ~0ULL;
+    if (candidate != ~0ULL && l1d_.prefetch(candidate, prefetch, local_ps_))
+        ++stat_prefetch_issued_;
+    if (prefetcher_.mode() != PrefetchMode::aggressive)
+        return;
+    candidate = prefetcher_.random_candidate(pa);
+    MemType type;
+    if (candidate != ~0ULL && mmu_.linear_type(candidate, type) && type == MemType::normal_wb &&
+        l1d_.prefetch(candidate, prefetch, local_ps_))
+        ++stat_prefetch_issued_;
+}
+
+// The "unexpected cache hit": with AliasPolicy::hit an uncached access to a cached line is served
+// by the innermost cache holding it. Either way the monitor hears of the mismatched alias.
+bool Core::alias_hit(uint64_t pa, void* data, unsigned length, bool is_write, MemType type) {
+    for (Cache* cache : {&l1d_, outer_}) {
+        if (!cache)
+            continue;
+        Cache::LineView line = cache->probe(pa);
+        if (!line)
+            continue;
+        unsigned offset = static_cast<unsigned>(pa & (cache->line_size() - 1));
+        if (observer_)
+            observer_->on_mismatched_alias(cache->name(), pa, length, type, is_write, line.data + offset, self_,
+                                           local_ps_);
+        if (config_.alias_policy == AliasPolicy::bypass || offset + length > cache->line_size())
+            return false;
+        if (is_write) {
+            std::memcpy(line.data + offset, data, length);
+            *line.dirty |= byte_mask(offset, length);
+            *line.stale &= ~byte_mask(offset, length);
+        } else {
+            std::memcpy(data, line.data + offset, length);
+        }
+        return true;
+    }
+    return false;
+}
+
+void Core::access_uncached(uint64_t pa, void* data, unsigned length, bool is_write, MemType type) {
+    drain_write_buffer();
+    ++(is_write ? stat_uncached_writes_ : stat_uncached_reads_);
+    local_ps_ += config_.uncached_cycles * config_.cycle_ps;
+    if (!alias_hit(pa, data, length, is_write, type))
+        port_.transfer(is_write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND, pa, data, length, self_, type,
+                       local_ps_);
+    if (local_ps_ >= config_.quantum_ps)
+        sync();
+}
+
+void Core::write_combine(uint64_t pa, const void* data, unsigned length) {
+    unsigned line = l1d_.line_size();
+    uint64_t line_address = pa & ~uint64_t(line - 1);
+    unsigned offset = static_cast<unsigned>(pa - line_address);
+    if (offset + length > line) {  // split at the line boundary
+        unsigned first = line - offset;
+        write_combine(pa, data, first);
+        write_combine(pa + first, static_cast<const uint8_t*>(data) + first, length - first);
+        return;
+    }
+    if (line_address != wc_line_)
+        drain_write_buffer();
+    wc_line_ = line_address;
+    std::memcpy(&wc_data_[offset], data, length);
+    wc_mask_ |= byte_mask(offset, length);
+    ++stat_wc_merged_;
+    local_ps_ += config_.cycle_ps;
+    if (wc_mask_ == byte_mask(0, line))
+        drain_write_buffer();
+}
+
+// Drains as one burst per contiguous run of bytes (one burst when the line is full).
+void Core::drain_write_buffer() {
+    if (wc_line_ == ~0ULL)
+        return;
+    unsigned line = l1d_.line_size();
+    for (unsigned start = 0; start < line;) {
+        if (!(wc_mask_ >> start & 1)) {
+            ++start;
+            continue;
+        }
+        unsigned end = start;
+        while (end < line && (wc_mask_ >> end & 1))
+            ++end;
+        ++stat_wc_bursts_;
+        if (!alias_hit(wc_line_ + start, &wc_data_[start], end - start, true, MemType::write_combined))
+            port_.transfer(tlm::TLM_WRITE_COMMAND, wc_line_ + start, &wc_data_[start], end - start, self_,
+                           MemType::write_combined, local_ps_);
+        start = end;
+    }
+    wc_line_ = ~0ULL;
+    wc_mask_ = 0;
+}
+
+void Core::read_block(uint64_t va, void* dst, uint64_t length) {
+    auto* out_bytes = static_cast<uint8_t*>(dst);
+    for (uint64_t done = 0; done < length;) {
+        unsigned chunk = static_cast<unsigned>(std::min<uint64_t>(8, length - done));
+        access(va + done, out_bytes + done, chunk, false);
+        done += chunk;
+    }
+}
+
+void Core::write_block(uint64_t va, const void* src, uint64_t length) {
+    auto* in_bytes = static_cast<const uint8_t*>(src);
+    for (uint64_t done = 0; done < length;) {
+        unsigned chunk = static_cast<unsigned>(std::min<uint64_t>(8, length - done));
+        access(va + done, const_cast<uint8_t*>(in_bytes + done), chunk, true);
+        done += chunk;
+    }
+}
+
+void Core::fill_block(uint64_t va, uint8_t value, uint64_t length) {
+    uint8_t pattern[8];
+    std::memset(pattern, value, sizeof pattern);
+    for (uint64_t done = 0; done < length;) {
+        unsigned chunk = static_cast<unsigned>(std::min<uint64_t>(8, length - done));
+        access(va + done, pattern, chunk, true);
+        done += chunk;
+    }
+}
+
+void Core::maintain_range(MaintOp op, uint64_t va, uint64_t length) {
+    uint64_t start_ps = now_ps();
+    unsigned line = l1d_.line_size();
+    uint64_t end = va + length;
+    for (uint64_t address = va & ~uint64_t(line - 1); address < end; address += line)
+        l1d_.maintain_line(op, translate(address).pa, self_, local_ps_);
+    if (ev_maint_.enabled())
+        instr_.emit(ev_maint_, Event{start_ps, nullptr, l1d_.name(),
+                                     {{"op", std::string(to_string(op))},
+                                      {"va", va},
+                                      {"length", length},
+                                      {"duration_ps", now_ps() - start_ps}}});
+    if (local_ps_ >= config_.quantum_ps)
+        sync();
+}
+
+void Core::dc_set_way(MaintOp op, uint32_t set, uint32_t way) {
+    l1d_.maintain_set_way(op, set, way, self_, local_ps_);
+    if (local_ps_ >= config_.quantum_ps)
+        sync();
+}
+
+// A hint: an unmapped address is ignored, as PLD never faults.
+void Core::pld(uint64_t va) {
+    Translation translation;
+    if (mmu_.translate(va, translation) && translation.type == MemType::normal_wb)
+        l1d_.prefetch(translation.pa, Initiator{InitiatorKind::prefetch, config_.id, 0}, local_ps_);
+    advance(config_.cycle_ps);
+}
+
+void Core::dsb() {
+    drain_write_buffer();
+    ++stat_barriers_;
+    advance(config_.barrier_cycles * config_.cycle_ps);
+}
+
+// In this model a DMB orders exactly as much as a DSB: both drain the write buffer.
+void Core::dmb() { dsb(); }
+
+// Syncs first, so the controller is asked at the core's own time and the wait starts from it.
+void Core::wfi() {
+    ++stat_wfi_;
+    if (!irq_controller_)
+        throw std::runtime_error(fmt::format("wfi with no interrupt controller: nothing can wake {}", name()));
+    sync();
+    uint64_t start_ps = now_ps();
+    while (!irq_controller_->irq_asserted(now_ps())) {
+        std::string blocker = irq_controller_->delivery_blocker();
+        if (!blocker.empty())
+            throw std::runtime_error(fmt::format("wfi with no interrupt enabled: nothing can wake {} ({})", name(), blocker));
+        fault_ = fmt::format("{} waits in wfi since {} ps: the simulation ran out of events with no interrupt pending "
+                             "(enabled IDs: {})",
+                             name(), start_ps, fmt::join(irq_controller_->enabled_ids(), ", "));
+        sc_core::wait(irq_controller_->irq_event());
+        fault_.clear();
+    }
+    stat_wfi_ps_ += now_ps() - start_ps;
+}
+
+bool Core::irq_pending() { return irq_controller_ && irq_controller_->irq_asserted(now_ps()); }
+
+}  // namespace models

@@ -1,0 +1,184 @@
+#include "platforms/app/vcd.h"
+
+#include "dma/dma_pool.h"
+#include "models/irq/interrupt_line.h"
+#include "platforms/errors.h"
+#include "platforms/builder/platform.h"
+#include "platforms/app/trace_json.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fmt/format.h>
+#include <fstream>
+#include <iostream>
+#include <unistd.h>
+
+namespace platform {
+
+namespace {
+
+// SystemC writes to the name it is given plus ".vcd": the file it writes, renamed to the path asked
+// for when it is closed, whatever that path's suffix.
+std::string temporary_path(const std::string& path) { return fmt::format("{}.tmp.{}.vcd", path, ::getpid()); }
+
+std::string systemc_name(const std::string& temporary) { return temporary.substr(0, temporary.size() - 4); }
+
+// Overwrites the text of the header's $date section with blanks, in place.
+void blank_date(const std::string& path) {
+    std::FILE* file = std::fopen(path.c_str(), "r+b");
+    if (!file)
+        return;
+    char header[256] = {};
+    size_t length = std::fread(header, 1, sizeof header - 1, file);
+    std::string text(header, length);
+    size_t start = text.find("$date");
+    size_t end = start == std::string::npos ? std::string::npos : text.find("$end", start);
+    if (end != std::string::npos) {
+        start += std::strlen("$date");
+        std::string blanks = text.substr(start, end - start);
+        for (char& c : blanks)
+            if (c != '\n')
+                c = ' ';
+        std::fseek(file, static_cast<long>(start), SEEK_SET);
+        std::fwrite(blanks.data(), 1, blanks.size(), file);
+    }
+    std::fclose(file);
+}
+
+}  // namespace
+
+VcdConfig vcd_config(Platform& platform, const std::string& path, uint64_t period_ps) {
+    VcdConfig config;
+    config.path = path;
+    config.period_ps = period_ps;
+    for (const models::BusMaster* master : platform.bus_masters())
+        config.masters.push_back(master->name());
+    for (const auto& endpoint : platform.pci_endpoints())
+        config.masters.push_back(endpoint->name());
+    config.caches.push_back(&platform.core().l1d());
+    if (models::OuterCache* outer = platform.outer_cache())
+        config.caches.push_back(&outer->cache());
+    return config;
+}
+
+VcdWriter::VcdWriter(sc_core::sc_module_name name, models::Instrumentation& instr, const VcdConfig& config)
+    : sc_module(name), instr_(instr), path_(config.path), temporary_(temporary_path(config.path)),
+      period_ps_(config.period_ps) {
+    if (period_ps_ == 0)
+        throw ConfigError("--vcd-period: expected a duration greater than zero");
+    if (!std::ofstream(path_, std::ios::binary | std::ios::trunc))
+        throw ConfigError(fmt::format("{}: cannot write the waveforms: {}", path_, std::strerror(errno)));
+    file_ = sc_core::sc_create_vcd_trace_file(systemc_name(temporary_).c_str());
+    file_->set_time_unit(1, sc_core::SC_PS);
+    for (const std::string& master : config.masters)
+        add_wire("busy." + master);
+    for (const auto& [event, unused] : instr.event_descriptions())
+        if (event.rfind(models::InterruptLine::event_prefix, 0) == 0)
+            add_wire(event);
+    for (const models::Cache* cache : config.caches)
+        add_counter(cache->name() + ".dirty_lines", Counter{nullptr, cache, "", 0});
+    add_counter("dma.active_mappings", Counter{&active_mappings_, nullptr, "", 0});
+    for (const auto& [path, value] : instr.counters())
+        if (is_sampled_counter(path))
+            add_counter(path, Counter{value, nullptr, "", 0});
+    // dma_pool's stat appears with the first pool a driver creates; a wire must be declared now.
+    if (!instr.counters().count(dma::dma_pool_blocks_stat))
+        add_counter(dma::dma_pool_blocks_stat, Counter{nullptr, nullptr, dma::dma_pool_blocks_stat, 0});
+    instr.add_sink(this, "dma.read,dma.write,dma.copy,dma.map,dma.unmap,dma.alloc,dma.free,irq.*");
+    SC_THREAD(apply_changes);
+    SC_THREAD(sample);
+}
+
+VcdWriter::~VcdWriter() {
+    sc_core::sc_close_vcd_trace_file(file_);
+    if (std::rename(temporary_.c_str(), path_.c_str()) != 0) {
+        std::cerr << fmt::format("error: {}: cannot rename the waveforms into place: {} (they are in {})\n", path_,
+                                 std::strerror(errno), temporary_);
+        return;
+    }
+    blank_date(path_);
+}
+
+VcdWriter::Wire& VcdWriter::add_wire(const std::string& name) {
+    Wire& wire = wires_.emplace_back();
+    wire_of_[name] = &wire;
+    sc_core::sc_trace(file_, wire.value, name);
+    return wire;
+}
+
+void VcdWriter::add_counter(const std::string& name, Counter counter) {
+    Counter& added = counters_.emplace_back(counter);
+    sc_core::sc_trace(file_, added.value, "counters." + name);
+}
+
+void VcdWriter::schedule(uint64_t time_ps, Wire& wire, int step, bool is_level) {
+    uint64_t now = sc_core::sc_time_stamp().value();
+    changes_.push(Change{std::max(time_ps, now), next_sequence_++, &wire, step, is_level});
+    wake_.notify(sc_core::sc_time::from_value(changes_.top().time_ps - now));
+}
+
+void VcdWriter::on_event(const models::Event& event) {
+    uint64_t dma_addr = 0;
+    switch (mapping_change(event, dma_addr)) {
+    case MappingChange::open:
+        active_mappings_ += live_mappings_.emplace(event.source, dma_addr).second;
+        return;
+    case MappingChange::close:
+        active_mappings_ -= live_mappings_.erase({event.source, dma_addr});
+        return;
+    case MappingChange::none: break;
+    }
+    if (event.name->rfind(models::InterruptLine::event_prefix, 0) == 0) {
+        auto wire = wire_of_.find(*event.name);
+        if (wire != wire_of_.end())
+            for (const models::Field& field : event.fields)
+                if (field.key == "level")
+                    schedule(event.time_ps, *wire->second, std::get<uint64_t>(field.value) != 0, true);
+        return;
+    }
+    auto wire = wire_of_.find("busy." + event.source);
+    if (wire == wire_of_.end())
+        return;
+    for (const models::Field& field : event.fields) {
+        if (field.key != "duration_ps")
+            continue;
+        schedule(event.time_ps, *wire->second, +1, false);
+        schedule(event.time_ps + std::get<uint64_t>(field.value), *wire->second, -1, false);
+    }
+}
+
+void VcdWriter::apply_changes() {
+    for (;;) {
+        sc_core::wait(wake_);
+        uint64_t now = sc_core::sc_time_stamp().value();
+        while (!changes_.empty() && changes_.top().time_ps <= now) {
+            const Change& change = changes_.top();
+            Wire& wire = *change.wire;
+            wire.active = change.is_level ? unsigned(change.step) : wire.active + change.step;
+            wire.value = wire.active != 0;
+            changes_.pop();
+        }
+        if (!changes_.empty())
+            wake_.notify(sc_core::sc_time::from_value(changes_.top().time_ps - now));
+    }
+}
+
+void VcdWriter::sample() {
+    for (;;) {
+        for (Counter& counter : counters_) {
+            if (!counter.late_path.empty()) {
+                auto created = instr_.counters().find(counter.late_path);
+                if (created == instr_.counters().end())
+                    continue;
+                counter.source = created->second;
+                counter.late_path.clear();
+            }
+            counter.value = counter.cache ? counter.cache->dirty_lines() : *counter.source;
+        }
+        sc_core::wait(sc_core::sc_time::from_value(period_ps_));
+    }
+}
+
+}  // namespace platform

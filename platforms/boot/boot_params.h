@@ -1,0 +1,27 @@
+// The kernel's configuration from /chosen: Linux's own boot parameters in `bootargs`
+// (swiotlb=, coherent_pool=, dma_debug=) and the policies dmasim makes selectable as
+// `dmasim,` properties, so a scenario can pick the 2011 behaviour or today's.
+#pragma once
+
+#include "dma/policy.h"
+#include "platforms/devicetree/device_tree.h"
+
+#include <string>
+#include <vector>
+
+namespace platform {
+
+struct BootParams {
+    std::string bootargs;
+    dma::Policy dma;
+    uint64_t kmalloc_min_align = 0;  // dmasim,kmalloc-min-align; 0: kmalloc's default
+    std::vector<std::string> warnings;  // unknown bootargs, ignored as the kernel ignores them
+};
+
+// ConfigError naming /chosen and the property for a malformed value.
+BootParams parse_boot_params(const DeviceTree& tree);
+
+// The bootargs dmasim understands, for the docs and `describe`.
+const std::vector<std::pair<std::string, std::string>>& known_bootargs();
+
+}  // namespace platform

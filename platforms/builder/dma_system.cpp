@@ -1,0 +1,71 @@
+#include "platforms/builder/dma_system.h"
+
+#include "dma/coherent_memory.h"
+#include "platforms/errors.h"
+#include "sw/kernel/kernel.h"
+
+#include <fmt/format.h>
+#include <map>
+
+namespace platform {
+
+namespace {
+
+// The DMA layer booted with the platform's parameters. A swiotlb pool the kernel cannot supply is
+// a bootargs problem (or a dma-ranges one, when a small inbound window makes ZONE_DMA small).
+std::unique_ptr<dma::Context> boot_dma_layer(Platform& platform, sw::Kernel& kernel, models::Instrumentation& instr) {
+    try {
+        return std::make_unique<dma::Context>(kernel, instr, platform.boot_params().dma);
+    } catch (const dma::SwiotlbPoolError& error) {
+        std::string zone = error.zone == sw::Zone::dma
+                               ? fmt::format("ZONE_DMA, the RAM below {:#x} (set by {})", platform.zone_dma_limit(),
+                                             platform.zone_dma_bound())
+                               : fmt::format("the {} zone", sw::to_string(error.zone));
+        throw ConfigError(fmt::format("{}: node /chosen: property 'bootargs': expected swiotlb=<slots> with a pool "
+                                      "that fits in {}, got {} slots ({} KiB): {}",
+                                      platform.source_name(), zone, error.nslabs,
+                                      error.nslabs * dma::Swiotlb::io_tlb_size >> 10, error.reason));
+    }
+}
+
+}  // namespace
+
+DmaSystem::DmaSystem(Platform& platform, sw::Kernel& kernel, models::Instrumentation& instr)
+    : context_(boot_dma_layer(platform, kernel, instr)) {
+    // A shared-dma-pool named by several devices is one pool they share (Linux's rmem_dma_device_init).
+    std::map<std::string, std::shared_ptr<dma::CoherentMemory>> pools;
+    for (const DmaDeviceSpec& spec : platform.dma_devices()) {
+        devices_.push_back(std::make_unique<dma::Device>(spec.name, *context_));
+        dma::Device& dev = *devices_.back();
+        dma::dma_configure(dev, spec.dma.dma_config());
+        if (spec.cma_area)  // Linux's rmem_cma_device_init
+            dev.set_cma_area(kernel.page_allocator().cma_area(*spec.cma_area));
+        if (!spec.coherent_pool)
+            continue;
+        const sw::ReservedArea& area = placed_area(*spec.coherent_pool, kernel);
+        if (area.dynamic)  // the platform checked the ones placed by reg, and this one's size
+            platform.check_coherent_pool(spec, area.base, area.size);
+        std::shared_ptr<dma::CoherentMemory>& pool = pools[*spec.coherent_pool];
+        if (!pool)  // Linux's rmem_dma_setup + dma_init_coherent_memory, at the base the kernel placed it
+            pool = dma::CoherentMemory::create(*context_, area.name, *area.base, *area.base, area.size, true);
+        dma::assign_coherent_memory(dev, pool);
+    }
+}
+
+DmaSystem::~DmaSystem() = default;
+
+std::vector<dma::Device*> DmaSystem::devices() const {
+    std::vector<dma::Device*> list;
+    for (const auto& dev : devices_)
+        list.push_back(dev.get());
+    return list;
+}
+
+const sw::ReservedArea& DmaSystem::placed_area(const std::string& region, sw::Kernel& kernel) {
+    for (const sw::ReservedArea& area : kernel.reserved())
+        if (area.name == region && area.base)
+            return area;
+    throw ConfigError(fmt::format("reserved-memory region {} was not placed by the kernel", region));
+}
+
+}  // namespace platform

@@ -1,0 +1,327 @@
+// DMA configuration from the device tree: Linux's of_dma_configure (dma-ranges -> range map, bus
+// limit and masks; dma-coherent / dma-noncoherent up the tree), ZONE_DMA from the ranges, the
+// /chosen boot parameters and policies, memory-region pools, and what `describe` shows of them.
+#include "config_error.h"
+#include "cli_runner.h"
+#include "platforms/boot/boot_params.h"
+#include "platforms/boot/of_dma.h"
+#include "models/common/access_fault.h"
+#include "models/bus/bus_master.h"
+
+#include <catch2/catch.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+using platform::ConfigError;
+using platform::DeviceTree;
+
+namespace {
+
+// A tree with a bus `soc` (of `cells` address and size cells) holding a device `dev@0`;
+// `bus_props` and `dev_props` are inserted in the bus and the device, `top` at the root.
+DeviceTree tree_with(const TempDir& dir, const std::string& bus_props, const std::string& dev_props,
+                     const std::string& top = "", int cells = 1) {
+    std::string c = std::to_string(cells);
+    std::string source = R"(/dts-v1/;
+/ {
+	#address-cells = <2>;
+	#size-cells = <2>;
+	)" + top + R"(
+	soc {
+		compatible = "simple-bus";
+		#address-cells = <)" + c + R"(>;
+		#size-cells = <)" + c + R"(>;
+		ranges;
+		)" + bus_props + R"(
+		dev@0 {
+			reg = <)" + (cells == 2 ? "0x0 0x0 0x0 0x1000" : "0x0 0x1000") + R"(>;
+			)" + dev_props + R"(
+		};
+	};
+};
+)";
+    return DeviceTree::load(dir.write("t.dts", source));
+}
+
+platform::OfDmaConfig configure(const DeviceTree& tree) {
+    return platform::of_dma_configure_device(tree.at("/soc/dev@0"));
+}
+
+// A tree / > a > b > ... > dev@0: one bus per entry of `bus_props` (named a, b, c, ...), each of
+// one address and one size cell (the root has two of each) with its entry inserted in it.
+DeviceTree bus_chain(const TempDir& dir, const std::vector<std::string>& bus_props) {
+    std::string source = "/dts-v1/;\n/ {\n\t#address-cells = <2>;\n\t#size-cells = <2>;\n", closing;
+    std::string indent = "\t";
+    for (size_t i = 0; i < bus_props.size(); ++i) {
+        source += indent + static_cast<char>('a' + i) + " {\n" + indent + "\t#address-cells = <1>;\n" + indent +
+                  "\t#size-cells = <1>;\n" + indent + "\tranges;\n" + indent + "\t" + bus_props[i] + "\n";
+        closing = indent + "};\n" + closing;
+        indent += "\t";
+    }
+    source += indent + "dev@0 { reg = <0x0 0x1000>; };\n" + closing + "};\n";
+    return DeviceTree::load(dir.write("chain.dts", source));
+}
+
+// The device of a bus_chain of `buses` buses.
+platform::OfDmaConfig configure_chained(const DeviceTree& tree, size_t buses) {
+    std::string path;
+    for (size_t i = 0; i < buses; ++i)
+        path += std::string("/") + static_cast<char>('a' + i);
+    return platform::of_dma_configure_device(tree.at(path + "/dev@0"));
+}
+
+// A tree / > a > b > dev@0 with `a_props` and `b_props` inserted in the buses.
+DeviceTree nested_tree(const TempDir& dir, const std::string& a_props, const std::string& b_props) {
+    return bus_chain(dir, {a_props, b_props});
+}
+
+platform::OfDmaConfig configure_nested(const DeviceTree& tree) { return configure_chained(tree, 2); }
+
+}  // namespace
+
+TEST_CASE("of_dma: without dma-ranges a device keeps 32-bit masks, no limit, identity and is non-coherent",
+          "[of_dma]") {
+    TempDir dir;
+    platform::OfDmaConfig config = configure(tree_with(dir, "", ""));
+    CHECK(config.ranges.empty());
+    CHECK(config.bus_dma_limit == 0);
+    CHECK(config.mask == dma::dma_bit_mask(32));
+    CHECK_FALSE(config.coherent);
+    CHECK_FALSE(config.ranges_node);
+}
+
+TEST_CASE("of_dma: the bus's dma-ranges give the range map, the bus limit and a mask cut to its end", "[of_dma]") {
+    TempDir dir;
+    // Bus addresses 0..1 GiB reach CPU 0x80000000.., as on a board whose DMA sees RAM at 0.
+    platform::OfDmaConfig config = configure(tree_with(dir, "dma-ranges = <0x0 0x0 0x80000000 0x40000000>;", ""));
+    REQUIRE(config.ranges.size() == 1);
+    CHECK(config.ranges[0].dma_start == 0);
+    CHECK(config.ranges[0].cpu_start == 0x80000000);
+    CHECK(config.ranges[0].size == 0x40000000);
+    CHECK(config.bus_dma_limit == 0x3fffffff);
+    CHECK(config.mask == dma::dma_bit_mask(30));
+    CHECK(config.ranges_node == std::string("/soc"));
+}
+
+TEST_CASE("of_dma: a window ending above 4 GiB leaves the default 32-bit mask but sets the limit", "[of_dma]") {
+    TempDir dir;
+    platform::OfDmaConfig config =
+        configure(tree_with(dir, "dma-ranges = <0x0 0x0 0x0 0x0 0x2 0x0>;", "", "", 2));
+    CHECK(config.bus_dma_limit == 0x1ffffffffULL);
+    CHECK(config.mask == dma::dma_bit_mask(32));
+}
+
+TEST_CASE("of_dma: dma-ranges above the bus translate its parent addresses further", "[of_dma]") {
+    TempDir dir;
+    // `a` maps its children's addresses 0x1000_0000.. to CPU 0x8000_0000..; `b` maps device
+    // addresses 0.. to a's 0x1000_0000.., so device address 0 is CPU 0x80000000.
+    DeviceTree tree = nested_tree(dir, "dma-ranges = <0x10000000 0x0 0x80000000 0x10000000>;",
+                                  "dma-ranges = <0x0 0x10000000 0x10000000>;");
+    platform::OfDmaConfig config = configure_nested(tree);
+    REQUIRE(config.ranges.size() == 1);
+    CHECK(config.ranges[0].cpu_start == 0x80000000);
+    CHECK(config.ranges[0].dma_start == 0);
+    CHECK(config.ranges_node == std::string("/a/b"));
+    // A bus address outside a's windows does not translate: an error naming b's dma-ranges and a.
+    std::string message = config_error([&] {
+        configure_nested(nested_tree(dir, "dma-ranges = <0x10000000 0x0 0x80000000 0x10000000>;",
+                                     "dma-ranges = <0x0 0x30000000 0x10000000>;"));
+    });
+    CHECK_THAT(message, Catch::Contains("node /a/b: property 'dma-ranges'") && Catch::Contains("dma-ranges of /a"));
+    // Above the dma-ranges that apply, a bus without any is 1:1 (Linux's of_translate_one for
+    // "dma-ranges"), as is an empty one.
+    CHECK(configure_nested(nested_tree(dir, "", "dma-ranges = <0x0 0x90000000 0x1000>;")).ranges.at(0).cpu_start ==
+          0x90000000);
+    CHECK(configure_nested(nested_tree(dir, "dma-ranges;", "dma-ranges = <0x0 0x90000000 0x1000>;"))
+              .ranges.at(0)
+              .cpu_start == 0x90000000);
+}
+
+TEST_CASE("of_dma: the search for dma-ranges follows Linux's of_dma_get_range", "[of_dma]") {
+    TempDir dir;
+    const std::string a_window = "dma-ranges = <0x0 0x0 0x80000000 0x40000000>;";
+    // The device's own bus may lack dma-ranges: Linux looks one level up.
+    platform::OfDmaConfig from_a = configure_nested(nested_tree(dir, a_window, ""));
+    CHECK(from_a.ranges_node == std::string("/a"));
+    CHECK(from_a.mask == dma::dma_bit_mask(30));
+    CHECK(from_a.warnings.empty());
+    // An empty dma-ranges is 1:1 and the search goes on.
+    CHECK(configure_nested(nested_tree(dir, a_window, "dma-ranges;")).ranges_node == std::string("/a"));
+    // dma-ranges is a bus property: on the device node itself it is not looked at.
+    platform::OfDmaConfig on_device =
+        configure(tree_with(dir, "", "#address-cells = <1>; #size-cells = <1>; dma-ranges = <0x0 0x80000000 0x1000>;"));
+    CHECK(on_device.ranges.empty());
+}
+
+TEST_CASE("of_dma: a bus without dma-ranges between the device and the ones above ends the search, with a "
+          "warning", "[of_dma]") {
+    TempDir dir;
+    // / > a (dma-ranges) > b (none) > c (none) > dev: c may lack them, b may not.
+    platform::OfDmaConfig config =
+        configure_chained(bus_chain(dir, {"dma-ranges = <0x0 0x0 0x80000000 0x40000000>;", "", ""}), 3);
+    CHECK(config.ranges.empty());
+    CHECK_FALSE(config.ranges_node);
+    CHECK(config.bus_dma_limit == 0);
+    CHECK(config.mask == dma::dma_bit_mask(32));
+    REQUIRE(config.warnings.size() == 1);
+    CHECK_THAT(config.warnings[0], Catch::Contains("node /a/b/c/dev@0") && Catch::Contains("dma-ranges of /a") &&
+                                       Catch::Contains("/a/b between them has no dma-ranges"));
+    // No warning when there are no dma-ranges anywhere above.
+    CHECK(configure(tree_with(dir, "", "")).warnings.empty());
+}
+
+TEST_CASE("of_dma: dma-ranges on the root are an error (they have no parent address space)", "[of_dma]") {
+    TempDir dir;
+    DeviceTree tree = tree_with(dir, "", "", "dma-ranges = <0x0 0x0 0x0 0x80000000 0x0 0x10000000>;");
+    CHECK_THAT(config_error([&] { configure(tree); }), Catch::Contains("node /: property 'dma-ranges'"));
+    CHECK_THAT(config_error([&] { platform::of_dma_get_max_cpu_address(tree); }),
+               Catch::Contains("node /: property 'dma-ranges'"));
+}
+
+TEST_CASE("of_dma: windows overlapping in bus or CPU addresses are an error naming the node and property",
+          "[of_dma]") {
+    TempDir dir;
+    // Bus 0 and bus 0x20000000 both reach CPU 0x88000000..
+    std::string cpu = config_error([&] {
+        configure(tree_with(dir, "dma-ranges = <0x0 0x0 0x80000000 0x10000000 0x20000000 0x0 0x88000000 0x10000000>;",
+                            ""));
+    });
+    CHECK_THAT(cpu, Catch::Contains("node /soc: property 'dma-ranges'") && Catch::Contains("overlap") &&
+                        Catch::Contains("bus 0x20000000 -> cpu 0x88000000"));
+    // Bus 0x8000000 is in both windows.
+    std::string bus = config_error([&] {
+        configure(tree_with(dir, "dma-ranges = <0x0 0x0 0x80000000 0x10000000 0x8000000 0x0 0xa0000000 0x10000000>;",
+                            ""));
+    });
+    CHECK_THAT(bus, Catch::Contains("node /soc: property 'dma-ranges'") && Catch::Contains("overlap"));
+    // Adjacent windows are fine.
+    CHECK(configure(tree_with(dir, "dma-ranges = <0x0 0x0 0x80000000 0x10000000 0x10000000 0x0 0x90000000 "
+                                   "0x10000000>;",
+                              ""))
+              .ranges.size() == 2);
+}
+
+TEST_CASE("of_dma: dma-coherent is inherited from an ancestor and dma-noncoherent nearer wins", "[of_dma]") {
+    TempDir dir;
+    CHECK(configure(tree_with(dir, "dma-coherent;", "")).coherent);
+    CHECK(configure(tree_with(dir, "dma-coherent;", "")).coherent_node == std::string("/soc"));
+    CHECK_FALSE(configure(tree_with(dir, "dma-coherent;", "dma-noncoherent;")).coherent);
+    CHECK(configure(tree_with(dir, "dma-noncoherent;", "dma-coherent;")).coherent);
+}
+
+TEST_CASE("of_dma: a malformed or empty dma-range is an error naming the node and property", "[of_dma]") {
+    TempDir dir;
+    std::string message =
+        config_error([&] { configure(tree_with(dir, "dma-ranges = <0x0 0x0 0x80000000 0x0>;", "")); });
+    CHECK_THAT(message, Catch::Contains("node /soc: property 'dma-ranges'"));
+    CHECK_THAT(message, Catch::Contains("non-empty"));
+}
+
+TEST_CASE("of_dma: the lowest limit of any dma-ranges is the max CPU address (for ZONE_DMA)", "[of_dma]") {
+    TempDir dir;
+    CHECK_FALSE(platform::of_dma_get_max_cpu_address(tree_with(dir, "", "")));
+    auto limit = platform::of_dma_get_max_cpu_address(tree_with(dir, "dma-ranges = <0x0 0x0 0x80000000 0x40000000>;", ""));
+    REQUIRE(limit);
+    CHECK(limit->address == 0xbfffffff);
+    CHECK(limit->node == "/soc");
+}
+
+TEST_CASE("boot params: Linux's defaults without /chosen, and bootargs parsed like the kernel does", "[of_dma]") {
+    TempDir dir;
+    platform::BootParams defaults = platform::parse_boot_params(tree_with(dir, "", ""));
+    CHECK(defaults.dma.swiotlb_slots == 32768);
+    CHECK_FALSE(defaults.dma.swiotlb_force);
+    CHECK(defaults.dma.atomic_pool_size == 256 * 1024);
+    CHECK(defaults.dma.debug);
+    CHECK(defaults.dma.from_device_map == dma::FromDeviceMapPolicy::clean);
+    CHECK(defaults.dma.alias == dma::AliasPolicy::removed);
+
+    platform::BootParams params = platform::parse_boot_params(tree_with(
+        dir, "", "",
+        R"(chosen { bootargs = "console=ttyAMA0 swiotlb=1024,force coherent_pool=1M dma_debug=off";
+		dmasim,dma-from-device-map = "invalidate"; dmasim,dma-alias = "kept"; dmasim,kmalloc-min-align = <64>;
+		dmasim,dma-pool-debug = "on"; };)"));
+    CHECK(params.dma.swiotlb_slots == 1024);
+    CHECK(params.dma.swiotlb_force);
+    CHECK(params.dma.atomic_pool_size == 1024 * 1024);
+    CHECK_FALSE(params.dma.debug);
+    CHECK(params.dma.from_device_map == dma::FromDeviceMapPolicy::invalidate);
+    CHECK(params.dma.alias == dma::AliasPolicy::kept);
+    CHECK(params.dma.pool_debug);
+    CHECK(params.kmalloc_min_align == 64);
+    REQUIRE(params.warnings.size() == 1);
+    CHECK_THAT(params.warnings[0], Catch::Contains("\"console=ttyAMA0\"") && Catch::Contains("ignored"));
+}
+
+TEST_CASE("boot params: bad values are errors naming /chosen, the property and the value", "[of_dma]") {
+    TempDir dir;
+    auto error_for = [&](const std::string& chosen) {
+        return config_error([&] { platform::parse_boot_params(tree_with(dir, "", "", "chosen { " + chosen + " };")); });
+    };
+    CHECK_THAT(error_for(R"(bootargs = "swiotlb=lots";)"),
+               Catch::Contains("node /chosen: property 'bootargs'") && Catch::Contains("swiotlb=lots"));
+    CHECK_THAT(error_for(R"(bootargs = "swiotlb=1099511627777";)"), Catch::Contains("from 1 to 2^40"));
+    CHECK(platform::parse_boot_params(tree_with(dir, "", "", R"(chosen { bootargs = "swiotlb=1099511627776"; };)"))
+              .dma.swiotlb_slots == 1ULL << 40);
+    CHECK_THAT(error_for(R"(bootargs = "coherent_pool=big";)"), Catch::Contains("coherent_pool=big"));
+    CHECK_THAT(error_for(R"(bootargs = "dma_debug=maybe";)"), Catch::Contains("dma_debug=maybe"));
+    CHECK_THAT(error_for(R"(dmasim,dma-from-device-map = "flush";)"),
+               Catch::Contains("'dmasim,dma-from-device-map'") && Catch::Contains("\"flush\""));
+    CHECK_THAT(error_for(R"(dmasim,dma-alias = "gone";)"), Catch::Contains("'dmasim,dma-alias'"));
+    CHECK_THAT(error_for("dmasim,kmalloc-min-align = <48>;"), Catch::Contains("a power of two"));
+}
+
+TEST_CASE("describe shows each DMA device's masks, bus limit, coherence, ranges and pool", "[of_dma][cli]") {
+    TempDir dir;
+    Result plain = dmasim(dir, "describe " + quote(DMASIM_SOURCE_DIR "/platforms/arm-noncoherent.dts"));
+    REQUIRE(plain.code == 0);
+    CHECK_THAT(plain.out, Catch::Contains("dma-agent@1000000 (/soc/dma-agent@1000000, DMA by dma0): direct ops, "
+                                          "non-coherent, dma mask 0xffffffff, coherent mask 0xffffffff, bus limit "
+                                          "none"));
+    CHECK_THAT(plain.out, Catch::Contains("coherent pool: none (system memory)"));
+
+    Result narrowed = dmasim(dir, "describe " + quote(DMASIM_SOURCE_DIR "/platforms/arm-noncoherent.dts") +
+                                      " -c '/soc:dma-ranges=<0x0 0x0 0x80000000 0x40000000>' -c '/soc:dma-coherent=true'");
+    REQUIRE(narrowed.code == 0);
+    CHECK_THAT(narrowed.out, Catch::Contains("direct ops, coherent, dma mask 0x3fffffff, coherent mask 0x3fffffff, "
+                                             "bus limit 0x3fffffff"));
+    CHECK_THAT(narrowed.out, Catch::Contains("dma-range: bus 0x0 -> cpu 0x80000000, 1 GiB"));
+
+    Result pooled = dmasim(dir, "describe " + quote(DMASIM_SOURCE_DIR "/tests/scenarios/dma/arm-noncoherent-device-pool.dts"));
+    REQUIRE(pooled.code == 0);
+    CHECK_THAT(pooled.out, Catch::Contains("coherent pool: dma-pool@9ff00000 (1 MiB, per-device, no fallback)"));
+}
+
+TEST_CASE("a memory-region that is not a no-map shared-dma-pool is an error naming the device", "[of_dma]") {
+    TempDir dir;
+    std::string source = read_file(DMASIM_SOURCE_DIR "/tests/scenarios/dma/arm-noncoherent-device-pool.dts");
+    size_t at = source.find("no-map;");
+    REQUIRE(at != std::string::npos);
+    source.erase(at, 7);
+    std::string include = "/include/ \"" DMASIM_SOURCE_DIR "/platforms/arm-noncoherent.dts\"";
+    size_t line = source.find("/include/");
+    source.replace(line, source.find('\n', line) - line, include);
+    Result r = dmasim(dir, "describe " + quote(dir.write("pool.dts", source)));
+    CHECK(r.code == 2);
+    CHECK_THAT(r.err, Catch::Contains("node /soc/dma-agent@1000000: property 'memory-region'") &&
+                          Catch::Contains("no-map"));
+}
+
+TEST_CASE("a bus master outside its dma-ranges window gets a bus error naming the range", "[of_dma]") {
+    models::Instrumentation instr;
+    models::BusMasterConfig config;
+    config.inbound.push_back(models::InboundWindow{0x0, 0x80000000, 0x40000000});
+    models::BusMaster master("dma_window_test", config, instr);
+    CHECK(master.to_system(0x1000, 64) == 0x80001000);
+    CHECK(master.to_system(0x3fffffc0, 64) == 0xbfffffc0);
+    try {
+        master.to_system(0x3fffffc0, 128);
+        FAIL("expected a bus error");
+    } catch (const models::AccessFault& fault) {
+        CHECK(fault.kind == models::AccessFault::Kind::bus_error);
+        CHECK_THAT(std::string(fault.what()), Catch::Contains("[0x3fffffc0, 0x40000040)") &&
+                                                  Catch::Contains("outside every inbound window"));
+    }
+    CHECK(instr.counter("dma_window_test.window_errors") == 1);
+}
