@@ -1,5 +1,5 @@
 // dmasim's USB host controller: a PCI function (models/pci/pci_endpoint.h) with a root hub whose
-// ports hold USB devices that have no DMA of their own (models/usb/usb_devices.h). Every byte a
+// ports hold USB devices that have no DMA of their own (models/usb/usb_device.h). Every byte a
 // device sends or receives is moved between the USB and memory by this controller's DMA engine,
 // through the host bridge, with the controller's requester ID and within its addressing limit.
 //
@@ -28,7 +28,7 @@
 #pragma once
 
 #include "models/pci/pci_endpoint.h"
-#include "models/usb/usb_devices.h"
+#include "models/usb/usb_device.h"
 #include "models/usb/uhc_regs.h"
 
 #include <memory>

@@ -2,12 +2,14 @@
 // specifications define it and Linux names it (include/uapi/linux/usb/ch9.h, include/linux/usb/
 // storage.h, include/linux/hid.h, include/scsi/scsi_proto.h): setup packets, the standard
 // descriptors, the Bulk-Only Transport's command and status wrappers, and the few SCSI commands a
-// bulk storage device answers. Shared by the device models (models/usb/usb_devices.h) and the USB
+// bulk storage device answers. Shared by the device models (models/usb/usb_device.h) and the USB
 // core and drivers (sw/usb/), so both sides agree. Multi-byte USB fields are little-endian, as on
 // the host dmasim runs on; SCSI command fields are big-endian (get_be32/put_be32).
 #pragma once
 
 #include <cstdint>
+#include <cstring>
+#include <vector>
 
 namespace usb {
 
@@ -172,6 +174,17 @@ constexpr uint8_t READ_CAPACITY = 0x25;  // 8 bytes: last LBA, block length (big
 constexpr uint8_t READ_10 = 0x28;        // LBA in bytes 2-5, blocks in 7-8 (big-endian)
 constexpr uint8_t WRITE_10 = 0x2a;
 constexpr unsigned storage_block_size = 512;
+
+// A setup packet whose data stage goes to the host (bRequestType's USB_DIR_IN).
+inline bool is_in_request(const usb_ctrlrequest& setup) { return setup.bRequestType & USB_DIR_IN; }
+
+// `value`'s bytes appended to `bytes`, as a descriptor or wrapper goes on the wire.
+template <typename T>
+void append_bytes(std::vector<uint8_t>& bytes, const T& value) {
+    size_t at = bytes.size();
+    bytes.resize(at + sizeof value);
+    std::memcpy(bytes.data() + at, &value, sizeof value);
+}
 
 inline uint32_t get_be32(const uint8_t* p) {
     return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];

@@ -1,6 +1,8 @@
 #include "platforms/builder/uhc.h"
 
 #include "models/usb/uhc.h"
+#include "models/usb/usb_mouse.h"
+#include "models/usb/usb_storage.h"
 #include "models/usb/uhc_regs.h"
 
 #include <cstdio>
@@ -16,12 +18,12 @@ const std::vector<UsbDeviceModel>& usb_device_models() {
              uint32_t blocks = node.u32_or("dmasim,blocks", 2048);
              if (blocks == 0)
                  node.fail("dmasim,blocks", "at least one 512-byte block");
-             return std::make_unique<models::UsbStorageDevice>(name, vendor, product, blocks, instr);
+             return std::make_unique<models::UsbStorage>(name, vendor, product, blocks, instr);
          }},
         {"usb1234,0003",
          [](const std::string& name, uint16_t vendor, uint16_t product, const DtNode&,
             models::Instrumentation& instr) -> std::unique_ptr<models::UsbDevice> {
-             return std::make_unique<models::UsbHidDevice>(name, vendor, product, instr);
+             return std::make_unique<models::UsbMouse>(name, vendor, product, instr);
          }},
     };
     return models;

@@ -10,7 +10,7 @@
 
 #include "models/common/instrumentation.h"
 #include "models/pci/pci_endpoint.h"
-#include "models/usb/usb_devices.h"
+#include "models/usb/usb_device.h"
 #include "platforms/devicetree/device_tree.h"
 
 #include <functional>

@@ -9,6 +9,8 @@
 
 #include "dma/mapping.h"
 #include "models/usb/uhc.h"
+#include "models/usb/usb_mouse.h"
+#include "models/usb/usb_storage.h"
 #include "sw/kernel/kernel.h"
 #include "sw/drivers/usb/uhc_hcd.h"
 #include "sw/drivers/usb/usb_mouse.h"
@@ -135,7 +137,7 @@ void clear_halt(models::UsbDevice& device, uint8_t endpoint) {
 TEST_CASE("usb devices: descriptors, SET_ADDRESS, SET_CONFIGURATION, and nothing but endpoint 0 before it",
           "[usb]") {
     models::Instrumentation instr;
-    models::UsbStorageDevice disk("disk", 0x1234, 0x0008, 16, instr);
+    models::UsbStorage disk("disk", 0x1234, 0x0008, 16, instr);
     std::vector<uint8_t> data, none;
     CHECK(disk.transfer_out(2, {1, 2, 3}) == models::UsbHandshake::stall);  // not configured
     REQUIRE(disk.control(setup(USB_DIR_IN, USB_REQ_GET_DESCRIPTOR, USB_DT_DEVICE << 8, 0, 64), data, 64) ==
@@ -166,7 +168,7 @@ TEST_CASE("usb devices: descriptors, SET_ADDRESS, SET_CONFIGURATION, and nothing
 
 TEST_CASE("usb devices: bulk storage runs Bulk-Only commands and halts both endpoints on a bad wrapper", "[usb]") {
     models::Instrumentation instr;
-    models::UsbStorageDevice disk("disk", 0x1234, 0x0008, 16, instr);
+    models::UsbStorage disk("disk", 0x1234, 0x0008, 16, instr);
     configure(disk);
     std::vector<uint8_t> data;
 
@@ -183,7 +185,7 @@ TEST_CASE("usb devices: bulk storage runs Bulk-Only commands and halts both endp
     CHECK(csw.Status == US_BULK_STAT_OK);
     CHECK(csw.Residue == 0);
     CHECK(disk.block(3) == block);
-    CHECK(disk.block(4)[10] == models::UsbStorageDevice::initial_byte(4, 10));
+    CHECK(disk.block(4)[10] == models::UsbStorage::initial_byte(4, 10));
 
     REQUIRE(disk.transfer_out(2, cbw(8, READ_10, 3, 2, true)) == models::UsbHandshake::ack);
     REQUIRE(disk.transfer_in(1, 1024, data) == models::UsbHandshake::ack);
@@ -220,7 +222,7 @@ TEST_CASE("usb devices: bulk storage runs Bulk-Only commands and halts both endp
 
 TEST_CASE("usb devices: the mouse takes SET_IDLE, polls every millisecond and sends its reports in order", "[usb]") {
     models::Instrumentation instr;
-    models::UsbHidDevice mouse("mouse", 0x1234, 0x0003, instr);
+    models::UsbMouse mouse("mouse", 0x1234, 0x0003, instr);
     configure(mouse);
     std::vector<uint8_t> data, none;
     CHECK(mouse.control(setup(USB_TYPE_CLASS | USB_RECIP_INTERFACE, HID_REQ_SET_IDLE, 0, 0, 0), none, 0) ==
@@ -231,10 +233,10 @@ TEST_CASE("usb devices: the mouse takes SET_IDLE, polls every millisecond and se
     CHECK(mouse.polling_period_ps(0x02) == 0);
     for (uint64_t n = 0; n < 3; ++n) {
         REQUIRE(mouse.transfer_in(1, 8, data) == models::UsbHandshake::ack);
-        auto expected = models::UsbHidDevice::report(n);
+        auto expected = models::UsbMouse::report(n);
         CHECK(data == std::vector<uint8_t>(expected.begin(), expected.end()));
     }
-    CHECK(models::UsbHidDevice::report(0) != models::UsbHidDevice::report(1));
+    CHECK(models::UsbMouse::report(0) != models::UsbMouse::report(1));
     CHECK(instr.counter_value("mouse.reports") == 3);
 }
 
@@ -435,7 +437,7 @@ TEST_CASE("usb-storage: blocks written from memory above 4 GiB reach the device 
     for (uint64_t i = 0; i < size; ++i)
         wrong += read_back[i] != block_pattern(i);
     CHECK(wrong == 0);
-    auto& disk_model = dynamic_cast<models::UsbStorageDevice&>(*controller_model(sim).device(1));
+    auto& disk_model = dynamic_cast<models::UsbStorage&>(*controller_model(sim).device(1));
     for (uint32_t b = 0; b < blocks; ++b) {
         std::vector<uint8_t> contents = disk_model.block(lba + b);
         uint64_t mismatches = 0;
@@ -444,7 +446,7 @@ TEST_CASE("usb-storage: blocks written from memory above 4 GiB reach the device 
         CHECK(mismatches == 0);
     }
     for (unsigned i = 0; i < storage_block_size; ++i)
-        if (fresh[i] != models::UsbStorageDevice::initial_byte(3000, i))
+        if (fresh[i] != models::UsbStorage::initial_byte(3000, i))
             FAIL("block 3000 byte " << i << " reads " << int(fresh[i]));
     CHECK(sim.stat("swiotlb.bounced_bytes") >= 3 * size);
     CHECK(sim.stat("usb.storage.commands") == 4);
@@ -493,7 +495,7 @@ TEST_CASE("usbmouse: reports arrive in order, one per polling interval, in coher
     REQUIRE(fault.empty());
     REQUIRE(rc == 0);
     for (size_t n = 0; n < reports.size(); ++n)
-        CHECK(reports[n] == models::UsbHidDevice::report(n));
+        CHECK(reports[n] == models::UsbMouse::report(n));
     CHECK(last_ps - first_ps >= 1900000000);  // two more polling intervals of 1 ms
     CHECK(sim.stat(stat_of(sim, "port2.reports")) == 3);
     CHECK(sim.stat("dma_debug.reports") == 0);
@@ -594,8 +596,8 @@ TEST_CASE("usb delegation: a USB device with a 64-bit DMA setup of its own hands
     CHECK(sim.stat(stat_of(sim, "td_dma_errors")) == 2);
     CHECK(sim.stat("usb.dma_errors") == 2);
     CHECK(sim.stat("usb.storage.resets") == 2);
-    auto& disk_model = dynamic_cast<models::UsbStorageDevice&>(*controller_model(sim).device(1));
-    CHECK(disk_model.block(0)[0] == models::UsbStorageDevice::initial_byte(0, 0));  // never written
+    auto& disk_model = dynamic_cast<models::UsbStorage&>(*controller_model(sim).device(1));
+    CHECK(disk_model.block(0)[0] == models::UsbStorage::initial_byte(0, 0));  // never written
     CHECK(disk_model.block(8)[1] == block_pattern(1));
     CHECK(sim.stat("dma_debug.reports") == 0);  // dma-debug cannot tell: the mappings were consistent
 }
