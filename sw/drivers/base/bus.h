@@ -37,6 +37,31 @@ private:
     std::vector<Driver> drivers_;
 };
 
+// A `Driver` for a driver class T of the usual shape: probe makes a T for the device (T(Device&))
+// and runs T::probe(), keeping the T as the device's driver data if it succeeds (Linux's
+// pci_set_drvdata / usb_set_intfdata). The bus adds the undoing callback (remove, disconnect).
+template <typename T, typename Driver>
+Driver bus_driver_of(std::string name, std::vector<typename DriverRegistry<Driver>::Id> id_table) {
+    Driver driver;
+    driver.name = std::move(name);
+    driver.id_table = std::move(id_table);
+    driver.probe = [](auto& device, const auto&) {
+        auto instance = std::make_shared<T>(device);
+        int rc = instance->probe();
+        if (rc == 0)
+            device.driver_data = instance;
+        return rc;
+    };
+    return driver;
+}
+
+// The driver data of a device bound to the driver named `driver_name`, or nullptr when another
+// driver (or none) has it.
+template <typename T, typename Device>
+T* bus_driver_data(Device& device, const std::string& driver_name) {
+    return device.driver && device.driver->name == driver_name ? static_cast<T*>(device.driver_data.get()) : nullptr;
+}
+
 // The device named `name` (Linux's bus_find_device_by_name), or nullptr.
 template <typename Device>
 Device* bus_find_device_by_name(const std::vector<std::unique_ptr<Device>>& devices, const std::string& name) {

@@ -118,30 +118,12 @@ T* pci_get_drvdata(PciDev& pdev) {
 }
 inline void pci_set_drvdata(PciDev& pdev, std::shared_ptr<void> data) { pdev.driver_data = std::move(data); }
 
-// The PciDriver of a driver class T of the usual shape: probe makes a T for the device
-// (T(PciDev&)) and runs T::probe(), keeping the T as the device's driver data if it succeeds
-// (pci_set_drvdata); remove runs T::remove(). pci_driver_data<T> finds the T again.
+// The PciDriver of a driver class T of the usual shape (bus_driver_of); remove runs T::remove().
 template <typename T>
 PciDriver pci_driver_of(std::string name, std::vector<PciDeviceId> id_table) {
-    PciDriver driver;
-    driver.name = std::move(name);
-    driver.id_table = std::move(id_table);
-    driver.probe = [](PciDev& pdev, const PciDeviceId&) {
-        auto instance = std::make_shared<T>(pdev);
-        int rc = instance->probe();
-        if (rc == 0)
-            pci_set_drvdata(pdev, instance);
-        return rc;
-    };
+    PciDriver driver = bus_driver_of<T, PciDriver>(std::move(name), std::move(id_table));
     driver.remove = [](PciDev& pdev) { pci_get_drvdata<T>(pdev)->remove(); };
     return driver;
-}
-
-// The driver data of a device bound to the driver named `driver_name`, or nullptr when another
-// driver (or none) has it.
-template <typename T>
-T* pci_driver_data(PciDev& pdev, const std::string& driver_name) {
-    return pdev.driver && pdev.driver->name == driver_name ? pci_get_drvdata<T>(pdev) : nullptr;
 }
 
 }  // namespace sw

@@ -17,7 +17,7 @@ PciDriver pci_endpoint_test_driver() {
 }
 
 PciEndpointTest* PciEndpointTest::of(PciDev& pdev) {
-    return pci_driver_data<PciEndpointTest>(pdev, driver_name);
+    return bus_driver_data<PciEndpointTest>(pdev, driver_name);
 }
 
 uint32_t PciEndpointTest::readl(unsigned offset) { return pdev_.kernel().cpu().load32(base_ + offset); }

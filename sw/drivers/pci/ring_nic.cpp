@@ -18,7 +18,7 @@ PciDriver ring_nic_driver() {
 }
 
 RingNic* RingNic::of(PciDev& pdev) {
-    return pci_driver_data<RingNic>(pdev, driver_name);
+    return bus_driver_data<RingNic>(pdev, driver_name);
 }
 
 uint32_t RingNic::readl(unsigned offset) { return pdev_.kernel().cpu().load32(base_ + offset); }

@@ -18,7 +18,7 @@ PciDriver uhc_hcd_driver() {
 }
 
 UhcHcd* UhcHcd::of(PciDev& pdev) {
-    return pci_driver_data<UhcHcd>(pdev, hcd_name);
+    return bus_driver_data<UhcHcd>(pdev, hcd_name);
 }
 
 uint32_t UhcHcd::readl(unsigned offset) { return pdev_.kernel().cpu().load32(regs_ + offset); }
