@@ -16,7 +16,7 @@ const std::vector<PciEndpointModel>& pci_endpoint_models() {
          }},
         {"pci1234,0c03", uhc::PCI_CLASS_SERIAL_USB_OTHER, 1,
          [](const std::string& name, const models::PciEndpointConfig& config, const DtNode& node, uint64_t,
-            models::Instrumentation& instr) { return create_usb_host_controller(name, config, node, instr); }},
+            models::Instrumentation& instr) { return create_uhc(name, config, node, instr); }},
         {"pci1234,0201", 0x020000, 1,
          [](const std::string& name, const models::PciEndpointConfig& config, const DtNode&, uint64_t,
             models::Instrumentation& instr) -> std::unique_ptr<models::PciEndpoint> {
