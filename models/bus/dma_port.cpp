@@ -12,9 +12,8 @@ const InboundWindow* find_inbound_window(const std::vector<InboundWindow>& windo
     return nullptr;
 }
 
-DmaPort::DmaPort(tlm::tlm_initiator_socket<>& socket, Instrumentation& instr, const std::string& owner,
-                 OnError on_error)
-    : port_(socket), on_error_(on_error), stat_bursts_(instr.counter(owner + ".bursts")),
+DmaPort::DmaPort(tlm::tlm_initiator_socket<>& socket, Instrumentation& instr, const std::string& owner)
+    : port_(socket), stat_bursts_(instr.counter(owner + ".bursts")),
       stat_snoops_(instr.counter(owner + ".snooped_lines")) {}
 
 void DmaPort::snoop_caches(MaintOp op, uint64_t pa, uint64_t length, const Initiator& who, uint64_t& delay_ps) {
@@ -30,18 +29,17 @@ void DmaPort::snoop_caches(MaintOp op, uint64_t pa, uint64_t length, const Initi
 
 tlm::tlm_response_status DmaPort::in_bursts(tlm::tlm_command command, uint64_t pa, uint8_t* data, uint64_t length,
                                             const Initiator& who, uint32_t burst_size, bool snoop,
-                                            uint64_t& delay_ps) {
+                                            uint64_t& delay_ps, uint64_t* failed_pa) {
     for (uint64_t done = 0; done < length;) {
         uint64_t address = pa + done;
         auto chunk = static_cast<unsigned>(std::min<uint64_t>(length - done, burst_size - address % burst_size));
         ++stat_bursts_;
-        if (on_error_ == OnError::raise) {
-            port_.transfer(command, address, data + done, chunk, who, MemType::normal_wb, delay_ps, snoop);
-        } else {
-            tlm::tlm_response_status status =
-                port_.try_transfer(command, address, data + done, chunk, who, MemType::normal_wb, delay_ps, snoop);
-            if (status != tlm::TLM_OK_RESPONSE)
-                return status;
+        tlm::tlm_response_status status =
+            port_.try_transfer(command, address, data + done, chunk, who, MemType::normal_wb, delay_ps, snoop);
+        if (status != tlm::TLM_OK_RESPONSE) {
+            if (failed_pa)
+                *failed_pa = address;
+            return status;
         }
         done += chunk;
     }
@@ -49,18 +47,19 @@ tlm::tlm_response_status DmaPort::in_bursts(tlm::tlm_command command, uint64_t p
 }
 
 tlm::tlm_response_status DmaPort::read(uint64_t pa, void* dst, uint64_t length, const Initiator& who,
-                                       uint32_t burst_size, bool snoop, uint64_t& delay_ps) {
+                                       uint32_t burst_size, bool snoop, uint64_t& delay_ps, uint64_t* failed_pa) {
     if (snoop)
         snoop_caches(MaintOp::clean, pa, length, who, delay_ps);
-    return in_bursts(tlm::TLM_READ_COMMAND, pa, static_cast<uint8_t*>(dst), length, who, burst_size, snoop, delay_ps);
+    return in_bursts(tlm::TLM_READ_COMMAND, pa, static_cast<uint8_t*>(dst), length, who, burst_size, snoop, delay_ps,
+                     failed_pa);
 }
 
 tlm::tlm_response_status DmaPort::write(uint64_t pa, const void* src, uint64_t length, const Initiator& who,
-                                        uint32_t burst_size, bool snoop, uint64_t& delay_ps) {
+                                        uint32_t burst_size, bool snoop, uint64_t& delay_ps, uint64_t* failed_pa) {
     if (snoop)
         snoop_caches(MaintOp::clean_invalidate, pa, length, who, delay_ps);
     return in_bursts(tlm::TLM_WRITE_COMMAND, pa, const_cast<uint8_t*>(static_cast<const uint8_t*>(src)), length, who,
-                     burst_size, snoop, delay_ps);
+                     burst_size, snoop, delay_ps, failed_pa);
 }
 
 }  // namespace models

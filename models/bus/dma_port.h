@@ -2,7 +2,8 @@
 // a transfer goes out in bursts that never cross a burst-size boundary (as an AXI master's would
 // not cross its own), and on a snooping (coherent) path the interconnect first cleans, for a read,
 // or cleans and invalidates, for a write, the CPU's cached copies, innermost cache first, so dirty
-// data drains outward. A non-snooping path sees memory only, as a non-coherent device does.
+// data drains outward. A non-snooping path sees memory only, as a non-coherent device does. An
+// error response ends the transfer and is returned, for the device to turn into an error completion.
 //
 // Stats, under the owner's name: <owner>.bursts, <owner>.snooped_lines.
 #pragma once
@@ -32,30 +33,26 @@ const InboundWindow* find_inbound_window(const std::vector<InboundWindow>& windo
 
 class DmaPort {
 public:
-    // What an error response does: `raise` throws AccessFault (bus_error), as a bus master that
-    // stands in for software's own device does; `report` returns it, for a device that turns it
-    // into an error completion.
-    enum class OnError { raise, report };
-
-    DmaPort(tlm::tlm_initiator_socket<>& socket, Instrumentation& instr, const std::string& owner, OnError on_error);
+    DmaPort(tlm::tlm_initiator_socket<>& socket, Instrumentation& instr, const std::string& owner);
 
     // Caches the path keeps coherent when it snoops, innermost first.
     void add_snooped_cache(Cache* cache) { snooped_.push_back(cache); }
 
     // [pa, pa + length) from `delay_ps` on (the caller's local-time offset, advanced to
-    // completion). TLM_OK_RESPONSE, or the first error response (the bursts after it are not issued).
+    // completion). TLM_OK_RESPONSE, or the first error response (the bursts after it are not issued;
+    // `failed_pa`, if given, receives the refused burst's address).
     tlm::tlm_response_status read(uint64_t pa, void* dst, uint64_t length, const Initiator& who, uint32_t burst_size,
-                                  bool snoop, uint64_t& delay_ps);
+                                  bool snoop, uint64_t& delay_ps, uint64_t* failed_pa = nullptr);
     tlm::tlm_response_status write(uint64_t pa, const void* src, uint64_t length, const Initiator& who,
-                                   uint32_t burst_size, bool snoop, uint64_t& delay_ps);
+                                   uint32_t burst_size, bool snoop, uint64_t& delay_ps, uint64_t* failed_pa = nullptr);
 
 private:
     void snoop_caches(MaintOp op, uint64_t pa, uint64_t length, const Initiator& who, uint64_t& delay_ps);
     tlm::tlm_response_status in_bursts(tlm::tlm_command command, uint64_t pa, uint8_t* data, uint64_t length,
-                                       const Initiator& who, uint32_t burst_size, bool snoop, uint64_t& delay_ps);
+                                       const Initiator& who, uint32_t burst_size, bool snoop, uint64_t& delay_ps,
+                                       uint64_t* failed_pa);
 
     BusPort port_;
-    OnError on_error_;
     std::vector<Cache*> snooped_;
     uint64_t& stat_bursts_;
     uint64_t& stat_snoops_;

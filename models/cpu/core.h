@@ -90,14 +90,6 @@ public:
     // ISR.I: whether the IRQ input is asserted now (software's check before taking the exception).
     bool irq_pending();
 
-    // The core waits while another agent works (a DMA it started and polls, say): `operation`
-    // runs from the core's local time and advances it.
-    void stall_for(const std::function<void(uint64_t& delay_ps)>& operation) {
-        operation(local_ps_);
-        if (local_ps_ >= config_.quantum_ps)
-            sync();
-    }
-
     // Time spent computing (no memory access).
     void compute(uint64_t cycles) { advance(cycles * config_.cycle_ps); }
 

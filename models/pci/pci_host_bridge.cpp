@@ -10,7 +10,7 @@ using namespace pci;
 
 PciHostBridge::PciHostBridge(sc_core::sc_module_name name, const PciHostBridgeConfig& config, Instrumentation& instr)
     : sc_module(name), cfg_in("cfg_in"), dma_out("dma_out"), config_(config), instr_(instr),
-      dma_(dma_out, instr, this->name(), DmaPort::OnError::report),
+      dma_(dma_out, instr, this->name()),
       stat_cfg_reads_(instr.counter(std::string(this->name()) + ".cfg_reads")),
       stat_cfg_writes_(instr.counter(std::string(this->name()) + ".cfg_writes")),
       stat_mmio_reads_(instr.counter(std::string(this->name()) + ".mmio_reads")),

@@ -65,9 +65,17 @@ std::string describe_text(const nlohmann::ordered_json& d) {
     if (d["bus_masters"].empty())
         out << "  (none)\n";
     for (const auto& m : d["bus_masters"])
-        out << fmt::format("  {} ({}) stream id {:#x}, {} B bursts, {}\n", m["name"].get<std::string>(),
-                           m["node"].get<std::string>(), m["stream_id"].get<uint32_t>(), m["burst_size"].get<uint32_t>(),
-                           m["coherent"].get<bool>() ? "coherent (snoops the caches)" : "non-coherent");
+        out << fmt::format("  {} ({}) stream id {:#x}, {} B bursts, {}; registers at {}, {}, {}\n",
+                           m["name"].get<std::string>(), m["node"].get<std::string>(), m["stream_id"].get<uint32_t>(),
+                           m["burst_size"].get<uint32_t>(),
+                           m["coherent"].get<bool>() ? "coherent (snoops the caches)" : "non-coherent",
+                           m["registers"].get<std::string>(),
+                           m["buffer"].is_null() ? std::string("no buffer")
+                                                 : fmt::format("a {} buffer at {}",
+                                                               human_size(m["buffer_size"].get<uint64_t>()),
+                                                               m["buffer"].get<std::string>()),
+                           m["irq"].is_null() ? std::string("no interrupt (polled)")
+                                              : fmt::format("interrupt {}", m["irq"].get<unsigned>()));
     out << "\nDMA devices (of_dma_configure):\n";
     if (d["dma_devices"].empty())
         out << "  (none)\n";

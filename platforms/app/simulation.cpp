@@ -302,12 +302,17 @@ public:
         kernel = boot_kernel(platform, prepared.tree, instr);
         dma.emplace(platform, *kernel, instr);
         pci.emplace(*kernel, dma->context(), instr, platform.kernel_pci_hosts());
+        std::vector<sw::BusMaster*> drivers;
+        for (const sw::BusMasterInfo& info : platform.kernel_bus_masters()) {
+            bus_masters.push_back(std::make_unique<sw::BusMaster>(*kernel, info));
+            drivers.push_back(bus_masters.back().get());
+        }
         declare_run_time_events(instr);
         if (!prepared.workload)
             return;
         context.emplace(sw::WorkloadContext{platform.core(), *kernel, prepared.params, instr, request.seed,
-                                            instr.counter("workload.data_errors"), platform.bus_masters(),
-                                            &dma->context(), dma->devices()});
+                                            instr.counter("workload.data_errors"), drivers, &dma->context(),
+                                            dma->devices()});
         context->pci = &*pci;
         if (prepared.workload->check) {
             try {
@@ -323,7 +328,21 @@ public:
     std::unique_ptr<sw::Kernel> kernel;
     std::optional<DmaSystem> dma;
     std::optional<sw::PciSubsystem> pci;
-    std::optional<sw::WorkloadContext> context;  // when the request names a workload
+    std::vector<std::unique_ptr<sw::BusMaster>> bus_masters;  // the platform's, each with its driver
+    std::optional<sw::WorkloadContext> context;               // when the request names a workload
+
+    // Boot binds the bus masters' drivers (platform devices) before the PCI core enumerates; a probe
+    // that fails leaves the platform unusable as described (a simulation error).
+    void probe_bus_masters() {
+        for (const auto& master : bus_masters)
+            if (int rc = master->probe(); rc < 0)
+                throw std::runtime_error(fmt::format("{} {}: probe failed with error {}", sw::BusMaster::driver_name,
+                                                     master->info().name, rc));
+    }
+    void remove_bus_masters() {
+        for (const auto& master : bus_masters)
+            master->remove();
+    }
 };
 
 }  // namespace
@@ -382,10 +401,12 @@ int run_simulation(const RunRequest& request) {
         dma.add_mapping_listener(*vcd);
     }
     platform.core().set_program([&](models::Core&) {
-        pci.scan();  // boot: enumerate, then bind the drivers
+        system.probe_bus_masters();  // boot: the platform devices' drivers; enumerate PCI, then bind its drivers
+        pci.scan();
         pci.probe_drivers();
         workload.run(context);
         pci.remove_drivers();
+        system.remove_bus_masters();
         dma_system.context().debug().check_leaks_at_exit();
     });
 

@@ -1,6 +1,7 @@
 #include "platforms/builder/pci_host_bridge.h"
 
 #include "models/pci/pci_regs.h"
+#include "platforms/builder/interrupts.h"
 
 #include <algorithm>
 #include <cctype>
@@ -143,17 +144,6 @@ void read_inbound(const DtNode& node, PciHostSpec& spec) {
                                              window.bus_start + window.size));
     spec.bridge.inbound.insert(spec.bridge.inbound.begin(),
                                models::InboundWindow{local.address, local.address, local.size});
-}
-
-// A GIC interrupt specifier (<type number flags>) as an interrupt ID: SPI n is 32 + n, PPI n 16 + n.
-unsigned gic_interrupt_id(const DtNode& node, const std::string& prop, const DtNode& controller,
-                          const std::vector<uint32_t>& specifier) {
-    if (!controller.is_compatible("arm,gic-400") || specifier.size() != 3)
-        node.fail(prop, fmt::format("an interrupt parent that is a GIC (arm,gic-400, #interrupt-cells = <3>), got {}",
-                                    controller.path()));
-    if (specifier[0] > 1)
-        node.fail(prop, fmt::format("GIC interrupt type 0 (SPI) or 1 (PPI), got {}", specifier[0]));
-    return specifier[0] == 0 ? 32 + specifier[1] : 16 + specifier[1];
 }
 
 void read_interrupt_map(const DeviceTree& tree, const DtNode& node, PciHostSpec& spec) {

@@ -1,6 +1,7 @@
 #include "platforms/builder/platform.h"
 
 #include "dma/coherent_memory.h"
+#include "platforms/builder/interrupts.h"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -318,7 +319,7 @@ private:
     }
 
     void add_register_target(const std::string& name, const std::string& node, uint64_t base, uint64_t size,
-                             models::TargetTiming timing, tlm::tlm_target_socket<>& socket,
+                             models::TargetTiming timing, tlm::tlm_base_target_socket_b<>& socket,
                              const std::string& kind = "registers", const std::string& prop = "reg") {
         add_target(MemoryRegion{name, node, base, size, false, timing}, kind, prop);
         register_sockets_[name] = &socket;
@@ -416,17 +417,60 @@ private:
         config.snoop = dma.coherent;
         for (const dma::DmaRange& range : dma.ranges)
             config.inbound.push_back(models::InboundWindow{range.dma_start, range.cpu_start, range.size});
+        std::vector<RegEntry> reg = node.reg();
+        if (reg.empty() || reg.size() > 2 || reg[0].size < bus_master::register_space)
+            node.fail("reg", fmt::format("the registers (at least {:#x} bytes), then optionally the data buffer",
+                                         bus_master::register_space));
+        if (reg.size() == 2 && (reg[1].size == 0 || reg[1].size > models::BusMaster::max_buffer_size))
+            node.fail("reg", fmt::format("a data buffer (its second entry) of 1 byte to {} MiB, got {:#x} bytes",
+                                         models::BusMaster::max_buffer_size >> 20, reg[1].size));
+        sw::BusMasterInfo info{node.name(), system_address(node, reg[0].address), reg[0].size, 0, 0,
+                               read_level_interrupt(node)};
+        if (reg.size() == 2) {
+            info.buffer = system_address(node, reg[1].address);
+            info.buffer_size = config.buffer_size = reg[1].size;
+        }
         std::string name = fmt::format("dma{}", config.id);
         std::optional<std::string> pool;
         if (node.has("memory-region"))
             pool_nodes_.push_back({node, node.phandle_target("memory-region").path()});
         p_.dma_devices_.push_back(DmaDeviceSpec{node.name(), node.path(), name, dma, pool});
         p_.masters_.push_back(std::make_unique<models::BusMaster>(name.c_str(), config, instr_));
+        models::BusMaster& master = *p_.masters_.back();
+        models::TargetTiming timing = target_timing(node, 20, 0);
+        add_register_target(name + "_regs", node.path(), info.registers, info.registers_size, timing, master.mmio_in);
+        if (info.buffer_size)
+            add_register_target(name + "_buffer", node.path(), info.buffer, info.buffer_size, timing, master.buffer_in,
+                                "buffer");
         masters_json_.push_back({{"name", name},
                                  {"node", node.path()},
                                  {"stream_id", config.stream_id},
                                  {"burst_size", config.burst_size},
-                                 {"coherent", config.snoop}});
+                                 {"coherent", config.snoop},
+                                 {"registers", hex(info.registers)},
+                                 {"buffer", info.buffer_size ? nlohmann::ordered_json(hex(info.buffer)) : nullptr},
+                                 {"buffer_size", info.buffer_size},
+                                 {"irq", info.irq ? nlohmann::ordered_json(*info.irq) : nullptr}});
+        p_.bus_master_infos_.push_back(std::move(info));
+    }
+
+    // The bus master's line to the GIC's level input its `interrupts` names.
+    void wire_bus_master_interrupt(models::BusMaster& master, const sw::BusMasterInfo& info, const DtNode& node) {
+        if (!info.irq)
+            return;
+        unsigned id = *info.irq;
+        models::InterruptController* gic = p_.gic_.get();
+        if (!gic || id < gic::first_spi || id >= gic->config().num_ids)
+            node.fail("interrupts", fmt::format("an SPI of the GIC (interrupt IDs 32 to {}), got {}",
+                                                gic ? gic->config().num_ids - 1 : 0, id));
+        try {
+            gic->connect_line(id, master.name());
+        } catch (const std::invalid_argument& taken) {
+            node.fail("interrupts", fmt::format("an interrupt no other device drives, got {} ({})", id, taken.what()));
+        }
+        master.set_irq_level([gic, id](bool asserted, uint64_t delay_ps) {
+            gic->set_level(id, asserted, sc_core::sc_time::from_value(delay_ps));
+        });
     }
 
     void configure_kernel() {
@@ -535,11 +579,13 @@ private:
         p_.core_->out.bind(p_.bus_->in);
         if (p_.outer_)
             p_.outer_->out.bind(p_.bus_->in);
-        for (auto& master : p_.masters_) {
-            master->dma_out.bind(p_.bus_->in);
-            master->add_snooped_cache(&p_.core_->l1d());
+        for (size_t i = 0; i < p_.masters_.size(); ++i) {
+            models::BusMaster& master = *p_.masters_[i];
+            master.dma_out.bind(p_.bus_->in);
+            master.add_snooped_cache(&p_.core_->l1d());
             if (p_.outer_)
-                master->add_snooped_cache(&p_.outer_->cache());
+                master.add_snooped_cache(&p_.outer_->cache());
+            wire_bus_master_interrupt(master, p_.bus_master_infos_[i], tree_.at(p_.dma_devices_[i].node));
         }
         if (p_.gic_)
             p_.core_->set_interrupt_controller(p_.gic_.get());
@@ -754,7 +800,7 @@ private:
     RegEntry outer_registers_;
     std::string outer_phandle_node_;
     std::string cpu_node_;
-    std::map<std::string, tlm::tlm_target_socket<>*> register_sockets_;  // register targets by region name
+    std::map<std::string, tlm::tlm_base_target_socket_b<>*> register_sockets_;  // register targets by region name
     nlohmann::ordered_json gic_json_;  // null without an interrupt controller
     unsigned dram_count_ = 0, sram_count_ = 0;
     nlohmann::ordered_json memory_map_json_ = nlohmann::ordered_json::array();

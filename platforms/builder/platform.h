@@ -16,6 +16,7 @@
 #include "platforms/builder/pci_host_bridge.h"
 #include "platforms/boot/reserved_memory.h"
 #include "platforms/boot/zone_dma.h"
+#include "sw/drivers/dma/bus_master.h"
 #include "sw/kernel/kernel.h"
 
 #include <memory>
@@ -62,6 +63,8 @@ public:
     models::Router& bus() { return *bus_; }
     models::CoherenceMonitor* monitor() { return monitor_.get(); }
     std::vector<models::BusMaster*> bus_masters() const;
+    // The bus masters in their driver's terms (registers, buffer, interrupt), in the same order.
+    const std::vector<sw::BusMasterInfo>& kernel_bus_masters() const { return bus_master_infos_; }
     const std::vector<MemoryRegion>& memories() const { return memories_; }
     const std::vector<ReservedRegion>& reserved() const { return reserved_; }
     const std::vector<DmaDeviceSpec>& dma_devices() const { return dma_devices_; }
@@ -113,6 +116,7 @@ private:
     std::unique_ptr<models::OuterCache> outer_;
     std::vector<std::unique_ptr<models::Memory>> memory_models_;
     std::vector<std::unique_ptr<models::BusMaster>> masters_;
+    std::vector<sw::BusMasterInfo> bus_master_infos_;
     std::unique_ptr<models::CoherenceMonitor> monitor_;
     std::unique_ptr<models::InterruptController> gic_;
     std::vector<std::unique_ptr<models::PciHostBridge>> pci_bridges_;

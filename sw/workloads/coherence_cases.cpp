@@ -1,7 +1,7 @@
 #include "sw/workloads/coherence_cases.h"
 
-#include "models/bus/bus_master.h"
 #include "models/cpu/core.h"
+#include "sw/drivers/dma/bus_master.h"
 #include "sw/kernel/kernel.h"
 
 #include <algorithm>
@@ -19,9 +19,8 @@ class Case {
 public:
     Case(WorkloadContext& context, uint64_t size)
         : cpu_(context.cpu), kernel_(context.kernel), context_(context), size_(size),
-          pa_(context.kernel.alloc_contiguous(size)), va_(Kernel::phys_to_virt(pa_)) {
-        master_ = context.masters[context.params.integer("master")];
-    }
+          pa_(context.kernel.alloc_contiguous(size)), va_(Kernel::phys_to_virt(pa_)),
+          master_(*context.bus_masters[context.params.integer("master")]) {}
 
     void cpu_write(uint8_t (*pattern)(uint64_t), uint64_t from = 0, uint64_t to = ~0ULL) {
         for (uint64_t i = from; i < std::min(to, size_); ++i)
@@ -40,11 +39,11 @@ public:
         device_write_bytes(0, data);
     }
     void device_write_bytes(uint64_t offset, const std::vector<uint8_t>& data) {
-        cpu_.stall_for([&](uint64_t& delay) { master_->write(pa_ + offset, data.data(), data.size(), delay); });
+        require_transfer(master_.write(pa_ + offset, data.data(), data.size()), master_);
     }
-    void device_check(uint8_t (*pattern)(uint64_t), models::InitiatorKind as = models::InitiatorKind::device) {
+    void device_check(uint8_t (*pattern)(uint64_t), BusMaster::ReadAs as = BusMaster::ReadAs::device) {
         std::vector<uint8_t> data(size_);
-        cpu_.stall_for([&](uint64_t& delay) { master_->read(pa_, data.data(), size_, delay, as); });
+        require_transfer(master_.read(pa_, data.data(), size_, as), master_);
         for (uint64_t i = 0; i < size_; ++i)
             context_.data_errors += data[i] != pattern(i);
     }
@@ -85,7 +84,7 @@ private:
     WorkloadContext& context_;
     uint64_t size_;
     uint64_t pa_, va_;
-    models::BusMaster* master_;
+    BusMaster& master_;
 };
 
 void stale_cpu_read(Case& c, bool fixed) {
@@ -129,7 +128,7 @@ void stale_iommu_walk(Case& c, bool fixed) {
     c.cpu_write(cpu_pattern);  // the software writes page-table entries
     if (fixed)
         c.clean_for_device();
-    c.device_check(cpu_pattern, models::InitiatorKind::iommu_walker);
+    c.device_check(cpu_pattern, BusMaster::ReadAs::iommu_walker);
 }
 
 void outer_clean_order(Case& c, bool fixed) {

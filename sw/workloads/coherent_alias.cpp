@@ -1,8 +1,8 @@
 #include "sw/workloads/coherent_alias.h"
 
 #include "dma/mapping.h"
-#include "models/bus/bus_master.h"
 #include "models/cpu/core.h"
+#include "sw/drivers/dma/bus_master.h"
 #include "sw/kernel/kernel.h"
 
 #include <fmt/format.h>
@@ -17,7 +17,7 @@ uint8_t round_pattern(uint64_t round, uint64_t i) { return static_cast<uint8_t>(
 void run_coherent_alias(WorkloadContext& context) {
     uint64_t index = context.params.integer("device");
     dma::Device& dev = *context.devices[index];
-    models::BusMaster& master = *context.masters[index];
+    BusMaster& master = *context.bus_masters[index];
     models::Core& cpu = context.cpu;
     uint64_t size = context.params.integer("size");
     uint64_t work = context.params.integer("work");
@@ -35,7 +35,7 @@ void run_coherent_alias(WorkloadContext& context) {
     for (uint64_t round = 0; round < context.params.integer("rounds"); ++round) {
         for (uint64_t i = 0; i < size; ++i)
             data[i] = round_pattern(round, i);
-        cpu.stall_for([&](uint64_t& delay) { master.write(handle, data.data(), size, delay); });
+        require_transfer(master.write(handle, data.data(), size), master);
         for (uint64_t offset = 0; offset < work; offset += 8)  // cacheable work beside the buffer
             cpu.load64(work_va + offset);
         std::vector<uint8_t> seen(size);

@@ -5,8 +5,8 @@
 #include "dma/debug.h"
 #include "dma/dma_pool.h"
 #include "dma/mapping.h"
-#include "models/bus/bus_master.h"
 #include "models/cpu/core.h"
+#include "sw/drivers/dma/bus_master.h"
 #include "sw/kernel/kernel.h"
 #include "sw/kernel/page_allocator.h"
 
@@ -46,7 +46,7 @@ public:
                                                                     "sees")) {
         uint64_t index = context.params.integer("device");
         dev_ = context.devices[index];
-        master_ = context.masters[index];
+        master_ = context.bus_masters[index];
     }
 
     // Every API family, used correctly: no hazard, no dma-debug report, no data error.
@@ -89,11 +89,11 @@ private:
         count_errors(expected, seen, what, "CPU");
     }
     void device_put(dma_addr_t addr, const std::vector<uint8_t>& data) {
-        cpu_.stall_for([&](uint64_t& delay) { master_->write(addr, data.data(), data.size(), delay); });
+        require_transfer(master_->write(addr, data.data(), data.size()), *master_);
     }
     void device_expect(dma_addr_t addr, const std::vector<uint8_t>& expected, const char* what) {
         std::vector<uint8_t> seen(expected.size());
-        cpu_.stall_for([&](uint64_t& delay) { master_->read(addr, seen.data(), seen.size(), delay); });
+        require_transfer(master_->read(addr, seen.data(), seen.size()), *master_);
         count_errors(expected, seen, what, "device");
     }
     void count_errors(const std::vector<uint8_t>& expected, const std::vector<uint8_t>& seen, const char* what,
@@ -704,7 +704,7 @@ private:
     Kernel& kernel_;
     uint64_t size_;
     dma::Device* dev_ = nullptr;
-    models::BusMaster* master_ = nullptr;
+    BusMaster* master_ = nullptr;
     uint64_t& steps_;
     uint64_t& step_failures_;
     uint64_t& misuses_;

@@ -1,5 +1,6 @@
 #include "sw/workloads/workload.h"
 
+#include "sw/drivers/dma/bus_master.h"
 #include "sw/workloads/alloc_attrs.h"
 #include "sw/workloads/coherence_cases.h"
 #include "sw/workloads/coherent_alias.h"
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <stdexcept>
 
 namespace sw {
 
@@ -140,8 +142,8 @@ std::function<void(const WorkloadContext&)> check_index_param(const std::string&
                                                               IndexOf what) {
     return [workload, param, what](const WorkloadContext& context) {
         uint64_t index = context.params.integer(param);
-        size_t count = what == IndexOf::bus_master ? context.masters.size()
-                       : context.dma                ? std::min(context.devices.size(), context.masters.size())
+        size_t count = what == IndexOf::bus_master ? context.bus_masters.size()
+                       : context.dma                ? std::min(context.devices.size(), context.bus_masters.size())
                                                     : 0;
         if (index >= count)
             throw ParamError(fmt::format("workload '{}' parameter '{}': expected the index of a {} (a "
@@ -151,6 +153,11 @@ std::function<void(const WorkloadContext&)> check_index_param(const std::string&
                                                : std::string("but the platform has none"),
                                          index));
     };
+}
+
+void require_transfer(int rc, const BusMaster& master) {
+    if (rc < 0)
+        throw std::runtime_error(master.error());
 }
 
 }  // namespace sw

@@ -12,7 +12,6 @@
 #include <vector>
 
 namespace models {
-class BusMaster;
 class Core;
 }
 
@@ -23,6 +22,7 @@ class Device;
 
 namespace sw {
 
+class BusMaster;
 class Kernel;
 class PciSubsystem;
 
@@ -67,9 +67,10 @@ struct WorkloadContext {
     models::Instrumentation& instr;
     uint64_t seed;
     uint64_t& data_errors;  // workload.data_errors: wrong values the program saw
-    // Bus masters of the platform ("dmasim,bus-master"), standing in for devices until PCI lands.
-    std::vector<models::BusMaster*> masters;
-    // The DMA-mapping layer, and a dma::Device per bus master (same order as `masters`),
+    // The drivers of the platform's bus masters ("dmasim,bus-master"), probed at boot: a workload
+    // drives a bus master only through them.
+    std::vector<BusMaster*> bus_masters;
+    // The DMA-mapping layer, and a dma::Device per bus master (same order as `bus_masters`),
     // configured from the device tree; null/empty where a test runs a workload without it.
     dma::Context* dma = nullptr;
     std::vector<dma::Device*> devices;
@@ -92,8 +93,9 @@ struct Workload {
     std::function<void(const WorkloadContext&)> check = {};
 };
 
-// What an index parameter of a workload picks: a bus master it drives directly (context.masters),
-// or a DMA device, a bus master driven through its dma::Device (context.devices too).
+// What an index parameter of a workload picks: a bus master it drives through its driver
+// (context.bus_masters), or a DMA device, a bus master whose buffers come from the DMA API through
+// its dma::Device (context.devices too).
 enum class IndexOf { bus_master, dma_device };
 
 // A Workload::check for a workload whose parameter `param` must be the index of one of the
@@ -101,6 +103,10 @@ enum class IndexOf { bus_master, dma_device };
 // run goes through its check first.
 std::function<void(const WorkloadContext&)> check_index_param(const std::string& workload, const std::string& param,
                                                               IndexOf what);
+
+// The result of a bus master transfer the program cannot go on without: a failure ends it with a
+// std::runtime_error carrying the driver's message (as a simulation error, exit 3).
+void require_transfer(int rc, const BusMaster& master);
 
 class WorkloadRegistry {
 public:

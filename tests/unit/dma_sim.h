@@ -1,16 +1,19 @@
 // Shared fixture for tests of the DMA layer: the non-coherent platform (platforms/arm-noncoherent.dts
 // with overrides), a booted kernel, a dma::Context and one dma::Device for the platform's bus master,
-// which stands in for the device. One simulation per test case (sc_start at most once per process).
+// which stands in for the device, driven through its driver (probed when the program starts). One
+// simulation per test case (sc_start at most once per process).
 #pragma once
 
 #include "dma/context.h"
 #include "dma/mapping.h"
 #include "platforms/devicetree/device_tree.h"
 #include "platforms/builder/platform.h"
+#include "sw/drivers/dma/bus_master.h"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <systemc>
 #include <vector>
@@ -56,11 +59,17 @@ public:
           kernel(platform_.core(), instr_, platform_.kernel_ram(), platform_.kernel_reserved(),
                  platform_.outer_cache_registers(), zone_dma_limit, platform_.interrupt_controller_info()),
           context(kernel, instr_, policy), dev("dma-agent@1000000", context), cpu(platform_.core()),
-          master_(*platform_.bus_masters().at(0)) {}
+          master_(kernel, platform_.kernel_bus_masters().at(0)) {}
 
-    // Runs `program` on the core; the simulation ends when it returns.
+    // Runs `program` on the core, the bus master's driver bound around it; the simulation ends
+    // when it returns.
     std::string run(const std::function<void()>& program) {
-        cpu.set_program([&](models::Core&) { program(); });
+        cpu.set_program([&](models::Core&) {
+            if (int rc = master_.probe(); rc < 0)
+                throw std::runtime_error(fmt::format("bus master probe failed: {}", rc));
+            program();
+            master_.remove();
+        });
         sc_core::sc_start();
         return cpu.fault();
     }
@@ -81,11 +90,11 @@ public:
         std::vector<uint8_t> data(size);
         for (uint64_t i = 0; i < size; ++i)
             data[i] = pattern(i);
-        cpu.stall_for([&](uint64_t& delay) { master_.write(addr, data.data(), size, delay); });
+        transferred(master_.write(addr, data.data(), size));
     }
     uint64_t device_errors(dma::dma_addr_t addr, uint64_t size, Pattern pattern) {
         std::vector<uint8_t> data(size);
-        cpu.stall_for([&](uint64_t& delay) { master_.read(addr, data.data(), size, delay); });
+        transferred(master_.read(addr, data.data(), size));
         uint64_t errors = 0;
         for (uint64_t i = 0; i < size; ++i)
             errors += data[i] != pattern(i);
@@ -107,6 +116,11 @@ public:
     uint64_t hazards() { return platform_.monitor()->total(); }
 
 private:
+    void transferred(int rc) {
+        if (rc < 0)
+            throw std::runtime_error(master_.error());
+    }
+
     models::Instrumentation instr_;
     platform::DeviceTree tree_;
     platform::Platform platform_;
@@ -118,7 +132,7 @@ public:
     models::Core& cpu;
 
 private:
-    models::BusMaster& master_;
+    sw::BusMaster master_;
 };
 
 }  // namespace dma_sim

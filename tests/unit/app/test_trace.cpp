@@ -180,8 +180,9 @@ TEST_CASE("trace: the stale-cpu-read timeline has the tracks, the transfer and m
     CHECK(writes[0]["tid"] == tids["dma0"]);
     CHECK(writes[0]["args"]["length"] == 256);
     CHECK(writes[0]["dur"].get<double>() > 0);
-    // Simulated microseconds, exact decimals of the picoseconds (the write starts at 1250000 ps).
-    CHECK(contains(text, R"("ph":"X","pid":1,"tid":)" + std::to_string(tids["dma0"]) + R"(,"ts":1.25,"dur":0.26,)"));
+    // Simulated microseconds, exact decimals of the picoseconds (the write starts at 1650000 ps, once
+    // the driver has programmed the bus master's registers).
+    CHECK(contains(text, R"("ph":"X","pid":1,"tid":)" + std::to_string(tids["dma0"]) + R"(,"ts":1.65,"dur":0.26,)"));
 
     // The clean of the L1 by VA, then of the L2 by PA (one slice for the range), before the device writes.
     std::vector<json> cleans = with(trace, "X", "cache.maint clean");

@@ -5,8 +5,6 @@
 #include "cli_runner.h"
 #include "platforms/boot/boot_params.h"
 #include "platforms/boot/of_dma.h"
-#include "models/common/access_fault.h"
-#include "models/bus/bus_master.h"
 
 #include <catch2/catch.hpp>
 #include <functional>
@@ -306,22 +304,4 @@ TEST_CASE("a memory-region that is not a no-map shared-dma-pool is an error nami
     CHECK(r.code == 2);
     CHECK_THAT(r.err, Catch::Contains("node /soc/dma-agent@1000000: property 'memory-region'") &&
                           Catch::Contains("no-map"));
-}
-
-TEST_CASE("a bus master outside its dma-ranges window gets a bus error naming the range", "[of_dma]") {
-    models::Instrumentation instr;
-    models::BusMasterConfig config;
-    config.inbound.push_back(models::InboundWindow{0x0, 0x80000000, 0x40000000});
-    models::BusMaster master("dma_window_test", config, instr);
-    CHECK(master.to_system(0x1000, 64) == 0x80001000);
-    CHECK(master.to_system(0x3fffffc0, 64) == 0xbfffffc0);
-    try {
-        master.to_system(0x3fffffc0, 128);
-        FAIL("expected a bus error");
-    } catch (const models::AccessFault& fault) {
-        CHECK(fault.kind == models::AccessFault::Kind::bus_error);
-        CHECK_THAT(std::string(fault.what()), Catch::Contains("[0x3fffffc0, 0x40000040)") &&
-                                                  Catch::Contains("outside every inbound window"));
-    }
-    CHECK(instr.counter("dma_window_test.window_errors") == 1);
 }

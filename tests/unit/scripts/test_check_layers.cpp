@@ -27,6 +27,7 @@ Result run_check(const std::string& root) {
 Result check_one(const std::string& path, const std::string& text) {
     TempDir tree;
     for (const char* header : {"models/cpu/core.h", "models/bus/memory.h", "models/pci/ring_nic_regs.h",
+                               "models/bus/bus_master.h", "models/bus/bus_master_regs.h",
                                "sw/kernel/kernel.h", "dma/mapping.h", "sw/drivers/pci/pci.h", "sw/workloads/workload.h",
                                "platforms/devicetree/device_tree.h", "platforms/app/simulation.h"})
         tree.write(header, "#pragma once\n");
@@ -80,6 +81,14 @@ TEST_CASE("check-layers: software includes of models/ only its registers and the
         Result result = check_one("sw/drivers/pci/ring_nic.cpp",
                                   "#include \"models/pci/ring_nic_regs.h\"\n#include \"models/cpu/core.h\"\n#include \"dma/mapping.h\"\n");
         CHECK(result.code == 0);
+    }
+    SECTION("a workload including the bus master's model fails, its driver including its registers passes") {
+        Result model = check_one("sw/workloads/w.cpp", "#include \"models/bus/bus_master.h\"\n");
+        CHECK(model.code == 1);
+        CHECK(contains(model.out, "sw/workloads/w.cpp:1: includes models/bus/bus_master.h: software drives a device "
+                                  "only through its registers"));
+        Result registers = check_one("sw/drivers/dma/bus_master.cpp", "#include \"models/bus/bus_master_regs.h\"\n");
+        CHECK(registers.code == 0);
     }
     SECTION("tests include anything") {
         Result result = check_one("tests/unit/models/test_x.cpp",

@@ -1,0 +1,24 @@
+// Interrupt specifiers of the device tree as the GIC takes them (Linux's
+// Documentation/devicetree/bindings/interrupt-controller/arm,gic.yaml: <type number flags>, type 0
+// an SPI, 1 a PPI), shared by the builders of devices that raise interrupts.
+#pragma once
+
+#include "platforms/devicetree/device_tree.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace platform {
+
+// `specifier` (of `node`'s property `prop`) as an interrupt ID: SPI n is 32 + n, PPI n 16 + n.
+// ConfigError unless `controller` is a GIC with #interrupt-cells = <3> and the type is 0 or 1.
+unsigned gic_interrupt_id(const DtNode& node, const std::string& prop, const DtNode& controller,
+                          const std::vector<uint32_t>& specifier);
+
+// A node's one interrupt (`interrupts`, through its interrupt parent: its own or its nearest
+// ancestor's `interrupt-parent`, as of_irq_find_parent finds it) as an interrupt ID, or nullopt
+// without `interrupts`. The line must be a level, active high (flags IRQ_TYPE_LEVEL_HIGH, 4).
+std::optional<unsigned> read_level_interrupt(const DtNode& node);
+
+}  // namespace platform
