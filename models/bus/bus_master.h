@@ -9,6 +9,7 @@
 #include "models/cpu/cache.h"
 #include "models/bus/dma_port.h"
 #include "models/common/instrumentation.h"
+#include "models/common/property_table.h"
 
 #include <systemc>
 #include <tlm>
@@ -29,6 +30,9 @@ public:
     tlm::tlm_initiator_socket<> dma_out;
 
     BusMaster(sc_core::sc_module_name name, const BusMasterConfig& config, Instrumentation& instr);
+
+    // A dmasim,bus-master node's properties.
+    static const PropertyTable<BusMasterConfig>& properties();
 
     // Caches a snooping master keeps coherent, innermost first.
     void add_snooped_cache(Cache* cache) { dma_.add_snooped_cache(cache); }

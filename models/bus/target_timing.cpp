@@ -1,0 +1,34 @@
+#include "models/bus/target_timing.h"
+
+namespace models {
+
+const PropertySpec<TargetTiming>& target_latency_property() {
+    static const PropertySpec<TargetTiming> spec =
+        PropertySpec<TargetTiming>::number(
+            PropertyType::u64, "dmasim,latency-ns", "latency_ps",
+            [](const TargetTiming& timing) { return timing.latency_ps / ps_per_ns; },
+            [](TargetTiming& timing, uint64_t ns) { timing.latency_ps = ns * ps_per_ns; })
+            .with_unit("ns")
+            .with_doc("added to each access");
+    return spec;
+}
+
+const PropertySpec<TargetTiming>& target_bandwidth_property() {
+    static const PropertySpec<TargetTiming> spec =
+        PropertySpec<TargetTiming>::number(PropertyType::u64, "dmasim,bandwidth-mbps", "bytes_per_us",
+                                           &TargetTiming::bytes_per_us)
+            .with_unit("MB/s")
+            .with_doc("rate of the data phase, which occupies the target (accesses queue); 0: unlimited");
+    return spec;
+}
+
+std::vector<PropertySpec<TargetTiming>> target_timing_properties() {
+    return {target_latency_property(), target_bandwidth_property()};
+}
+
+const PropertyTable<TargetTiming>& register_timing_properties() {
+    static const PropertyTable<TargetTiming> table{TargetTiming{20 * ps_per_ns, 0}, target_timing_properties()};
+    return table;
+}
+
+}  // namespace models
