@@ -18,12 +18,14 @@ Context::Context(sw::Kernel& kernel, models::Instrumentation& instr, Policy poli
       stat_alloc_failures(instr.counter("dma.alloc_failures")), stat_bad_handles(instr.counter("dma.bad_handles")),
       stat_bad_frees(instr.counter("dma.bad_frees")), stat_single_maps(instr.counter("dma.maps.single")),
       stat_page_maps(instr.counter("dma.maps.page")), stat_sg_maps(instr.counter("dma.maps.sg")),
-      ev_map(instr.declare_event("dma.map", "a streaming mapping: map_single/page, a map_sg segment (a slice: start "
-                                            "and duration_ps)")),
-      ev_unmap(instr.declare_event("dma.unmap", "the end of a streaming mapping (a slice: start and duration_ps)")),
-      ev_alloc(instr.declare_event("dma.alloc", "a coherent or noncoherent allocation (a slice: start and "
-                                                "duration_ps)")),
-      ev_free(instr.declare_event("dma.free", "the free of an allocation (a slice: start and duration_ps)")),
+      ev_map_(instr.declare_event(event_name(MappingCall::map), "a streaming mapping: map_single/page, a map_sg "
+                                                                "segment (a slice: start and duration_ps)")),
+      ev_unmap_(instr.declare_event(event_name(MappingCall::unmap), "the end of a streaming mapping (a slice: start "
+                                                                    "and duration_ps)")),
+      ev_alloc_(instr.declare_event(event_name(MappingCall::alloc), "a coherent or noncoherent allocation (a slice: "
+                                                                    "start and duration_ps)")),
+      ev_free_(instr.declare_event(event_name(MappingCall::free), "the free of an allocation (a slice: start and "
+                                                                  "duration_ps)")),
       kernel_(kernel), instr_(instr), policy_(policy),
       swiotlb_(kernel, instr, policy.swiotlb_slots), cache_(kernel, instr),
       debug_(kernel, instr, policy.debug),
@@ -35,6 +37,16 @@ Context::Context(sw::Kernel& kernel, models::Instrumentation& instr, Policy poli
 }
 
 models::Core& Context::cpu() { return kernel_.cpu(); }
+
+const models::EventKind& Context::event_of(MappingCall call) const {
+    switch (call) {
+    case MappingCall::map: return ev_map_;
+    case MappingCall::unmap: return ev_unmap_;
+    case MappingCall::alloc: return ev_alloc_;
+    case MappingCall::free: return ev_free_;
+    }
+    return ev_map_;
+}
 
 void Context::warn(const Device& dev, const std::string& message, uint64_t& stat) {
     ++stat;

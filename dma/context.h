@@ -7,6 +7,7 @@
 #include "dma/cache_maintenance.h"
 #include "dma/debug.h"
 #include "dma/direct_ops.h"
+#include "dma/mapping_listener.h"
 #include "dma/policy.h"
 #include "dma/swiotlb.h"
 #include "models/common/instrumentation.h"
@@ -60,14 +61,20 @@ public:
     uint64_t& stat_page_maps;       // dma.maps.page: map_page calls that mapped
     uint64_t& stat_sg_maps;         // dma.maps.sg: DMA segments map_sg produced
 
+    // Told of every map, unmap, alloc and free call, in the order added, just before its event
+    // (dma/mapping_listener.h). Not owned: a listener outlives the calls made once it is added.
+    void add_mapping_listener(MappingListener& listener) { mapping_listeners_.push_back(&listener); }
+    const std::vector<MappingListener*>& mapping_listeners() const { return mapping_listeners_; }
+
     // The API layer's calls as timeline slices (dma/mapping.cpp): stamped with the call's start,
     // from the device DMA is delegated to, with the DMA address and duration_ps.
-    models::EventKind ev_map;    // dma.map: a streaming mapping (one per scatterlist segment)
-    models::EventKind ev_unmap;  // dma.unmap
-    models::EventKind ev_alloc;  // dma.alloc: a coherent or noncoherent allocation
-    models::EventKind ev_free;   // dma.free
+    const models::EventKind& event_of(MappingCall call) const;
 
 private:
+    models::EventKind ev_map_;    // dma.map: a streaming mapping (one per scatterlist segment)
+    models::EventKind ev_unmap_;  // dma.unmap
+    models::EventKind ev_alloc_;  // dma.alloc: a coherent or noncoherent allocation
+    models::EventKind ev_free_;   // dma.free
     sw::Kernel& kernel_;
     models::Instrumentation& instr_;
     Policy policy_;
@@ -78,6 +85,7 @@ private:
     DmaDebug debug_;
     models::EventKind ev_warning_;
     std::vector<std::string> warnings_;
+    std::vector<MappingListener*> mapping_listeners_;
     AtomicPool atomic_pool_;  // last: it uses the kernel and the policy as it is built
 };
 

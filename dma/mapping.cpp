@@ -3,11 +3,13 @@
 #include "dma/coherent_memory.h"
 #include "dma/context.h"
 #include "dma/dma_ops.h"
+#include "dma/mapping_listener.h"
 #include "models/cpu/mmu.h"
 #include "sw/kernel/kernel.h"
 
 #include <cerrno>
 #include <fmt/format.h>
+#include <optional>
 #include <stdexcept>
 
 namespace dma {
@@ -32,27 +34,35 @@ DmaDebug& debug(Device& dev) { return dev.context().debug(); }
 
 uint64_t now_ps(Device& dev) { return dev.context().cpu().now_ps(); }
 
-// A call on one mapping or allocation, for the timeline: from `start_ps` to now, its type, where
-// the device's accesses land (pa) and, for a streaming mapping, the direction.
-void trace_call(Device& dev, const models::EventKind& kind, uint64_t start_ps, const char* type, dma_addr_t addr,
-                uint64_t size, const DmaDirection* dir = nullptr) {
-    if (!kind.enabled())
+// A call that opened or closed a mapping or allocation, from `start_ps` to now: told to the
+// Context's mapping listeners, then emitted as its event, from the device DMA is delegated to.
+void report_call(Device& dev, MappingCall call, uint64_t start_ps, DebugType type, dma_addr_t addr, uint64_t size,
+                 std::optional<DmaDirection> dir = std::nullopt) {
+    Context& context = dev.context();
+    const models::EventKind& kind = context.event_of(call);
+    if (!kind.enabled() && context.mapping_listeners().empty())
         return;
     Device& target = dev.dma_dev();
-    std::vector<models::Field> fields = {{"type", std::string(type)},
+    MappingRecord record{call, target.name(), type, dir, addr, target.dma_to_phys(addr), size, start_ps,
+                         now_ps(dev) - start_ps};
+    for (MappingListener* listener : context.mapping_listeners())
+        listener->on_mapping_call(record);
+    if (!kind.enabled())
+        return;
+    std::vector<models::Field> fields = {{"type", std::string(to_string(type))},
                                          {"dma_addr", addr},
-                                         {"pa", target.dma_to_phys(addr)},
+                                         {"pa", record.pa},
                                          {"size", size}};
     if (dir)
         fields.push_back({"dir", std::string(to_string(*dir))});
-    fields.push_back({"duration_ps", now_ps(dev) - start_ps});
-    dev.context().instr().emit(kind, models::Event{start_ps, nullptr, target.name(), std::move(fields)});
+    fields.push_back({"duration_ps", record.duration_ps});
+    context.instr().emit(kind, models::Event{start_ps, nullptr, std::move(record.device), std::move(fields)});
 }
 
-void trace_sg(Device& dev, const models::EventKind& kind, uint64_t start_ps, const std::vector<Scatterlist>& sgl,
-              int count, DmaDirection dir) {
+void report_sg(Device& dev, MappingCall call, uint64_t start_ps, const std::vector<Scatterlist>& sgl, int count,
+               DmaDirection dir) {
     for (int i = 0; i < count; ++i)
-        trace_call(dev, kind, start_ps, to_string(DebugType::sg), sgl[i].dma_address, sgl[i].dma_length, &dir);
+        report_call(dev, call, start_ps, DebugType::sg, sgl[i].dma_address, sgl[i].dma_length, dir);
 }
 
 // map_single and map_page differ only in what dma-debug records them as.
@@ -65,7 +75,7 @@ dma_addr_t map_page_as(Device& dev, uint64_t page_pa, uint64_t offset, uint64_t 
     if (addr != DMA_MAPPING_ERROR)
         ++(type == DebugType::single ? dev.context().stat_single_maps : dev.context().stat_page_maps);
     debug(dev).map_page(dev, page_pa + offset, size, dir, addr, attrs, type);
-    trace_call(dev, dev.context().ev_map, start_ps, to_string(type), addr, size, &dir);
+    report_call(dev, MappingCall::map, start_ps, type, addr, size, dir);
     return addr;
 }
 
@@ -75,7 +85,7 @@ void unmap_page_as(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir
     Device& target = dev.dma_dev();
     target.ops().unmap_page(target, addr, size, dir, attrs);
     debug(dev).unmap_page(dev, addr, size, dir, type);
-    trace_call(dev, dev.context().ev_unmap, start_ps, to_string(type), addr, size, &dir);
+    report_call(dev, MappingCall::unmap, start_ps, type, addr, size, dir);
 }
 
 }  // namespace
@@ -118,7 +128,7 @@ int map_sg(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection d
         dev.context().stat_sg_maps += mapped;
         debug(dev).map_sg(dev, sgl, nents, mapped, dir, attrs);
     }
-    trace_sg(dev, dev.context().ev_map, start_ps, sgl, mapped, dir);
+    report_sg(dev, MappingCall::map, start_ps, sgl, mapped, dir);
     return mapped;
 }
 
@@ -129,7 +139,7 @@ void unmap_sg(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirectio
     debug(dev).unmap_sg(dev, sgl, nents, dir);  // before the ops, as Linux
     Device& target = dev.dma_dev();
     target.ops().unmap_sg(target, sgl, nents, dir, attrs);
-    trace_sg(dev, dev.context().ev_unmap, start_ps, sgl, nents, dir);
+    report_sg(dev, MappingCall::unmap, start_ps, sgl, nents, dir);
 }
 
 bool mapping_error(Device& dev, dma_addr_t addr) {
@@ -192,7 +202,7 @@ uint64_t alloc_attrs(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs a
         debug(dev).alloc_coherent(dev, size, dma_handle, cpu_addr, attrs);
     }
     if (cpu_addr)
-        trace_call(dev, dev.context().ev_alloc, start_ps, to_string(DebugType::coherent), dma_handle, size);
+        report_call(dev, MappingCall::alloc, start_ps, DebugType::coherent, dma_handle, size);
     return cpu_addr;
 }
 
@@ -205,7 +215,7 @@ void free_attrs(Device& dev, uint64_t size, uint64_t cpu_addr, dma_addr_t dma_ha
         debug(dev).free_coherent(dev, size, cpu_addr, dma_handle);  // before the ops, which may throw on a bad free
         target.ops().free(target, size, cpu_addr, dma_handle, attrs);
     }
-    trace_call(dev, dev.context().ev_free, start_ps, to_string(DebugType::coherent), dma_handle, size);
+    report_call(dev, MappingCall::free, start_ps, DebugType::coherent, dma_handle, size);
 }
 
 uint64_t alloc_coherent(Device& dev, uint64_t size, dma_addr_t& dma_handle, Gfp gfp) {
@@ -233,7 +243,7 @@ uint64_t alloc_pages(Device& dev, uint64_t size, dma_addr_t& dma_handle, DmaDire
     uint64_t pa = target.ops().alloc_pages(target, size, dma_handle, dir);
     debug(dev).alloc_pages(dev, pa, size, dir, dma_handle, 0);
     if (pa)
-        trace_call(dev, dev.context().ev_alloc, start_ps, to_string(DebugType::noncoherent), dma_handle, size, &dir);
+        report_call(dev, MappingCall::alloc, start_ps, DebugType::noncoherent, dma_handle, size, dir);
     return pa;
 }
 
@@ -242,7 +252,7 @@ void free_pages(Device& dev, uint64_t size, uint64_t pa, dma_addr_t dma_handle, 
     debug(dev).free_pages(dev, pa, size, dir, dma_handle);
     Device& target = dev.dma_dev();
     target.ops().free_pages(target, size, pa, dma_handle, dir);
-    trace_call(dev, dev.context().ev_free, start_ps, to_string(DebugType::noncoherent), dma_handle, size, &dir);
+    report_call(dev, MappingCall::free, start_ps, DebugType::noncoherent, dma_handle, size, dir);
 }
 
 bool dma_supported(Device& dev, uint64_t mask) {

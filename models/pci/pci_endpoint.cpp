@@ -39,6 +39,7 @@ const PropertyTable<PciEndpointConfig>& PciEndpoint::properties() {
         {Spec::number(PropertyType::u32, "class-code", "class_code", &PciEndpointConfig::class_code)
              .range(0, 0xffffff)
              .shown_in_hex(6)
+             .default_is("the model's")
              .with_doc("base class << 16 | sub-class << 8 | programming interface"),
          Spec::number(PropertyType::u32, "revision-id", "revision", &PciEndpointConfig::revision)
              .range(0, 0xff)

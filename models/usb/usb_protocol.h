@@ -3,7 +3,7 @@
 // storage.h, include/linux/hid.h, include/scsi/scsi_proto.h): setup packets, the standard
 // descriptors, the Bulk-Only Transport's command and status wrappers, and the few SCSI commands a
 // bulk storage device answers. Shared by the device models (models/usb/usb_device.h) and the USB
-// core and drivers (sw/usb/), so both sides agree. Multi-byte USB fields are little-endian, as on
+// core and drivers (sw/drivers/usb/), so both sides agree. Multi-byte USB fields are little-endian, as on
 // the host dmasim runs on; SCSI command fields are big-endian (get_be32/put_be32).
 #pragma once
 

@@ -1,5 +1,6 @@
 #include "platforms/app/outputs.h"
 
+#include "platforms/app/event_fields.h"
 #include "platforms/errors.h"
 
 #include <cerrno>
@@ -82,18 +83,37 @@ nlohmann::ordered_json dma_debug_json(const dma::DmaDebug& debug) {
     return out;
 }
 
-nlohmann::ordered_json mapping_json(const std::optional<DmaMapping>& mapping) {
+// The words hazards.json names a mapping's direction with: none for a coherent allocation.
+static std::string direction_word(const dma::DmaMapping& mapping) {
+    return mapping.direction ? dma::to_string(*mapping.direction) : "";
+}
+
+nlohmann::ordered_json mapping_json(const std::optional<dma::DmaMapping>& mapping) {
     if (!mapping)
         return nullptr;
+    std::string direction = direction_word(*mapping);
     return {{"device", mapping->device},
-            {"type", mapping->type},
-            {"direction",
-             mapping->direction.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(mapping->direction)},
+            {"type", dma::to_string(mapping->type)},
+            {"direction", direction.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(direction)},
             {"dma_addr", fmt::format("{:#x}", mapping->dma_addr)},
             {"pa", fmt::format("{:#x}", mapping->pa)},
             {"size", mapping->size},
             {"mapped_ps", mapping->mapped_ps},
             {"unmapped_ps", mapping->unmapped_ps ? nlohmann::ordered_json(*mapping->unmapped_ps) : nullptr}};
+}
+
+std::string describe_mapping(const std::string& device, const std::string& type, const std::string& direction,
+                             uint64_t size, uint64_t dma_addr, std::optional<uint64_t> unmapped_ps) {
+    std::string text = fmt::format("{} {}{} {} bytes @ dma {:#x}", device, type,
+                                   direction.empty() ? "" : " " + direction, size, dma_addr);
+    if (unmapped_ps)
+        text += fmt::format(" (unmapped at {})", format_time(*unmapped_ps));
+    return text;
+}
+
+std::string describe_mapping(const dma::DmaMapping& mapping) {
+    return describe_mapping(mapping.device, dma::to_string(mapping.type), direction_word(mapping), mapping.size,
+                            mapping.dma_addr, mapping.unmapped_ps);
 }
 
 nlohmann::ordered_json hazards_json(const models::CoherenceMonitor* monitor, const HazardMappings* mappings) {
@@ -163,8 +183,8 @@ void LogSink::on_event(const models::Event& event) {
         line += fmt::format(" {}={}", field.key, format_field(field.value));
     const uint64_t* address = unsigned_field(event, "address");
     if (mappings_ && address && event.name->rfind("hazard.", 0) == 0) {
-        const DmaMapping* mapping = mappings_->covering(*address);
-        line += " mapping=" + (mapping ? format_field(mapping->describe()) : std::string("none"));
+        const dma::DmaMapping* mapping = mappings_->covering(*address);
+        line += " mapping=" + (mapping ? format_field(describe_mapping(*mapping)) : std::string("none"));
     }
     note(event.time_ps, line);
 }

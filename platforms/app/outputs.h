@@ -3,13 +3,15 @@
 #pragma once
 
 #include "dma/debug.h"
+#include "dma/mapping_history.h"
 #include "models/coherence/coherence_monitor.h"
 #include "models/common/instrumentation.h"
-#include "platforms/app/mapping_history.h"
+#include "platforms/app/hazard_mappings.h"
 
 #include <array>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 namespace platform {
@@ -39,7 +41,14 @@ nlohmann::ordered_json counters_json(const models::Instrumentation& instr);
 nlohmann::ordered_json hazards_json(const models::CoherenceMonitor* monitor, const HazardMappings* mappings);
 
 // A detail's "mapping": null when no mapping covered the hazard.
-nlohmann::ordered_json mapping_json(const std::optional<DmaMapping>& mapping);
+nlohmann::ordered_json mapping_json(const std::optional<dma::DmaMapping>& mapping);
+
+// A mapping as run.log and `dmasim report` name it: "0000:00:01.0 single from_device 4096 bytes @ dma
+// 0x80001000 (unmapped at 1.766 us)", without a direction for a coherent allocation (`direction`
+// empty); `type` and `direction` in the words of hazards.json.
+std::string describe_mapping(const std::string& device, const std::string& type, const std::string& direction,
+                             uint64_t size, uint64_t dma_addr, std::optional<uint64_t> unmapped_ps);
+std::string describe_mapping(const dma::DmaMapping& mapping);
 
 // dma-debug.json: whether the checker ran, a count per check (every check listed), and the
 // reports it kept, in order.
@@ -54,14 +63,14 @@ public:
 
     void note(uint64_t time_ps, const std::string& text);
     // Each hazard line then ends with the mapping covering its address when it was raised.
-    void show_hazard_mappings(const MappingHistory* history) { mappings_ = history; }
+    void show_hazard_mappings(const dma::MappingHistory* history) { mappings_ = history; }
     void on_event(const models::Event& event) override;
     const std::string& text() const { return text_; }
 
 private:
     std::string text_;
     size_t event_lines_ = 0;
-    const MappingHistory* mappings_ = nullptr;
+    const dma::MappingHistory* mappings_ = nullptr;
 };
 
 std::string format_field(const models::FieldValue& value);

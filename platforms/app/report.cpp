@@ -203,7 +203,7 @@ Section expectations_section(const RunStats& stats) {
 
 std::string or_dash(const std::string& text) { return text.empty() ? "-" : text; }
 
-// A detail's "mapping" (outputs.h, mapping_json) as DmaMapping::describe() words it: "none" when
+// A detail's "mapping" (outputs.h, mapping_json) as describe_mapping() words it: "none" when
 // no mapping covered the hazard, "-" in a hazards.json written before details named one.
 std::string mapping_cell(const JsonField& hazard) {
     std::optional<JsonField> field = hazard.find("mapping");
@@ -223,15 +223,16 @@ std::string mapping_cell(const JsonField& hazard) {
         }
         field.fail("a hexadecimal address such as \"0x80001000\"");
     };
-    DmaMapping mapping;
-    mapping.device = json["device"].text();
-    mapping.type = json["type"].text();
-    mapping.direction = json["direction"].is_null() ? "" : json["direction"].text();
-    mapping.dma_addr = address(json["dma_addr"]);
-    mapping.size = json["size"].number();
+    // Read in this order, so that the first malformed field is the one reported.
+    std::string device = json["device"].text();
+    std::string type = json["type"].text();
+    std::string direction = json["direction"].is_null() ? "" : json["direction"].text();
+    uint64_t dma_addr = address(json["dma_addr"]);
+    uint64_t size = json["size"].number();
+    std::optional<uint64_t> unmapped_ps;
     if (!json["unmapped_ps"].is_null())
-        mapping.unmapped_ps = json["unmapped_ps"].number();
-    return mapping.describe();
+        unmapped_ps = json["unmapped_ps"].number();
+    return describe_mapping(device, type, direction, size, dma_addr, unmapped_ps);
 }
 
 Section hazards_section(const JsonField& hazards) {

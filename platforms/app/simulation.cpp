@@ -369,11 +369,18 @@ int run_simulation(const RunRequest& request) {
     const sw::Workload& workload = *system.prepared.workload;
     uint64_t& data_errors = context.data_errors;
     uint64_t& time_ps = instr.counter("sim.time_ps");
-    if (!request.trace_json.empty())  // the sinks see every event declared by now (traceable_events)
-        trace.emplace(request.trace_json, instr, trace_layout(platform, request.name),
-                      request.trace_events);
-    if (!request.vcd.empty())
+    // The mappings' followers, before the program makes its first DMA call.
+    dma::Context& dma = dma_system.context();
+    if (hazard_mappings)
+        hazard_mappings->follow(dma);
+    if (!request.trace_json.empty()) {  // the sinks see every event declared by now (traceable_events)
+        trace.emplace(request.trace_json, instr, trace_layout(platform, request.name), request.trace_events);
+        dma.add_mapping_listener(*trace);
+    }
+    if (!request.vcd.empty()) {
         vcd.emplace("vcd", instr, vcd_config(platform, request.vcd, request.vcd_period_ps));
+        dma.add_mapping_listener(*vcd);
+    }
     platform.core().set_program([&](models::Core&) {
         pci.scan();  // boot: enumerate, then bind the drivers
         pci.probe_drivers();

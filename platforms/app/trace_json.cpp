@@ -2,6 +2,7 @@
 
 #include "dma/dma_pool.h"
 #include "models/irq/interrupt_line.h"
+#include "platforms/app/event_fields.h"
 #include "platforms/errors.h"
 #include "platforms/builder/platform.h"
 #include "sw/drivers/pci/pci.h"
@@ -11,6 +12,7 @@
 #include <cstring>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #ifndef DMASIM_VERSION
 #define DMASIM_VERSION "0.0.0"
@@ -142,6 +144,10 @@ TraceJson::TraceJson(const std::string& path, models::Instrumentation& instr, Tr
                 followed_only_.push_back(end);
                 subscribed += std::string(",") + end;
             }
+    for (dma::MappingCall call : {dma::MappingCall::map, dma::MappingCall::unmap, dma::MappingCall::alloc,
+                                  dma::MappingCall::free})
+        if (selects(subscribed, dma::event_name(call)))
+            followed_calls_.insert(call);
     out_.open(path, std::ios::binary | std::ios::trunc);
     if (!out_)
         throw ConfigError(fmt::format("{}: cannot write the trace: {}", path, std::strerror(errno)));
@@ -202,7 +208,7 @@ void TraceJson::write_counter(const std::string& name, uint64_t time_ps, const s
 
 // A flow starts inside the map call's slice; it ends inside the transfer's slice ("bp":"e"), or
 // binds to the next slice on the track, the hazard's instant written right after it.
-void TraceJson::write_flow(const DmaMapping& mapping, unsigned to_tid, uint64_t to_ps, bool into_slice) {
+void TraceJson::write_flow(const dma::DmaMapping& mapping, unsigned to_tid, uint64_t to_ps, bool into_slice) {
     uint64_t id = next_flow_id_++;
     write_record(fmt::format(R"({{"ph":"s","pid":{},"tid":{},"ts":{},"cat":"dma.flow","name":"mapping","id":{}}})",
                              trace_pid, track(mapping.device), micros(mapping.mapped_ps + mapping.map_call_ps / 2),
@@ -212,11 +218,11 @@ void TraceJson::write_flow(const DmaMapping& mapping, unsigned to_tid, uint64_t 
 }
 
 // A mapping's life is an async slice, from the start of its map call to the end of its unmap call.
-void TraceJson::write_mapping_change(const models::Event& event, MappingHistory::Applied applied) {
+void TraceJson::write_mapping_change(const models::Event& event, dma::MappingHistory::Applied applied) {
     if (!applied.mapping)
         return;
-    const DmaMapping& mapping = *applied.mapping;
-    if (applied.change == MappingChange::open)
+    const dma::DmaMapping& mapping = *applied.mapping;
+    if (applied.change == dma::MappingChange::open)
         write_record(fmt::format(R"({{"ph":"b","pid":{},"tid":{},"ts":{},"cat":"dma.mapping","name":{},"id":{},)"
                                  R"("args":{}}})",
                                  trace_pid, track(event.source), micros(mapping.mapped_ps),
@@ -232,7 +238,7 @@ void TraceJson::flow_to_transfer(const models::Event& event, unsigned tid, uint6
     std::vector<uint64_t> flowed;
     for (const char* key : {"addr", "src_addr", "dst_addr"}) {
         const uint64_t* addr = unsigned_field(event, key);
-        const DmaMapping* mapping = addr ? mappings_.live_at(event.source, *addr) : nullptr;
+        const dma::DmaMapping* mapping = addr ? mappings_.live_at(event.source, *addr) : nullptr;
         if (mapping && std::find(flowed.begin(), flowed.end(), mapping->serial) == flowed.end()) {
             write_flow(*mapping, tid, middle_ps, true);
             flowed.push_back(mapping->serial);
@@ -243,7 +249,7 @@ void TraceJson::flow_to_transfer(const models::Event& event, unsigned tid, uint6
 // The latest mapping, live or recently ended, whose bytes hold the hazard's first byte.
 void TraceJson::flow_to_hazard(const models::Event& event, unsigned tid) {
     const uint64_t* address = unsigned_field(event, "address");
-    if (const DmaMapping* mapping = address ? mappings_.covering(*address) : nullptr)
+    if (const dma::DmaMapping* mapping = address ? mappings_.covering(*address) : nullptr)
         write_flow(*mapping, tid, event.time_ps, false);
 }
 
@@ -304,8 +310,9 @@ void TraceJson::on_event(const models::Event& event) {
     bool shown = std::find(followed_only_.begin(), followed_only_.end(), *event.name) == followed_only_.end();
     if (duration && shown)
         write_slice(event, tid, *duration);
-    MappingHistory::Applied applied = mappings_.apply(event);
-    if (applied.change != MappingChange::none)
+    // The DMA layer gives a call's record just before its event (dma/mapping_listener.h).
+    dma::MappingHistory::Applied applied = std::exchange(pending_change_, {});
+    if (applied.change != dma::MappingChange::none)
         write_mapping_change(event, applied);
     else if (duration)
         flow_to_transfer(event, tid, middle_ps);
@@ -315,6 +322,11 @@ void TraceJson::on_event(const models::Event& event) {
         write_instant(event, tid);
     sample_counters(end_ps);
     sample_dirty_lines(end_ps);
+}
+
+void TraceJson::on_mapping_call(const dma::MappingRecord& record) {
+    if (!closed_ && followed_calls_.count(record.call))
+        pending_change_ = mappings_.apply(record);
 }
 
 void TraceJson::finish(uint64_t time_ps, const std::string& result) {

@@ -12,8 +12,10 @@
 // An event becomes
 //   - with a `duration_ps` field: a complete slice ("X") from the event's time;
 //   - dma.map / dma.alloc .. dma.unmap / dma.free: besides their slices, the mapping's life as an
-//     async slice ("b" .. "e") named "<device> mapping"; when dma.map or dma.alloc is traced, the
-//     ends are followed (and the slice ended) even if --trace does not show dma.unmap / dma.free;
+//     async slice ("b" .. "e") named "<device> mapping", from the DMA layer's record of the call
+//     (the writer is a dma::MappingListener: add it to the dma::Context); when dma.map or dma.alloc
+//     is traced, the ends are followed (and the slice ended) even if --trace does not show dma.unmap
+//     / dma.free;
 //   - irq.<line>: a counter of the line's level;
 //   - anything else: an instant ("i") with its fields as args.
 // Counters ("C") sampled at event times when they change: dma.active_mappings (when dma.map or
@@ -22,13 +24,14 @@
 // so at most once per dirty_sample_interval_ps). Flows ("s" .. "f") go from a mapping's map call to
 // each transfer of the bus master or PCI endpoint doing its device's DMA whose bus address lies in
 // the mapping's DMA addresses, and to each hazard on its bytes (while it is live, or one of the
-// last MappingHistory::ended_kept after it ended). "ts" and "dur" are simulated microseconds, the
+// last dma::MappingHistory::ended_kept after it ended). "ts" and "dur" are simulated microseconds, the
 // format's unit, written as exact decimals of the picoseconds.
 #pragma once
 
+#include "dma/mapping_history.h"
+#include "dma/mapping_listener.h"
 #include "models/cpu/cache.h"
 #include "models/common/instrumentation.h"
-#include "platforms/app/mapping_history.h"
 
 #include <cstdint>
 #include <fstream>
@@ -64,7 +67,7 @@ struct TraceLayout {
 // when it enumerates) and endpoints.
 TraceLayout trace_layout(Platform& platform, const std::string& title);
 
-class TraceJson : public models::EventSink {
+class TraceJson : public models::EventSink, public dma::MappingListener {
 public:
     static constexpr uint64_t dirty_sample_interval_ps = 100000;  // 100 ns
 
@@ -79,6 +82,8 @@ public:
     TraceJson& operator=(const TraceJson&) = delete;
 
     void on_event(const models::Event& event) override;
+    // A record of a traced or followed call, applied to the mappings; written with its event, which comes next.
+    void on_mapping_call(const dma::MappingRecord& record) override;
     // Samples the counters a last time, adds the instant "run.end" with `result` and closes the
     // file; ConfigError if anything could not be written.
     void finish(uint64_t time_ps, const std::string& result);
@@ -95,8 +100,8 @@ private:
     void write_slice(const models::Event& event, unsigned tid, uint64_t duration_ps);
     void write_instant(const models::Event& event, unsigned tid);
     void write_counter(const std::string& name, uint64_t time_ps, const std::string& args);
-    void write_flow(const DmaMapping& mapping, unsigned to_tid, uint64_t to_ps, bool into_slice);
-    void write_mapping_change(const models::Event& event, MappingHistory::Applied applied);
+    void write_flow(const dma::DmaMapping& mapping, unsigned to_tid, uint64_t to_ps, bool into_slice);
+    void write_mapping_change(const models::Event& event, dma::MappingHistory::Applied applied);
     void flow_to_transfer(const models::Event& event, unsigned tid, uint64_t middle_ps);
     void flow_to_hazard(const models::Event& event, unsigned tid);
     void find_gauges();
@@ -110,10 +115,12 @@ private:
     TraceLayout layout_;
     bool counts_mappings_;  // dma.map or dma.alloc is traced
     std::vector<std::string> followed_only_;  // dma.unmap / dma.free when only their mappings' ends are traced
+    std::set<dma::MappingCall> followed_calls_;  // those whose events are subscribed to
     std::map<std::string, unsigned> tids_;
     bool first_record_ = true;
     bool closed_ = false;
-    MappingHistory mappings_;  // fed the traced events; a mapping's serial is its async slice's id
+    dma::MappingHistory mappings_;  // fed the records of subscribed calls; a mapping's serial is its async slice's id
+    dma::MappingHistory::Applied pending_change_;  // what the last record did, until its event arrives
     size_t written_live_count_ = 0;
     uint64_t next_flow_id_ = 1;
     std::vector<Gauge> gauges_;

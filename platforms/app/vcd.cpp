@@ -86,7 +86,7 @@ VcdWriter::VcdWriter(sc_core::sc_module_name name, models::Instrumentation& inst
     // dma_pool's stat appears with the first pool a driver creates; a wire must be declared now.
     if (!instr.counters().count(dma::dma_pool_blocks_stat))
         add_counter(dma::dma_pool_blocks_stat, Counter{nullptr, nullptr, dma::dma_pool_blocks_stat, 0});
-    instr.add_sink(this, "dma.read,dma.write,dma.copy,dma.map,dma.unmap,dma.alloc,dma.free,irq.*");
+    instr.add_sink(this, "dma.read,dma.write,dma.copy,irq.*");
     SC_THREAD(apply_changes);
     SC_THREAD(sample);
 }
@@ -119,17 +119,19 @@ void VcdWriter::schedule(uint64_t time_ps, Wire& wire, int step, bool is_level) 
     wake_.notify(sc_core::sc_time::from_value(changes_.top().time_ps - now));
 }
 
-void VcdWriter::on_event(const models::Event& event) {
-    uint64_t dma_addr = 0;
-    switch (mapping_change(event, dma_addr)) {
-    case MappingChange::open:
-        active_mappings_ += live_mappings_.emplace(event.source, dma_addr).second;
+void VcdWriter::on_mapping_call(const dma::MappingRecord& record) {
+    switch (record.change()) {
+    case dma::MappingChange::open:
+        active_mappings_ += live_mappings_.emplace(record.device, record.dma_addr).second;
         return;
-    case MappingChange::close:
-        active_mappings_ -= live_mappings_.erase({event.source, dma_addr});
+    case dma::MappingChange::close:
+        active_mappings_ -= live_mappings_.erase({record.device, record.dma_addr});
         return;
-    case MappingChange::none: break;
+    case dma::MappingChange::none: return;
     }
+}
+
+void VcdWriter::on_event(const models::Event& event) {
     if (event.name->rfind(models::InterruptLine::event_prefix, 0) == 0) {
         auto wire = wire_of_.find(*event.name);
         if (wire != wire_of_.end())

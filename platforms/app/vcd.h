@@ -4,8 +4,10 @@
 //                            transfers (dma.read, dma.write, dma.copy) is in flight;
 //   irq.<line>               a wire per interrupt line (every irq.* event declared before the run,
 //                            see models/irq/interrupt_line.h);
-//   counters.<path>          sampled every period: each cache's dirty lines, dma.active_mappings,
-//                            the swiotlb, atomic pool and per-device pool use the platform has, and
+//   counters.<path>          sampled every period: each cache's dirty lines, dma.active_mappings
+//                            (from the DMA layer's records of its calls: the writer is a
+//                            dma::MappingListener, add it to the dma::Context), the swiotlb, atomic
+//                            pool and per-device pool use the platform has, and
 //                            dma_pool.blocks_in_use (0 until a driver creates a pool).
 // Models run ahead of the kernel on a core's local time, so wire changes are queued with their
 // own simulated times and applied when the kernel gets there; counters read the models' state as
@@ -15,6 +17,7 @@
 // inputs only.
 #pragma once
 
+#include "dma/mapping_listener.h"
 #include "models/cpu/cache.h"
 #include "models/common/instrumentation.h"
 
@@ -43,7 +46,7 @@ struct VcdConfig {
 // The bus masters and caches of a built platform.
 VcdConfig vcd_config(Platform& platform, const std::string& path, uint64_t period_ps);
 
-class VcdWriter : public sc_core::sc_module, public models::EventSink {
+class VcdWriter : public sc_core::sc_module, public models::EventSink, public dma::MappingListener {
 public:
     // Before the simulation starts. ConfigError if the file cannot be written or the period is 0.
     // Subscribes itself to the events it needs; counters are looked up in `instr` now.
@@ -52,6 +55,7 @@ public:
     SC_HAS_PROCESS(VcdWriter);
 
     void on_event(const models::Event& event) override;
+    void on_mapping_call(const dma::MappingRecord& record) override;
 
 private:
     struct Wire {

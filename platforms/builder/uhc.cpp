@@ -51,7 +51,7 @@ std::string known_models() {
 
 }  // namespace
 
-std::unique_ptr<models::PciEndpoint> create_usb_host_controller(const std::string& name,
+std::unique_ptr<models::PciEndpoint> create_uhc(const std::string& name,
                                                                 const models::PciEndpointConfig& config,
                                                                 const DtNode& node, models::Instrumentation& instr) {
     unsigned ports = read_properties(node, models::Uhc::properties()).ports;

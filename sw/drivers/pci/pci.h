@@ -8,6 +8,7 @@
 
 #include "dma/device.h"
 #include "models/pci/pci_regs.h"
+#include "sw/drivers/pci/pci_driver.h"
 #include "sw/drivers/pci/pci_host_bridge.h"
 
 #include <array>
@@ -116,5 +117,13 @@ T* pci_get_drvdata(PciDev& pdev) {
     return static_cast<T*>(pdev.driver_data.get());
 }
 inline void pci_set_drvdata(PciDev& pdev, std::shared_ptr<void> data) { pdev.driver_data = std::move(data); }
+
+// The PciDriver of a driver class T of the usual shape (bus_driver_of); remove runs T::remove().
+template <typename T>
+PciDriver pci_driver_of(std::string name, std::vector<PciDeviceId> id_table) {
+    PciDriver driver = bus_driver_of<T, PciDriver>(std::move(name), std::move(id_table));
+    driver.remove = [](PciDev& pdev) { pci_get_drvdata<T>(pdev)->remove(); };
+    return driver;
+}
 
 }  // namespace sw

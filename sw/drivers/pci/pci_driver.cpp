@@ -19,14 +19,12 @@ const PciDriverRegistry& PciDriverRegistry::builtin() {
 }
 
 const PciDriver* PciDriverRegistry::match(const PciDev& pdev, const PciDeviceId*& id) const {
-    for (const PciDriver& driver : drivers_)
-        for (const PciDeviceId& entry : driver.id_table)
-            if ((entry.vendor == PCI_ANY_ID || entry.vendor == pdev.vendor) &&
-                (entry.device == PCI_ANY_ID || entry.device == pdev.device)) {
-                id = &entry;
-                return &driver;
-            }
-    return nullptr;
+    return DriverRegistry::match(
+        [&](const PciDeviceId& entry) {
+            return (entry.vendor == PCI_ANY_ID || entry.vendor == pdev.vendor) &&
+                   (entry.device == PCI_ANY_ID || entry.device == pdev.device);
+        },
+        id);
 }
 
 }  // namespace sw

@@ -4,6 +4,8 @@
 // one line in PciDriverRegistry::builtin().
 #pragma once
 
+#include "sw/drivers/base/bus.h"
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -29,18 +31,13 @@ struct PciDriver {
     std::function<void(PciDev& pdev)> remove;
 };
 
-class PciDriverRegistry {
+class PciDriverRegistry : public DriverRegistry<PciDriver> {
 public:
     static const PciDriverRegistry& builtin();
 
-    void add(PciDriver driver) { drivers_.push_back(std::move(driver)); }
-    const std::vector<PciDriver>& drivers() const { return drivers_; }
     // The first driver with an id_table entry matching the device (Linux's pci_match_id), and
     // that entry in `id`; nullptr if none.
     const PciDriver* match(const PciDev& pdev, const PciDeviceId*& id) const;
-
-private:
-    std::vector<PciDriver> drivers_;
 };
 
 }  // namespace sw

@@ -11,22 +11,13 @@ namespace sw {
 using namespace pci_endpoint_test;
 
 PciDriver pci_endpoint_test_driver() {
-    PciDriver driver;
-    driver.name = PciEndpointTest::driver_name;
-    driver.id_table = {{PCI_VENDOR_ID_TI, PCI_DEVICE_ID_TI_DRA74x}, {PCI_VENDOR_ID_TI, 0xb501 /* DRA72x */}};
-    driver.probe = [](PciDev& pdev, const PciDeviceId&) {
-        auto test = std::make_shared<PciEndpointTest>(pdev);
-        int rc = test->probe();
-        if (rc == 0)
-            pci_set_drvdata(pdev, test);
-        return rc;
-    };
-    driver.remove = [](PciDev& pdev) { PciEndpointTest::of(pdev)->remove(); };
-    return driver;
+    return pci_driver_of<PciEndpointTest>(
+        PciEndpointTest::driver_name,
+        {{PCI_VENDOR_ID_TI, PCI_DEVICE_ID_TI_DRA74x}, {PCI_VENDOR_ID_TI, 0xb501 /* DRA72x */}});
 }
 
 PciEndpointTest* PciEndpointTest::of(PciDev& pdev) {
-    return pdev.driver && pdev.driver->name == driver_name ? pci_get_drvdata<PciEndpointTest>(pdev) : nullptr;
+    return bus_driver_data<PciEndpointTest>(pdev, driver_name);
 }
 
 uint32_t PciEndpointTest::readl(unsigned offset) { return pdev_.kernel().cpu().load32(base_ + offset); }

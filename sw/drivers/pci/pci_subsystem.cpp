@@ -33,19 +33,10 @@ void PciSubsystem::log(const std::string& device, const std::string& message) {
         instr_.emit(ev_log_, models::Event{kernel_.cpu().now_ps(), nullptr, device, {{"message", message}}});
 }
 
-PciDev* PciSubsystem::find(const std::string& name) const {
-    for (const auto& pdev : devices_)
-        if (pdev->name() == name)
-            return pdev.get();
-    return nullptr;
-}
+PciDev* PciSubsystem::find(const std::string& name) const { return bus_find_device_by_name(devices_, name); }
 
 std::vector<PciDev*> PciSubsystem::bound_to(const std::string& driver) const {
-    std::vector<PciDev*> bound;
-    for (const auto& pdev : devices_)
-        if (pdev->driver && pdev->driver->name == driver)
-            bound.push_back(pdev.get());
-    return bound;
+    return bus_devices_bound_to(devices_, driver);
 }
 
 void PciSubsystem::scan() {

@@ -13,22 +13,12 @@ using namespace ring_nic;
 const char* to_string(RxBuffers buffers) { return buffers == RxBuffers::kmalloc ? "kmalloc" : "dma_pool"; }
 
 PciDriver ring_nic_driver() {
-    PciDriver driver;
-    driver.name = RingNic::driver_name;
-    driver.id_table = {{PCI_VENDOR_ID_DMASIM, PCI_DEVICE_ID_DMASIM_RING}};
-    driver.probe = [](PciDev& pdev, const PciDeviceId&) {
-        auto nic = std::make_shared<RingNic>(pdev);
-        int rc = nic->probe();
-        if (rc == 0)
-            pci_set_drvdata(pdev, nic);
-        return rc;
-    };
-    driver.remove = [](PciDev& pdev) { RingNic::of(pdev)->remove(); };
-    return driver;
+    return pci_driver_of<RingNic>(RingNic::driver_name,
+                                  {{PCI_VENDOR_ID_DMASIM, PCI_DEVICE_ID_DMASIM_RING}});
 }
 
 RingNic* RingNic::of(PciDev& pdev) {
-    return pdev.driver && pdev.driver->name == driver_name ? pci_get_drvdata<RingNic>(pdev) : nullptr;
+    return bus_driver_data<RingNic>(pdev, driver_name);
 }
 
 uint32_t RingNic::readl(unsigned offset) { return pdev_.kernel().cpu().load32(base_ + offset); }

@@ -13,22 +13,12 @@ namespace sw {
 using namespace uhc;
 
 PciDriver uhc_hcd_driver() {
-    PciDriver driver;
-    driver.name = UhcHcd::hcd_name;
-    driver.id_table = {{PCI_VENDOR_ID_DMASIM, PCI_DEVICE_ID_DMASIM_UHC}};
-    driver.probe = [](PciDev& pdev, const PciDeviceId&) {
-        auto hcd = std::make_shared<UhcHcd>(pdev);
-        int rc = hcd->probe();
-        if (rc == 0)
-            pci_set_drvdata(pdev, hcd);
-        return rc;
-    };
-    driver.remove = [](PciDev& pdev) { UhcHcd::of(pdev)->remove(); };
-    return driver;
+    return pci_driver_of<UhcHcd>(UhcHcd::hcd_name,
+                                 {{PCI_VENDOR_ID_DMASIM, PCI_DEVICE_ID_DMASIM_UHC}});
 }
 
 UhcHcd* UhcHcd::of(PciDev& pdev) {
-    return pdev.driver && pdev.driver->name == hcd_name ? pci_get_drvdata<UhcHcd>(pdev) : nullptr;
+    return bus_driver_data<UhcHcd>(pdev, hcd_name);
 }
 
 uint32_t UhcHcd::readl(unsigned offset) { return pdev_.kernel().cpu().load32(regs_ + offset); }

@@ -14,6 +14,7 @@
 #include "dma/device.h"
 #include "dma/types.h"
 #include "models/usb/usb_protocol.h"
+#include "sw/drivers/usb/usb_driver.h"
 
 #include <cstdint>
 #include <functional>
@@ -132,5 +133,14 @@ uint64_t usb_kmalloc_dma_safe(Kernel& kernel, uint64_t size);
 // reach. The VA, or 0.
 uint64_t usb_alloc_coherent(UsbDevice& udev, uint64_t size, dma::dma_addr_t& dma);
 void usb_free_coherent(UsbDevice& udev, uint64_t size, uint64_t va, dma::dma_addr_t dma);
+
+// The UsbDriver of a driver class T of the usual shape (bus_driver_of); disconnect runs
+// T::disconnect().
+template <typename T>
+UsbDriver usb_driver_of(std::string name, std::vector<UsbDeviceId> id_table) {
+    UsbDriver driver = bus_driver_of<T, UsbDriver>(std::move(name), std::move(id_table));
+    driver.disconnect = [](UsbDevice& udev) { static_cast<T*>(udev.driver_data.get())->disconnect(); };
+    return driver;
+}
 
 }  // namespace sw

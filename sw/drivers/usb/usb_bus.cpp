@@ -63,19 +63,10 @@ void UsbBus::count_completion(int status) {
     stat_dma_errors_ += status == -ECOMM || status == -ENOSR;
 }
 
-UsbDevice* UsbBus::find(const std::string& name) const {
-    for (const auto& udev : devices_)
-        if (udev->name() == name)
-            return udev.get();
-    return nullptr;
-}
+UsbDevice* UsbBus::find(const std::string& name) const { return bus_find_device_by_name(devices_, name); }
 
 std::vector<UsbDevice*> UsbBus::bound_to(const std::string& driver) const {
-    std::vector<UsbDevice*> bound;
-    for (const auto& udev : devices_)
-        if (udev->driver && udev->driver->name == driver)
-            bound.push_back(udev.get());
-    return bound;
+    return bus_devices_bound_to(devices_, driver);
 }
 
 void UsbBus::enumerate(const UsbDriverRegistry& registry) {

@@ -17,15 +17,13 @@ const UsbDriverRegistry& UsbDriverRegistry::builtin() {
 }
 
 const UsbDriver* UsbDriverRegistry::match(const UsbDevice& udev, const UsbDeviceId*& id) const {
-    for (const UsbDriver& driver : drivers_)
-        for (const UsbDeviceId& entry : driver.id_table)
-            if (entry.interface_class == udev.interface.bInterfaceClass &&
-                entry.interface_subclass == udev.interface.bInterfaceSubClass &&
-                entry.interface_protocol == udev.interface.bInterfaceProtocol) {
-                id = &entry;
-                return &driver;
-            }
-    return nullptr;
+    return DriverRegistry::match(
+        [&](const UsbDeviceId& entry) {
+            return entry.interface_class == udev.interface.bInterfaceClass &&
+                   entry.interface_subclass == udev.interface.bInterfaceSubClass &&
+                   entry.interface_protocol == udev.interface.bInterfaceProtocol;
+        },
+        id);
 }
 
 }  // namespace sw

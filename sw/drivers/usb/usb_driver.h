@@ -4,6 +4,8 @@
 // USB driver dmasim ships: usb-storage and usbmouse.
 #pragma once
 
+#include "sw/drivers/base/bus.h"
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -28,16 +30,12 @@ struct UsbDriver {
     std::function<void(UsbDevice& udev)> disconnect;
 };
 
-class UsbDriverRegistry {
+class UsbDriverRegistry : public DriverRegistry<UsbDriver> {
 public:
     static const UsbDriverRegistry& builtin();
 
-    void add(UsbDriver driver) { drivers_.push_back(std::move(driver)); }
     // The first driver whose table has the device's interface, and that entry in `id`; nullptr if none.
     const UsbDriver* match(const UsbDevice& udev, const UsbDeviceId*& id) const;
-
-private:
-    std::vector<UsbDriver> drivers_;
 };
 
 }  // namespace sw

@@ -11,22 +11,12 @@ namespace sw {
 using namespace usb;
 
 UsbDriver usb_mouse_driver() {
-    UsbDriver driver;
-    driver.name = UsbMouse::driver_name;
-    driver.id_table = {{USB_CLASS_HID, USB_INTERFACE_SUBCLASS_BOOT, USB_INTERFACE_PROTOCOL_MOUSE}};
-    driver.probe = [](UsbDevice& udev, const UsbDeviceId&) {
-        auto mouse = std::make_shared<UsbMouse>(udev);
-        int rc = mouse->probe();
-        if (rc == 0)
-            udev.driver_data = mouse;
-        return rc;
-    };
-    driver.disconnect = [](UsbDevice& udev) { UsbMouse::of(udev)->disconnect(); };
-    return driver;
+    return usb_driver_of<UsbMouse>(UsbMouse::driver_name,
+                                   {{USB_CLASS_HID, USB_INTERFACE_SUBCLASS_BOOT, USB_INTERFACE_PROTOCOL_MOUSE}});
 }
 
 UsbMouse* UsbMouse::of(UsbDevice& udev) {
-    return udev.driver && udev.driver->name == driver_name ? static_cast<UsbMouse*>(udev.driver_data.get()) : nullptr;
+    return bus_driver_data<UsbMouse>(udev, driver_name);
 }
 
 int UsbMouse::probe() {

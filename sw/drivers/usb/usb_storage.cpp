@@ -12,23 +12,11 @@ namespace sw {
 using namespace usb;
 
 UsbDriver usb_storage_driver() {
-    UsbDriver driver;
-    driver.name = UsbStorage::driver_name;
-    driver.id_table = {{USB_CLASS_MASS_STORAGE, USB_SC_SCSI, USB_PR_BULK}};
-    driver.probe = [](UsbDevice& udev, const UsbDeviceId&) {
-        auto storage = std::make_shared<UsbStorage>(udev);
-        int rc = storage->probe();
-        if (rc == 0)
-            udev.driver_data = storage;
-        return rc;
-    };
-    driver.disconnect = [](UsbDevice& udev) { UsbStorage::of(udev)->disconnect(); };
-    return driver;
+    return usb_driver_of<UsbStorage>(UsbStorage::driver_name, {{USB_CLASS_MASS_STORAGE, USB_SC_SCSI, USB_PR_BULK}});
 }
 
 UsbStorage* UsbStorage::of(UsbDevice& udev) {
-    return udev.driver && udev.driver->name == driver_name ? static_cast<UsbStorage*>(udev.driver_data.get())
-                                                           : nullptr;
+    return bus_driver_data<UsbStorage>(udev, driver_name);
 }
 
 UsbStorage::UsbStorage(UsbDevice& udev)

@@ -1,12 +1,12 @@
-// The mapping each hazard's evidence names (hazards.json, run.log, `dmasim report`), and the
-// mapping history it comes from: which mapping covers an address, live or recently ended, and
-// that the evidence does not depend on the timeline.
+// The mapping each hazard's evidence names (hazards.json, run.log, `dmasim report`), as the DMA
+// layer's mapping history gives it (dma/mapping_history.h, tested in tests/unit/dma/
+// test_mapping_history.cpp), and that the evidence does not depend on the timeline.
 #include "cli_runner.h"
 #include "temp_dir.h"
 #include <catch2/catch.hpp>
 
-#include "dma/types.h"
-#include "platforms/app/mapping_history.h"
+#include "dma/mapping_history.h"
+#include "platforms/app/outputs.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -14,98 +14,31 @@
 #include <vector>
 
 using nlohmann::json;
-using platform::DmaMapping;
-using platform::MappingChange;
-using platform::MappingHistory;
 
 namespace {
 
 const std::string missing_sync = DMASIM_SOURCE_DIR "/tests/scenarios/pci/seed-missing-sync-broken.yaml";
 const std::string stale_cpu_read = "--platform arm-noncoherent --workload coherence -p case=stale-cpu-read";
 
-const std::string map_name = "dma.map", unmap_name = "dma.unmap";
-
-// A dma.map / dma.unmap / dma.alloc event as the DMA layer emits it (dma/mapping.cpp).
-models::Event mapping_event(const std::string& name, const std::string& device, uint64_t time_ps,
-                            uint64_t dma_addr, uint64_t pa, uint64_t size, const char* dir = "from_device",
-                            uint64_t duration_ps = 100) {
-    models::Event event{time_ps, &name, device, {{"type", std::string("single")}, {"dma_addr", dma_addr},
-                                                 {"pa", pa}, {"size", size}}};
-    if (dir)
-        event.fields.push_back({"dir", std::string(dir)});
-    event.fields.push_back({"duration_ps", duration_ps});
-    return event;
-}
-
 uint64_t hex(const json& text) { return std::stoull(text.get<std::string>(), nullptr, 16); }
 
 }  // namespace
 
-TEST_CASE("mapping history: live mappings by bus address, ends, and the latest mapping covering an address",
+TEST_CASE("hazard evidence: a mapping as run.log and the report word it, and as hazards.json holds it",
           "[hazard][mapping]") {
-    MappingHistory history({{"eth0", "dma0"}, {"eth1", "dma0"}});
-    MappingHistory::Applied opened = history.apply(mapping_event(map_name, "eth0", 1000, 0x8000, 0x48000, 0x100));
-    REQUIRE(opened.change == MappingChange::open);
-    REQUIRE(opened.mapping);
-    CHECK(opened.mapping->serial == 1);
-    CHECK(opened.mapping->type == "single");
-    CHECK(opened.mapping->direction == "from_device");
-    CHECK(opened.mapping->map_call_ps == 100);
-    CHECK(history.live_count() == 1);
+    dma::DmaMapping mapping{1, "eth0", dma::DebugType::single, dma::DmaDirection::from_device, 0x8000, 0x48000,
+                            0x100, 1000, 100, 3250};
+    CHECK(platform::describe_mapping(mapping) == "eth0 single from_device 256 bytes @ dma 0x8000 (unmapped at 3 ns)");
+    nlohmann::ordered_json held = platform::mapping_json(mapping);
+    CHECK(held.dump() == R"({"device":"eth0","type":"single","direction":"from_device","dma_addr":"0x8000",)"
+                         R"("pa":"0x48000","size":256,"mapped_ps":1000,"unmapped_ps":3250})");
 
-    // Bus addresses are looked up in the bus master's space, bounded by the mapping's size.
-    CHECK(history.live_at("dma0", 0x8000) == history.live_at("dma0", 0x80ff));
-    REQUIRE(history.live_at("dma0", 0x80ff));
-    CHECK(history.live_at("dma0", 0x80ff)->device == "eth0");
-    CHECK_FALSE(history.live_at("dma0", 0x8100));
-    CHECK_FALSE(history.live_at("dma0", 0x7fff));
-    CHECK_FALSE(history.live_at("eth0", 0x8000));  // the device's space is its master's
-
-    // A failed map opens nothing; an unmap by another device of the same master ends nothing.
-    CHECK(history.apply(mapping_event(map_name, "eth0", 1100, dma::DMA_MAPPING_ERROR, 0, 0x100)).change ==
-          MappingChange::none);
-    MappingHistory::Applied foreign = history.apply(mapping_event(unmap_name, "eth1", 1200, 0x8000, 0x48000, 0x100));
-    CHECK(foreign.change == MappingChange::close);
-    CHECK_FALSE(foreign.mapping);
-    CHECK(history.live_count() == 1);
-
-    // A second mapping of the same bytes: the latest one covers them.
-    history.apply(mapping_event(map_name, "eth1", 2000, 0x9000, 0x48080, 0x100, nullptr));
-    REQUIRE(history.covering(0x48080));
-    CHECK(history.covering(0x48080)->serial == 2);
-    CHECK(history.covering(0x48080)->direction.empty());  // no dir field: an allocation's
-    CHECK(history.covering(0x4807f)->serial == 1);
-    CHECK_FALSE(history.covering(0x48180));
-
-    // Once unmapped, a mapping still covers its bytes, with the end of its unmap call.
-    MappingHistory::Applied closed = history.apply(mapping_event(unmap_name, "eth0", 3000, 0x8000, 0x48000, 0x100,
-                                                                 "from_device", 250));
-    REQUIRE(closed.mapping);
-    CHECK(closed.mapping->serial == 1);
-    CHECK(history.live_count() == 1);
-    CHECK_FALSE(history.live_at("dma0", 0x8000));
-    const DmaMapping* ended = history.covering(0x48000);
-    REQUIRE(ended);
-    CHECK(ended->serial == 1);
-    REQUIRE(ended->unmapped_ps);
-    CHECK(*ended->unmapped_ps == 3250);
-    CHECK(ended->describe() == "eth0 single from_device 256 bytes @ dma 0x8000 (unmapped at 3 ns)");
-    CHECK(history.covering(0x48080)->describe() == "eth1 single 256 bytes @ dma 0x9000");
-}
-
-TEST_CASE("mapping history: only the last ended_kept ended mappings are remembered", "[hazard][mapping]") {
-    MappingHistory history({});
-    const uint64_t count = MappingHistory::ended_kept + 1;
-    for (uint64_t i = 0; i < count; ++i) {  // one page each, mapped and unmapped in turn
-        history.apply(mapping_event(map_name, "dev", 10 * i, 0x1000 * i, 0x40000000 + 0x1000 * i, 0x1000));
-        history.apply(mapping_event(unmap_name, "dev", 10 * i + 5, 0x1000 * i, 0x40000000 + 0x1000 * i, 0x1000));
-    }
-    CHECK(history.live_count() == 0);
-    CHECK_FALSE(history.covering(0x40000000));  // the first, forgotten
-    REQUIRE(history.covering(0x40001000));
-    CHECK(history.covering(0x40001000)->serial == 2);
-    REQUIRE(history.covering(0x40000000 + 0x1000 * (count - 1)));
-    CHECK(history.covering(0x40000000 + 0x1000 * (count - 1))->serial == count);
+    dma::DmaMapping allocation{2, "eth1", dma::DebugType::coherent, std::nullopt, 0x9000, 0x48080, 0x100, 2000, 100,
+                               std::nullopt};
+    CHECK(platform::describe_mapping(allocation) == "eth1 coherent 256 bytes @ dma 0x9000");
+    CHECK(platform::mapping_json(allocation)["direction"].is_null());
+    CHECK(platform::mapping_json(allocation)["unmapped_ps"].is_null());
+    CHECK(platform::mapping_json(std::nullopt).is_null());
 }
 
 TEST_CASE("hazard evidence: seed-missing-sync-broken's hazards name the endpoint's receive buffer mapping",
