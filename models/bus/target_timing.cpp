@@ -2,21 +2,22 @@
 
 namespace models {
 
-const PropertySpec<TargetTiming>& target_latency_property() {
-    static const PropertySpec<TargetTiming> spec =
-        PropertySpec<TargetTiming>::number(
-            PropertyType::u64, "dmasim,latency-ns", "latency_ps",
-            [](const TargetTiming& timing) { return timing.latency_ps / ps_per_ns; },
-            [](TargetTiming& timing, uint64_t ns) { timing.latency_ps = ns * ps_per_ns; })
-            .with_unit("ns")
-            .with_doc("added to each access");
+namespace {
+using Spec = PropertySpec<TargetTiming>;
+}  // namespace
+
+const Spec& target_latency_property() {
+    auto get = [](const TargetTiming& timing) { return timing.latency_ps / ps_per_ns; };
+    auto set = [](TargetTiming& timing, uint64_t ns) { timing.latency_ps = ns * ps_per_ns; };
+    static const Spec spec = Spec::number(PropertyType::u64, "dmasim,latency-ns", "latency_ps", get, set)
+                                 .with_unit("ns")
+                                 .with_doc("added to each access");
     return spec;
 }
 
-const PropertySpec<TargetTiming>& target_bandwidth_property() {
-    static const PropertySpec<TargetTiming> spec =
-        PropertySpec<TargetTiming>::number(PropertyType::u64, "dmasim,bandwidth-mbps", "bytes_per_us",
-                                           &TargetTiming::bytes_per_us)
+const Spec& target_bandwidth_property() {
+    static const Spec spec =
+        Spec::number(PropertyType::u64, "dmasim,bandwidth-mbps", "bytes_per_us", &TargetTiming::bytes_per_us)
             .with_unit("MB/s")
             .with_doc("rate of the data phase, which occupies the target (accesses queue); 0: unlimited");
     return spec;

@@ -10,8 +10,8 @@
 
 namespace models {
 
-const PropertySpec<TargetTiming>& target_latency_property();    // dmasim,latency-ns
-const PropertySpec<TargetTiming>& target_bandwidth_property();  // dmasim,bandwidth-mbps
+const PropertySpec<TargetTiming>& target_latency_property();         // dmasim,latency-ns
+const PropertySpec<TargetTiming>& target_bandwidth_property();       // dmasim,bandwidth-mbps
 std::vector<PropertySpec<TargetTiming>> target_timing_properties();  // both
 
 // A register block's (an interrupt controller's, an outer cache's): 20 ns, no bandwidth limit.

@@ -32,8 +32,8 @@ struct PropertyInfo {
     std::string name;   // "dmasim,l1-hit-cycles"
     std::string field;  // the config field it sets, as the doc names it: "l1_hit_cycles"
     PropertyType type = PropertyType::u32;
-    std::string unit;   // "cycles", "ns", "bytes"...; empty when there is none
-    std::string doc;    // one line
+    std::string unit;  // "cycles", "ns", "bytes"...; empty when there is none
+    std::string doc;   // one line
     // The values a number allows: min to max, and a power of two (0 too when min is 0) or a
     // multiple of `multiple`.
     uint64_t min = 0;
@@ -42,11 +42,11 @@ struct PropertyInfo {
     uint64_t multiple = 1;
     unsigned hex_digits = 0;  // values are shown in hex with at least these digits; 0: in decimal
     std::vector<std::pair<std::string, uint64_t>> choices;  // a choice's strings and the values they set
-    bool required = false;    // no default: the node must have it
+    bool required = false;                                  // no default: the node must have it
     std::string default_doc;  // what the doc says of a default the builder chooses per node
 
     bool allows(uint64_t value) const;
-    std::string allowed() const;                // "a power of two up to 4096", "\"off\" or \"on\""
+    std::string allowed() const;                   // "a power of two up to 4096", "\"off\" or \"on\""
     std::string value_text(uint64_t value) const;  // 4096, 0xff0000, "next-line"
     // What an error says a bad `value` should have been: "from 1 to 64 (address bits), got 65".
     std::string expected(uint64_t value) const;
@@ -167,7 +167,7 @@ template <typename Config>
 std::vector<PropertyRow> property_rows(const PropertyTable<Config>& table) {
     std::vector<PropertyRow> rows;
     for (const PropertySpec<Config>& spec : table.properties) {
-        std::string default_text = spec.required              ? "required"
+        std::string default_text = spec.required               ? "required"
                                    : !spec.default_doc.empty() ? spec.default_doc
                                                                : spec.value_text(spec.get(table.defaults));
         rows.push_back({spec.name, spec.field, default_text, spec.allowed(), spec.unit, spec.doc});

@@ -50,9 +50,8 @@ std::vector<std::pair<std::string, std::vector<NodeTable>>> pages() {
     return {
         {"core", {{"`/cpus/cpu@N` (`device_type = \"cpu\"`)", rows("CoreConfig", models::Core::properties())}}},
         {"outer_cache",
-         {{"`compatible = \"arm,pl310-cache\"`",
-           rows("OuterCacheConfig", models::OuterCache::properties()) +
-               rows("TargetTiming", models::register_timing_properties())}}},
+         {{"`compatible = \"arm,pl310-cache\"`", rows("OuterCacheConfig", models::OuterCache::properties()) +
+                                                     rows("TargetTiming", models::register_timing_properties())}}},
         {"interrupt_controller",
          {{"`compatible = \"arm,gic-400\"` or `\"arm,cortex-a15-gic\"`",
            rows("InterruptControllerConfig", models::InterruptController::properties()) +
@@ -72,9 +71,8 @@ std::vector<std::pair<std::string, std::vector<NodeTable>>> pages() {
         {"ring_nic",
          {{"`compatible = \"pci1234,0201\"`", rows("PciEndpointConfig", endpoint_properties("pci1234,0201"))}}},
         {"uhc",
-         {{"`compatible = \"pci1234,0c03\"`",
-           rows("PciEndpointConfig", endpoint_properties("pci1234,0c03")) +
-               rows("UhcConfig", models::Uhc::properties())}}},
+         {{"`compatible = \"pci1234,0c03\"`", rows("PciEndpointConfig", endpoint_properties("pci1234,0c03")) +
+                                                  rows("UhcConfig", models::Uhc::properties())}}},
         {"usb_device",
          {{"`compatible = \"usb1234,0008\"` (bulk storage)",
            rows("UsbStorageConfig", models::UsbStorage::properties())}}},

@@ -1,10 +1,10 @@
 // platform::read_properties: a node read into a config struct through a model's property table —
 // defaults for what the node lacks, conversions, range checks and their messages.
 #include "config_error.h"
-#include "temp_dir.h"
 #include "models/common/property_table.h"
 #include "platforms/builder/properties.h"
 #include "platforms/devicetree/device_tree.h"
+#include "temp_dir.h"
 
 #include <catch2/catch.hpp>
 
@@ -32,16 +32,14 @@ const models::PropertyTable<WidgetConfig>& widget_properties() {
              [](WidgetConfig& c, uint64_t ns) { c.latency_ps = ns * models::ps_per_ns; })
              .with_unit("ns"),
          Spec::choice("acme,mode", "mode", &WidgetConfig::mode, {{"slow", Mode::slow}, {"fast", Mode::fast}}),
-         Spec::number(models::PropertyType::u32, "acme,lanes", "lanes", &WidgetConfig::lanes)
-             .mandatory()
-             .range(1, 4)}};
+         Spec::number(models::PropertyType::u32, "acme,lanes", "lanes", &WidgetConfig::lanes).mandatory().range(1, 4)}};
     return table;
 }
 
 WidgetConfig read_widget(const std::string& properties) {
     TempDir dir;
-    platform::DeviceTree tree =
-        platform::DeviceTree::load(dir.write("w.dts", "/dts-v1/;\n/ { widget { " + properties + " }; };\n"));
+    platform::DeviceTree tree = platform::DeviceTree::load(dir.write("w.dts", "/dts-v1/;\n/ { widget { " + properties +
+                                                                                  " }; };\n"));
     return platform::read_properties(tree.at("/widget"), widget_properties());
 }
 
