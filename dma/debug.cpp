@@ -11,10 +11,11 @@ namespace dma {
 
 namespace {
 
-// Linux's hash of entries by device address: 16384 buckets of 8 KiB. A sync's containing search
-// walks back bucket by bucket, at most this far.
+// Linux's hash of entries by device address: 16384 buckets of 8 KiB (HASH_SIZE, HASH_FN_SHIFT). A
+// sync's containing search walks back bucket by bucket, at most this far.
 constexpr unsigned hash_fn_shift = 13;
 constexpr uint64_t hash_size = 16384;
+constexpr uint64_t hash_fn_mask = hash_size - 1;
 // Linux counts a cache line's overlapping mappings in three radix-tree tags.
 constexpr unsigned active_cacheline_max_overlap = 7;
 
@@ -109,6 +110,7 @@ DmaDebug::DmaDebug(sw::Kernel& kernel, models::Instrumentation& instr, bool enab
             stats_[index(info.check)] = &instr.counter(name);
     }
     if (enabled_) {
+        buckets_.resize(hash_size);
         stat_reports_ = &instr.counter("dma_debug.reports");
         stat_active_entries_ = &instr.counter("dma_debug.active_entries");
     }
@@ -121,9 +123,10 @@ uint64_t DmaDebug::count(DebugCheck check) const {
 
 std::vector<DebugEntry> DmaDebug::entries_of(const Device& dev) const {
     std::vector<DebugEntry> found;
-    for (const auto& [addr, entry] : entries_)
+    for_each_entry([&](const DebugEntry& entry) {
         if (entry.dev == &dev)
             found.push_back(entry);
+    });
     return found;
 }
 
@@ -171,72 +174,57 @@ bool DmaDebug::cpu_to_phys(uint64_t cpu_addr, uint64_t& pa) const {
     return true;
 }
 
+// Linux's hash_fn.
+DmaDebug::Bucket& DmaDebug::bucket_of(dma_addr_t addr) { return buckets_[(addr >> hash_fn_shift) & hash_fn_mask]; }
+
 // Linux's __hash_bucket_find: a perfect fit (size, type, direction and sg count equal) wins;
 // otherwise the best of the matches, but only if there is one match.
-DmaDebug::Entries::iterator DmaDebug::best_fit(const std::vector<Entries::iterator>& matches, const DebugEntry& ref) {
-    std::vector<Entries::iterator> ordered = matches;
-    std::sort(ordered.begin(), ordered.end(),
-              [](Entries::iterator a, Entries::iterator b) { return a->second.sequence < b->second.sequence; });
-    Entries::iterator best = entries_.end();
-    int best_level = -1;
-    for (Entries::iterator match : ordered) {
-        const DebugEntry& entry = match->second;
+DmaDebug::Found DmaDebug::hash_bucket_find(Bucket& bucket, const DebugEntry& ref, MatchFn match) {
+    Found best;
+    int matches = 0, best_level = -1;
+    for (auto it = bucket.begin(); it != bucket.end(); ++it) {
+        const DebugEntry& entry = *it;
+        if (!match(ref, entry))
+            continue;
+        ++matches;
         int level = (entry.size == ref.size) + (entry.type == ref.type) + (entry.direction == ref.direction) +
                     (entry.sg_call_ents == ref.sg_call_ents);
         if (level == 4)
-            return match;
+            return Found{&bucket, it};
         if (level > best_level) {
             best_level = level;
-            best = match;
+            best = Found{&bucket, it};
         }
     }
-    return ordered.size() == 1 ? best : entries_.end();
+    return matches == 1 ? best : Found{};
 }
 
-DmaDebug::Entries::iterator DmaDebug::find_exact(const DebugEntry& ref) {
-    std::vector<Entries::iterator> matches;
-    auto [first, last] = entries_.equal_range(ref.dev_addr);
-    for (auto it = first; it != last; ++it)
-        if (exact_match(ref, it->second))
-            matches.push_back(it);
-    return best_fit(matches, ref);
+DmaDebug::Found DmaDebug::find_exact(const DebugEntry& ref) {
+    return hash_bucket_find(bucket_of(ref.dev_addr), ref, exact_match);
 }
 
-// Linux's bucket_find_contain: the ref's bucket first, then the ones below it, each searched
-// with the best-fit rule.
-DmaDebug::Entries::iterator DmaDebug::find_containing(const DebugEntry& ref) {
-    uint64_t bucket = ref.dev_addr >> hash_fn_shift;
-    uint64_t lowest = bucket + 1 - std::min(hash_size, bucket + 1);
-    auto it = entries_.upper_bound(ref.dev_addr);
-    while (it != entries_.begin()) {
-        uint64_t group = std::prev(it)->first >> hash_fn_shift;
-        if (group < lowest)
-            break;
-        std::vector<Entries::iterator> matches;
-        while (it != entries_.begin() && std::prev(it)->first >> hash_fn_shift == group) {
-            --it;
-            if (containing_match(ref, it->second))
-                matches.push_back(it);
-        }
-        Entries::iterator found = best_fit(matches, ref);
-        if (found != entries_.end())
+// Linux's bucket_find_contain: the ref's bucket first, then the ones below it.
+DmaDebug::Found DmaDebug::find_containing(const DebugEntry& ref) {
+    uint64_t limit = std::min(hash_size, (ref.dev_addr >> hash_fn_shift) + 1);
+    dma_addr_t addr = ref.dev_addr;
+    for (uint64_t i = 0; i < limit; ++i, addr -= 1ULL << hash_fn_shift)
+        if (Found found = hash_bucket_find(bucket_of(addr), ref, containing_match))
             return found;
-    }
-    return entries_.end();
+    return Found{};
 }
 
 int DmaDebug::nr_mapped_entries(const DebugEntry& ref) {
-    Entries::iterator entry = find_exact(ref);
-    return entry == entries_.end() ? 0 : entry->second.sg_mapped_ents;
+    Found found = find_exact(ref);
+    return found ? found.entry->sg_mapped_ents : 0;
 }
 
 void DmaDebug::add_entry(DebugEntry entry, Attrs attrs) {
     entry.time_ps = kernel_.cpu().now_ps();
-    entry.sequence = next_sequence_++;
     bool first_on_line = active_cacheline_insert(entry);
-    Entries::iterator added = entries_.emplace(entry.dev_addr, std::move(entry));
-    *stat_active_entries_ = entries_.size();
-    const DebugEntry& e = added->second;
+    Bucket& bucket = bucket_of(entry.dev_addr);
+    bucket.push_back(std::move(entry));
+    *stat_active_entries_ = ++entry_count_;
+    const DebugEntry& e = bucket.back();
     if (!first_on_line && !(attrs & attr::skip_cpu_sync))
         report(DebugCheck::overlapping_cacheline, e.device,
                fmt::format("cacheline tracking EEXIST, overlapping mappings aren't supported [device "
@@ -246,10 +234,10 @@ void DmaDebug::add_entry(DebugEntry entry, Attrs attrs) {
                            cacheline_of(e) * kernel_.cpu().l1d().line_size()));
 }
 
-void DmaDebug::remove_entry(Entries::iterator entry) {
-    active_cacheline_remove(entry->second);
-    entries_.erase(entry);
-    *stat_active_entries_ = entries_.size();
+void DmaDebug::remove_entry(Found found) {
+    active_cacheline_remove(*found.entry);
+    found.bucket->erase(found.entry);
+    *stat_active_entries_ = --entry_count_;
 }
 
 // --- active cache lines ---
@@ -291,8 +279,8 @@ void DmaDebug::active_cacheline_remove(const DebugEntry& entry) {
 // --- checks ---
 
 void DmaDebug::check_unmap(const DebugEntry& ref) {
-    Entries::iterator found = find_exact(ref);
-    if (found == entries_.end()) {
+    Found found = find_exact(ref);
+    if (!found) {
         if (ref.dev_addr == DMA_MAPPING_ERROR)
             report(DebugCheck::free_invalid_address, ref.device,
                    fmt::format("device driver tries to free an invalid DMA memory address [size={} bytes] "
@@ -305,7 +293,7 @@ void DmaDebug::check_unmap(const DebugEntry& ref) {
                                ref.dev_addr, ref.size, to_string(ref.type), dir2name(ref.direction)));
         return;
     }
-    const DebugEntry& entry = found->second;
+    const DebugEntry& entry = *found.entry;
     if (ref.size != entry.size)
         report(DebugCheck::free_different_size, ref.device,
                fmt::format("device driver frees DMA memory with different size [device address=0x{:016x}] [map "
@@ -346,15 +334,15 @@ void DmaDebug::check_unmap(const DebugEntry& ref) {
 }
 
 void DmaDebug::check_sync(const DebugEntry& ref, bool to_cpu) {
-    Entries::iterator found = find_containing(ref);
-    if (found == entries_.end()) {
+    Found found = find_containing(ref);
+    if (!found) {
         report(DebugCheck::sync_unallocated, ref.device,
                fmt::format("device driver tries to sync DMA memory it has not allocated [device address=0x{:016x}] "
                            "[size={} bytes] [synced with {}]",
                            ref.dev_addr, ref.size, dir2name(ref.direction)));
         return;
     }
-    const DebugEntry& entry = found->second;
+    const DebugEntry& entry = *found.entry;
     uint64_t end_offset = ref.dev_addr - entry.dev_addr + ref.size;
     if (end_offset > entry.size)
         report(DebugCheck::sync_outside_range, ref.device,
@@ -448,10 +436,9 @@ void DmaDebug::map_page(Device& dev, uint64_t pa, uint64_t size, DmaDirection di
 void DmaDebug::mapping_error(Device& dev, dma_addr_t addr) {
     if (!enabled_)
         return;
-    auto [first, last] = entries_.equal_range(addr);
-    for (auto it = first; it != last; ++it)
-        if (it->second.dev == &dev && it->second.map_err_type == MapErrType::not_checked) {
-            it->second.map_err_type = MapErrType::checked;
+    for (DebugEntry& entry : bucket_of(addr))
+        if (entry.dev == &dev && entry.dev_addr == addr && entry.map_err_type == MapErrType::not_checked) {
+            entry.map_err_type = MapErrType::checked;
             return;
         }
 }
@@ -578,11 +565,12 @@ void DmaDebug::check_leaks(const Device& dev) {
         return;
     int count = 0;
     const DebugEntry* leaked = nullptr;
-    for (const auto& [addr, entry] : entries_)
+    for_each_entry([&](const DebugEntry& entry) {  // Linux's device_dma_allocations: the last one found
         if (entry.dev == &dev) {
             ++count;
             leaked = &entry;
         }
+    });
     if (leaked)
         report_leak(DebugCheck::leaked_at_driver_removal, dev.name(), "while released from device", count, *leaked);
 }
@@ -591,11 +579,11 @@ void DmaDebug::check_leaks_at_exit() {
     if (!enabled_)
         return;
     std::map<std::string, std::pair<int, const DebugEntry*>> by_device;
-    for (const auto& [addr, entry] : entries_) {
+    for_each_entry([&](const DebugEntry& entry) {
         auto& [count, leaked] = by_device[entry.device];
         ++count;
         leaked = &entry;
-    }
+    });
     for (const auto& [device, leak] : by_device)
         report_leak(DebugCheck::leaked_at_exit, device, "at the end of the run", leak.first, *leak.second);
 }

@@ -19,6 +19,7 @@
 
 #include <array>
 #include <cstdint>
+#include <list>
 #include <map>
 #include <string>
 #include <vector>
@@ -53,7 +54,6 @@ struct DebugEntry {
     uint64_t cpu_addr = 0;   // allocations: the CPU address returned
     MapErrType map_err_type = MapErrType::not_applicable;
     uint64_t time_ps = 0;    // when it was made (Linux keeps a stack trace)
-    uint64_t sequence = 0;   // creation order, Linux's hash-bucket list order for best-fit ties
 };
 
 // The checks, in Linux's order; the id names the stat and event `dma_debug.<id>`.
@@ -148,12 +148,21 @@ public:
     const std::vector<DebugReport>& reports() const { return reports_; }  // the first max_reports
     uint64_t report_count() const { return stat_reports_ ? *stat_reports_ : 0; }  // all of them
     uint64_t count(DebugCheck check) const;
-    size_t active_entries() const { return entries_.size(); }
-    // The live entries of `dev`, lowest device address first.
+    size_t active_entries() const { return entry_count_; }
+    // The live entries of `dev`, in the order Linux's hash walks them (bucket by bucket).
     std::vector<DebugEntry> entries_of(const Device& dev) const;
 
 private:
-    using Entries = std::multimap<dma_addr_t, DebugEntry>;
+    // Linux's dma_entry_hash: the entries in buckets by device address, each bucket in the order
+    // its entries were added (list_add_tail), which the best-fit rule relies on.
+    using Bucket = std::list<DebugEntry>;
+    // An entry in its bucket (Linux's entry and the bucket it locked); none when `bucket` is null.
+    struct Found {
+        Bucket* bucket = nullptr;
+        Bucket::iterator entry;
+        explicit operator bool() const { return bucket != nullptr; }
+    };
+    using MatchFn = bool (*)(const DebugEntry& ref, const DebugEntry& entry);
 
     DebugEntry make_ref(Device& dev, DebugType type, dma_addr_t addr, uint64_t size, DmaDirection dir) const;
     DebugEntry make_sg_ref(Device& dev, const Scatterlist& sg, int nelems, DmaDirection dir) const;
@@ -162,13 +171,21 @@ private:
     bool cpu_to_phys(uint64_t cpu_addr, uint64_t& pa) const;
     void report(DebugCheck check, const std::string& device, const std::string& message);
 
-    Entries::iterator find_exact(const DebugEntry& ref);
-    Entries::iterator find_containing(const DebugEntry& ref);
-    Entries::iterator best_fit(const std::vector<Entries::iterator>& matches, const DebugEntry& ref);
+    Bucket& bucket_of(dma_addr_t addr);
+    // Every entry, bucket by bucket (Linux's loop over dma_entry_hash).
+    template <typename Visit>
+    void for_each_entry(Visit visit) const {
+        for (const Bucket& bucket : buckets_)
+            for (const DebugEntry& entry : bucket)
+                visit(entry);
+    }
+    Found hash_bucket_find(Bucket& bucket, const DebugEntry& ref, MatchFn match);
+    Found find_exact(const DebugEntry& ref);
+    Found find_containing(const DebugEntry& ref);
     int nr_mapped_entries(const DebugEntry& ref);
 
     void add_entry(DebugEntry entry, Attrs attrs);
-    void remove_entry(Entries::iterator entry);
+    void remove_entry(Found found);
     void check_unmap(const DebugEntry& ref);
     void check_sync(const DebugEntry& ref, bool to_cpu);
     void check_for_stack(Device& dev, uint64_t pa);
@@ -187,8 +204,8 @@ private:
     models::Instrumentation& instr_;
     bool enabled_;
     size_t max_reports_;
-    Entries entries_;
-    uint64_t next_sequence_ = 0;
+    std::vector<Bucket> buckets_;  // hash_size of them when enabled
+    size_t entry_count_ = 0;
     std::map<uint64_t, unsigned> active_cachelines_;  // cache-line number -> overlapping mappings
     bool overlap_overflow_reported_ = false;
 

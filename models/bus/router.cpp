@@ -20,27 +20,32 @@ Router::Router(sc_core::sc_module_name name, Instrumentation& instr)
 
 void Router::map_target(unsigned port, const std::string& target_name, uint64_t base, uint64_t size,
                         TargetTiming timing, bool observed) {
+    AddressRange range{base, size};
+    if (!range.valid())
+        throw std::invalid_argument(fmt::format("{} [{:#x}, +{:#x}) is empty or runs past 2^64", target_name, base,
+                                                size));
     for (const Route& route : routes_) {
-        if (base < route.base + route.size && route.base < base + size)
+        if (range.overlaps(route.range))
             throw std::invalid_argument(fmt::format("{} [{:#x}, {:#x}) overlaps {} [{:#x}, {:#x})", target_name,
-                                                    base, base + size, route.name, route.base,
-                                                    route.base + route.size));
+                                                    base, range.end(), route.name, route.range.base,
+                                                    route.range.end()));
     }
     std::string prefix = std::string(name()) + "." + target_name;
     uint64_t ps_per_byte_q16 = timing.bytes_per_us ? (1000000ULL << 16) / timing.bytes_per_us : 0;
-    routes_.push_back(Route{port, target_name, base, size, timing, observed, 0, ps_per_byte_q16,
+    routes_.push_back(Route{port, target_name, range, timing, observed, 0, ps_per_byte_q16,
                             &instr_.counter(prefix + ".reads"),
                             &instr_.counter(prefix + ".writes"), &instr_.counter(prefix + ".bytes")});
-    std::sort(routes_.begin(), routes_.end(), [](const Route& a, const Route& b) { return a.base < b.base; });
+    std::sort(routes_.begin(), routes_.end(),
+              [](const Route& a, const Route& b) { return a.range.base < b.range.base; });
 }
 
 const Router::Route* Router::decode(uint64_t address) const {
     auto after = std::upper_bound(routes_.begin(), routes_.end(), address,
-                                  [](uint64_t a, const Route& r) { return a < r.base; });
+                                  [](uint64_t a, const Route& r) { return a < r.range.base; });
     if (after == routes_.begin())
         return nullptr;
     const Route& route = *(after - 1);
-    return address - route.base < route.size ? &route : nullptr;
+    return route.range.contains(address) ? &route : nullptr;
 }
 
 // The data phase occupies the target for length / bandwidth; the latency overlaps with other
@@ -56,7 +61,7 @@ void Router::b_transport(int, tlm::tlm_generic_payload& payload, sc_core::sc_tim
     uint64_t address = payload.get_address();
     uint64_t length = payload.get_data_length();
     Route* route = const_cast<Route*>(decode(address));
-    if (!route || length > route->base + route->size - address) {
+    if (!route || length > route->range.end() - address) {
         ++stat_errors_;
         payload.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         if (ev_error_.enabled()) {
@@ -70,7 +75,7 @@ void Router::b_transport(int, tlm::tlm_generic_payload& payload, sc_core::sc_tim
     uint64_t now = sc_core::sc_time_stamp().value();
     uint64_t done = occupy(*route, now + delay.value(), length);
     delay = sc_core::sc_time::from_value(done - now);
-    payload.set_address(address - route->base);
+    payload.set_address(address - route->range.base);
     out[route->port]->b_transport(payload, delay);
     payload.set_address(address);
     if (!payload.is_response_ok())
@@ -87,12 +92,12 @@ bool Router::get_direct_mem_ptr(int, tlm::tlm_generic_payload& payload, tlm::tlm
     const Route* route = decode(address);
     if (!route)
         return false;
-    payload.set_address(address - route->base);
+    payload.set_address(address - route->range.base);
     bool granted = out[route->port]->get_direct_mem_ptr(payload, dmi);
     payload.set_address(address);
     if (granted) {
-        dmi.set_start_address(dmi.get_start_address() + route->base);
-        dmi.set_end_address(std::min<uint64_t>(dmi.get_end_address(), route->size - 1) + route->base);
+        dmi.set_start_address(dmi.get_start_address() + route->range.base);
+        dmi.set_end_address(std::min<uint64_t>(dmi.get_end_address(), route->range.size - 1) + route->range.base);
         dmi.set_read_latency(sc_core::sc_time::from_value(route->timing.latency_ps));
         dmi.set_write_latency(sc_core::sc_time::from_value(route->timing.latency_ps));
     }
@@ -102,9 +107,9 @@ bool Router::get_direct_mem_ptr(int, tlm::tlm_generic_payload& payload, tlm::tlm
 unsigned int Router::transport_dbg(int, tlm::tlm_generic_payload& payload) {
     uint64_t address = payload.get_address();
     const Route* route = decode(address);
-    if (!route || payload.get_data_length() > route->base + route->size - address)
+    if (!route || payload.get_data_length() > route->range.end() - address)
         return 0;
-    payload.set_address(address - route->base);
+    payload.set_address(address - route->range.base);
     unsigned int done = out[route->port]->transport_dbg(payload);
     payload.set_address(address);
     return done;
@@ -114,9 +119,9 @@ void Router::invalidate_direct_mem_ptr(int port, sc_dt::uint64 start, sc_dt::uin
     for (const Route& route : routes_) {
         if (route.port != static_cast<unsigned>(port))
             continue;
-        uint64_t last = std::min<uint64_t>(end, route.size - 1);  // "everything" is ~0
+        uint64_t last = std::min<uint64_t>(end, route.range.size - 1);  // "everything" is ~0
         for (unsigned i = 0; i < in.size(); ++i)
-            in[i]->invalidate_direct_mem_ptr(start + route.base, last + route.base);
+            in[i]->invalidate_direct_mem_ptr(start + route.range.base, last + route.range.base);
     }
 }
 

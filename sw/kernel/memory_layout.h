@@ -2,6 +2,8 @@
 // `reserved-memory` table, in sw/'s own terms (platforms/ converts its device-tree view into these).
 #pragma once
 
+#include "models/common/address_range.h"
+
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -9,11 +11,7 @@
 
 namespace sw {
 
-struct PhysRange {
-    uint64_t base = 0;
-    uint64_t size = 0;
-    uint64_t end() const { return base + size; }
-};
+using PhysRange = models::AddressRange;
 
 // One child of /reserved-memory, as Linux's of_reserved_mem sees it.
 struct ReservedArea {

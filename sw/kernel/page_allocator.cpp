@@ -48,11 +48,8 @@ void subtract(std::vector<PhysRange>& ranges, uint64_t base, uint64_t end) {
     ranges = std::move(cut);
 }
 
-bool covered(const std::vector<PhysRange>& ranges, uint64_t base, uint64_t end) {
-    for (const PhysRange& range : ranges)
-        if (base >= range.base && end <= range.end())
-            return true;
-    return false;
+bool covered(const std::vector<PhysRange>& ranges, const PhysRange& area) {
+    return std::any_of(ranges.begin(), ranges.end(), [&](const PhysRange& range) { return range.contains(area); });
 }
 
 std::string where(const ReservedArea& area) {
@@ -96,7 +93,7 @@ PageAllocator::PageAllocator(std::vector<PhysRange> ram, std::vector<ReservedAre
             if (*area.base % page || area.size % page)
                 throw ReservedMemoryError(fmt::format("{}: a CMA area must be page-aligned, got 0x{:x}+0x{:x}",
                                                       where(area), *area.base, area.size));
-            if (!covered(all_ram, *area.base, *area.base + area.size))
+            if (!covered(all_ram, PhysRange{*area.base, area.size}))
                 throw ReservedMemoryError(fmt::format("{}: CMA area 0x{:x}+0x{:x} is not inside RAM", where(area),
                                                       *area.base, area.size));
         }
@@ -104,7 +101,7 @@ PageAllocator::PageAllocator(std::vector<PhysRange> ram, std::vector<ReservedAre
             const ReservedArea& other = reserved_[j];
             if (!other.base || !(area.reusable || other.reusable))
                 continue;
-            if (*area.base < *other.base + other.size && *other.base < *area.base + area.size)
+            if (PhysRange{*area.base, area.size}.overlaps(PhysRange{*other.base, other.size}))
                 throw ReservedMemoryError(fmt::format("{}: CMA area overlaps {}", where(area), where(other)));
         }
         subtract(free_ram, align_down(*area.base, page), align_up(*area.base + area.size, page));
@@ -236,7 +233,7 @@ std::optional<uint64_t> PageAllocator::alloc_pages(unsigned order, Zone highest)
                 --found;
                 lists[found].insert(pa + (page << found));
             }
-            allocated_[pa] = order;
+            allocated_.insert({pa, page << order}, order);
             free_pages_ -= 1ULL << order;
             allocated_pages_ += 1ULL << order;
             update_stats();
@@ -246,15 +243,7 @@ std::optional<uint64_t> PageAllocator::alloc_pages(unsigned order, Zone highest)
     return std::nullopt;
 }
 
-std::map<uint64_t, unsigned>::const_iterator PageAllocator::block_containing(uint64_t pa) const {
-    auto next = allocated_.upper_bound(pa);
-    if (next == allocated_.begin())
-        return allocated_.end();
-    auto block = std::prev(next);
-    return pa - block->first < (page << block->second) ? block : allocated_.end();
-}
-
-bool PageAllocator::is_allocated(uint64_t pa) const { return block_containing(pa) != allocated_.end(); }
+bool PageAllocator::is_allocated(uint64_t pa) const { return allocated_.find(pa) != allocated_.end(); }
 
 void PageAllocator::free_pages(uint64_t pa, unsigned order) {
     auto fail = [&](const std::string& why) {
@@ -268,14 +257,12 @@ void PageAllocator::free_pages(uint64_t pa, unsigned order) {
         if (area->contains(pa))
             fail(fmt::format("a page of CMA area {}; release it with cma_release", area->name()));
     auto block = allocated_.find(pa);
-    if (block == allocated_.end()) {
-        auto inside = block_containing(pa);
-        if (inside != allocated_.end())
-            fail(fmt::format("inside the order-{} block allocated at 0x{:x}", inside->second, inside->first));
+    if (block == allocated_.end())
         fail("not allocated (a double free, or never handed out)");
-    }
-    if (block->second != order)
-        fail(fmt::format("the block was allocated with order {}", block->second));
+    if (block->range.base != pa)
+        fail(fmt::format("inside the order-{} block allocated at 0x{:x}", block->value, block->range.base));
+    if (block->value != order)
+        fail(fmt::format("the block was allocated with order {}", block->value));
     allocated_.erase(block);
     allocated_pages_ -= 1ULL << order;
     insert_free(pa, order);
@@ -290,10 +277,10 @@ std::optional<uint64_t> PageAllocator::alloc_pages_exact(uint64_t size, Zone hig
     if (!pa)
         return std::nullopt;
     // split_page(): every page becomes an order-0 allocation; the tail goes back.
-    allocated_.erase(*pa);
+    allocated_.erase(allocated_.find(*pa));
     uint64_t pages = 1ULL << order, kept = align_up(size, page) / page;
     for (uint64_t i = 0; i < pages; ++i)
-        allocated_[*pa + i * page] = 0;
+        allocated_.insert({*pa + i * page, page}, 0);
     for (uint64_t i = kept; i < pages; ++i)
         free_pages(*pa + i * page, 0);
     return pa;
@@ -307,17 +294,17 @@ std::optional<uint64_t> PageAllocator::alloc_contig_pages(uint64_t nr_pages, Zon
     uint64_t length = nr_pages * page;
     for (Zone zone : zonelist(highest)) {
         auto& lists = free_[index(zone)];
-        std::map<uint64_t, uint64_t> blocks;  // free block base -> end
+        models::RangeMap<unsigned> blocks;  // free block -> order
         for (unsigned order = 0; order <= max_order; ++order)
             for (uint64_t pa : lists[order])
-                blocks[pa] = pa + (page << order);
+                blocks.insert({pa, page << order}, order);
         // The lowest run of adjacent free blocks long enough.
         std::optional<uint64_t> start;
         uint64_t run_base = 0, run_end = 0;
-        for (const auto& [base, end] : blocks) {
-            if (base != run_end)
-                run_base = base;
-            run_end = end;
+        for (const auto& block : blocks) {
+            if (block.range.base != run_end)
+                run_base = block.range.base;
+            run_end = block.range.end();
             if (run_end - run_base >= length) {
                 start = run_base;
                 break;
@@ -326,14 +313,14 @@ std::optional<uint64_t> PageAllocator::alloc_contig_pages(uint64_t nr_pages, Zon
         if (!start)
             continue;
         uint64_t end = *start + length;
-        for (auto block = blocks.lower_bound(*start); block != blocks.end() && block->first < end; ++block) {
-            lists[get_order(block->second - block->first)].erase(block->first);
-            free_pages_ -= (block->second - block->first) / page;
-            if (block->second > end)
-                add_free_range(end, block->second);
+        for (const auto& block : blocks.overlapping({*start, length})) {
+            lists[block.value].erase(block.range.base);
+            free_pages_ -= block.range.size / page;
+            if (block.range.end() > end)
+                add_free_range(end, block.range.end());
         }
         for (uint64_t pa = *start; pa < end; pa += page)
-            allocated_[pa] = 0;
+            allocated_.insert({pa, page}, 0);
         allocated_pages_ += nr_pages;
         update_stats();
         return start;
@@ -345,7 +332,7 @@ void PageAllocator::free_contig_range(uint64_t pa, uint64_t nr_pages) {
     for (uint64_t i = 0; i < nr_pages; ++i) {
         uint64_t at = pa + i * page;
         auto block = allocated_.find(at);
-        if (block == allocated_.end() || block->second != 0)
+        if (block == allocated_.end() || block->range != models::AddressRange{at, page})
             throw std::logic_error(fmt::format("free_contig_range(0x{:x}, {} pages): page 0x{:x} is not a page "
                                                "allocated on its own (a double free, or never handed out)",
                                                pa, nr_pages, at));

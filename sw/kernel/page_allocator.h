@@ -10,12 +10,12 @@
 // highest zone allowed, so a fresh allocator returns the lowest RAM page first.
 #pragma once
 
+#include "models/common/range_map.h"
 #include "models/common/instrumentation.h"
 #include "sw/kernel/memory_layout.h"
 
 #include <array>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -131,14 +131,13 @@ private:
     void place_dynamic(ReservedArea& area, std::vector<PhysRange>& free_ram);
     void add_free_range(uint64_t base, uint64_t end);  // page-aligned, one zone
     void insert_free(uint64_t pa, unsigned order);      // with buddy merging
-    std::map<uint64_t, unsigned>::const_iterator block_containing(uint64_t pa) const;
     uint64_t free_pages_of(size_t zone) const;
     void update_stats();
 
     std::vector<ReservedArea> reserved_;
     uint64_t zone_dma_limit_;
     std::array<std::array<std::set<uint64_t>, max_order + 1>, zone_count> free_;  // [zone][order]: block PAs
-    std::map<uint64_t, unsigned> allocated_;                                      // block PA -> order
+    models::RangeMap<unsigned> allocated_;                                        // block -> order
     std::array<uint64_t, zone_count> managed_{};
     uint64_t free_pages_ = 0;
     uint64_t allocated_pages_ = 0;

@@ -387,6 +387,23 @@ TEST_CASE("dma-debug sync_outside_range: a ranged sync running past the mapping'
                       addr));
 }
 
+TEST_CASE("dma-debug: a sync finds its mapping buckets below (Linux's bucket_find_contain)", "[dma-debug]") {
+    Sim sim;
+    dma::dma_addr_t addr = 0;
+    std::string fault = sim.run([&] {
+        uint64_t va = sim.kernel.kmalloc().kmalloc(64 * 1024);  // eight 8 KiB hash buckets
+        addr = dma::map_single(sim.dev, va, 64 * 1024, DmaDirection::from_device);
+        dma::mapping_error(sim.dev, addr);
+        dma::sync_single_range_for_cpu(sim.dev, addr, 60 * 1024, 4096, DmaDirection::from_device);  // 7 below
+        dma::sync_single_range_for_cpu(sim.dev, addr, 64 * 1024, 64, DmaDirection::from_device);    // just past
+        dma::unmap_single(sim.dev, addr, 64 * 1024, DmaDirection::from_device);
+    });
+    REQUIRE(fault.empty());
+    CHECK(fired(sim) == "sync_unallocated=1");
+    CHECK_THAT(message_of(sim, DebugCheck::sync_unallocated),
+               Catch::Contains(fmt::format("[device address=0x{:016x}]", addr + 64 * 1024)));
+}
+
 TEST_CASE("dma-debug sync_different_direction: a FROM_DEVICE mapping synced BIDIRECTIONAL for the CPU",
           "[dma-debug]") {
     Sim sim;

@@ -155,6 +155,9 @@ TEST_CASE("page allocator: freeing what is not allocated is a logic error naming
     CHECK_THROWS_WITH(pages.free_pages(pa, 0),
                       Catch::Contains("0x80000000") && Catch::Contains("allocated with order 1"));
     CHECK_THROWS_WITH(pages.free_pages(pa + page, 0), Catch::Contains("0x80001000") && Catch::Contains("inside"));
+    CHECK(pages.is_allocated(pa + 2 * page - 1));  // the block's last byte
+    CHECK_FALSE(pages.is_allocated(pa + 2 * page));
+    CHECK_THROWS_WITH(pages.free_contig_range(pa, 2), Catch::Contains("not a page allocated on its own"));
     CHECK_THROWS_WITH(pages.free_pages(0x80200000, 2), Catch::Contains("0x80200000") && Catch::Contains("order 2") &&
                                                            Catch::Contains("not allocated"));
     pages.free_pages(pa, 1);

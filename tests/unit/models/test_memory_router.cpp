@@ -281,6 +281,7 @@ TEST_CASE("router decodes to the right target with target-local addresses", "[ro
     CHECK(b.bus.decode(ram_base + ram_size) == nullptr);
     CHECK(b.bus.decode(ram_base - 1) == nullptr);
     CHECK(b.bus.decode(sram_base + 5)->name == "sram");
+    CHECK(b.bus.decode(sram_base)->range == models::AddressRange{sram_base, sram_size});
     CHECK(b.bus.decode(0) == nullptr);
     REQUIRE(b.bus.routes().size() == 2);
     CHECK(b.bus.routes()[0].name == "sram");  // sorted by base
@@ -442,4 +443,19 @@ TEST_CASE("router refuses overlapping targets", "[router]") {
     CHECK_NOTHROW(bus.map_target(1, "below", 0x7fff0000, 0x10000, TargetTiming{}, false));
     CHECK_NOTHROW(bus.map_target(2, "above", 0x80010000, 0x10000, TargetTiming{}, false));
     CHECK(bus.routes().size() == 3);
+}
+
+TEST_CASE("router maps a target that ends at 2^64 and refuses an empty one", "[router]") {
+    Instrumentation instr;
+    Router bus("bus", instr);
+    constexpr uint64_t top_base = ~0ULL - 0xffff;
+    bus.map_target(0, "top", top_base, 0x10000, TargetTiming{}, false);
+    REQUIRE(bus.decode(~0ULL) != nullptr);
+    CHECK(bus.decode(~0ULL)->name == "top");
+    CHECK(bus.decode(top_base - 1) == nullptr);
+    CHECK(bus.decode(0) == nullptr);
+    CHECK_THROWS_AS(bus.map_target(1, "x", ~0ULL - 0xff, 0x10, TargetTiming{}, false), std::invalid_argument);
+    CHECK_THROWS_AS(bus.map_target(1, "empty", 0x1000, 0, TargetTiming{}, false), std::invalid_argument);
+    CHECK_NOTHROW(bus.map_target(1, "below", top_base - 0x10000, 0x10000, TargetTiming{}, false));
+    CHECK(bus.routes().size() == 2);
 }
