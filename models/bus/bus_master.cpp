@@ -32,6 +32,21 @@ const char* cause_name(uint32_t cause) {
 
 }  // namespace
 
+const PropertyTable<BusMasterConfig>& BusMaster::properties() {
+    using Spec = PropertySpec<BusMasterConfig>;
+    static const PropertyTable<BusMasterConfig> table{
+        BusMasterConfig{},
+        {Spec::number(PropertyType::u32, "dmasim,stream-id", "stream_id", &BusMasterConfig::stream_id)
+             .default_is("its index")
+             .shown_in_hex(1)
+             .with_doc("the stream ID its accesses carry"),
+         Spec::number(PropertyType::u32, "dmasim,burst-size", "burst_size", &BusMasterConfig::burst_size)
+             .power_of_two_up_to(4096)
+             .with_unit("bytes")
+             .with_doc("largest burst; bursts do not cross a multiple of it")}};
+    return table;
+}
+
 BusMaster::BusMaster(sc_core::sc_module_name name, const BusMasterConfig& config, Instrumentation& instr)
     : sc_module(name), dma_out("dma_out"), mmio_in("mmio_in"), buffer_in("buffer_in"), config_(config), instr_(instr),
       dma_(dma_out, instr, this->name()), buffer_(config.buffer_size),

@@ -23,6 +23,7 @@
 #include "models/bus/dma_port.h"
 #include "models/common/instrumentation.h"
 #include "models/cpu/cache.h"
+#include "models/common/property_table.h"
 
 #include <functional>
 #include <optional>
@@ -54,6 +55,9 @@ public:
     using IrqLevel = std::function<void(bool asserted, uint64_t delay_ps)>;
 
     BusMaster(sc_core::sc_module_name name, const BusMasterConfig& config, Instrumentation& instr);
+
+    // A dmasim,bus-master node's properties.
+    static const PropertyTable<BusMasterConfig>& properties();
 
     // Caches a snooping master keeps coherent, innermost first.
     void add_snooped_cache(Cache* cache) { dma_.add_snooped_cache(cache); }

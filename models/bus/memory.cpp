@@ -99,4 +99,14 @@ bool Memory::get_direct_mem_ptr(tlm::tlm_generic_payload& payload, tlm::tlm_dmi&
     return true;
 }
 
+const PropertyTable<TargetTiming>& Memory::dram_properties() {
+    static const PropertyTable<TargetTiming> table{TargetTiming{60 * ps_per_ns, 12800}, target_timing_properties()};
+    return table;
+}
+
+const PropertyTable<TargetTiming>& Memory::sram_properties() {
+    static const PropertyTable<TargetTiming> table{TargetTiming{10 * ps_per_ns, 8000}, target_timing_properties()};
+    return table;
+}
+
 }  // namespace models

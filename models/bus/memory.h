@@ -3,6 +3,7 @@
 // checkers (named as such: it bypasses every cache and every observer).
 #pragma once
 
+#include "models/bus/target_timing.h"
 #include "models/common/instrumentation.h"
 
 #include <cstdint>
@@ -21,6 +22,10 @@ public:
     tlm::tlm_target_socket<> in;
 
     Memory(sc_core::sc_module_name name, uint64_t size, Instrumentation& instr);
+
+    // The timing the router gives a memory node's regions (DRAM) and an mmio-sram's (SRAM).
+    static const PropertyTable<TargetTiming>& dram_properties();
+    static const PropertyTable<TargetTiming>& sram_properties();
 
     uint64_t size() const { return size_; }
     uint64_t pages_allocated() const { return stat_pages_; }

@@ -26,6 +26,15 @@ static const char* hazard_description(HazardKind kind) {
     return "?";
 }
 
+const PropertyTable<CoherenceMonitorConfig>& CoherenceMonitor::properties() {
+    static const PropertyTable<CoherenceMonitorConfig> table{
+        CoherenceMonitorConfig{},
+        {PropertySpec<CoherenceMonitorConfig>::choice("dmasim,coherence-monitor", "enabled",
+                                                      &CoherenceMonitorConfig::enabled, {{"on", true}, {"off", false}})
+             .with_doc("whether hazards are watched for and reported")}};
+    return table;
+}
+
 CoherenceMonitor::CoherenceMonitor(Instrumentation& instr, Router& router, uint32_t line_size, size_t max_details)
     : instr_(instr), router_(router), line_size_(line_size), max_details_(max_details) {
     for (int i = 0; i < hazard_kind_count; ++i) {

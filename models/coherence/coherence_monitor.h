@@ -7,6 +7,7 @@
 #include "models/cpu/cache.h"
 #include "models/coherence/coherence_observer.h"
 #include "models/bus/router.h"
+#include "models/common/property_table.h"
 
 #include <array>
 #include <cstdint>
@@ -35,11 +36,19 @@ struct Hazard {
     std::vector<uint8_t> observed;  // what was seen/written instead
 };
 
+// Whether a platform has the monitor (the root node's switch; `--no-monitor` overrides it).
+struct CoherenceMonitorConfig {
+    bool enabled = true;
+};
+
 class CoherenceMonitor : public BusObserver, public CoherenceObserver {
 public:
     static constexpr unsigned evidence_bytes = 16;
 
     CoherenceMonitor(Instrumentation& instr, Router& router, uint32_t line_size, size_t max_details);
+
+    // The root node's property that switches the monitor.
+    static const PropertyTable<CoherenceMonitorConfig>& properties();
 
     void add_cache(Cache* cache) { caches_.push_back(cache); }
 

@@ -11,8 +11,9 @@ unsigned log2_of(uint64_t v) { return static_cast<unsigned>(__builtin_ctzll(v));
 }  // namespace
 
 std::string CacheGeometry::check() const {
-    if (!is_power_of_two(line_size) || line_size < 8 || line_size > 64)
-        return fmt::format("line size {} must be a power of two from 8 to 64 bytes", line_size);
+    if (!is_power_of_two(line_size) || line_size < min_line_size || line_size > max_line_size)
+        return fmt::format("line size {} must be a power of two from {} to {} bytes", line_size, min_line_size,
+                           max_line_size);
     if (!is_power_of_two(sets))
         return fmt::format("number of sets {} must be a power of two", sets);
     if (size == 0 || size % (uint64_t(line_size) * sets) != 0)
@@ -28,6 +29,48 @@ const char* to_string(MaintOp op) {
     case MaintOp::clean_invalidate: return "clean_invalidate";
     }
     return "?";
+}
+
+std::vector<PropertySpec<CacheGeometry>> cache_geometry_properties(const std::string& prefix) {
+    using Spec = PropertySpec<CacheGeometry>;
+    return {Spec::number(PropertyType::u32, prefix + "size", "size", &CacheGeometry::size)
+                .mandatory()
+                .at_least(1)
+                .with_unit("bytes")
+                .with_doc("a multiple of line size x sets; ways = size / (line size x sets)"),
+            Spec::number(PropertyType::u32, prefix + "line-size", "line_size", &CacheGeometry::line_size)
+                .mandatory()
+                .power_of_two_up_to(CacheGeometry::max_line_size, CacheGeometry::min_line_size)
+                .with_unit("bytes")
+                .with_doc("the line: the unit of fills, write-backs and maintenance"),
+            Spec::number(PropertyType::u32, prefix + "sets", "sets", &CacheGeometry::sets)
+                .mandatory()
+                .power_of_two_up_to(std::numeric_limits<uint32_t>::max())
+                .with_doc("sets of the set-associative array")};
+}
+
+const std::vector<PropertySpec<MaintCycles>>& maint_cycle_properties() {
+    using Spec = PropertySpec<MaintCycles>;
+    auto op = [](MaintOp which, const char* name, const char* field, const char* doc) {
+        size_t i = static_cast<size_t>(which);
+        return Spec::number(
+                   PropertyType::u32, name, field, [i](const MaintCycles& cycles) { return uint64_t(cycles[i]); },
+                   [i](MaintCycles& cycles, uint64_t value) { cycles[i] = static_cast<uint32_t>(value); })
+            .with_unit("cycles per line")
+            .with_doc(doc);
+    };
+    static const std::vector<Spec> specs = {
+        op(MaintOp::clean, "dmasim,clean-cycles", "[clean]", "clean of a line by address or set/way"),
+        op(MaintOp::invalidate, "dmasim,invalidate-cycles", "[invalidate]", "invalidate of a line"),
+        op(MaintOp::clean_invalidate, "dmasim,clean-invalidate-cycles", "[clean_invalidate]",
+           "clean and invalidate of a line"),
+    };
+    return specs;
+}
+
+CacheTiming cache_timing(uint32_t hit_cycles, const MaintCycles& maint_cycles, uint64_t cycle_ps) {
+    return CacheTiming{hit_cycles * cycle_ps,
+                       {maint_cycles[0] * cycle_ps, maint_cycles[1] * cycle_ps, maint_cycles[2] * cycle_ps}};
 }
 
 Cache::Cache(std::string name, CacheGeometry geometry, CacheTiming timing, Instrumentation& instr)

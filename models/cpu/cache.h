@@ -6,6 +6,7 @@
 
 #include "models/coherence/coherence_observer.h"
 #include "models/common/instrumentation.h"
+#include "models/common/property_table.h"
 #include "models/cpu/line_backend.h"
 
 #include <array>
@@ -17,6 +18,9 @@
 namespace models {
 
 struct CacheGeometry {
+    static constexpr uint32_t min_line_size = 8;
+    static constexpr uint32_t max_line_size = 64;
+
     uint32_t size = 32 * 1024;
     uint32_t line_size = 64;
     uint32_t sets = 128;
@@ -33,6 +37,18 @@ struct CacheTiming {
     std::array<uint64_t, 3> maint_line_ps{1000, 1000, 1000};
 };
 const char* to_string(MaintOp op);
+
+// The device-tree properties of a cache's geometry: `prefix` + size, line-size, sets ("d-cache-"
+// on a cpu node, "cache-" on an outer cache's, as the devicetree specification names them). The
+// node's reader checks the three together (CacheGeometry::check).
+std::vector<PropertySpec<CacheGeometry>> cache_geometry_properties(const std::string& prefix);
+
+// Core cycles per line of each maintenance operation, indexed by MaintOp, and their properties.
+using MaintCycles = std::array<uint32_t, 3>;
+const std::vector<PropertySpec<MaintCycles>>& maint_cycle_properties();
+
+// A level's timing from its costs in core cycles.
+CacheTiming cache_timing(uint32_t hit_cycles, const MaintCycles& maint_cycles, uint64_t cycle_ps);
 
 class Cache : public LineBackend {
 public:

@@ -10,25 +10,48 @@
 
 namespace models {
 
-bool parse_alias_policy(const std::string& text, AliasPolicy& out) {
-    for (AliasPolicy policy : {AliasPolicy::bypass, AliasPolicy::hit}) {
-        if (text == to_string(policy)) {
-            out = policy;
-            return true;
-        }
-    }
-    return false;
+const PropertyTable<CoreConfig>& Core::properties() {
+    using Spec = PropertySpec<CoreConfig>;
+    static const PropertyTable<CoreConfig> table{
+        CoreConfig{},
+        concat_properties<CoreConfig>({
+            {Spec::number(
+                 PropertyType::u64, "clock-frequency", "cycle_ps",
+                 [](const CoreConfig& c) { return ps_per_s / c.cycle_ps; },
+                 [](CoreConfig& c, uint64_t hz) { c.cycle_ps = ps_per_s / hz; })
+                 .range(1, ps_per_s)
+                 .with_unit("Hz")
+                 .with_doc("the core's clock; a cycle is 10^12 / clock-frequency ps")},
+            nested_properties(&CoreConfig::l1, "l1", cache_geometry_properties("d-cache-")),
+            {Spec::number(PropertyType::u32, "dmasim,l1-hit-cycles", "l1_hit_cycles", &CoreConfig::l1_hit_cycles)
+                 .with_unit("cycles")
+                 .with_doc("an access the L1 serves")},
+            nested_properties(&CoreConfig::l1_maint_cycles, "l1_maint_cycles", maint_cycle_properties()),
+            {Spec::number(PropertyType::u32, "dmasim,uncached-cycles", "uncached_cycles", &CoreConfig::uncached_cycles)
+                 .with_unit("cycles")
+                 .with_doc("the core's side of an uncached access, on top of the bus"),
+             Spec::number(PropertyType::u32, "dmasim,barrier-cycles", "barrier_cycles", &CoreConfig::barrier_cycles)
+                 .with_unit("cycles")
+                 .with_doc("a DSB or DMB"),
+             Spec::number(
+                 PropertyType::u64, "dmasim,quantum-ns", "quantum_ps",
+                 [](const CoreConfig& c) { return c.quantum_ps / ps_per_ns; },
+                 [](CoreConfig& c, uint64_t ns) { c.quantum_ps = ns * ps_per_ns; })
+                 .range(1, 1000000000)
+                 .with_unit("ns")
+                 .with_doc("how far the core runs ahead of the SystemC kernel; `--quantum` overrides it"),
+             Spec::choice("dmasim,alias-policy", "alias_policy", &CoreConfig::alias_policy,
+                          {{"bypass", AliasPolicy::bypass}, {"hit", AliasPolicy::hit}})
+                 .with_doc("a non-cacheable access to a line a cache holds goes to memory, or hits the line")},
+            nested_properties(&CoreConfig::prefetch, "prefetch", Prefetcher::properties()),
+        })};
+    return table;
 }
-
-const char* to_string(AliasPolicy policy) { return policy == AliasPolicy::bypass ? "bypass" : "hit"; }
 
 Core::Core(sc_core::sc_module_name name, const CoreConfig& config, Instrumentation& instr)
     : sc_module(name), out("out"), config_(config), instr_(instr), self_{InitiatorKind::core, config.id, 0},
       l1d_(std::string(this->name()) + ".l1d", config.l1,
-           CacheTiming{config.l1_hit_cycles * config.cycle_ps,
-                       {config.l1_maint_cycles[0] * config.cycle_ps, config.l1_maint_cycles[1] * config.cycle_ps,
-                        config.l1_maint_cycles[2] * config.cycle_ps}},
-           instr),
+           cache_timing(config.l1_hit_cycles, config.l1_maint_cycles, config.cycle_ps), instr),
       port_(out), prefetcher_(config.prefetch, config.l1.line_size), wc_data_(config.l1.line_size),
       stat_accesses_(instr.counter(std::string(this->name()) + ".accesses")),
       stat_uncached_reads_(instr.counter(std::string(this->name()) + ".uncached_reads")),

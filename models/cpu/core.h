@@ -7,6 +7,7 @@
 #include "models/bus/bus_port.h"
 #include "models/cpu/cache.h"
 #include "models/common/instrumentation.h"
+#include "models/common/property_table.h"
 #include "models/cpu/mmu.h"
 #include "models/cpu/prefetcher.h"
 
@@ -22,8 +23,6 @@ namespace models {
 // What a non-cacheable access does to a line that a cache holds (a mismatched alias).
 enum class AliasPolicy { bypass, hit };
 class InterruptController;
-bool parse_alias_policy(const std::string& text, AliasPolicy& out);
-const char* to_string(AliasPolicy policy);
 
 struct CoreConfig {
     uint32_t id = 0;
@@ -46,6 +45,9 @@ public:
 
     Core(sc_core::sc_module_name name, const CoreConfig& config, Instrumentation& instr);
     SC_HAS_PROCESS(Core);
+
+    // A cpu node's properties, from CoreConfig's defaults.
+    static const PropertyTable<CoreConfig>& properties();
 
     // Wiring (elaboration): the outer cache, if any; else L1 refills go straight to the bus.
     void set_outer_cache(Cache* outer);

@@ -16,6 +16,20 @@ bool is_by_pa(uint32_t reg) {
 
 }  // namespace
 
+const PropertyTable<OuterCacheConfig>& OuterCache::properties() {
+    using Spec = PropertySpec<OuterCacheConfig>;
+    static const PropertyTable<OuterCacheConfig> table{
+        OuterCacheConfig{},
+        concat_properties<OuterCacheConfig>({
+            nested_properties(&OuterCacheConfig::geometry, "geometry", cache_geometry_properties("cache-")),
+            {Spec::number(PropertyType::u32, "dmasim,hit-cycles", "hit_cycles", &OuterCacheConfig::hit_cycles)
+                 .with_unit("cycles")
+                 .with_doc("an access the L2 serves, in core cycles")},
+            nested_properties(&OuterCacheConfig::maint_cycles, "maint_cycles", maint_cycle_properties()),
+        })};
+    return table;
+}
+
 OuterCache::OuterCache(sc_core::sc_module_name name, CacheGeometry geometry, CacheTiming timing,
                        Instrumentation& instr)
     : sc_module(name), cfg_in("cfg_in"), out("out"), cache_(this->name(), geometry, timing, instr), port_(out),

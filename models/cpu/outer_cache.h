@@ -18,12 +18,23 @@
 
 namespace models {
 
+// What a PL310's node configures: its geometry, and its costs in the core's cycles (they become a
+// CacheTiming once the core's clock is known).
+struct OuterCacheConfig {
+    CacheGeometry geometry;
+    uint32_t hit_cycles = 8;
+    MaintCycles maint_cycles{4, 3, 4};
+};
+
 class OuterCache : public sc_core::sc_module, public tlm::tlm_fw_transport_if<> {
 public:
     tlm::tlm_target_socket<> cfg_in;
     tlm::tlm_initiator_socket<> out;
 
     OuterCache(sc_core::sc_module_name name, CacheGeometry geometry, CacheTiming timing, Instrumentation& instr);
+
+    // An arm,pl310-cache node's properties (its registers' timing: register_timing_properties()).
+    static const PropertyTable<OuterCacheConfig>& properties();
 
     Cache& cache() { return cache_; }
     void set_observer(CoherenceObserver* observer);

@@ -2,23 +2,21 @@
 
 namespace models {
 
-bool parse_prefetch_mode(const std::string& text, PrefetchMode& out) {
-    for (PrefetchMode mode : {PrefetchMode::off, PrefetchMode::next_line, PrefetchMode::aggressive}) {
-        if (text == to_string(mode)) {
-            out = mode;
-            return true;
-        }
-    }
-    return false;
-}
-
-const char* to_string(PrefetchMode mode) {
-    switch (mode) {
-    case PrefetchMode::off: return "off";
-    case PrefetchMode::next_line: return "next-line";
-    case PrefetchMode::aggressive: return "aggressive";
-    }
-    return "?";
+const std::vector<PropertySpec<PrefetchConfig>>& Prefetcher::properties() {
+    using Spec = PropertySpec<PrefetchConfig>;
+    static const std::vector<Spec> specs = {
+        Spec::choice("dmasim,prefetch", "mode", &PrefetchConfig::mode,
+                     {{"off", PrefetchMode::off}, {"next-line", PrefetchMode::next_line},
+                      {"aggressive", PrefetchMode::aggressive}})
+            .with_doc("next-line: the line after a miss; aggressive: also random lines near recent accesses"),
+        Spec::number(PropertyType::u32, "dmasim,prefetch-rate", "rate_per_10k", &PrefetchConfig::rate_per_10k)
+            .with_unit("fills per 10,000 accesses")
+            .with_doc("aggressive: how often a random line is filled"),
+        Spec::number(PropertyType::u32, "dmasim,prefetch-window", "window", &PrefetchConfig::window)
+            .with_unit("bytes")
+            .with_doc("aggressive: how far either side of a recent access a random line may be"),
+    };
+    return specs;
 }
 
 Prefetcher::Prefetcher(PrefetchConfig config, uint32_t line_size)

@@ -4,6 +4,8 @@
 // uncached buffer gets refilled behind the software's back.
 #pragma once
 
+#include "models/common/property_table.h"
+
 #include <array>
 #include <cstdint>
 #include <string>
@@ -11,8 +13,6 @@
 namespace models {
 
 enum class PrefetchMode { off, next_line, aggressive };
-bool parse_prefetch_mode(const std::string& text, PrefetchMode& out);  // "off", "next-line", "aggressive"
-const char* to_string(PrefetchMode mode);
 
 struct PrefetchConfig {
     PrefetchMode mode = PrefetchMode::off;
@@ -24,6 +24,9 @@ struct PrefetchConfig {
 class Prefetcher {
 public:
     Prefetcher(PrefetchConfig config, uint32_t line_size);
+
+    // The settings a cpu node gives its prefetcher (the seed is the run's).
+    static const std::vector<PropertySpec<PrefetchConfig>>& properties();
 
     PrefetchMode mode() const { return config_.mode; }
 

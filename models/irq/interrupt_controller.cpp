@@ -23,6 +23,17 @@ bool bank_register(uint32_t offset, uint32_t base, unsigned ids_per_register, un
 
 }  // namespace
 
+const PropertyTable<InterruptControllerConfig>& InterruptController::properties() {
+    using Spec = PropertySpec<InterruptControllerConfig>;
+    static const PropertyTable<InterruptControllerConfig> table{
+        InterruptControllerConfig{},
+        {Spec::number(PropertyType::u32, "dmasim,num-irqs", "num_ids", &InterruptControllerConfig::num_ids)
+             .multiple_of(32, 64, 1024)
+             .with_unit("interrupt IDs")
+             .with_doc("SGIs, PPIs and SPIs; GICD_TYPER reports them")}};
+    return table;
+}
+
 InterruptController::InterruptController(sc_core::sc_module_name name, const InterruptControllerConfig& config,
                                          Instrumentation& instr)
     : sc_module(name), gicd_in("gicd_in"), gicc_in("gicc_in"), msi_in("msi_in"), config_(config), instr_(instr),
@@ -34,9 +45,8 @@ InterruptController::InterruptController(sc_core::sc_module_name name, const Int
       stat_spurious_(instr.counter(std::string(this->name()) + ".spurious")),
       stat_msis_(instr.counter(std::string(this->name()) + ".msis")),
       stat_msis_ignored_(instr.counter(std::string(this->name()) + ".msis_ignored")) {
-    if (config.num_ids < 64 || config.num_ids > 1024 || config.num_ids % 32)
-        throw std::invalid_argument(
-            fmt::format("{}: {} interrupt IDs; a GIC has a multiple of 32 from 64 to 1024", this->name(), config.num_ids));
+    if (std::string problem = properties().check(config); !problem.empty())
+        throw std::invalid_argument(fmt::format("{}: {}", this->name(), problem));
     if (const auto& frame = config.msi_frame) {
         if (frame->count == 0 || frame->base_id < first_spi || frame->base_id + frame->count > config.num_ids ||
             frame->base_id + frame->count > max_ids)

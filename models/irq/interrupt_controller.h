@@ -10,6 +10,7 @@
 #pragma once
 
 #include "models/common/instrumentation.h"
+#include "models/common/property_table.h"
 #include "models/irq/interrupt_controller_regs.h"
 #include "models/irq/interrupt_line.h"
 
@@ -45,6 +46,9 @@ public:
     // std::invalid_argument for a config the hardware cannot have.
     InterruptController(sc_core::sc_module_name name, const InterruptControllerConfig& config, Instrumentation& instr);
     SC_HAS_PROCESS(InterruptController);
+
+    // A GIC node's properties (its registers' timing: register_timing_properties()).
+    static const PropertyTable<InterruptControllerConfig>& properties();
 
     const InterruptControllerConfig& config() const { return config_; }
 

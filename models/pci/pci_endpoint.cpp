@@ -28,6 +28,40 @@ unsigned log2_of(uint64_t value) { return 63 - __builtin_clzll(value | 1); }
 
 }  // namespace
 
+const PropertyTable<PciEndpointConfig>& PciEndpoint::properties() {
+    using Spec = PropertySpec<PciEndpointConfig>;
+    static const PropertyTable<PciEndpointConfig> table{
+        [] {
+            PciEndpointConfig defaults;
+            defaults.bandwidth_mbps = 2000;
+            return defaults;
+        }(),
+        {Spec::number(PropertyType::u32, "class-code", "class_code", &PciEndpointConfig::class_code)
+             .range(0, 0xffffff)
+             .shown_in_hex(6)
+             .default_is("the model's")
+             .with_doc("base class << 16 | sub-class << 8 | programming interface"),
+         Spec::number(PropertyType::u32, "revision-id", "revision", &PciEndpointConfig::revision)
+             .range(0, 0xff)
+             .with_doc("the header's revision ID"),
+         Spec::number(PropertyType::u32, "dmasim,dma-bits", "dma_bits", &PciEndpointConfig::dma_bits)
+             .range(1, 64)
+             .with_unit("address bits")
+             .with_doc("what the DMA engine drives: its addressing limit"),
+         Spec::number(PropertyType::u32, "dmasim,burst-size", "burst_size", &PciEndpointConfig::burst_size)
+             .power_of_two_up_to(4096)
+             .with_unit("bytes")
+             .with_doc("per memory request (the maximum payload)"),
+         Spec::number(PropertyType::u64, "dmasim,bandwidth-mbps", "bandwidth_mbps", &PciEndpointConfig::bandwidth_mbps)
+             .with_unit("MB/s")
+             .with_doc("the DMA engine's rate; 0: as fast as the bus takes it"),
+         Spec::number(PropertyType::u32, "dmasim,msi-vectors", "msi_vectors", &PciEndpointConfig::msi_vectors)
+             .power_of_two_up_to(32, 0)
+             .with_unit("MSI vectors")
+             .with_doc("what its MSI capability offers; 0: no MSI capability")}};
+    return table;
+}
+
 PciEndpoint::PciEndpoint(sc_core::sc_module_name name, const PciEndpointConfig& config,
                          const std::array<PciBarSpec, PCI_STD_NUM_BARS>& bars, Instrumentation& instr)
     : sc_module(name), instr_(instr), config_(config), bars_(bars),
@@ -40,12 +74,8 @@ PciEndpoint::PciEndpoint(sc_core::sc_module_name name, const PciEndpointConfig& 
       ev_refused_(instr.declare_event("pci.dma_refused", "an endpoint's DMA engine sent nothing: bus mastering is "
                                                          "off or the address exceeds its DMA limit")),
       ev_read_(declare_dma_read(instr)), ev_write_(declare_dma_write(instr)) {
-    if (config.dma_bits == 0 || config.dma_bits > 64)
-        throw std::invalid_argument(fmt::format("{}: DMA address bits from 1 to 64, got {}", this->name(),
-                                                config.dma_bits));
-    if (!power_of_two(config.burst_size) || config.burst_size > 4096)
-        throw std::invalid_argument(fmt::format("{}: a burst size that is a power of two up to 4096, got {}",
-                                                this->name(), config.burst_size));
+    if (std::string problem = properties().check(config); !problem.empty())
+        throw std::invalid_argument(fmt::format("{}: {}", this->name(), problem));
     if (config.interrupt_pin > 4)
         throw std::invalid_argument(fmt::format("{}: interrupt pin 0 (none) or 1..4 (INTA..INTD), got {}",
                                                 this->name(), config.interrupt_pin));
@@ -100,9 +130,6 @@ void PciEndpoint::init_bars() {
 void PciEndpoint::init_msi() {
     if (!config_.msi_vectors)
         return;
-    if (!power_of_two(config_.msi_vectors) || config_.msi_vectors > 32)
-        throw std::invalid_argument(fmt::format("{}: MSI vectors: a power of two up to 32, got {}", name(),
-                                                config_.msi_vectors));
     put(PCI_CAPABILITY_LIST, 1, msi_capability, 0);
     put(msi_capability, 1, PCI_CAP_ID_MSI, 0);
     put(msi_capability + PCI_CAP_LIST_NEXT, 1, 0, 0);

@@ -18,6 +18,7 @@
 #pragma once
 
 #include "models/common/instrumentation.h"
+#include "models/common/property_table.h"
 #include "models/pci/pci_regs.h"
 
 #include <array>
@@ -84,6 +85,10 @@ public:
     // power of two, a 64-bit BAR in the last register, too many MSI vectors...).
     PciEndpoint(sc_core::sc_module_name name, const PciEndpointConfig& config,
                 const std::array<PciBarSpec, pci::PCI_STD_NUM_BARS>& bars, Instrumentation& instr);
+
+    // The properties every endpoint's node has; an endpoint model's table starts from these
+    // defaults with its own class code (platforms/builder/pci_endpoints.cpp).
+    static const PropertyTable<PciEndpointConfig>& properties();
 
     const PciEndpointConfig& config() const { return config_; }
     // What the endpoint is, for descriptions ("DMA test endpoint").

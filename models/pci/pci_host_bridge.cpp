@@ -8,6 +8,13 @@ namespace models {
 
 using namespace pci;
 
+const PropertyTable<TargetTiming>& PciHostBridge::timing_properties() {
+    static const PropertyTable<TargetTiming> table{
+        TargetTiming{200 * ps_per_ns, 0},
+        {target_latency_property()}};  // latency only: its regions have no bandwidth limit
+    return table;
+}
+
 PciHostBridge::PciHostBridge(sc_core::sc_module_name name, const PciHostBridgeConfig& config, Instrumentation& instr)
     : sc_module(name), cfg_in("cfg_in"), dma_out("dma_out"), config_(config), instr_(instr),
       dma_(dma_out, instr, this->name()),

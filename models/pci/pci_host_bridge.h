@@ -24,6 +24,7 @@
 
 #include "models/cpu/cache.h"
 #include "models/bus/dma_port.h"
+#include "models/bus/target_timing.h"
 #include "models/common/instrumentation.h"
 #include "models/pci/pci_endpoint.h"
 
@@ -71,6 +72,10 @@ public:
     using IrqLevel = std::function<void(unsigned id, bool asserted, uint64_t delay_ps)>;
 
     PciHostBridge(sc_core::sc_module_name name, const PciHostBridgeConfig& config, Instrumentation& instr);
+
+    // The timing the router gives the bridge's ECAM, windows and local memory (all the bridge's
+    // own properties are structure: platforms/builder/pci_host_bridge.cpp reads them).
+    static const PropertyTable<TargetTiming>& timing_properties();
 
     const PciHostBridgeConfig& config() const { return config_; }
     // Caches the inbound path keeps coherent when the bridge is dma-coherent, innermost first.

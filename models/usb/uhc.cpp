@@ -44,6 +44,16 @@ uint64_t usb_time_ps(uint64_t bytes) { return bytes * Uhc::usb_ps_per_byte; }
 
 }  // namespace
 
+const PropertyTable<UhcConfig>& Uhc::properties() {
+    static const PropertyTable<UhcConfig> table{
+        UhcConfig{},
+        {PropertySpec<UhcConfig>::number(PropertyType::u32, "dmasim,ports", "ports", &UhcConfig::ports)
+             .range(1, max_ports)
+             .with_unit("root-hub ports")
+             .with_doc("the ports its children's `reg` may name")}};
+    return table;
+}
+
 Uhc::Uhc(sc_core::sc_module_name name, const PciEndpointConfig& config, unsigned ports,
                                      Instrumentation& instr)
     : PciEndpoint(name, config, controller_bars(), instr), ports_(ports),
@@ -56,9 +66,8 @@ Uhc::Uhc(sc_core::sc_module_name name, const PciEndpointConfig& config, unsigned
       stat_bytes_out_(instr.counter(std::string(this->name()) + ".usb_bytes_out")),
       ev_td_(instr.declare_event("usb.td", "the USB host controller runs a transfer descriptor (a slice: address, "
                                            "endpoint, type, dir, length, actual, completion, duration_ps)")) {
-    if (ports == 0 || ports > max_ports)
-        throw std::invalid_argument(fmt::format("{}: root-hub ports from 1 to {}, got {}", this->name(), max_ports,
-                                                ports));
+    if (std::string problem = properties().check(UhcConfig{ports}); !problem.empty())
+        throw std::invalid_argument(fmt::format("{}: {}", this->name(), problem));
     SC_THREAD(scheduler);
 }
 

@@ -37,6 +37,11 @@
 
 namespace models {
 
+// What a controller's node configures beyond the endpoint's properties.
+struct UhcConfig {
+    unsigned ports = 2;
+};
+
 class Uhc : public PciEndpoint {
 public:
     static constexpr uint64_t usb_ps_per_byte = 16667;  // high speed: 480 Mbit/s
@@ -45,6 +50,9 @@ public:
     Uhc(sc_core::sc_module_name name, const PciEndpointConfig& config, unsigned ports,
                       Instrumentation& instr);
     SC_HAS_PROCESS(Uhc);
+
+    // The controller's own properties (the endpoint's: PciEndpoint::properties()).
+    static const PropertyTable<UhcConfig>& properties();
 
     std::string device_kind() const override;
     void bar_read(unsigned bar, uint64_t offset, uint8_t* data, unsigned length, uint64_t& delay_ps) override;

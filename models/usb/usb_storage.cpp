@@ -7,6 +7,16 @@ namespace models {
 
 using namespace usb;
 
+const PropertyTable<UsbStorageConfig>& UsbStorage::properties() {
+    static const PropertyTable<UsbStorageConfig> table{
+        UsbStorageConfig{},
+        {PropertySpec<UsbStorageConfig>::number(PropertyType::u32, "dmasim,blocks", "blocks", &UsbStorageConfig::blocks)
+             .at_least(1)
+             .with_unit("512-byte blocks")
+             .with_doc("its capacity, as READ CAPACITY(10) reports it")}};
+    return table;
+}
+
 UsbStorage::UsbStorage(std::string name, uint16_t vendor, uint16_t product, uint32_t blocks,
                                    Instrumentation& instr)
     : UsbDevice(std::move(name), vendor, product, instr), blocks_(blocks),

@@ -7,12 +7,17 @@
 // Stats: <name>.commands, blocks_read, blocks_written, phase_errors.
 #pragma once
 
+#include "models/common/property_table.h"
 #include "models/usb/usb_device.h"
 
 #include <array>
 #include <map>
 
 namespace models {
+
+struct UsbStorageConfig {
+    uint32_t blocks = 2048;
+};
 
 class UsbStorage : public UsbDevice {
 public:
@@ -21,6 +26,8 @@ public:
     static constexpr uint16_t max_packet = 512;
 
     UsbStorage(std::string name, uint16_t vendor, uint16_t product, uint32_t blocks, Instrumentation& instr);
+    // A storage device's node's properties.
+    static const PropertyTable<UsbStorageConfig>& properties();
     std::string kind() const override { return "bulk storage"; }
     uint32_t blocks() const { return blocks_; }
     // What a block holds before anything is written to it.

@@ -3,6 +3,7 @@
 #include "platforms/app/describe.h"
 #include "platforms/devicetree/device_tree.h"
 #include "platforms/app/experiment.h"
+#include "platforms/app/property_docs.h"
 #include "platforms/builder/platform.h"
 #include "platforms/app/regress.h"
 #include "platforms/app/report.h"
@@ -130,6 +131,16 @@ void list_platforms() {
     }
 }
 
+// The device-tree property tables of one model doc page, or of each.
+void list_properties(const std::string& page) {
+    if (!page.empty()) {
+        std::cout << property_doc(page);
+        return;
+    }
+    for (const std::string& each : property_doc_pages())
+        std::cout << fmt::format("docs/models/{}.md\n\n{}\n", each, property_doc(each));
+}
+
 void list_scenarios() {
     for (const fs::path& file : files_with_extension(scenarios_dir(), ".yaml")) {
         try {
@@ -196,11 +207,13 @@ int run_cli(int argc, char** argv) {
     describe_cmd->add_option("platform", describe_file, "device tree (.dts/.dtb)")->required();
     describe_cmd->add_option("-c,--config", describe_overrides, "device-tree override /node/path:prop=value (repeatable)");
 
-    std::string list_what;
-    CLI::App* list_cmd = app.add_subcommand("list", "list workloads, platforms or scenarios");
-    list_cmd->add_option("what", list_what, "workloads|platforms|scenarios")
+    std::string list_what, list_page;
+    CLI::App* list_cmd =
+        app.add_subcommand("list", "list workloads, platforms, scenarios, or the models' device-tree properties");
+    list_cmd->add_option("what", list_what, "workloads|platforms|scenarios|properties")
         ->required()
-        ->check(CLI::IsMember({"workloads", "platforms", "scenarios"}));
+        ->check(CLI::IsMember({"workloads", "platforms", "scenarios", "properties"}));
+    list_cmd->add_option("page", list_page, "properties: the doc page (docs/models/PAGE.md) whose tables to print");
 
     std::string check_file;
     CLI::App* check_cmd = app.add_subcommand("check", "validate a device tree or a scenario without running it");
@@ -265,7 +278,10 @@ int run_cli(int argc, char** argv) {
             std::cout << describe_text(
                 validate_printing_warnings(tree_request(describe_file, describe_overrides)).platform);
         else if (*list_cmd)
-            list_what == "workloads" ? list_workloads() : list_what == "platforms" ? list_platforms() : list_scenarios();
+            list_what == "workloads"    ? list_workloads()
+            : list_what == "platforms"  ? list_platforms()
+            : list_what == "properties" ? list_properties(list_page)
+                                        : list_scenarios();
         else if (*check_cmd)
             check(check_file);
         else if (*report_cmd)

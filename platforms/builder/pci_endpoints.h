@@ -16,8 +16,9 @@ namespace platform {
 
 struct PciEndpointModel {
     std::string compatible;  // "pci104c,b500"
-    uint32_t class_code;     // the default of the node's `class-code`
-    unsigned msi_vectors;    // the default of `dmasim,msi-vectors`
+    // Its node's properties: every endpoint's (models::PciEndpoint::properties()), from defaults
+    // with its class code.
+    models::PropertyTable<models::PciEndpointConfig> properties;
     // Builds the model; `node` is there for properties of its own. `seed` is the run's.
     std::function<std::unique_ptr<models::PciEndpoint>(const std::string& name, const models::PciEndpointConfig& config,
                                                        const DtNode& node, uint64_t seed,

@@ -2,6 +2,7 @@
 
 #include "models/pci/pci_regs.h"
 #include "platforms/builder/interrupts.h"
+#include "platforms/builder/properties.h"
 
 #include <algorithm>
 #include <cctype>
@@ -291,7 +292,7 @@ void read_endpoint(const DtNode& child, PciHostSpec& spec, uint32_t number) {
     endpoint.node = child.path();
     endpoint.compatible = type->compatible;
     endpoint.type = type;
-    models::PciEndpointConfig& config = endpoint.config;
+    models::PciEndpointConfig& config = endpoint.config = type->properties.defaults;
     config.number = number;
     PciCompatible id = *parse_pci_compatible(type->compatible);
     config.vendor_id = id.vendor;
@@ -314,23 +315,11 @@ void read_endpoint(const DtNode& child, PciHostSpec& spec, uint32_t number) {
         }))
         child.fail("reg", fmt::format("function 0 of slot {:02x} before function {} (enumeration finds a slot by "
                                       "its function 0)", pci::PCI_SLOT(config.devfn), pci::PCI_FUNC(config.devfn)));
-    config.class_code = child.u32_or("class-code", type->class_code) & 0xffffff;
-    config.revision = static_cast<uint8_t>(child.u32_or("revision-id", 0));
+    read_properties(child, type->properties.properties, config);
     uint32_t pin = child.u32_or("interrupts", 1);
     if (pin > 4)
         child.fail("interrupts", fmt::format("the INTx pin: 1..4 (INTA..INTD), or 0 for none, got {}", pin));
     config.interrupt_pin = static_cast<uint8_t>(pin);
-    config.dma_bits = child.u32_or("dmasim,dma-bits", 32);
-    if (config.dma_bits == 0 || config.dma_bits > 64)
-        child.fail("dmasim,dma-bits", fmt::format("address bits from 1 to 64, got {}", config.dma_bits));
-    config.burst_size = child.u32_or("dmasim,burst-size", 128);
-    if (config.burst_size == 0 || (config.burst_size & (config.burst_size - 1)) || config.burst_size > 4096)
-        child.fail("dmasim,burst-size", fmt::format("a power of two up to 4096, got {}", config.burst_size));
-    config.bandwidth_mbps = child.u64_or("dmasim,bandwidth-mbps", 2000);
-    config.msi_vectors = child.u32_or("dmasim,msi-vectors", type->msi_vectors);
-    if (config.msi_vectors > 32 || (config.msi_vectors & (config.msi_vectors - 1)))
-        child.fail("dmasim,msi-vectors", fmt::format("0 (no MSI) or a power of two up to 32, got {}",
-                                                     config.msi_vectors));
     if (pin)
         endpoint.intx_irq = spec.intx_map.lookup(bus, config.devfn, pin);
     spec.endpoints.push_back(endpoint);
@@ -352,7 +341,7 @@ PciHostSpec read_pci_host(const DeviceTree& tree, const DtNode& node, const std:
     read_inbound(node, spec);
     read_interrupt_map(tree, node, spec);
     read_msi_parent(node, system_address, spec);
-    spec.timing = models::TargetTiming{node.u64_or("dmasim,latency-ns", 200) * 1000, 0};
+    spec.timing = read_properties(node, models::PciHostBridge::timing_properties());
     uint32_t number = first_endpoint;
     for (const DtNode& child : node.children())
         if (!child.compatible().empty()) {

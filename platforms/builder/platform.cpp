@@ -2,6 +2,7 @@
 
 #include "dma/coherent_memory.h"
 #include "platforms/builder/interrupts.h"
+#include "platforms/builder/properties.h"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -11,40 +12,17 @@ namespace platform {
 
 namespace {
 
-constexpr uint64_t ps_per_ns = 1000;
 constexpr uint64_t max_target_size = 1ULL << 40;  // bounds the sparse memory's page directory
 
 std::string hex(uint64_t value) { return fmt::format("{:#x}", value); }
 
-// A choice-valued string property, parsed by `parse`; `expected` lists the accepted values.
-template <typename T, typename Parse>
-T choice_property(const DtNode& node, const std::string& prop, const std::string& fallback, Parse parse,
-                  const std::string& expected) {
-    T value{};
-    if (!parse(node.string_or(prop, fallback), value))
-        node.fail(prop, expected + ", got \"" + node.string_or(prop, fallback) + "\"");
-    return value;
-}
-
-models::TargetTiming target_timing(const DtNode& node, uint64_t latency_ns, uint64_t bandwidth_mbps) {
-    // MB/s = bytes per microsecond.
-    return models::TargetTiming{node.u64_or("dmasim,latency-ns", latency_ns) * ps_per_ns,
-                                node.u64_or("dmasim,bandwidth-mbps", bandwidth_mbps)};
-}
-
-models::CacheGeometry cache_geometry(const DtNode& node, const std::string& size_prop, const std::string& line_prop,
-                                     const std::string& sets_prop) {
-    models::CacheGeometry geometry{node.u32(size_prop), node.u32(line_prop), node.u32(sets_prop)};
+// The three cache properties `prefix` + size, line-size and sets (models::cache_geometry_properties)
+// must describe a whole set-associative array.
+void check_geometry(const DtNode& node, const models::CacheGeometry& geometry, const std::string& prefix) {
     std::string problem = geometry.check();
     if (!problem.empty())
-        node.fail(size_prop, "a consistent geometry with " + line_prop + " and " + sets_prop + ": " + problem);
-    return geometry;
-}
-
-// Core cycles per line of each maintenance operation, in MaintOp order.
-std::array<uint32_t, 3> maint_cycles(const DtNode& node, std::array<uint32_t, 3> defaults) {
-    return {node.u32_or("dmasim,clean-cycles", defaults[0]), node.u32_or("dmasim,invalidate-cycles", defaults[1]),
-            node.u32_or("dmasim,clean-invalidate-cycles", defaults[2])};
+        node.fail(prefix + "size", "a consistent geometry with " + prefix + "line-size and " + prefix + "sets: " +
+                                       problem);
 }
 
 nlohmann::ordered_json geometry_json(const models::CacheGeometry& geometry) {
@@ -168,27 +146,12 @@ private:
                                                tree_.source_name(), node.path()));
             return;
         }
-        models::CoreConfig config;
+        const models::PropertyTable<models::CoreConfig>& properties = models::Core::properties();
+        models::CoreConfig config = read_properties(node, properties);
+        check_geometry(node, config.l1, "d-cache-");
         config.id = 0;
-        uint64_t hz = node.u64_or("clock-frequency", 1000000000);
-        if (hz == 0 || hz > 1000000000000ULL)
-            node.fail("clock-frequency", "a frequency in Hz between 1 and 10^12");
-        config.cycle_ps = 1000000000000ULL / hz;
-        config.l1 = cache_geometry(node, "d-cache-size", "d-cache-line-size", "d-cache-sets");
-        config.l1_hit_cycles = node.u32_or("dmasim,l1-hit-cycles", 1);
-        config.l1_maint_cycles = maint_cycles(node, {2, 1, 2});
-        config.uncached_cycles = node.u32_or("dmasim,uncached-cycles", 4);
-        config.barrier_cycles = node.u32_or("dmasim,barrier-cycles", 10);
-        uint64_t quantum_ns = node.u64_or("dmasim,quantum-ns", 10000);
-        if (quantum_ns == 0 || quantum_ns > 1000000000)
-            node.fail("dmasim,quantum-ns", fmt::format("a quantum from 1 ns to 1 s, got {}", quantum_ns));
-        config.quantum_ps = options_.quantum_ps.value_or(quantum_ns * ps_per_ns);
-        config.alias_policy = choice_property<models::AliasPolicy>(node, "dmasim,alias-policy", "bypass",
-                                                                   models::parse_alias_policy, "\"bypass\" or \"hit\"");
-        config.prefetch.mode = choice_property<models::PrefetchMode>(
-            node, "dmasim,prefetch", "off", models::parse_prefetch_mode, "\"off\", \"next-line\" or \"aggressive\"");
-        config.prefetch.rate_per_10k = node.u32_or("dmasim,prefetch-rate", 50);
-        config.prefetch.window = node.u32_or("dmasim,prefetch-window", 4096);
+        if (options_.quantum_ps)
+            config.quantum_ps = *options_.quantum_ps;
         config.prefetch.seed = options_.seed * 0x100000001b3ULL + config.id;
         p_.core_ = std::make_unique<models::Core>("cpu0", config, instr_);
         if (node.has("next-level-cache"))
@@ -197,12 +160,12 @@ private:
         cores_json_.push_back({{"name", "cpu0"},
                                {"node", node.path()},
                                {"compatible", node.string_or("compatible", "")},
-                               {"clock_mhz", hz / 1000000},
+                               {"clock_mhz", properties.value(config, "clock-frequency") / 1000000},
                                {"l1d", geometry_json(config.l1)},
                                {"next_level_cache", outer_phandle_node_},
-                               {"prefetch", models::to_string(config.prefetch.mode)},
-                               {"alias_policy", models::to_string(config.alias_policy)},
-                               {"quantum_ns", config.quantum_ps / ps_per_ns}});
+                               {"prefetch", property_json(properties.at("dmasim,prefetch"), config)},
+                               {"alias_policy", property_json(properties.at("dmasim,alias-policy"), config)},
+                               {"quantum_ns", property_json(properties.at("dmasim,quantum-ns"), config)}});
     }
 
     void add_outer_cache(const DtNode& node) {
@@ -211,7 +174,9 @@ private:
                                                tree_.source_name(), node.path()));
             return;
         }
-        models::CacheGeometry geometry = cache_geometry(node, "cache-size", "cache-line-size", "cache-sets");
+        models::OuterCacheConfig config = read_properties(node, models::OuterCache::properties());
+        const models::CacheGeometry& geometry = config.geometry;
+        check_geometry(node, geometry, "cache-");
         uint32_t level = node.u32("cache-level");
         if (level != 2)
             node.fail("cache-level", fmt::format("2 (an outer cache below the L1), got {}", level));
@@ -223,7 +188,7 @@ private:
             node.fail("cache-sets", fmt::format("at most 16 ways (cache-size / (cache-line-size x cache-sets)) as "
                                                 "on a PL310, got {}", geometry.ways()));
         outer_node_ = node;
-        outer_geometry_ = geometry;
+        outer_config_ = config;
         outer_level_ = level;
         outer_registers_ = RegEntry{system_address(node, reg[0].address), reg[0].size};
     }
@@ -248,11 +213,7 @@ private:
             node.fail("reg", fmt::format("the distributor (at least {:#x} bytes) then the CPU interface (at least "
                                          "{:#x} bytes)",
                                          gic::distributor_space, gic::cpu_interface_space));
-        models::InterruptControllerConfig config;
-        config.num_ids = node.u32_or("dmasim,num-irqs", config.num_ids);
-        if (config.num_ids < 64 || config.num_ids > 1024 || config.num_ids % 32)
-            node.fail("dmasim,num-irqs", fmt::format("a multiple of 32 from 64 to 1024 (interrupt IDs), got {}",
-                                                     config.num_ids));
+        models::InterruptControllerConfig config = read_properties(node, Gic::properties());
         sw::InterruptControllerInfo info{system_address(node, reg[0].address), system_address(node, reg[1].address),
                                          std::nullopt};
         std::string frame_node;
@@ -269,14 +230,14 @@ private:
             frame_node = child.path();
         }
         p_.gic_ = std::make_unique<Gic>("gic", config, instr_);
-        models::TargetTiming timing = target_timing(node, 20, 0);
+        models::TargetTiming timing = read_properties(node, models::register_timing_properties());
         add_register_target("gicd", node.path(), info.distributor, gic::distributor_space, timing, p_.gic_->gicd_in);
         add_register_target("gicc", node.path(), info.cpu_interface, gic::cpu_interface_space, timing,
                             p_.gic_->gicc_in);
         gic_json_ = {{"name", "gic"},
                      {"node", node.path()},
                      {"compatible", node.compatible().front()},
-                     {"interrupt_ids", config.num_ids},
+                     {"interrupt_ids", property_json(Gic::properties().at("dmasim,num-irqs"), config)},
                      {"distributor", hex(info.distributor)},
                      {"cpu_interface", hex(info.cpu_interface)},
                      {"msi_frame", nullptr}};
@@ -386,7 +347,7 @@ private:
                 continue;
             add_target(MemoryRegion{fmt::format("dram{}", dram_count_++), node.path(),
                                     system_address(node, entry.address), entry.size, true,
-                                    target_timing(node, 60, 12800)},
+                                    read_properties(node, models::Memory::dram_properties())},
                        "ram");
         }
     }
@@ -396,7 +357,7 @@ private:
         if (reg.empty() || reg[0].size == 0)
             node.fail("reg", "one non-empty (address, size) region");
         add_target(MemoryRegion{fmt::format("sram{}", sram_count_++), node.path(), system_address(node, reg[0].address),
-                                reg[0].size, false, target_timing(node, 10, 8000)},
+                                reg[0].size, false, read_properties(node, models::Memory::sram_properties())},
                    "sram");
     }
 
@@ -406,12 +367,11 @@ private:
     }
 
     void add_bus_master(const DtNode& node) {
-        models::BusMasterConfig config;
+        const models::PropertyTable<models::BusMasterConfig>& properties = models::BusMaster::properties();
+        models::BusMasterConfig config = properties.defaults;
         config.id = static_cast<uint32_t>(p_.masters_.size());
-        config.stream_id = node.u32_or("dmasim,stream-id", config.id);
-        config.burst_size = node.u32_or("dmasim,burst-size", 64);
-        if (config.burst_size == 0 || (config.burst_size & (config.burst_size - 1)) || config.burst_size > 4096)
-            node.fail("dmasim,burst-size", fmt::format("a power of two up to 4096, got {}", config.burst_size));
+        config.stream_id = config.id;
+        read_properties(node, properties.properties, config);
         OfDmaConfig dma = of_dma_configure_device(node);
         add_warnings(dma);
         config.snoop = dma.coherent;
@@ -437,15 +397,15 @@ private:
         p_.dma_devices_.push_back(DmaDeviceSpec{node.name(), node.path(), name, dma, pool});
         p_.masters_.push_back(std::make_unique<models::BusMaster>(name.c_str(), config, instr_));
         models::BusMaster& master = *p_.masters_.back();
-        models::TargetTiming timing = target_timing(node, 20, 0);
+        models::TargetTiming timing = read_properties(node, models::register_timing_properties());
         add_register_target(name + "_regs", node.path(), info.registers, info.registers_size, timing, master.mmio_in);
         if (info.buffer_size)
             add_register_target(name + "_buffer", node.path(), info.buffer, info.buffer_size, timing, master.buffer_in,
                                 "buffer");
         masters_json_.push_back({{"name", name},
                                  {"node", node.path()},
-                                 {"stream_id", config.stream_id},
-                                 {"burst_size", config.burst_size},
+                                 {"stream_id", property_json(properties.at("dmasim,stream-id"), config)},
+                                 {"burst_size", property_json(properties.at("dmasim,burst-size"), config)},
                                  {"coherent", config.snoop},
                                  {"registers", hex(info.registers)},
                                  {"buffer", info.buffer_size ? nlohmann::ordered_json(hex(info.buffer)) : nullptr},
@@ -529,8 +489,9 @@ private:
                                     {"base", hex(region.base)},
                                     {"size", region.size},
                                     {"node", region.node},
-                                    {"latency_ns", region.timing.latency_ps / ps_per_ns},
-                                    {"bandwidth_mbps", region.timing.bytes_per_us}});
+                                    {"latency_ns", property_json(models::target_latency_property(), region.timing)},
+                                    {"bandwidth_mbps",
+                                     property_json(models::target_bandwidth_property(), region.timing)}});
         p_.memories_.push_back(std::move(region));
     }
 
@@ -555,22 +516,21 @@ private:
             return;
         }
         models::CacheGeometry l1 = p_.core_->l1d().geometry();
-        if (outer_geometry_.line_size != l1.line_size)
+        const models::CacheGeometry& geometry = outer_config_.geometry;
+        if (geometry.line_size != l1.line_size)
             outer_node_->fail("cache-line-size", fmt::format("the L1 line size of {} ({} bytes), got {}", cpu_node_,
-                                                             l1.line_size, outer_geometry_.line_size));
-        uint64_t cycle_ps = p_.core_->config().cycle_ps;
-        std::array<uint32_t, 3> maint = maint_cycles(*outer_node_, {4, 3, 4});
-        models::CacheTiming timing{outer_node_->u32_or("dmasim,hit-cycles", 8) * cycle_ps,
-                                   {maint[0] * cycle_ps, maint[1] * cycle_ps, maint[2] * cycle_ps}};
-        p_.outer_ = std::make_unique<models::OuterCache>("l2", outer_geometry_, timing, instr_);
+                                                             l1.line_size, geometry.line_size));
+        models::CacheTiming timing =
+            models::cache_timing(outer_config_.hit_cycles, outer_config_.maint_cycles, p_.core_->config().cycle_ps);
+        p_.outer_ = std::make_unique<models::OuterCache>("l2", geometry, timing, instr_);
         p_.core_->set_outer_cache(&p_.outer_->cache());
         uint64_t base = outer_registers_.address;
         p_.outer_registers_ = base;
         add_register_target("l2_regs", outer_node_->path(), base, outer_registers_.size,
-                            target_timing(*outer_node_, 20, 0), p_.outer_->cfg_in);
+                            read_properties(*outer_node_, models::register_timing_properties()), p_.outer_->cfg_in);
         caches_json_.push_back({{"name", "l2"}, {"node", outer_node_->path()}, {"level", outer_level_},
                                 {"compatible", "arm,pl310-cache"}, {"registers", hex(base)}});
-        nlohmann::ordered_json geometry_fields = geometry_json(outer_geometry_);
+        nlohmann::ordered_json geometry_fields = geometry_json(geometry);
         for (auto& [key, value] : geometry_fields.items())
             caches_json_.back()[key] = value;
     }
@@ -623,8 +583,8 @@ private:
     }
 
     void attach_monitor(const DtNode& root) {
-        bool enabled = options_.monitor.value_or(
-            choice_property<bool>(root, "dmasim,coherence-monitor", "on", parse_on_off, "\"on\" or \"off\""));
+        bool enabled =
+            options_.monitor.value_or(read_properties(root, models::CoherenceMonitor::properties()).enabled);
         p_.description_["coherence_monitor"] = enabled;
         if (!enabled)
             return;
@@ -638,13 +598,6 @@ private:
             p_.outer_->set_observer(p_.monitor_.get());
         }
         p_.bus_->add_observer(p_.monitor_.get());
-    }
-
-    static bool parse_on_off(const std::string& text, bool& out) {
-        if (text != "on" && text != "off")
-            return false;
-        out = text == "on";
-        return true;
     }
 
     nlohmann::ordered_json dma_devices_json() const {
@@ -724,6 +677,7 @@ private:
     // limits and what the lower one reaches; its coherent pool is the bridge's local memory.
     nlohmann::ordered_json pci_endpoint_json(const PciHostSpec& spec, const PciEndpointSpec& endpoint) const {
         const models::PciEndpointConfig& config = endpoint.config;
+        const models::PropertyTable<models::PciEndpointConfig>& properties = endpoint.type->properties;
         uint64_t engine_limit = config.dma_bits >= 64 ? ~0ULL : (1ULL << config.dma_bits) - 1;
         uint64_t limit = dma::min_not_zero(engine_limit, spec.dma.bus_dma_limit);
         nlohmann::ordered_json reach = nlohmann::ordered_json::array();
@@ -737,7 +691,7 @@ private:
                 {"kind", p_.pci_endpoints_.at(config.number)->device_kind()},
                 {"bdf", fmt::format("{:02x}:{:02x}.{}", spec.bridge.bus_start, pci::PCI_SLOT(config.devfn),
                                     pci::PCI_FUNC(config.devfn))},
-                {"dma_bits", config.dma_bits},
+                {"dma_bits", property_json(properties.at("dmasim,dma-bits"), config)},
                 {"dma_limit", hex(limit)},
                 {"engine_dma_limit", hex(engine_limit)},
                 {"bus_dma_limit", spec.dma.bus_dma_limit ? nlohmann::ordered_json(hex(spec.dma.bus_dma_limit)) : nullptr},
@@ -748,11 +702,11 @@ private:
                 {"coherent_dma_mask", hex(spec.dma.mask)},
                 {"coherent_pool", spec.local_memory ? pool_json(sw::local_memory_pool_name(spec.name), spec.local_memory->size)
                                                     : nullptr},
-                {"burst_size", config.burst_size},
-                {"bandwidth_mbps", config.bandwidth_mbps},
+                {"burst_size", property_json(properties.at("dmasim,burst-size"), config)},
+                {"bandwidth_mbps", property_json(properties.at("dmasim,bandwidth-mbps"), config)},
                 {"interrupt_pin", config.interrupt_pin},
                 {"intx_irq", endpoint.intx_irq ? nlohmann::ordered_json(*endpoint.intx_irq) : nullptr},
-                {"msi_vectors", config.msi_vectors}};
+                {"msi_vectors", property_json(properties.at("dmasim,msi-vectors"), config)}};
     }
 
     nlohmann::ordered_json kernel_json() const {
@@ -795,7 +749,7 @@ private:
     std::vector<std::string> placed_by_;  // per memories_ entry: the property that placed it
     std::vector<std::pair<DtNode, std::string>> pool_nodes_;  // device node, its memory-region's path
     std::optional<DtNode> outer_node_;
-    models::CacheGeometry outer_geometry_;
+    models::OuterCacheConfig outer_config_;
     uint32_t outer_level_ = 2;
     RegEntry outer_registers_;
     std::string outer_phandle_node_;

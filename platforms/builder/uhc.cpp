@@ -3,7 +3,7 @@
 #include "models/usb/uhc.h"
 #include "models/usb/usb_mouse.h"
 #include "models/usb/usb_storage.h"
-#include "models/usb/uhc_regs.h"
+#include "platforms/builder/properties.h"
 
 #include <cstdio>
 #include <fmt/format.h>
@@ -15,10 +15,8 @@ const std::vector<UsbDeviceModel>& usb_device_models() {
         {"usb1234,0008",
          [](const std::string& name, uint16_t vendor, uint16_t product, const DtNode& node,
             models::Instrumentation& instr) -> std::unique_ptr<models::UsbDevice> {
-             uint32_t blocks = node.u32_or("dmasim,blocks", 2048);
-             if (blocks == 0)
-                 node.fail("dmasim,blocks", "at least one 512-byte block");
-             return std::make_unique<models::UsbStorage>(name, vendor, product, blocks, instr);
+             models::UsbStorageConfig config = read_properties(node, models::UsbStorage::properties());
+             return std::make_unique<models::UsbStorage>(name, vendor, product, config.blocks, instr);
          }},
         {"usb1234,0003",
          [](const std::string& name, uint16_t vendor, uint16_t product, const DtNode&,
@@ -56,9 +54,7 @@ std::string known_models() {
 std::unique_ptr<models::PciEndpoint> create_uhc(const std::string& name,
                                                                 const models::PciEndpointConfig& config,
                                                                 const DtNode& node, models::Instrumentation& instr) {
-    uint32_t ports = node.u32_or("dmasim,ports", 2);
-    if (ports == 0 || ports > uhc::max_ports)
-        node.fail("dmasim,ports", fmt::format("root-hub ports from 1 to {}, got {}", uhc::max_ports, ports));
+    unsigned ports = read_properties(node, models::Uhc::properties()).ports;
     std::vector<DtNode> children;
     for (const DtNode& child : node.children())
         if (!child.compatible().empty())

@@ -37,6 +37,7 @@ const std::map<std::string, std::string> parts = {
     {"models/cpu/prefetcher.h", "core"},
     {"models/cpu/line_backend.h", "cache"},
     {"models/bus/bus_port.h", "router"},
+    {"models/bus/target_timing.h", "router"},
     {"models/bus/dma_port.h", "bus_master"},
     {"models/irq/interrupt_line.h", "interrupt_controller"},
     {"models/coherence/coherence_observer.h", "coherence_monitor"},
