@@ -11,15 +11,15 @@
 //   a  64-bit loads sweeping a 16 KiB buffer, repeated (L1 hits)
 //   b  64-bit accesses, 1/4 of them stores, at xorshift-random addresses over 1 MiB (L1 + L2)
 
-#include "models/cpu/core.h"
 #include "models/common/instrumentation.h"
+#include "models/cpu/core.h"
 #include "models/cpu/mmu.h"
-#include "platforms/devicetree/device_tree.h"
 #include "platforms/builder/platform.h"
+#include "platforms/devicetree/device_tree.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -44,9 +44,7 @@ constexpr uint64_t b_default_accesses = 5'000'000;
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) {
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // ---------------------------------------------------------------------------------------------
 // The reference: a straightforward data-holding cache model. Write-back, write-allocate, LRU by
@@ -196,7 +194,7 @@ struct Measurement {
     uint64_t accesses = 0;
     double seconds = 0;
     uint64_t checksum = 0;
-    uint64_t syncs = 0;       // simulated only: SystemC waits in the timed phase
+    uint64_t syncs = 0;  // simulated only: SystemC waits in the timed phase
     uint64_t core_accesses = 0;
 };
 
@@ -220,10 +218,9 @@ Measurement run_reference(char workload, uint64_t accesses) {
 
 // The one line a child prints for the parent.
 void print_result(const std::string& name, const Measurement& m) {
-    std::printf("RESULT case=%s accesses=%llu seconds=%.9f syncs=%llu core_accesses=%llu checksum=%llx\n",
-                name.c_str(), static_cast<unsigned long long>(m.accesses), m.seconds,
-                static_cast<unsigned long long>(m.syncs), static_cast<unsigned long long>(m.core_accesses),
-                static_cast<unsigned long long>(m.checksum));
+    std::printf("RESULT case=%s accesses=%llu seconds=%.9f syncs=%llu core_accesses=%llu checksum=%llx\n", name.c_str(),
+                static_cast<unsigned long long>(m.accesses), m.seconds, static_cast<unsigned long long>(m.syncs),
+                static_cast<unsigned long long>(m.core_accesses), static_cast<unsigned long long>(m.checksum));
     std::fflush(stdout);
 }
 
@@ -357,8 +354,9 @@ bool spawn_case(const Case& c, const Options& options, Measurement& out) {
     double seconds = 0;
     char name[64];
     if (at == std::string::npos ||
-        std::sscanf(output.c_str() + at, "RESULT case=%63s accesses=%llu seconds=%lf syncs=%llu core_accesses=%llu checksum=%llx",
-                    name, &accesses, &seconds, &syncs, &core_accesses, &checksum) != 6) {
+        std::sscanf(output.c_str() + at,
+                    "RESULT case=%63s accesses=%llu seconds=%lf syncs=%llu core_accesses=%llu checksum=%llx", name,
+                    &accesses, &seconds, &syncs, &core_accesses, &checksum) != 6) {
         std::cerr << "dmasim_bench: case " << c.name << ": no result line in its output:\n" << output;
         return false;
     }
@@ -452,8 +450,9 @@ int run_parent(const Options& options) {
 }
 
 void usage() {
-    std::cerr << "usage: dmasim_bench [--repeats N] [--scale X]\n"
-                 "       dmasim_bench --case NAME [--scale X]   (one case alone, for profiling; NAME is ref-a, ref-b or";
+    std::cerr
+        << "usage: dmasim_bench [--repeats N] [--scale X]\n"
+           "       dmasim_bench --case NAME [--scale X]   (one case alone, for profiling; NAME is ref-a, ref-b or";
     for (const Case& c : all_cases())
         std::cerr << " " << c.name;
     std::cerr << ")\n";

@@ -94,9 +94,10 @@ bool AtomicPool::free(Device& dev, uint64_t cpu_addr, uint64_t size) {
     uint64_t count = (size + page_size - 1) / page_size;
     uint64_t released = offset % page_size ? 0 : bitmap_.release(offset / page_size, count);
     if (released != count)  // gen_pool_free's BUG in Linux; here a warning, and the run goes on
-        context_.warn(dev, fmt::format("free of CPU address {:#x} ({} bytes) to the atomic pool, which had {} of "
-                                       "those {} pages allocated",
-                                       cpu_addr, size, released, count),
+        context_.warn(dev,
+                      fmt::format("free of CPU address {:#x} ({} bytes) to the atomic pool, which had {} of "
+                                  "those {} pages allocated",
+                                  cpu_addr, size, released, count),
                       context_.stat_bad_frees);
     update_stats();
     return true;

@@ -52,7 +52,9 @@ void CacheMaintenance::invalidate(uint64_t pa, uint64_t size) {
 
 void CacheMaintenance::emit_maint(const char* op, uint64_t pa, uint64_t size, uint64_t start_ps) {
     if (ev_maint_.enabled())
-        instr_.emit(ev_maint_, models::Event{start_ps, nullptr, "dma",
+        instr_.emit(ev_maint_, models::Event{start_ps,
+                                             nullptr,
+                                             "dma",
                                              {{"op", std::string(op)},
                                               {"pa", pa},
                                               {"size", size},

@@ -16,8 +16,8 @@ std::shared_ptr<CoherentMemory> CoherentMemory::create(Context& context, std::st
                                                        bool use_dev_dma_pfn_offset) {
     if (!valid_region(phys_addr, size))
         return nullptr;
-    return std::shared_ptr<CoherentMemory>(
-        new CoherentMemory(context, std::move(name), phys_addr, device_addr, size, use_dev_dma_pfn_offset));
+    return std::shared_ptr<CoherentMemory>(new CoherentMemory(context, std::move(name), phys_addr, device_addr, size,
+                                                              use_dev_dma_pfn_offset));
 }
 
 CoherentMemory::CoherentMemory(Context& context, std::string name, uint64_t phys_addr, dma_addr_t device_addr,

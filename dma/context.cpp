@@ -26,9 +26,8 @@ Context::Context(sw::Kernel& kernel, models::Instrumentation& instr, Policy poli
                                                                     "start and duration_ps)")),
       ev_free_(instr.declare_event(event_name(MappingCall::free), "the free of an allocation (a slice: start and "
                                                                   "duration_ps)")),
-      kernel_(kernel), instr_(instr), policy_(policy),
-      swiotlb_(kernel, instr, policy.swiotlb_slots), cache_(kernel, instr),
-      debug_(kernel, instr, policy.debug),
+      kernel_(kernel), instr_(instr), policy_(policy), swiotlb_(kernel, instr, policy.swiotlb_slots),
+      cache_(kernel, instr), debug_(kernel, instr, policy.debug),
       ev_warning_(instr.declare_event("dma.warning", "the DMA-mapping layer refused or could not do a request")),
       atomic_pool_(*this, instr) {
     for (const sw::PhysRange& range : kernel.ram())

@@ -242,9 +242,7 @@ void DmaDebug::remove_entry(Found found) {
 
 // --- active cache lines ---
 
-uint64_t DmaDebug::cacheline_of(const DebugEntry& entry) const {
-    return entry.paddr / kernel_.cpu().l1d().line_size();
-}
+uint64_t DmaDebug::cacheline_of(const DebugEntry& entry) const { return entry.paddr / kernel_.cpu().l1d().line_size(); }
 
 // A device that only reads memory leaves the CPU no stale data to consume, so TO_DEVICE
 // mappings are not tracked (legitimate overlaps, e.g. one buffer sent to several devices).
@@ -305,8 +303,7 @@ void DmaDebug::check_unmap(const DebugEntry& ref) {
                            "[size={} bytes] [mapped as {}] [unmapped as {}] [mapped with {}] [unmapped with {}]",
                            ref.dev_addr, ref.size, to_string(entry.type), to_string(ref.type),
                            dir2name(entry.direction), dir2name(ref.direction)));
-    else if ((entry.type == DebugType::coherent || entry.type == DebugType::noncoherent) &&
-             ref.paddr != entry.paddr)
+    else if ((entry.type == DebugType::coherent || entry.type == DebugType::noncoherent) && ref.paddr != entry.paddr)
         report(DebugCheck::free_different_cpu_address, ref.device,
                fmt::format("device driver frees DMA memory with different CPU address [device address=0x{:016x}] "
                            "[size={} bytes] [cpu alloc address=0x{:016x}] [cpu free address=0x{:016x}] [mapped "
@@ -348,13 +345,12 @@ void DmaDebug::check_sync(const DebugEntry& ref, bool to_cpu) {
         report(DebugCheck::sync_outside_range, ref.device,
                fmt::format("device driver syncs DMA memory outside allocated range [device address=0x{:016x}] "
                            "[allocation size={} bytes] [sync offset+size={}] [mapped with {}] [synced with {}]",
-                           entry.dev_addr, entry.size, end_offset, dir2name(entry.direction),
-                           dir2name(ref.direction)));
+                           entry.dev_addr, entry.size, end_offset, dir2name(entry.direction), dir2name(ref.direction)));
     if (entry.direction == DmaDirection::bidirectional)
         return;
     auto describe = [&] {
-        return fmt::format("[device address=0x{:016x}] [size={} bytes] [mapped with {}] [synced with {}]",
-                           ref.dev_addr, entry.size, dir2name(entry.direction), dir2name(ref.direction));
+        return fmt::format("[device address=0x{:016x}] [size={} bytes] [mapped with {}] [synced with {}]", ref.dev_addr,
+                           entry.size, dir2name(entry.direction), dir2name(ref.direction));
     };
     if (ref.direction != entry.direction)
         report(DebugCheck::sync_different_direction, ref.device,
@@ -386,8 +382,7 @@ void DmaDebug::check_for_illegal_area(Device& dev, uint64_t pa, uint64_t size) {
     uint64_t va = sw::Kernel::phys_to_virt(pa);
     if (kernel_.text().intersects(va, size) || kernel_.rodata().intersects(va, size))
         report(DebugCheck::map_from_text_or_rodata, dev.name(),
-               fmt::format("device driver maps memory from kernel text or rodata [addr=0x{:016x}] [len={}]", va,
-                           size));
+               fmt::format("device driver maps memory from kernel text or rodata [addr=0x{:016x}] [len={}]", va, size));
 }
 
 // Either the driver did not set its dma_parms or whoever built the list did not respect them.
@@ -448,8 +443,8 @@ void DmaDebug::unmap_page(Device& dev, dma_addr_t addr, uint64_t size, DmaDirect
         check_unmap(make_ref(dev, type, addr, size, dir));
 }
 
-void DmaDebug::map_sg(Device& dev, const std::vector<Scatterlist>& sgl, int nents, int mapped_ents,
-                      DmaDirection dir, Attrs attrs) {
+void DmaDebug::map_sg(Device& dev, const std::vector<Scatterlist>& sgl, int nents, int mapped_ents, DmaDirection dir,
+                      Attrs attrs) {
     if (!enabled_)
         return;
     for (int i = 0; i < nents; ++i) {
@@ -499,8 +494,7 @@ void DmaDebug::free_coherent(Device& dev, uint64_t size, uint64_t cpu_addr, dma_
     check_unmap(ref);
 }
 
-void DmaDebug::alloc_pages(Device& dev, uint64_t pa, uint64_t size, DmaDirection dir, dma_addr_t addr,
-                           Attrs attrs) {
+void DmaDebug::alloc_pages(Device& dev, uint64_t pa, uint64_t size, DmaDirection dir, dma_addr_t addr, Attrs attrs) {
     if (!enabled_ || !pa)
         return;
     DebugEntry entry = make_ref(dev, DebugType::noncoherent, addr, size, dir);
@@ -527,8 +521,7 @@ void DmaDebug::sync_single_for_device(Device& dev, dma_addr_t addr, uint64_t siz
 }
 
 // Only the segments map_sg produced are checked; a list whose first entry is not mapped is not.
-void DmaDebug::sync_sg(Device& dev, const std::vector<Scatterlist>& sgl, int nelems, DmaDirection dir,
-                       bool to_cpu) {
+void DmaDebug::sync_sg(Device& dev, const std::vector<Scatterlist>& sgl, int nelems, DmaDirection dir, bool to_cpu) {
     if (!enabled_)
         return;
     int mapped_ents = 0;

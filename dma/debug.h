@@ -53,7 +53,7 @@ struct DebugEntry {
     uint64_t paddr = 0;      // physical address of the first byte
     uint64_t cpu_addr = 0;   // allocations: the CPU address returned
     MapErrType map_err_type = MapErrType::not_applicable;
-    uint64_t time_ps = 0;    // when it was made (Linux keeps a stack trace)
+    uint64_t time_ps = 0;  // when it was made (Linux keeps a stack trace)
 };
 
 // The checks, in Linux's order; the id names the stat and event `dma_debug.<id>`.
@@ -145,7 +145,7 @@ public:
     void check_leaks_at_exit();
 
     // --- results ---
-    const std::vector<DebugReport>& reports() const { return reports_; }  // the first max_reports
+    const std::vector<DebugReport>& reports() const { return reports_; }          // the first max_reports
     uint64_t report_count() const { return stat_reports_ ? *stat_reports_ : 0; }  // all of them
     uint64_t count(DebugCheck check) const;
     size_t active_entries() const { return entry_count_; }
@@ -192,8 +192,7 @@ private:
     void check_for_illegal_area(Device& dev, uint64_t pa, uint64_t size);
     void check_sg_segment(Device& dev, const Scatterlist& sg);
     void sync_sg(Device& dev, const std::vector<Scatterlist>& sgl, int nelems, DmaDirection dir, bool to_cpu);
-    void report_leak(DebugCheck check, const std::string& device, const char* when, int count,
-                     const DebugEntry& entry);
+    void report_leak(DebugCheck check, const std::string& device, const char* when, int count, const DebugEntry& entry);
 
     // Linux's active-cacheline tracking: the first cache line of each mapping the device may write.
     uint64_t cacheline_of(const DebugEntry& entry) const;

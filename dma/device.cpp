@@ -26,15 +26,16 @@ Device::Device(std::string name, Device& parent)
 
 void Device::add_dma_range(const DmaRange& range) {
     auto describe = [&] {
-        return fmt::format("{}: dma-range cpu {:#x} -> bus {:#x}, size {:#x}", name_, range.cpu_start,
-                           range.dma_start, range.size);
+        return fmt::format("{}: dma-range cpu {:#x} -> bus {:#x}, size {:#x}", name_, range.cpu_start, range.dma_start,
+                           range.size);
     };
     if (range.size == 0)
         throw std::invalid_argument(describe() + " is empty");
     if (range.cpu_start + range.size - 1 < range.cpu_start || range.dma_start + range.size - 1 < range.dma_start)
         throw std::invalid_argument(describe() + " wraps around the address space");
     for (const DmaRange& other : ranges_) {
-        bool cpu_overlap = range.cpu_start < other.cpu_start + other.size && other.cpu_start < range.cpu_start + range.size;
+        bool cpu_overlap = range.cpu_start < other.cpu_start + other.size &&
+                           other.cpu_start < range.cpu_start + range.size;
         if (cpu_overlap)
             throw std::invalid_argument(fmt::format("{} overlaps the range at cpu {:#x}, size {:#x}", describe(),
                                                     other.cpu_start, other.size));

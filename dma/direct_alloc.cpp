@@ -67,17 +67,19 @@ void DirectOps::free(Device& dev, uint64_t size, uint64_t cpu_addr, dma_addr_t d
     Context& context = dev.context();
     auto found = allocations_.find(cpu_addr);
     if (found == allocations_.end()) {
-        context.warn(dev, fmt::format("free of CPU address {:#x} (DMA addr {:#x}, {} bytes), which no coherent "
-                                      "allocation returned; nothing freed",
-                                      cpu_addr, dma_handle, size),
+        context.warn(dev,
+                     fmt::format("free of CPU address {:#x} (DMA addr {:#x}, {} bytes), which no coherent "
+                                 "allocation returned; nothing freed",
+                                 cpu_addr, dma_handle, size),
                      context.stat_bad_frees);
         return;
     }
     Allocation allocation = found->second;
     if (page_align(size) != allocation.size || dma_handle != dev.phys_to_dma(allocation.pa)) {
-        context.warn(dev, fmt::format("free of CPU address {:#x} with DMA addr {:#x} and {} bytes, but it was "
-                                      "allocated with DMA addr {:#x} and {} bytes; nothing freed",
-                                      cpu_addr, dma_handle, size, dev.phys_to_dma(allocation.pa), allocation.size),
+        context.warn(dev,
+                     fmt::format("free of CPU address {:#x} with DMA addr {:#x} and {} bytes, but it was "
+                                 "allocated with DMA addr {:#x} and {} bytes; nothing freed",
+                                 cpu_addr, dma_handle, size, dev.phys_to_dma(allocation.pa), allocation.size),
                      context.stat_bad_frees);
         return;
     }
@@ -102,8 +104,9 @@ bool DirectOps::prepare_uncached(Context& context, uint64_t pa, uint64_t size) {
 
 uint64_t DirectOps::alloc_from_pool(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs) {
     uint64_t pa = 0;
-    uint64_t cpu_addr = dev.context().atomic_pool().alloc(
-        dev, size, pa, attrs, [&](uint64_t page_pa, uint64_t bytes) { return coherent_ok(dev, page_pa, bytes); });
+    uint64_t cpu_addr = dev.context().atomic_pool().alloc(dev, size, pa, attrs, [&](uint64_t page_pa, uint64_t bytes) {
+        return coherent_ok(dev, page_pa, bytes);
+    });
     if (cpu_addr)
         dma_handle = dev.phys_to_dma(pa);
     return cpu_addr;
@@ -130,8 +133,7 @@ uint64_t DirectOps::allocate_pages(Device& dev, uint64_t size, Attrs attrs, Gfp 
         if (attrs & attr::no_warn)
             ++context.stat_alloc_failures;
         else
-            context.warn(dev, fmt::format("allocation of {} bytes failed: {}", size, why),
-                         context.stat_alloc_failures);
+            context.warn(dev, fmt::format("allocation of {} bytes failed: {}", size, why), context.stat_alloc_failures);
         return uint64_t(0);
     };
     if (size == 0)
@@ -182,8 +184,8 @@ uint64_t DirectOps::alloc_from_cma(Device& dev, uint64_t size, Gfp gfp) {
     if (!area || gfp != Gfp::kernel)
         return 0;
     uint64_t count = page_align(size) / models::Mmu::page_size;
-    std::optional<uint64_t> pa =
-        pages.cma_alloc(*area, count, std::min(sw::PageAllocator::get_order(size), cma_alignment));
+    std::optional<uint64_t> pa = pages.cma_alloc(*area, count,
+                                                 std::min(sw::PageAllocator::get_order(size), cma_alignment));
     if (!pa)
         return 0;
     if (coherent_ok(dev, *pa, page_align(size)))

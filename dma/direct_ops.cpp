@@ -132,16 +132,16 @@ dma_addr_t DirectOps::swiotlb_map(Device& dev, uint64_t pa, uint64_t size, DmaDi
     return addr;
 }
 
-void DirectOps::report_unreachable(Device& dev, uint64_t pa, dma_addr_t addr, uint64_t size,
-                                   const std::string& note) {
+void DirectOps::report_unreachable(Device& dev, uint64_t pa, dma_addr_t addr, uint64_t size, const std::string& note) {
     Context& context = dev.context();
     if (addr == DMA_MAPPING_ERROR)
-        context.warn(dev, fmt::format("cannot map PA {:#x}+{}: the address is outside every dma-range{}", pa, size,
-                                      note),
+        context.warn(dev,
+                     fmt::format("cannot map PA {:#x}+{}: the address is outside every dma-range{}", pa, size, note),
                      context.stat_mapping_errors);
     else
-        context.warn(dev, fmt::format("DMA addr {:#x}+{} overflow (mask {:#x}, bus limit {:#x}){}", addr, size,
-                                      dev.dma_mask(), dev.bus_dma_limit(), note),
+        context.warn(dev,
+                     fmt::format("DMA addr {:#x}+{} overflow (mask {:#x}, bus limit {:#x}){}", addr, size,
+                                 dev.dma_mask(), dev.bus_dma_limit(), note),
                      context.stat_mapping_errors);
 }
 

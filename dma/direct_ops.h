@@ -51,8 +51,8 @@ private:
     // A live allocation from alloc(), by the CPU address it returned.
     struct Allocation {
         uint64_t pa = 0;
-        uint64_t size = 0;         // page-aligned
-        uint64_t remap_va = 0;     // the uncached mapping's page-aligned VA, 0 if none
+        uint64_t size = 0;      // page-aligned
+        uint64_t remap_va = 0;  // the uncached mapping's page-aligned VA, 0 if none
         bool alias_removed = false;
     };
 

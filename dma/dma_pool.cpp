@@ -104,8 +104,8 @@ void DmaPool::check_freed_poison(uint64_t vaddr) {
     auto bad = std::find_if(data.begin(), data.end(), [](uint8_t byte) { return byte != POOL_POISON_FREED; });
     if (bad == data.end())
         return;
-    uint64_t bad_bytes = static_cast<uint64_t>(
-        std::count_if(bad, data.end(), [](uint8_t byte) { return byte != POOL_POISON_FREED; }));
+    uint64_t bad_bytes = static_cast<uint64_t>(std::count_if(bad, data.end(),
+                                                             [](uint8_t byte) { return byte != POOL_POISON_FREED; }));
     report(fmt::format("dma_pool_alloc {}, {:#x} (corrupted): byte {} of the {}-byte free block is {:#04x}, not the "
                        "freed poison {:#04x} ({} bytes differ): written after it was freed",
                        name_, vaddr, bad - data.begin(), size_, *bad, POOL_POISON_FREED, bad_bytes),
@@ -115,8 +115,8 @@ void DmaPool::check_freed_poison(uint64_t vaddr) {
 void DmaPool::free(uint64_t vaddr, dma_addr_t dma) {
     Page* page = find_page(dma);
     if (!page) {
-        report(fmt::format("dma_pool_free {}, {:#x}/{:#x} (bad dma): no page of the pool holds that DMA address",
-                           name_, vaddr, dma),
+        report(fmt::format("dma_pool_free {}, {:#x}/{:#x} (bad dma): no page of the pool holds that DMA address", name_,
+                           vaddr, dma),
                stat_bad_address_);
         return;
     }

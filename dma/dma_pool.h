@@ -68,8 +68,8 @@ private:
     struct Page {
         uint64_t vaddr = 0;
         dma_addr_t dma = 0;
-        std::vector<bool> free;          // per block
-        std::vector<uint32_t> free_list; // block indices; the back is handed out next
+        std::vector<bool> free;           // per block
+        std::vector<uint32_t> free_list;  // block indices; the back is handed out next
         uint64_t in_use = 0;
     };
 

@@ -43,8 +43,8 @@ void report_call(Device& dev, MappingCall call, uint64_t start_ps, DebugType typ
     if (!kind.enabled() && context.mapping_listeners().empty())
         return;
     Device& target = dev.dma_dev();
-    MappingRecord record{call, target.name(), type, dir, addr, target.dma_to_phys(addr), size, start_ps,
-                         now_ps(dev) - start_ps};
+    MappingRecord record{call,     target.name(),         type, dir, addr, target.dma_to_phys(addr), size,
+                         start_ps, now_ps(dev) - start_ps};
     for (MappingListener* listener : context.mapping_listeners())
         listener->on_mapping_call(record);
     if (!kind.enabled())
@@ -95,9 +95,10 @@ dma_addr_t map_single(Device& dev, uint64_t va, uint64_t size, DmaDirection dir,
     debug(dev).map_single(dev, va, size);
     if (!dev.context().kernel().virt_addr_valid(va)) {
         Context& context = dev.context();
-        context.warn(dev, fmt::format("rejecting DMA map of {:#x}+{}: not a linear-map (lowmem) address; vmalloc "
-                                      "and ioremap memory cannot be mapped with map_single",
-                                      va, size),
+        context.warn(dev,
+                     fmt::format("rejecting DMA map of {:#x}+{}: not a linear-map (lowmem) address; vmalloc "
+                                 "and ioremap memory cannot be mapped with map_single",
+                                 va, size),
                      context.stat_mapping_errors);
         return DMA_MAPPING_ERROR;
     }

@@ -15,8 +15,7 @@ namespace dma {
 // A kernel VA in the linear map (kmalloc, pages); vmalloc/ioremap addresses are refused.
 dma_addr_t map_single(Device& dev, uint64_t va, uint64_t size, DmaDirection dir, Attrs attrs = 0);
 void unmap_single(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir, Attrs attrs = 0);
-dma_addr_t map_page(Device& dev, uint64_t page_pa, uint64_t offset, uint64_t size, DmaDirection dir,
-                    Attrs attrs = 0);
+dma_addr_t map_page(Device& dev, uint64_t page_pa, uint64_t offset, uint64_t size, DmaDirection dir, Attrs attrs = 0);
 void unmap_page(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir, Attrs attrs = 0);
 // Maps the first `nents` entries; returns the number of DMA segments (0 on failure). Unmap and
 // sync take the original `nents`, not the returned count.

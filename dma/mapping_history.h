@@ -24,11 +24,11 @@ struct DmaMapping {
     DebugType type = DebugType::single;     // single, page, sg, coherent or noncoherent
     std::optional<DmaDirection> direction;  // none for a coherent allocation
     dma_addr_t dma_addr = 0;
-    uint64_t pa = 0;                        // where the device's accesses land (a bounce slot, when bounced)
+    uint64_t pa = 0;  // where the device's accesses land (a bounce slot, when bounced)
     uint64_t size = 0;
-    uint64_t mapped_ps = 0;                 // when the map or alloc call began
-    uint64_t map_call_ps = 0;               // how long it took
-    std::optional<uint64_t> unmapped_ps;    // when the unmap or free call returned; none while it is live
+    uint64_t mapped_ps = 0;               // when the map or alloc call began
+    uint64_t map_call_ps = 0;             // how long it took
+    std::optional<uint64_t> unmapped_ps;  // when the unmap or free call returned; none while it is live
 };
 
 class MappingHistory : public MappingListener {
@@ -68,7 +68,7 @@ private:
     std::map<std::string, std::string> device_masters_;
     std::map<std::string, Space> live_;  // by bus master (or device, when its master is unknown)
     size_t live_count_ = 0;
-    std::deque<DmaMapping> ended_;       // the latest first
+    std::deque<DmaMapping> ended_;  // the latest first
     uint64_t next_serial_ = 1;
 };
 

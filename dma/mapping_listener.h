@@ -29,8 +29,8 @@ struct MappingRecord {
     dma_addr_t dma_addr = 0;                // DMA_MAPPING_ERROR when a map failed
     uint64_t pa = 0;                        // where the device's accesses land (a bounce slot, when bounced)
     uint64_t size = 0;
-    uint64_t start_ps = 0;                  // when the call began
-    uint64_t duration_ps = 0;               // how long it took
+    uint64_t start_ps = 0;     // when the call began
+    uint64_t duration_ps = 0;  // how long it took
 
     // map and alloc open a mapping, unmap and free close one; a failed map (or an unmap of
     // DMA_MAPPING_ERROR) changes nothing.

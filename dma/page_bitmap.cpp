@@ -10,7 +10,8 @@ std::optional<uint64_t> PageBitmap::allocate(uint64_t count, uint64_t align) {
         return std::nullopt;
     for (uint64_t first = 0; first + count <= pages(); first += align) {
         auto begin = used_.begin() + static_cast<std::ptrdiff_t>(first);
-        if (std::find(begin, begin + static_cast<std::ptrdiff_t>(count), true) != begin + static_cast<std::ptrdiff_t>(count))
+        if (std::find(begin, begin + static_cast<std::ptrdiff_t>(count), true) !=
+            begin + static_cast<std::ptrdiff_t>(count))
             continue;
         std::fill(begin, begin + static_cast<std::ptrdiff_t>(count), true);
         used_count_ += count;

@@ -50,14 +50,14 @@ Swiotlb::Swiotlb(sw::Kernel& kernel, models::Instrumentation& instr, uint64_t ns
 uint64_t Swiotlb::tbl_map_single(Device& dev, uint64_t orig_addr, uint64_t size, Attrs attrs) {
     Context& context = dev.context();
     if (!is_active()) {
-        context.warn(dev, "Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce "
-                          "buffer",
+        context.warn(dev,
+                     "Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce "
+                     "buffer",
                      context.stat_mapping_errors);
         return invalid_phys_addr;
     }
     if (size == 0)
-        throw std::invalid_argument(fmt::format("{}: swiotlb mapping of PA {:#x} with 0 bytes", dev.name(),
-                                                orig_addr));
+        throw std::invalid_argument(fmt::format("{}: swiotlb mapping of PA {:#x} with 0 bytes", dev.name(), orig_addr));
     int64_t index = find_slots(size);
     if (index < 0) {
         ++stat_full_;
@@ -74,7 +74,9 @@ uint64_t Swiotlb::tbl_map_single(Device& dev, uint64_t orig_addr, uint64_t size,
     uint64_t tlb_addr = start_ + (uint64_t(index) << io_tlb_shift);
     ++stat_maps_;
     if (ev_bounced_.enabled())
-        instr_.emit(ev_bounced_, models::Event{kernel_.cpu().now_ps(), nullptr, dev.name(),
+        instr_.emit(ev_bounced_, models::Event{kernel_.cpu().now_ps(),
+                                               nullptr,
+                                               dev.name(),
                                                {{"orig_pa", orig_addr}, {"tlb_pa", tlb_addr}, {"size", size}}});
     bounce(dev, tlb_addr, size, DmaDirection::to_device);
     return tlb_addr;
@@ -158,16 +160,17 @@ void Swiotlb::bounce(Device& dev, uint64_t tlb_addr, uint64_t size, DmaDirection
     Context& context = dev.context();
     uint64_t tlb_offset = tlb_addr & (io_tlb_size - 1);
     if (tlb_offset > slot.alloc_size) {
-        context.warn(dev, fmt::format("Buffer overflow detected. Allocation size: {}. Mapping size: {}+{}.",
-                                      slot.alloc_size, size, tlb_offset),
+        context.warn(dev,
+                     fmt::format("Buffer overflow detected. Allocation size: {}. Mapping size: {}+{}.", slot.alloc_size,
+                                 size, tlb_offset),
                      stat_overflows_);
         return;
     }
     uint64_t orig_addr = slot.orig_addr + tlb_offset;
     uint64_t alloc_size = slot.alloc_size - tlb_offset;
     if (size > alloc_size) {
-        context.warn(dev, fmt::format("Buffer overflow detected. Allocation size: {}. Mapping size: {}.", alloc_size,
-                                      size),
+        context.warn(dev,
+                     fmt::format("Buffer overflow detected. Allocation size: {}. Mapping size: {}.", alloc_size, size),
                      stat_overflows_);
         size = alloc_size;
     }

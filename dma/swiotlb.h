@@ -100,14 +100,14 @@ private:
     std::vector<Slot> slots_;
     uint64_t index_ = 0;  // where the next search starts
     uint64_t used_ = 0;
-    uint64_t& stat_total_slots_;      // swiotlb.total_slots
-    uint64_t& stat_maps_;             // swiotlb.maps: bounce buffers handed out
-    uint64_t& stat_bounced_bytes_;    // swiotlb.bounced_bytes: bytes copied, either way
-    uint64_t& stat_slots_in_use_;     // swiotlb.slots_in_use
-    uint64_t& stat_slots_high_water_; // swiotlb.slots_high_water
-    uint64_t& stat_full_;             // swiotlb.full: mappings refused for want of slots
-    uint64_t& stat_overflows_;        // swiotlb.overflows: syncs past the end of their mapping
-    models::EventKind ev_bounced_;    // swiotlb.bounced
+    uint64_t& stat_total_slots_;       // swiotlb.total_slots
+    uint64_t& stat_maps_;              // swiotlb.maps: bounce buffers handed out
+    uint64_t& stat_bounced_bytes_;     // swiotlb.bounced_bytes: bytes copied, either way
+    uint64_t& stat_slots_in_use_;      // swiotlb.slots_in_use
+    uint64_t& stat_slots_high_water_;  // swiotlb.slots_high_water
+    uint64_t& stat_full_;              // swiotlb.full: mappings refused for want of slots
+    uint64_t& stat_overflows_;         // swiotlb.overflows: syncs past the end of their mapping
+    models::EventKind ev_bounced_;     // swiotlb.bounced
 };
 
 }  // namespace dma

@@ -55,8 +55,8 @@ BusMaster::BusMaster(sc_core::sc_module_name name, const BusMasterConfig& config
       stat_write_bytes_(instr.counter(std::string(this->name()) + ".write_bytes")),
       stat_errors_(instr.counter(std::string(this->name()) + ".errors")),
       stat_window_errors_(instr.counter(std::string(this->name()) + ".window_errors")),
-      stat_busy_rejects_(instr.counter(std::string(this->name()) + ".busy_rejects")),
-      ev_read_(declare_dma_read(instr)), ev_write_(declare_dma_write(instr)),
+      stat_busy_rejects_(instr.counter(std::string(this->name()) + ".busy_rejects")), ev_read_(declare_dma_read(instr)),
+      ev_write_(declare_dma_write(instr)),
       ev_copy_(instr.declare_event("dma.copy", "a bus master copies memory to memory (a slice: start and "
                                                "duration_ps)")),
       ev_error_(instr.declare_event("bus_master.error", "a bus master's command ends in an error (op, cause: "
@@ -184,8 +184,7 @@ BusMaster::Outcome BusMaster::execute(uint32_t command, uint64_t& delay_ps) {
     if ((flags & ~COMMAND_AS_IOMMU_WALKER) || (flags && op != COMMAND_READ))
         return Outcome{CAUSE_COMMAND, 0};
     switch (op) {
-    case COMMAND_READ:
-        return device_read(delay_ps, flags ? InitiatorKind::iommu_walker : InitiatorKind::device);
+    case COMMAND_READ: return device_read(delay_ps, flags ? InitiatorKind::iommu_walker : InitiatorKind::device);
     case COMMAND_WRITE: return device_write(delay_ps);
     case COMMAND_COPY: return device_copy(delay_ps);
     default: return Outcome{CAUSE_COMMAND, 0};
@@ -254,8 +253,7 @@ BusMaster::Outcome BusMaster::read_memory(uint64_t addr, void* dst, uint64_t len
         return Outcome{CAUSE_WINDOW, addr};
     Initiator self{as, config_.id, config_.stream_id};
     uint64_t failed = 0;
-    if (dma_.read(*pa, dst, length, self, config_.burst_size, config_.snoop, delay_ps, &failed) !=
-        tlm::TLM_OK_RESPONSE)
+    if (dma_.read(*pa, dst, length, self, config_.burst_size, config_.snoop, delay_ps, &failed) != tlm::TLM_OK_RESPONSE)
         return Outcome{CAUSE_BUS, addr + (failed - *pa)};
     stat_read_bytes_ += length;
     return Outcome{};
@@ -283,7 +281,9 @@ void BusMaster::emit_transfer(const EventKind& kind, uint64_t start_ps, uint64_t
 void BusMaster::emit_error(uint32_t command, const Outcome& outcome, uint64_t time_ps) {
     if (!ev_error_.enabled())
         return;
-    instr_.emit(ev_error_, Event{time_ps, nullptr, name(),
+    instr_.emit(ev_error_, Event{time_ps,
+                                 nullptr,
+                                 name(),
                                  {{"op", std::string(op_name(command))},
                                   {"cause", std::string(cause_name(outcome.cause))},
                                   {"addr", outcome.addr},

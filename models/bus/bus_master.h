@@ -22,8 +22,8 @@
 #include "models/bus/bus_master_regs.h"
 #include "models/bus/dma_port.h"
 #include "models/common/instrumentation.h"
-#include "models/cpu/cache.h"
 #include "models/common/property_table.h"
+#include "models/cpu/cache.h"
 
 #include <functional>
 #include <optional>

@@ -11,9 +11,9 @@ BusPort::BusPort(tlm::tlm_initiator_socket<>& socket) : socket_(socket) {
     payload_.set_extension(&extension_);
 }
 
-tlm::tlm_response_status BusPort::try_transfer(tlm::tlm_command command, uint64_t address, void* data,
-                                               unsigned length, const Initiator& initiator, MemType type,
-                                               uint64_t& delay_ps, bool snoop) {
+tlm::tlm_response_status BusPort::try_transfer(tlm::tlm_command command, uint64_t address, void* data, unsigned length,
+                                               const Initiator& initiator, MemType type, uint64_t& delay_ps,
+                                               bool snoop) {
     extension_.initiator = initiator;
     extension_.mem_type = type;
     extension_.snoop = snoop;
@@ -33,12 +33,12 @@ tlm::tlm_response_status BusPort::try_transfer(tlm::tlm_command command, uint64_
 
 void BusPort::transfer(tlm::tlm_command command, uint64_t address, void* data, unsigned length,
                        const Initiator& initiator, MemType type, uint64_t& delay_ps, bool snoop) {
-    tlm::tlm_response_status status =
-        try_transfer(command, address, data, length, initiator, type, delay_ps, snoop);
+    tlm::tlm_response_status status = try_transfer(command, address, data, length, initiator, type, delay_ps, snoop);
     if (status != tlm::TLM_OK_RESPONSE) {
         throw AccessFault(AccessFault::Kind::bus_error, address,
                           fmt::format("bus error ({}) on {} of {} bytes at PA {:#x} by {}",
-                                      payload_.get_response_string(), command == tlm::TLM_READ_COMMAND ? "read" : "write", length, address,
+                                      payload_.get_response_string(),
+                                      command == tlm::TLM_READ_COMMAND ? "read" : "write", length, address,
                                       initiator.describe()));
     }
 }
@@ -53,8 +53,8 @@ uint64_t BusPort::write_back_line(uint64_t line_address, const uint8_t* data, ui
     Initiator writer{InitiatorKind::writeback, who.id, 0};
     if (stale && observer_)
         observer_->on_lost_write(cache_name_, line_address, stale, data, writer, delay_ps);
-    transfer(tlm::TLM_WRITE_COMMAND, line_address, const_cast<uint8_t*>(data), line_size_, writer,
-             MemType::normal_wb, delay_ps);
+    transfer(tlm::TLM_WRITE_COMMAND, line_address, const_cast<uint8_t*>(data), line_size_, writer, MemType::normal_wb,
+             delay_ps);
     return 0;
 }
 

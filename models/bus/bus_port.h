@@ -26,8 +26,8 @@ public:
 
     // One transaction; throws AccessFault on an error response. `delay_ps` is the caller's
     // local-time offset, advanced by the transaction's latency.
-    void transfer(tlm::tlm_command command, uint64_t address, void* data, unsigned length,
-                  const Initiator& initiator, MemType type, uint64_t& delay_ps, bool snoop = false);
+    void transfer(tlm::tlm_command command, uint64_t address, void* data, unsigned length, const Initiator& initiator,
+                  MemType type, uint64_t& delay_ps, bool snoop = false);
     // As transfer(), but returns the response instead of throwing (for devices that report errors).
     tlm::tlm_response_status try_transfer(tlm::tlm_command command, uint64_t address, void* data, unsigned length,
                                           const Initiator& initiator, MemType type, uint64_t& delay_ps,

@@ -28,14 +28,14 @@ void DmaPort::snoop_caches(MaintOp op, uint64_t pa, uint64_t length, const Initi
 }
 
 tlm::tlm_response_status DmaPort::in_bursts(tlm::tlm_command command, uint64_t pa, uint8_t* data, uint64_t length,
-                                            const Initiator& who, uint32_t burst_size, bool snoop,
-                                            uint64_t& delay_ps, uint64_t* failed_pa) {
+                                            const Initiator& who, uint32_t burst_size, bool snoop, uint64_t& delay_ps,
+                                            uint64_t* failed_pa) {
     for (uint64_t done = 0; done < length;) {
         uint64_t address = pa + done;
         auto chunk = static_cast<unsigned>(std::min<uint64_t>(length - done, burst_size - address % burst_size));
         ++stat_bursts_;
-        tlm::tlm_response_status status =
-            port_.try_transfer(command, address, data + done, chunk, who, MemType::normal_wb, delay_ps, snoop);
+        tlm::tlm_response_status status = port_.try_transfer(command, address, data + done, chunk, who,
+                                                             MemType::normal_wb, delay_ps, snoop);
         if (status != tlm::TLM_OK_RESPONSE) {
             if (failed_pa)
                 *failed_pa = address;

@@ -8,10 +8,10 @@
 // Stats, under the owner's name: <owner>.bursts, <owner>.snooped_lines.
 #pragma once
 
-#include "models/common/access_extension.h"
 #include "models/bus/bus_port.h"
-#include "models/cpu/cache.h"
+#include "models/common/access_extension.h"
 #include "models/common/instrumentation.h"
+#include "models/cpu/cache.h"
 
 #include <cstdint>
 #include <string>

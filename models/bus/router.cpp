@@ -26,15 +26,14 @@ void Router::map_target(unsigned port, const std::string& target_name, uint64_t 
                                                 size));
     for (const Route& route : routes_) {
         if (range.overlaps(route.range))
-            throw std::invalid_argument(fmt::format("{} [{:#x}, {:#x}) overlaps {} [{:#x}, {:#x})", target_name,
-                                                    base, range.end(), route.name, route.range.base,
-                                                    route.range.end()));
+            throw std::invalid_argument(fmt::format("{} [{:#x}, {:#x}) overlaps {} [{:#x}, {:#x})", target_name, base,
+                                                    range.end(), route.name, route.range.base, route.range.end()));
     }
     std::string prefix = std::string(name()) + "." + target_name;
     uint64_t ps_per_byte_q16 = timing.bytes_per_us ? (1000000ULL << 16) / timing.bytes_per_us : 0;
     routes_.push_back(Route{port, target_name, range, timing, observed, 0, ps_per_byte_q16,
-                            &instr_.counter(prefix + ".reads"),
-                            &instr_.counter(prefix + ".writes"), &instr_.counter(prefix + ".bytes")});
+                            &instr_.counter(prefix + ".reads"), &instr_.counter(prefix + ".writes"),
+                            &instr_.counter(prefix + ".bytes")});
     std::sort(routes_.begin(), routes_.end(),
               [](const Route& a, const Route& b) { return a.range.base < b.range.base; });
 }
@@ -65,8 +64,11 @@ void Router::b_transport(int, tlm::tlm_generic_payload& payload, sc_core::sc_tim
         ++stat_errors_;
         payload.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         if (ev_error_.enabled()) {
-            instr_.emit(ev_error_, Event{(sc_core::sc_time_stamp() + delay).value(), nullptr, name(),
-                                         {{"address", address}, {"length", length},
+            instr_.emit(ev_error_, Event{(sc_core::sc_time_stamp() + delay).value(),
+                                         nullptr,
+                                         name(),
+                                         {{"address", address},
+                                          {"length", length},
                                           {"initiator", access_of(payload).initiator.describe()},
                                           {"command", std::string(payload.is_read() ? "read" : "write")}}});
         }

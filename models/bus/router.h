@@ -39,8 +39,8 @@ public:
 
     // Declares that out[port] serves [base, base+size), which may reach 2^64. Ports are numbered in
     // binding order. std::invalid_argument for an empty range or one overlapping another target.
-    void map_target(unsigned port, const std::string& target_name, uint64_t base, uint64_t size,
-                    TargetTiming timing, bool observed);
+    void map_target(unsigned port, const std::string& target_name, uint64_t base, uint64_t size, TargetTiming timing,
+                    bool observed);
     void add_observer(BusObserver* observer) { observers_.push_back(observer); }
 
     struct Route {

@@ -67,14 +67,13 @@ void CoherenceMonitor::on_bus_access(const tlm::tlm_generic_payload& payload, ui
         refresh_copies(address, payload.get_data_ptr(), payload.get_data_length());
     else if (payload.is_write())
         mark_stale_copies(address, payload.get_data_length(), access.initiator, time_ps);
-    else if (payload.is_read() && (access.initiator.kind == InitiatorKind::device ||
-                                   access.initiator.kind == InitiatorKind::iommu_walker))
+    else if (payload.is_read() &&
+             (access.initiator.kind == InitiatorKind::device || access.initiator.kind == InitiatorKind::iommu_walker))
         check_device_read(payload, address, access.initiator, time_ps);
 }
 
 // Memory now holds newer bytes than any cached copy of them.
-void CoherenceMonitor::mark_stale_copies(uint64_t address, uint64_t length, const Initiator& writer,
-                                         uint64_t time_ps) {
+void CoherenceMonitor::mark_stale_copies(uint64_t address, uint64_t length, const Initiator& writer, uint64_t time_ps) {
     for_each_line(address, length, line_size_, [&](uint64_t line, uint64_t mask) {
         last_write_[line] = Write{writer, time_ps};
         for (Cache* cache : caches_)
@@ -102,7 +101,7 @@ void CoherenceMonitor::refresh_copies(uint64_t address, const uint8_t* data, uin
 void CoherenceMonitor::check_device_read(const tlm::tlm_generic_payload& payload, uint64_t address,
                                          const Initiator& reader, uint64_t time_ps) {
     HazardKind kind = reader.kind == InitiatorKind::iommu_walker ? HazardKind::stale_iommu_walk
-                                                                  : HazardKind::stale_device_read;
+                                                                 : HazardKind::stale_device_read;
     for_each_line(address, payload.get_data_length(), line_size_, [&](uint64_t line, uint64_t mask) {
         for (Cache* cache : caches_) {
             Cache::LineView view = cache->probe(line);
@@ -129,8 +128,8 @@ void CoherenceMonitor::on_stale_read(const std::string& cache, uint64_t line_add
     report(std::move(hazard), line_address, stale_bytes, line_data, true);
 }
 
-void CoherenceMonitor::on_lost_write(const std::string& cache, uint64_t line_address, uint64_t stale_bytes, const uint8_t* line_data,
-                                     const Initiator& writer, uint64_t delay_ps) {
+void CoherenceMonitor::on_lost_write(const std::string& cache, uint64_t line_address, uint64_t stale_bytes,
+                                     const uint8_t* line_data, const Initiator& writer, uint64_t delay_ps) {
     Hazard hazard(HazardKind::lost_device_write);
     hazard.time_ps = sc_core::sc_time_stamp().value() + delay_ps;
     hazard.actor = writer.describe();
@@ -138,8 +137,8 @@ void CoherenceMonitor::on_lost_write(const std::string& cache, uint64_t line_add
     report(std::move(hazard), line_address, stale_bytes, line_data, true);
 }
 
-void CoherenceMonitor::on_mismatched_alias(const std::string& cache, uint64_t address, unsigned length,
-                                           MemType type, bool is_write, const uint8_t* cached, const Initiator& who,
+void CoherenceMonitor::on_mismatched_alias(const std::string& cache, uint64_t address, unsigned length, MemType type,
+                                           bool is_write, const uint8_t* cached, const Initiator& who,
                                            uint64_t delay_ps) {
     Hazard hazard(HazardKind::mismatched_alias);
     hazard.time_ps = sc_core::sc_time_stamp().value() + delay_ps;
@@ -175,9 +174,13 @@ void CoherenceMonitor::report(Hazard hazard, uint64_t line_address, uint64_t mas
     hazard.expected = memory_expected ? memory : cached;
     hazard.observed = memory_expected ? cached : memory;
     if (events_[kind].enabled())
-        instr_.emit(events_[kind], Event{hazard.time_ps, nullptr, hazard.where.empty() ? hazard.actor : hazard.where,
-                                         {{"address", hazard.address}, {"length", uint64_t(hazard.length)},
-                                          {"actor", hazard.actor}, {"previous_writer", hazard.previous_writer}}});
+        instr_.emit(events_[kind], Event{hazard.time_ps,
+                                         nullptr,
+                                         hazard.where.empty() ? hazard.actor : hazard.where,
+                                         {{"address", hazard.address},
+                                          {"length", uint64_t(hazard.length)},
+                                          {"actor", hazard.actor},
+                                          {"previous_writer", hazard.previous_writer}}});
     if (keep)
         details_.push_back(std::move(hazard));
 }

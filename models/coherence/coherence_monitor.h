@@ -4,10 +4,10 @@
 // a run without the monitor attached never sets them and pays nothing.
 #pragma once
 
-#include "models/cpu/cache.h"
-#include "models/coherence/coherence_observer.h"
 #include "models/bus/router.h"
+#include "models/coherence/coherence_observer.h"
 #include "models/common/property_table.h"
+#include "models/cpu/cache.h"
 
 #include <array>
 #include <cstdint>
@@ -25,11 +25,11 @@ struct Hazard {
     explicit Hazard(HazardKind kind) : kind(kind) {}
     HazardKind kind;
     uint64_t time_ps = 0;
-    uint64_t address = 0;       // first byte concerned
-    uint32_t length = 0;        // span of the bytes concerned
-    uint32_t bytes = 0;         // how many bytes in the span are concerned
-    std::string actor;          // the reader or writer whose access is wrong
-    std::string where;          // the cache holding the conflicting copy
+    uint64_t address = 0;  // first byte concerned
+    uint32_t length = 0;   // span of the bytes concerned
+    uint32_t bytes = 0;    // how many bytes in the span are concerned
+    std::string actor;     // the reader or writer whose access is wrong
+    std::string where;     // the cache holding the conflicting copy
     std::string previous_writer;
     uint64_t previous_time_ps = 0;
     std::vector<uint8_t> expected;  // first 16 bytes of the span: what should have been seen/kept
@@ -58,12 +58,12 @@ public:
     size_t max_details() const { return max_details_; }
 
     void on_bus_access(const tlm::tlm_generic_payload& payload, uint64_t address, uint64_t time_ps) override;
-    void on_stale_read(const std::string& cache, uint64_t line_address, uint64_t stale_bytes,
-                       const uint8_t* line_data, const Initiator& reader, uint64_t delay_ps) override;
+    void on_stale_read(const std::string& cache, uint64_t line_address, uint64_t stale_bytes, const uint8_t* line_data,
+                       const Initiator& reader, uint64_t delay_ps) override;
     void on_lost_write(const std::string& cache, uint64_t line_address, uint64_t stale_bytes, const uint8_t* line_data,
                        const Initiator& writer, uint64_t delay_ps) override;
-    void on_mismatched_alias(const std::string& cache, uint64_t address, unsigned length, MemType type,
-                             bool is_write, const uint8_t* cached, const Initiator& who, uint64_t delay_ps) override;
+    void on_mismatched_alias(const std::string& cache, uint64_t address, unsigned length, MemType type, bool is_write,
+                             const uint8_t* cached, const Initiator& who, uint64_t delay_ps) override;
 
 private:
     struct Write {

@@ -17,13 +17,12 @@ public:
     virtual void on_stale_read(const std::string& cache, uint64_t line_address, uint64_t stale_bytes,
                                const uint8_t* line_data, const Initiator& reader, uint64_t delay_ps) = 0;
     // A dirty line is about to be written back over bytes a master wrote after the copy was taken.
-    virtual void on_lost_write(const std::string& cache, uint64_t line_address, uint64_t stale_bytes, const uint8_t* line_data,
-                               const Initiator& writer, uint64_t delay_ps) = 0;
+    virtual void on_lost_write(const std::string& cache, uint64_t line_address, uint64_t stale_bytes,
+                               const uint8_t* line_data, const Initiator& writer, uint64_t delay_ps) = 0;
     // A non-cacheable access touches a line that a cache holds; `cached` points at the cache's
     // copy of the accessed bytes.
     virtual void on_mismatched_alias(const std::string& cache, uint64_t address, unsigned length, MemType type,
-                                     bool is_write, const uint8_t* cached, const Initiator& who,
-                                     uint64_t delay_ps) = 0;
+                                     bool is_write, const uint8_t* cached, const Initiator& who, uint64_t delay_ps) = 0;
 };
 
 }  // namespace models

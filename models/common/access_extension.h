@@ -11,10 +11,10 @@ namespace models {
 enum class InitiatorKind : uint8_t { core, writeback, prefetch, device, iommu_walker };
 
 enum class MemType : uint8_t {
-    normal_wb,        // Normal, write-back cacheable
-    normal_nc,        // Normal, non-cacheable
-    write_combined,   // Normal non-cacheable, stores merged in a line buffer
-    device,           // Device (nGnRE): single, unmerged accesses
+    normal_wb,       // Normal, write-back cacheable
+    normal_nc,       // Normal, non-cacheable
+    write_combined,  // Normal non-cacheable, stores merged in a line buffer
+    device,          // Device (nGnRE): single, unmerged accesses
 };
 
 struct Initiator {

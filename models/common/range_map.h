@@ -43,7 +43,9 @@ private:
         static AddressRange of(uint64_t address) { return AddressRange{address, 1}; }
         static const AddressRange& of(const AddressRange& range) { return range; }
         template <typename A, typename B>
-        bool operator()(const A& a, const B& b) const { return of(a).last() < of(b).base; }
+        bool operator()(const A& a, const B& b) const {
+            return of(a).last() < of(b).base;
+        }
     };
     using Tree = boost::intrusive::set<Entry, boost::intrusive::compare<Before>>;
 

@@ -77,14 +77,19 @@ Cache::Cache(std::string name, CacheGeometry geometry, CacheTiming timing, Instr
     : name_(std::move(name)), geometry_(geometry), timing_(timing), ways_(geometry.ways()),
       line_shift_(log2_of(geometry.line_size)), set_mask_(geometry.sets - 1),
       tags_(size_t(geometry.sets) * ways_, invalid_tag), lru_(tags_.size(), 0), dirty_(tags_.size(), 0),
-      stale_(tags_.size(), 0), data_(size_t(geometry.size), 0),
-      stats_{instr.counter(name_ + ".read_hits"),        instr.counter(name_ + ".read_misses"),
-             instr.counter(name_ + ".write_hits"),       instr.counter(name_ + ".write_misses"),
-             instr.counter(name_ + ".fills"),            instr.counter(name_ + ".evictions"),
-             instr.counter(name_ + ".write_backs"),      instr.counter(name_ + ".prefetch_fills"),
-             {&instr.counter(name_ + ".maint.clean"), &instr.counter(name_ + ".maint.invalidate"),
-              &instr.counter(name_ + ".maint.clean_invalidate")},
-             instr.counter(name_ + ".maint.set_way")} {}
+      stale_(tags_.size(), 0),
+      data_(size_t(geometry.size), 0), stats_{instr.counter(name_ + ".read_hits"),
+                                              instr.counter(name_ + ".read_misses"),
+                                              instr.counter(name_ + ".write_hits"),
+                                              instr.counter(name_ + ".write_misses"),
+                                              instr.counter(name_ + ".fills"),
+                                              instr.counter(name_ + ".evictions"),
+                                              instr.counter(name_ + ".write_backs"),
+                                              instr.counter(name_ + ".prefetch_fills"),
+                                              {&instr.counter(name_ + ".maint.clean"),
+                                               &instr.counter(name_ + ".maint.invalidate"),
+                                               &instr.counter(name_ + ".maint.clean_invalidate")},
+                                              instr.counter(name_ + ".maint.set_way")} {}
 
 void Cache::write_back(size_t index, const Initiator& who, uint64_t& delay_ps) {
     ++stats_.write_backs;

@@ -1,8 +1,8 @@
 #include "models/cpu/core.h"
 
 #include "models/common/access_fault.h"
-#include "models/irq/interrupt_controller.h"
 #include "models/common/shared_events.h"
+#include "models/irq/interrupt_controller.h"
 
 #include <algorithm>
 #include <cstring>
@@ -63,8 +63,7 @@ Core::Core(sc_core::sc_module_name name, const CoreConfig& config, Instrumentati
       stat_syncs_(instr.counter(std::string(this->name()) + ".quantum_syncs")),
       stat_aborts_(instr.counter(std::string(this->name()) + ".data_aborts")),
       stat_wfi_(instr.counter(std::string(this->name()) + ".wfi")),
-      stat_wfi_ps_(instr.counter(std::string(this->name()) + ".wfi_ps")),
-      ev_maint_(declare_cache_maint(instr)),
+      stat_wfi_ps_(instr.counter(std::string(this->name()) + ".wfi_ps")), ev_maint_(declare_cache_maint(instr)),
       ev_abort_(instr.declare_event("cpu.abort", "a data abort ended the program")) {
     l1d_.set_next_level(&port_);
     port_.serve_cache(l1d_.name(), config.l1.line_size);
@@ -90,7 +89,10 @@ void Core::run() {
     } catch (const AccessFault& fault) {
         ++stat_aborts_;
         fault_ = fmt::format("data abort at {} ps: {}", now_ps(), fault.what());
-        instr_.emit(ev_abort_, Event{now_ps(), nullptr, name(), {{"address", fault.address}, {"reason", std::string(fault.what())}}});
+        instr_.emit(ev_abort_, Event{now_ps(),
+                                     nullptr,
+                                     name(),
+                                     {{"address", fault.address}, {"reason", std::string(fault.what())}}});
     } catch (const std::exception& error) {
         fault_ = fmt::format("program failed at {} ps: {}", now_ps(), error.what());
     }
@@ -122,8 +124,7 @@ void Core::access_split(uint64_t va, void* data, unsigned length, bool is_write)
     uint64_t line = l1d_.line_size();
     for (unsigned done = 0; done < length;) {
         Translation translation = translate(va + done);
-        unsigned piece =
-            static_cast<unsigned>(std::min<uint64_t>(length - done, line - (translation.pa & (line - 1))));
+        unsigned piece = static_cast<unsigned>(std::min<uint64_t>(length - done, line - (translation.pa & (line - 1))));
         if (translation.type == MemType::normal_wb)
             access_cacheable(translation.pa, bytes + done, piece, is_write);
         else if (translation.type == MemType::write_combined && is_write)
@@ -265,7 +266,9 @@ void Core::maintain_range(MaintOp op, uint64_t va, uint64_t length) {
     for (uint64_t address = va & ~uint64_t(line - 1); address < end; address += line)
         l1d_.maintain_line(op, translate(address).pa, self_, local_ps_);
     if (ev_maint_.enabled())
-        instr_.emit(ev_maint_, Event{start_ps, nullptr, l1d_.name(),
+        instr_.emit(ev_maint_, Event{start_ps,
+                                     nullptr,
+                                     l1d_.name(),
                                      {{"op", std::string(to_string(op))},
                                       {"va", va},
                                       {"length", length},
@@ -307,7 +310,8 @@ void Core::wfi() {
     while (!irq_controller_->irq_asserted(now_ps())) {
         std::string blocker = irq_controller_->delivery_blocker();
         if (!blocker.empty())
-            throw std::runtime_error(fmt::format("wfi with no interrupt enabled: nothing can wake {} ({})", name(), blocker));
+            throw std::runtime_error(fmt::format("wfi with no interrupt enabled: nothing can wake {} ({})", name(),
+                                                 blocker));
         fault_ = fmt::format("{} waits in wfi since {} ps: the simulation ran out of events with no interrupt pending "
                              "(enabled IDs: {})",
                              name(), start_ps, fmt::join(irq_controller_->enabled_ids(), ", "));

@@ -5,9 +5,9 @@
 #pragma once
 
 #include "models/bus/bus_port.h"
-#include "models/cpu/cache.h"
 #include "models/common/instrumentation.h"
 #include "models/common/property_table.h"
+#include "models/cpu/cache.h"
 #include "models/cpu/mmu.h"
 #include "models/cpu/prefetcher.h"
 
@@ -30,7 +30,7 @@ struct CoreConfig {
     CacheGeometry l1;
     uint32_t l1_hit_cycles = 1;
     std::array<uint32_t, 3> l1_maint_cycles{2, 1, 2};  // per line, by MaintOp
-    uint32_t uncached_cycles = 4;   // core-side cost of an uncached access, on top of the bus
+    uint32_t uncached_cycles = 4;                      // core-side cost of an uncached access, on top of the bus
     uint32_t barrier_cycles = 10;
     uint64_t quantum_ps = 10000000;  // 10 us: well under one thread switch per 1000 accesses
     AliasPolicy alias_policy = AliasPolicy::bypass;

@@ -30,8 +30,7 @@ const PropertyTable<OuterCacheConfig>& OuterCache::properties() {
     return table;
 }
 
-OuterCache::OuterCache(sc_core::sc_module_name name, CacheGeometry geometry, CacheTiming timing,
-                       Instrumentation& instr)
+OuterCache::OuterCache(sc_core::sc_module_name name, CacheGeometry geometry, CacheTiming timing, Instrumentation& instr)
     : sc_module(name), cfg_in("cfg_in"), out("out"), cache_(this->name(), geometry, timing, instr), port_(out),
       instr_(instr), ev_maint_(declare_cache_maint(instr)) {
     cfg_in.bind(*this);
@@ -51,14 +50,16 @@ void OuterCache::maintain_ways(MaintOp op, uint64_t way_mask, const Initiator& w
             for (uint32_t set = 0; set < cache_.geometry().sets; ++set)
                 cache_.maintain_set_way(op, set, way, who, delay_ps);
     if (ev_maint_.enabled())
-        instr_.emit(ev_maint_, Event{start_ps, nullptr, cache_.name(),
+        instr_.emit(ev_maint_, Event{start_ps,
+                                     nullptr,
+                                     cache_.name(),
                                      {{"op", std::string(to_string(op))},
                                       {"way_mask", way_mask},
                                       {"duration_ps", sc_core::sc_time_stamp().value() + delay_ps - start_ps}}});
 }
 
-void OuterCache::maintain_one(uint32_t reg, MaintOp op, uint64_t pa, uint32_t set, uint32_t way,
-                              const Initiator& who, uint64_t& delay_ps) {
+void OuterCache::maintain_one(uint32_t reg, MaintOp op, uint64_t pa, uint32_t set, uint32_t way, const Initiator& who,
+                              uint64_t& delay_ps) {
     bool by_pa = is_by_pa(reg);
     uint64_t line = pa & ~uint64_t(cache_.geometry().line_size - 1);
     uint64_t start_ps = sc_core::sc_time_stamp().value() + delay_ps;
@@ -101,9 +102,7 @@ bool OuterCache::write_register(uint32_t offset, uint64_t value, const Initiator
     switch (offset) {
     case invalidate_pa: maintain_one(offset, MaintOp::invalidate, value, 0, 0, who, delay_ps); return true;
     case clean_pa: maintain_one(offset, MaintOp::clean, value, 0, 0, who, delay_ps); return true;
-    case clean_invalidate_pa:
-        maintain_one(offset, MaintOp::clean_invalidate, value, 0, 0, who, delay_ps);
-        return true;
+    case clean_invalidate_pa: maintain_one(offset, MaintOp::clean_invalidate, value, 0, 0, who, delay_ps); return true;
     case clean_index: maintain_one(offset, MaintOp::clean, 0, set, way, who, delay_ps); return true;
     case clean_invalidate_index:
         maintain_one(offset, MaintOp::clean_invalidate, 0, set, way, who, delay_ps);

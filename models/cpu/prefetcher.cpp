@@ -6,7 +6,8 @@ const std::vector<PropertySpec<PrefetchConfig>>& Prefetcher::properties() {
     using Spec = PropertySpec<PrefetchConfig>;
     static const std::vector<Spec> specs = {
         Spec::choice("dmasim,prefetch", "mode", &PrefetchConfig::mode,
-                     {{"off", PrefetchMode::off}, {"next-line", PrefetchMode::next_line},
+                     {{"off", PrefetchMode::off},
+                      {"next-line", PrefetchMode::next_line},
                       {"aggressive", PrefetchMode::aggressive}})
             .with_doc("next-line: the line after a miss; aggressive: also random lines near recent accesses"),
         Spec::number(PropertyType::u32, "dmasim,prefetch-rate", "rate_per_10k", &PrefetchConfig::rate_per_10k)

@@ -75,8 +75,8 @@ void InterruptController::connect_line(unsigned id, const std::string& name) {
         throw std::invalid_argument(fmt::format("{}: interrupt ID {} is connected to line {} already; cannot connect "
                                                 "{} too (a shared line is ORed before the controller)",
                                                 this->name(), id, lines_[id]->name(), name));
-    lines_[id] = std::make_unique<InterruptLine>(
-        instr_, name, fmt::format("interrupt line {} of {} (level)", id, this->name()));
+    lines_[id] = std::make_unique<InterruptLine>(instr_, name,
+                                                 fmt::format("interrupt line {} of {} (level)", id, this->name()));
 }
 
 void InterruptController::set_level(unsigned id, bool asserted, const sc_core::sc_time& delay) {

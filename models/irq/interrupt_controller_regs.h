@@ -35,7 +35,7 @@ constexpr uint64_t msi_frame_space = 0x1000;
 constexpr unsigned first_spi = 32;
 constexpr unsigned max_ids = 1020;  // 1020..1023 are special
 constexpr unsigned spurious_id = 1023;
-constexpr uint32_t default_priority = 0xa0;  // Linux's GICD_INT_DEF_PRI, for every ID
+constexpr uint32_t default_priority = 0xa0;    // Linux's GICD_INT_DEF_PRI, for every ID
 constexpr uint32_t priority_mask_bits = 0xf8;  // the GIC-400's 32 priority levels
 
 }  // namespace gic

@@ -77,8 +77,8 @@ PciEndpoint::PciEndpoint(sc_core::sc_module_name name, const PciEndpointConfig& 
     if (std::string problem = properties().check(config); !problem.empty())
         throw std::invalid_argument(fmt::format("{}: {}", this->name(), problem));
     if (config.interrupt_pin > 4)
-        throw std::invalid_argument(fmt::format("{}: interrupt pin 0 (none) or 1..4 (INTA..INTD), got {}",
-                                                this->name(), config.interrupt_pin));
+        throw std::invalid_argument(fmt::format("{}: interrupt pin 0 (none) or 1..4 (INTA..INTD), got {}", this->name(),
+                                                config.interrupt_pin));
     init_header();
     init_bars();
     init_msi();
@@ -113,8 +113,8 @@ void PciEndpoint::init_bars() {
             throw std::invalid_argument(fmt::format("{}: BAR{} size {:#x}: expected a power of two of at least 16",
                                                     name(), bar, spec.size));
         if (spec.mem64 && (bar + 1 == PCI_STD_NUM_BARS || bars_[bar + 1].size))
-            throw std::invalid_argument(fmt::format("{}: 64-bit BAR{} needs BAR{} free for its upper half", name(),
-                                                    bar, bar + 1));
+            throw std::invalid_argument(fmt::format("{}: 64-bit BAR{} needs BAR{} free for its upper half", name(), bar,
+                                                    bar + 1));
         if (!spec.mem64 && spec.size > (1ULL << 31))
             throw std::invalid_argument(fmt::format("{}: 32-bit BAR{} of {:#x} bytes: at most 2 GiB", name(), bar,
                                                     spec.size));
@@ -199,7 +199,9 @@ PciDmaStatus PciEndpoint::refuse(PciDmaStatus why, const char* what, uint64_t ad
                                  uint64_t delay_ps) {
     ++stat_refused_;
     if (ev_refused_.enabled())
-        instr_.emit(ev_refused_, Event{sc_core::sc_time_stamp().value() + delay_ps, nullptr, name(),
+        instr_.emit(ev_refused_, Event{sc_core::sc_time_stamp().value() + delay_ps,
+                                       nullptr,
+                                       name(),
                                        {{"what", std::string(what)},
                                         {"addr", addr},
                                         {"length", length},
@@ -221,8 +223,8 @@ PciDmaStatus PciEndpoint::completed(PciDmaStatus status, uint64_t start_ps, uint
     return status;
 }
 
-void PciEndpoint::trace_transfer(const EventKind& kind, bool write, uint64_t addr, uint64_t length,
-                                 uint64_t start_ps, uint64_t delay_ps, PciDmaStatus status) {
+void PciEndpoint::trace_transfer(const EventKind& kind, bool write, uint64_t addr, uint64_t length, uint64_t start_ps,
+                                 uint64_t delay_ps, PciDmaStatus status) {
     std::vector<Field> fields = {{"addr", addr}};
     if (std::optional<uint64_t> pa = upstream_->system_address(addr, length, write))
         fields.push_back({"pa", *pa});

@@ -58,7 +58,7 @@ public:
 };
 
 struct PciBarSpec {
-    uint64_t size = 0;  // a power of two of at least 16 bytes; 0: not implemented
+    uint64_t size = 0;   // a power of two of at least 16 bytes; 0: not implemented
     bool mem64 = false;  // a 64-bit memory BAR, which also takes the next BAR register
     bool prefetchable = false;
 };
@@ -70,10 +70,10 @@ struct PciEndpointConfig {
     uint16_t device_id = 0xffff;
     uint32_t class_code = 0xff0000;  // base class << 16 | sub-class << 8 | programming interface
     uint8_t revision = 0;
-    uint8_t interrupt_pin = 1;  // 1..4: INTA..INTD; 0: none
-    unsigned msi_vectors = 1;   // a power of two up to 32; 0: no MSI capability
-    unsigned dma_bits = 32;     // address bits the DMA engine drives (its addressing limit)
-    uint32_t burst_size = 128;  // bytes per memory request (the maximum payload), a power of two
+    uint8_t interrupt_pin = 1;    // 1..4: INTA..INTD; 0: none
+    unsigned msi_vectors = 1;     // a power of two up to 32; 0: no MSI capability
+    unsigned dma_bits = 32;       // address bits the DMA engine drives (its addressing limit)
+    uint32_t burst_size = 128;    // bytes per memory request (the maximum payload), a power of two
     uint64_t bandwidth_mbps = 0;  // the DMA engine's rate in MB/s; 0: as fast as the bus takes it
 };
 
@@ -110,8 +110,7 @@ public:
     // Reads and writes of a BAR's registers or memory from the CPU (delay: the caller's local-time
     // offset, which the access may advance).
     virtual void bar_read(unsigned bar, uint64_t offset, uint8_t* data, unsigned length, uint64_t& delay_ps) = 0;
-    virtual void bar_write(unsigned bar, uint64_t offset, const uint8_t* data, unsigned length,
-                           uint64_t& delay_ps) = 0;
+    virtual void bar_write(unsigned bar, uint64_t offset, const uint8_t* data, unsigned length, uint64_t& delay_ps) = 0;
 
     // --- state software set up ---
     uint16_t command() const { return static_cast<uint16_t>(config_read(pci::PCI_COMMAND, 2)); }

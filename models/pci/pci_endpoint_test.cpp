@@ -38,7 +38,7 @@ PciEndpointTest::PciEndpointTest(sc_core::sc_module_name name, const PciEndpoint
       random_state_(seed * 0x9e3779b97f4a7c15ULL + config.number),
       stat_commands_(instr.counter(std::string(this->name()) + ".commands")),
       ev_command_(instr.declare_event("pci_ep.command", "the DMA test endpoint runs a command (a slice: op, "
-                                                          "status, size, duration_ps)")) {
+                                                        "status, size, duration_ps)")) {
     set_reg(PCI_ENDPOINT_TEST_MAGIC, MAGIC_VALUE);
     restore_read_only();
     SC_THREAD(command_handler);
@@ -50,7 +50,9 @@ uint32_t PciEndpointTest::reg(unsigned offset) const {
     return value;
 }
 
-void PciEndpointTest::set_reg(unsigned offset, uint32_t value) { std::memcpy(regs_.data() + offset, &value, sizeof value); }
+void PciEndpointTest::set_reg(unsigned offset, uint32_t value) {
+    std::memcpy(regs_.data() + offset, &value, sizeof value);
+}
 
 void PciEndpointTest::restore_read_only() {
     set_reg(PCI_ENDPOINT_TEST_CAPS, (config().msi_vectors ? CAP_MSI : 0) | (config().interrupt_pin ? CAP_INTX : 0));
@@ -202,7 +204,9 @@ uint64_t PciEndpointTest::next_random() {
 void PciEndpointTest::emit_command(uint32_t command, uint32_t status, uint64_t start_ps) {
     if (!ev_command_.enabled())
         return;
-    instr_.emit(ev_command_, Event{start_ps, nullptr, name(),
+    instr_.emit(ev_command_, Event{start_ps,
+                                   nullptr,
+                                   name(),
                                    {{"op", std::string(command_name(command))},
                                     {"status", uint64_t(status)},
                                     {"size", uint64_t(reg(PCI_ENDPOINT_TEST_SIZE))},

@@ -17,8 +17,7 @@ const PropertyTable<TargetTiming>& PciHostBridge::timing_properties() {
 
 PciHostBridge::PciHostBridge(sc_core::sc_module_name name, const PciHostBridgeConfig& config, Instrumentation& instr)
     : sc_module(name), cfg_in("cfg_in"), dma_out("dma_out"), config_(config), instr_(instr),
-      dma_(dma_out, instr, this->name()),
-      stat_cfg_reads_(instr.counter(std::string(this->name()) + ".cfg_reads")),
+      dma_(dma_out, instr, this->name()), stat_cfg_reads_(instr.counter(std::string(this->name()) + ".cfg_reads")),
       stat_cfg_writes_(instr.counter(std::string(this->name()) + ".cfg_writes")),
       stat_mmio_reads_(instr.counter(std::string(this->name()) + ".mmio_reads")),
       stat_mmio_writes_(instr.counter(std::string(this->name()) + ".mmio_writes")),
@@ -28,9 +27,9 @@ PciHostBridge::PciHostBridge(sc_core::sc_module_name name, const PciHostBridgeCo
       stat_inbound_write_bytes_(instr.counter(std::string(this->name()) + ".inbound_write_bytes")),
       stat_msi_writes_(instr.counter(std::string(this->name()) + ".msi_writes")),
       ev_master_abort_(instr.declare_event("pci.master_abort", "a CPU access to a PCI window that no BAR claims: "
-                                                                "reads return all-ones, writes are dropped")),
+                                                               "reads return all-ones, writes are dropped")),
       ev_unsupported_(instr.declare_event("pci.unsupported_request", "an endpoint's DMA outside every inbound "
-                                                                      "window (dma-ranges): completed with an error")) {
+                                                                     "window (dma-ranges): completed with an error")) {
     cfg_in.register_b_transport(this, &PciHostBridge::ecam_transport);
     for (size_t window = 0; window < config.outbound.size(); ++window) {
         std::string socket_name = fmt::format("mmio_in_{}", window);
@@ -114,13 +113,14 @@ void PciHostBridge::mmio_transport(int window, tlm::tlm_generic_payload& payload
     delay = sc_core::sc_time::from_value(delay_ps);
 }
 
-void PciHostBridge::master_abort(uint64_t pci_addr, tlm::tlm_generic_payload& payload,
-                                 const sc_core::sc_time& delay) {
+void PciHostBridge::master_abort(uint64_t pci_addr, tlm::tlm_generic_payload& payload, const sc_core::sc_time& delay) {
     ++stat_master_aborts_;
     if (payload.is_read())
         std::memset(payload.get_data_ptr(), 0xff, payload.get_data_length());
     if (ev_master_abort_.enabled())
-        instr_.emit(ev_master_abort_, Event{(sc_core::sc_time_stamp() + delay).value(), nullptr, name(),
+        instr_.emit(ev_master_abort_, Event{(sc_core::sc_time_stamp() + delay).value(),
+                                            nullptr,
+                                            name(),
                                             {{"pci_addr", pci_addr},
                                              {"length", uint64_t(payload.get_data_length())},
                                              {"command", std::string(payload.is_read() ? "read" : "write")}}});
@@ -153,7 +153,9 @@ std::optional<uint64_t> PciHostBridge::inbound(const PciEndpoint& from, const ch
         return system;
     ++stat_unsupported_;
     if (ev_unsupported_.enabled())
-        instr_.emit(ev_unsupported_, Event{sc_core::sc_time_stamp().value() + delay_ps, nullptr, name(),
+        instr_.emit(ev_unsupported_, Event{sc_core::sc_time_stamp().value() + delay_ps,
+                                           nullptr,
+                                           name(),
                                            {{"requester", requester(from).describe()},
                                             {"command", std::string(command)},
                                             {"pci_addr", addr},
@@ -164,9 +166,8 @@ std::optional<uint64_t> PciHostBridge::inbound(const PciEndpoint& from, const ch
 PciDmaStatus PciHostBridge::memory_read(const PciEndpoint& from, uint64_t addr, void* dst, uint64_t length,
                                         uint64_t& delay_ps) {
     std::optional<uint64_t> system = inbound(from, "read", addr, length, delay_ps);
-    if (!system ||
-        dma_.read(*system, dst, length, requester(from), from.config().burst_size, config_.coherent, delay_ps) !=
-            tlm::TLM_OK_RESPONSE)
+    if (!system || dma_.read(*system, dst, length, requester(from), from.config().burst_size, config_.coherent,
+                             delay_ps) != tlm::TLM_OK_RESPONSE)
         return PciDmaStatus::unsupported_request;
     stat_inbound_read_bytes_ += length;
     return PciDmaStatus::ok;
@@ -175,9 +176,10 @@ PciDmaStatus PciHostBridge::memory_read(const PciEndpoint& from, uint64_t addr, 
 PciDmaStatus PciHostBridge::memory_write(const PciEndpoint& from, uint64_t addr, const void* src, uint64_t length,
                                          uint64_t& delay_ps) {
     bool msi = is_msi(addr, length);
-    std::optional<uint64_t> system = msi ? std::optional<uint64_t>(addr) : inbound(from, "write", addr, length, delay_ps);
-    if (!system || dma_.write(*system, src, length, requester(from), from.config().burst_size,
-                              config_.coherent && !msi, delay_ps) != tlm::TLM_OK_RESPONSE)
+    std::optional<uint64_t> system = msi ? std::optional<uint64_t>(addr)
+                                         : inbound(from, "write", addr, length, delay_ps);
+    if (!system || dma_.write(*system, src, length, requester(from), from.config().burst_size, config_.coherent && !msi,
+                              delay_ps) != tlm::TLM_OK_RESPONSE)
         return PciDmaStatus::unsupported_request;
     if (msi)
         ++stat_msi_writes_;

@@ -22,19 +22,19 @@
 // inbound port's bursts and snooped_lines.
 #pragma once
 
-#include "models/cpu/cache.h"
 #include "models/bus/dma_port.h"
 #include "models/bus/target_timing.h"
 #include "models/common/instrumentation.h"
+#include "models/cpu/cache.h"
 #include "models/pci/pci_endpoint.h"
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <systemc>
 #include <tlm>
-#include <memory>
 #include <tlm_utils/simple_target_socket.h>
 #include <vector>
 

@@ -7,10 +7,8 @@ namespace models {
 
 using namespace ring_nic;
 
-const RingNic::Ring RingNic::tx_ring{RING_TX_BASE_LO, RING_TX_BASE_HI, RING_TX_SIZE, RING_TX_HEAD,
-                                                 RING_TX_TAIL};
-const RingNic::Ring RingNic::rx_ring{RING_RX_BASE_LO, RING_RX_BASE_HI, RING_RX_SIZE, RING_RX_HEAD,
-                                                 RING_RX_TAIL};
+const RingNic::Ring RingNic::tx_ring{RING_TX_BASE_LO, RING_TX_BASE_HI, RING_TX_SIZE, RING_TX_HEAD, RING_TX_TAIL};
+const RingNic::Ring RingNic::rx_ring{RING_RX_BASE_LO, RING_RX_BASE_HI, RING_RX_SIZE, RING_RX_HEAD, RING_RX_TAIL};
 
 namespace {
 
@@ -77,8 +75,7 @@ void RingNic::bar_read(unsigned bar, uint64_t offset, uint8_t* data, unsigned le
     std::memcpy(data, &regs_[offset / 4], 4);
 }
 
-void RingNic::bar_write(unsigned bar, uint64_t offset, const uint8_t* data, unsigned length,
-                              uint64_t& delay_ps) {
+void RingNic::bar_write(unsigned bar, uint64_t offset, const uint8_t* data, unsigned length, uint64_t& delay_ps) {
     if (bar != register_bar || length != 4 || offset % 4)
         return;
     uint32_t value;
@@ -121,40 +118,27 @@ void RingNic::write_register(unsigned offset, uint32_t value, uint64_t delay_ps)
         reg = value & (CTRL_TX_ENABLE | CTRL_RX_ENABLE | CTRL_LOOPBACK);
         work_event_.notify(ps(delay_ps));
         return;
-    case RING_INT_STATUS:
-        reg &= ~value;
-        return update_intx(delay_ps);
-    case RING_INT_MASK:
-        reg = value & INT_ALL;
-        return update_intx(delay_ps);
+    case RING_INT_STATUS: reg &= ~value; return update_intx(delay_ps);
+    case RING_INT_MASK: reg = value & INT_ALL; return update_intx(delay_ps);
     case RING_COAL_COUNT:
     case RING_COAL_TIMER_NS:
     case RING_TX_BASE_HI:
-    case RING_RX_BASE_HI:
-        reg = value;
-        return;
+    case RING_RX_BASE_HI: reg = value; return;
     case RING_TX_BASE_LO:
-    case RING_RX_BASE_LO:
-        reg = value & ~uint32_t(desc_size - 1);
-        return;
+    case RING_RX_BASE_LO: reg = value & ~uint32_t(desc_size - 1); return;
     case RING_TX_SIZE:
     case RING_RX_SIZE:
         reg = value >= 2 && value <= max_ring_size ? value : 0;
         regs_[(offset + 4) / 4] = 0;  // head
         regs_[(offset + 8) / 4] = 0;  // tail
         return;
-    case RING_TX_TAIL:
-        return set_tail(tx_ring);
-    case RING_RX_TAIL:
-        return set_tail(rx_ring);
-    default:
-        return;  // read-only or unused
+    case RING_TX_TAIL: return set_tail(tx_ring);
+    case RING_RX_TAIL: return set_tail(rx_ring);
+    default: return;  // read-only or unused
     }
 }
 
-bool RingNic::ring_empty(const Ring& ring) const {
-    return reg(ring.size) == 0 || reg(ring.head) == reg(ring.tail);
-}
+bool RingNic::ring_empty(const Ring& ring) const { return reg(ring.size) == 0 || reg(ring.head) == reg(ring.tail); }
 
 bool RingNic::tx_pending() const {
     return (reg(RING_CTRL) & CTRL_TX_ENABLE) && !(reg(RING_STATUS) & STATUS_DMA_ERROR) && !ring_empty(tx_ring);
@@ -223,8 +207,7 @@ RingNic::Outcome RingNic::transmit_one(uint64_t& delay_ps, uint32_t& length, uin
     return outcome;
 }
 
-RingNic::Outcome RingNic::receive(const std::vector<uint8_t>& frame, uint64_t& delay_ps,
-                                              uint32_t& received) {
+RingNic::Outcome RingNic::receive(const std::vector<uint8_t>& frame, uint64_t& delay_ps, uint32_t& received) {
     if (!(reg(RING_CTRL) & CTRL_RX_ENABLE) || ring_empty(rx_ring))
         return Outcome::dropped;
     Descriptor rx;
@@ -308,7 +291,9 @@ void RingNic::fire(IrqReason reason) {
     else if (reason == IrqReason::timer)
         ++stat_irqs_by_timer_;
     if (ev_irq_.enabled())
-        instr_.emit(ev_irq_, Event{now_ps(), nullptr, name(),
+        instr_.emit(ev_irq_, Event{now_ps(),
+                                   nullptr,
+                                   name(),
                                    {{"reason", std::string(reason_names[static_cast<int>(reason)])},
                                     {"int_status", uint64_t(reg(RING_INT_STATUS))}}});
     if (msi_enabled()) {
@@ -330,7 +315,9 @@ void RingNic::update_intx(uint64_t delay_ps) {
 void RingNic::emit_frame(uint64_t start_ps, uint32_t length, Outcome outcome) {
     if (!ev_frame_.enabled())
         return;
-    instr_.emit(ev_frame_, Event{start_ps, nullptr, name(),
+    instr_.emit(ev_frame_, Event{start_ps,
+                                 nullptr,
+                                 name(),
                                  {{"len", uint64_t(length)},
                                   {"outcome", std::string(outcome_names[static_cast<int>(outcome)])},
                                   {"duration_ps", now_ps() - start_ps}}});

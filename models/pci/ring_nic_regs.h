@@ -16,9 +16,9 @@ constexpr unsigned register_bar = 0;
 constexpr uint64_t register_bar_size = 256;
 
 // --- registers (offsets in BAR0) ---
-constexpr unsigned RING_ID = 0x00;        // read-only: ID_VALUE
+constexpr unsigned RING_ID = 0x00;         // read-only: ID_VALUE
 constexpr uint32_t ID_VALUE = 0x474e4952;  // "RING" as little-endian bytes
-constexpr unsigned RING_DMA_BITS = 0x04;  // read-only: address bits the DMA engine drives
+constexpr unsigned RING_DMA_BITS = 0x04;   // read-only: address bits the DMA engine drives
 
 constexpr unsigned RING_CTRL = 0x08;
 constexpr uint32_t CTRL_TX_ENABLE = 1u << 0;
@@ -26,7 +26,7 @@ constexpr uint32_t CTRL_RX_ENABLE = 1u << 1;
 constexpr uint32_t CTRL_LOOPBACK = 1u << 2;  // each transmitted frame is received, not sent out
 constexpr uint32_t CTRL_RESET = 1u << 31;    // self-clearing: engines off, indices, status, counters zero
 
-constexpr unsigned RING_STATUS = 0x0c;      // read-only
+constexpr unsigned RING_STATUS = 0x0c;          // read-only
 constexpr uint32_t STATUS_DMA_ERROR = 1u << 0;  // a DMA failed; the engines stopped (reset to restart)
 
 // Interrupt causes: INT_STATUS latches them (a write of 1 clears a bit), INT_MASK masks them (a set
@@ -78,6 +78,6 @@ constexpr unsigned DESC_STATUS = 0xc;
 constexpr uint16_t DESC_OWN = 1u << 0;  // the device owns the descriptor
 constexpr uint32_t DESC_STATUS_DONE = 1u << 31;
 constexpr uint32_t DESC_STATUS_TRUNCATED = 1u << 30;  // RX: the frame was longer than the buffer
-constexpr uint32_t DESC_STATUS_LEN_MASK = 0xffff;      // bytes moved
+constexpr uint32_t DESC_STATUS_LEN_MASK = 0xffff;     // bytes moved
 
 }  // namespace ring_nic

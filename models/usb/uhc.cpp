@@ -45,17 +45,16 @@ uint64_t usb_time_ps(uint64_t bytes) { return bytes * Uhc::usb_ps_per_byte; }
 }  // namespace
 
 const PropertyTable<UhcConfig>& Uhc::properties() {
-    static const PropertyTable<UhcConfig> table{
-        UhcConfig{},
-        {PropertySpec<UhcConfig>::number(PropertyType::u32, "dmasim,ports", "ports", &UhcConfig::ports)
-             .range(1, max_ports)
-             .with_unit("root-hub ports")
-             .with_doc("the ports its children's `reg` may name")}};
+    static const PropertyTable<UhcConfig> table{UhcConfig{},
+                                                {PropertySpec<UhcConfig>::number(PropertyType::u32, "dmasim,ports",
+                                                                                 "ports", &UhcConfig::ports)
+                                                     .range(1, max_ports)
+                                                     .with_unit("root-hub ports")
+                                                     .with_doc("the ports its children's `reg` may name")}};
     return table;
 }
 
-Uhc::Uhc(sc_core::sc_module_name name, const PciEndpointConfig& config, unsigned ports,
-                                     Instrumentation& instr)
+Uhc::Uhc(sc_core::sc_module_name name, const PciEndpointConfig& config, unsigned ports, Instrumentation& instr)
     : PciEndpoint(name, config, controller_bars(), instr), ports_(ports),
       stat_tds_(instr.counter(std::string(this->name()) + ".tds")),
       stat_td_errors_(instr.counter(std::string(this->name()) + ".td_errors")),
@@ -73,7 +72,8 @@ Uhc::Uhc(sc_core::sc_module_name name, const PciEndpointConfig& config, unsigned
 
 void Uhc::connect(unsigned port, std::unique_ptr<UsbDevice> device) {
     if (port == 0 || port > ports_.size())
-        throw std::invalid_argument(fmt::format("{}: a root-hub port from 1 to {}, got {}", name(), ports_.size(), port));
+        throw std::invalid_argument(fmt::format("{}: a root-hub port from 1 to {}, got {}", name(), ports_.size(),
+                                                port));
     Port& slot = ports_[port - 1];
     if (slot.device)
         throw std::invalid_argument(fmt::format("{}: port {} already holds {} ({})", name(), port, slot.device->name(),
@@ -115,8 +115,7 @@ void Uhc::bar_read(unsigned, uint64_t offset, uint8_t* data, unsigned length, ui
     std::memcpy(data, &value, std::min<unsigned>(length, sizeof value));
 }
 
-void Uhc::bar_write(unsigned, uint64_t offset, const uint8_t* data, unsigned length,
-                                  uint64_t& delay_ps) {
+void Uhc::bar_write(unsigned, uint64_t offset, const uint8_t* data, unsigned length, uint64_t& delay_ps) {
     if (length != 4 || offset % 4)
         return;
     uint32_t value;
@@ -287,8 +286,8 @@ uint32_t Uhc::execute(const Td& td, uint32_t& actual, uint64_t& delay_ps) {
     if (type == USB_ENDPOINT_XFER_CONTROL)
         return number == 0 ? control_transfer(*device, td, actual, delay_ps) : CC_TD_ERROR;
     bool in = td.control & TD_DIR_IN;
-    const usb::usb_endpoint_descriptor* endpoint =
-        device->endpoint(static_cast<uint8_t>(number | (in ? usb::USB_DIR_IN : 0)));
+    const usb::usb_endpoint_descriptor* endpoint = device->endpoint(static_cast<uint8_t>(number |
+                                                                                         (in ? usb::USB_DIR_IN : 0)));
     if (number == 0 || (type != USB_ENDPOINT_XFER_BULK && type != USB_ENDPOINT_XFER_INT) ||
         (endpoint && (endpoint->bmAttributes & usb::USB_ENDPOINT_XFERTYPE_MASK) != type))
         return CC_TD_ERROR;
@@ -344,8 +343,7 @@ bool Uhc::fetch_out_data(const Td& td, std::vector<uint8_t>& data, uint64_t& del
     return td.length == 0 || dma_read(td.buffer, data.data(), td.length, delay_ps) == PciDmaStatus::ok;
 }
 
-uint32_t Uhc::store_in_data(const Td& td, const std::vector<uint8_t>& data, uint32_t& actual,
-                                          uint64_t& delay_ps) {
+uint32_t Uhc::store_in_data(const Td& td, const std::vector<uint8_t>& data, uint32_t& actual, uint64_t& delay_ps) {
     delay_ps += usb_time_ps(data.size());
     stat_bytes_in_ += data.size();
     if (!data.empty() && dma_write(td.buffer, data.data(), data.size(), delay_ps) != PciDmaStatus::ok)
@@ -359,7 +357,9 @@ void Uhc::emit_td(const Td& td, uint32_t code, uint32_t actual, uint64_t start_p
         return;
     unsigned type = TD_GET_TYPE(td.control);
     bool in = type == USB_ENDPOINT_XFER_CONTROL ? td.setup.bRequestType & usb::USB_DIR_IN : td.control & TD_DIR_IN;
-    instr_.emit(ev_td_, Event{start_ps, nullptr, name(),
+    instr_.emit(ev_td_, Event{start_ps,
+                              nullptr,
+                              name(),
                               {{"address", uint64_t(TD_GET_ADDR(td.control))},
                                {"endpoint", uint64_t(TD_GET_EP(td.control))},
                                {"type", std::string(type_name(type))},

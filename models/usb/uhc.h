@@ -28,8 +28,8 @@
 #pragma once
 
 #include "models/pci/pci_endpoint.h"
-#include "models/usb/usb_device.h"
 #include "models/usb/uhc_regs.h"
+#include "models/usb/usb_device.h"
 
 #include <memory>
 #include <string>
@@ -47,8 +47,7 @@ public:
     static constexpr uint64_t usb_ps_per_byte = 16667;  // high speed: 480 Mbit/s
 
     // `ports`: the root hub's, 1 to uhc::max_ports (std::invalid_argument otherwise).
-    Uhc(sc_core::sc_module_name name, const PciEndpointConfig& config, unsigned ports,
-                      Instrumentation& instr);
+    Uhc(sc_core::sc_module_name name, const PciEndpointConfig& config, unsigned ports, Instrumentation& instr);
     SC_HAS_PROCESS(Uhc);
 
     // The controller's own properties (the endpoint's: PciEndpoint::properties()).
@@ -108,7 +107,7 @@ private:
     uint32_t usbcmd_ = 0;
     uint32_t usbsts_ = uhc::STS_HALT;
     uint32_t ring_lo_ = 0, ring_hi_ = 0, ring_size_ = 0;
-    uint64_t ring_base_ = 0;    // latched when RUN is set
+    uint64_t ring_base_ = 0;  // latched when RUN is set
     uint32_t ring_entries_ = 0;
     uint32_t doorbell_ = 0;
     uint32_t dequeue_ = 0;

@@ -34,9 +34,9 @@ constexpr uint32_t CMD_RESET = 1u << 1;  // controller reset: halted, registers 
 constexpr uint32_t CMD_EIE = 1u << 2;    // interrupt on EINT and HSE
 
 constexpr unsigned UHC_USBSTS = 0x0c;
-constexpr uint32_t STS_HALT = 1u << 0;    // read-only: the controller is halted
-constexpr uint32_t STS_FATAL = 1u << 2;   // host system error (write 1 to clear): the ring was unreachable
-constexpr uint32_t STS_EINT = 1u << 3;    // a TD with IOC completed (write 1 to clear)
+constexpr uint32_t STS_HALT = 1u << 0;   // read-only: the controller is halted
+constexpr uint32_t STS_FATAL = 1u << 2;  // host system error (write 1 to clear): the ring was unreachable
+constexpr uint32_t STS_EINT = 1u << 3;   // a TD with IOC completed (write 1 to clear)
 
 // The TD ring: its bus address (64-byte aligned) and its entries (a power of two up to
 // max_ring_entries). Latched when RUN is set; the controller then starts at entry 0.
@@ -61,19 +61,19 @@ constexpr uint32_t PORT_RC = 1u << 21;   // reset change: a reset completed (wri
 
 // --- transfer descriptors: 32 bytes each, little-endian ---
 constexpr unsigned td_size = 32;
-constexpr unsigned TD_BUFFER = 0x00;   // 64 bits: the data's bus address
-constexpr unsigned TD_LENGTH = 0x08;   // bytes to transfer, at most max_td_length
+constexpr unsigned TD_BUFFER = 0x00;  // 64 bits: the data's bus address
+constexpr unsigned TD_LENGTH = 0x08;  // bytes to transfer, at most max_td_length
 constexpr unsigned TD_CONTROL = 0x0c;
-constexpr unsigned TD_SETUP = 0x10;    // control transfers: the 8-byte setup packet, inline
-constexpr unsigned TD_STATUS = 0x18;   // written back by the controller
-constexpr unsigned TD_ACTUAL = 0x1c;   // written back: bytes transferred
+constexpr unsigned TD_SETUP = 0x10;   // control transfers: the 8-byte setup packet, inline
+constexpr unsigned TD_STATUS = 0x18;  // written back by the controller
+constexpr unsigned TD_ACTUAL = 0x1c;  // written back: bytes transferred
 constexpr uint32_t max_td_length = 64 * 1024;
 
 constexpr uint32_t TD_ADDR(unsigned address) { return address & 0x7f; }  // the device's address
 constexpr uint32_t TD_EP(unsigned endpoint) { return (endpoint & 0xf) << 8; }
 constexpr uint32_t TD_DIR_IN = 1u << 15;
 constexpr uint32_t TD_TYPE(unsigned type) { return (type & 3) << 16; }  // USB_ENDPOINT_XFER_*
-constexpr uint32_t TD_IOC = 1u << 24;  // interrupt on completion
+constexpr uint32_t TD_IOC = 1u << 24;                                   // interrupt on completion
 constexpr unsigned TD_GET_ADDR(uint32_t control) { return control & 0x7f; }
 constexpr unsigned TD_GET_EP(uint32_t control) { return control >> 8 & 0xf; }
 constexpr unsigned TD_GET_TYPE(uint32_t control) { return control >> 16 & 3; }

@@ -83,10 +83,9 @@ UsbHandshake UsbDevice::transfer_in(unsigned number, uint32_t max_length, std::v
 UsbHandshake UsbDevice::control(const usb_ctrlrequest& setup, std::vector<uint8_t>& data, uint32_t in_length) {
     if (is_in_request(setup))
         data.clear();
-    UsbHandshake handshake = (setup.bRequestType & USB_TYPE_MASK) == USB_TYPE_STANDARD
-                                 ? standard_request(setup, data)
-                                 : (setup.bRequestType & USB_TYPE_MASK) == USB_TYPE_CLASS ? class_request(setup, data)
-                                                                                          : UsbHandshake::stall;
+    UsbHandshake handshake = (setup.bRequestType & USB_TYPE_MASK) == USB_TYPE_STANDARD ? standard_request(setup, data)
+                             : (setup.bRequestType & USB_TYPE_MASK) == USB_TYPE_CLASS  ? class_request(setup, data)
+                                                                                       : UsbHandshake::stall;
     if (is_in_request(setup) && data.size() > std::min<uint32_t>(setup.wLength, in_length))
         data.resize(std::min<uint32_t>(setup.wLength, in_length));
     return handshake;
@@ -95,8 +94,7 @@ UsbHandshake UsbDevice::control(const usb_ctrlrequest& setup, std::vector<uint8_
 UsbHandshake UsbDevice::standard_request(const usb_ctrlrequest& setup, std::vector<uint8_t>& data) {
     uint8_t recipient = setup.bRequestType & USB_RECIP_MASK;
     switch (setup.bRequest) {
-    case USB_REQ_GET_DESCRIPTOR:
-        return is_in_request(setup) ? get_descriptor(setup.wValue, data) : UsbHandshake::stall;
+    case USB_REQ_GET_DESCRIPTOR: return is_in_request(setup) ? get_descriptor(setup.wValue, data) : UsbHandshake::stall;
     case USB_REQ_SET_ADDRESS:
         if (setup.wValue > 127)
             return UsbHandshake::stall;
@@ -109,12 +107,8 @@ UsbHandshake UsbDevice::standard_request(const usb_ctrlrequest& setup, std::vect
         halted_.clear();
         reset_function();
         return UsbHandshake::ack;
-    case USB_REQ_GET_CONFIGURATION:
-        data.push_back(configuration_);
-        return UsbHandshake::ack;
-    case USB_REQ_GET_STATUS:
-        data = {0, 0};
-        return UsbHandshake::ack;
+    case USB_REQ_GET_CONFIGURATION: data.push_back(configuration_); return UsbHandshake::ack;
+    case USB_REQ_GET_STATUS: data = {0, 0}; return UsbHandshake::ack;
     case USB_REQ_CLEAR_FEATURE:
         if (recipient != USB_RECIP_ENDPOINT || setup.wValue != USB_ENDPOINT_HALT ||
             !endpoint(static_cast<uint8_t>(setup.wIndex)))

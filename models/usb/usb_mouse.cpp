@@ -8,8 +8,10 @@ using namespace usb;
 
 UsbMouse::UsbMouse(std::string name, uint16_t vendor, uint16_t product, Instrumentation& instr)
     : UsbDevice(std::move(name), vendor, product, instr), stat_reports_(instr.counter(this->name() + ".reports")) {
-    usb_interface_descriptor interface{USB_DT_INTERFACE_SIZE, USB_DT_INTERFACE, 0, 0, 1, USB_CLASS_HID,
-                                       USB_INTERFACE_SUBCLASS_BOOT, USB_INTERFACE_PROTOCOL_MOUSE, 0};
+    usb_interface_descriptor interface {
+        USB_DT_INTERFACE_SIZE, USB_DT_INTERFACE, 0, 0, 1, USB_CLASS_HID, USB_INTERFACE_SUBCLASS_BOOT,
+            USB_INTERFACE_PROTOCOL_MOUSE, 0
+    };
     // The HID descriptor: HID 1.11, no country, one report descriptor of the boot mouse's 50 bytes.
     std::vector<uint8_t> hid = {9, HID_DT_HID, 0x11, 0x01, 0, 1, 0x22, 50, 0};
     set_configuration_descriptor(interface, hid,

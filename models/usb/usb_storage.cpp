@@ -17,17 +17,18 @@ const PropertyTable<UsbStorageConfig>& UsbStorage::properties() {
     return table;
 }
 
-UsbStorage::UsbStorage(std::string name, uint16_t vendor, uint16_t product, uint32_t blocks,
-                                   Instrumentation& instr)
+UsbStorage::UsbStorage(std::string name, uint16_t vendor, uint16_t product, uint32_t blocks, Instrumentation& instr)
     : UsbDevice(std::move(name), vendor, product, instr), blocks_(blocks),
       stat_commands_(instr.counter(this->name() + ".commands")),
       stat_blocks_read_(instr.counter(this->name() + ".blocks_read")),
       stat_blocks_written_(instr.counter(this->name() + ".blocks_written")),
       stat_phase_errors_(instr.counter(this->name() + ".phase_errors")) {
-    usb_interface_descriptor interface{USB_DT_INTERFACE_SIZE, USB_DT_INTERFACE, 0, 0, 2,
-                                       USB_CLASS_MASS_STORAGE, USB_SC_SCSI, USB_PR_BULK, 0};
+    usb_interface_descriptor interface {
+        USB_DT_INTERFACE_SIZE, USB_DT_INTERFACE, 0, 0, 2, USB_CLASS_MASS_STORAGE, USB_SC_SCSI, USB_PR_BULK, 0
+    };
     set_configuration_descriptor(interface, {},
-                                 {{USB_DT_ENDPOINT_SIZE, USB_DT_ENDPOINT, bulk_in, USB_ENDPOINT_XFER_BULK, max_packet, 0},
+                                 {{USB_DT_ENDPOINT_SIZE, USB_DT_ENDPOINT, bulk_in, USB_ENDPOINT_XFER_BULK, max_packet,
+                                   0},
                                   {USB_DT_ENDPOINT_SIZE, USB_DT_ENDPOINT, bulk_out, USB_ENDPOINT_XFER_BULK, max_packet,
                                    0}});
 }
@@ -88,7 +89,8 @@ UsbHandshake UsbStorage::data_out(uint8_t, const std::vector<uint8_t>& data) {
 UsbHandshake UsbStorage::data_in(uint8_t, uint32_t max_length, std::vector<uint8_t>& data) {
     if (phase_ == Phase::data_in) {
         size_t count = std::min<size_t>(max_length, data_.size() - data_done_);
-        data.assign(data_.begin() + static_cast<long>(data_done_), data_.begin() + static_cast<long>(data_done_ + count));
+        data.assign(data_.begin() + static_cast<long>(data_done_),
+                    data_.begin() + static_cast<long>(data_done_ + count));
         data_done_ += count;
         if (data_done_ == data_.size())
             phase_ = Phase::status;

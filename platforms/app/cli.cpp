@@ -1,14 +1,14 @@
 // The dmasim command line: run, describe, list, check, report, regress. Exit codes are documented in README.md
 // and platforms/errors.h.
 #include "platforms/app/describe.h"
-#include "platforms/devicetree/device_tree.h"
 #include "platforms/app/experiment.h"
 #include "platforms/app/property_docs.h"
-#include "platforms/builder/platform.h"
 #include "platforms/app/regress.h"
 #include "platforms/app/report.h"
 #include "platforms/app/simulation.h"
 #include "platforms/app/trace_json.h"
+#include "platforms/builder/platform.h"
+#include "platforms/devicetree/device_tree.h"
 #include "sw/workloads/workload.h"
 
 #include <CLI/CLI.hpp>
@@ -205,7 +205,8 @@ int run_cli(int argc, char** argv) {
     CLI::App* describe_cmd = app.add_subcommand("describe", "print the platform a device tree builds");
     std::vector<std::string> describe_overrides;
     describe_cmd->add_option("platform", describe_file, "device tree (.dts/.dtb)")->required();
-    describe_cmd->add_option("-c,--config", describe_overrides, "device-tree override /node/path:prop=value (repeatable)");
+    describe_cmd->add_option("-c,--config", describe_overrides,
+                             "device-tree override /node/path:prop=value (repeatable)");
 
     std::string list_what, list_page;
     CLI::App* list_cmd =
@@ -229,9 +230,9 @@ int run_cli(int argc, char** argv) {
 
     RegressOptions regress_options;
     std::string shard;
-    CLI::App* regress_cmd =
-        app.add_subcommand("regress", "run scenarios in parallel processes: one line each, JUnit XML, shards, "
-                                      "golden stats");
+    CLI::App* regress_cmd = app.add_subcommand("regress",
+                                               "run scenarios in parallel processes: one line each, JUnit XML, shards, "
+                                               "golden stats");
     regress_cmd->add_option("scenarios", regress_options.inputs, "scenario files, or folders of them")->required();
     regress_cmd->add_option("-j,--jobs", regress_options.jobs, "runs at a time")
         ->check(CLI::Range(1u, 1024u))
@@ -275,8 +276,8 @@ int run_cli(int argc, char** argv) {
             return run_simulation(build_request(run));
         }
         if (*describe_cmd)
-            std::cout << describe_text(
-                validate_printing_warnings(tree_request(describe_file, describe_overrides)).platform);
+            std::cout
+                << describe_text(validate_printing_warnings(tree_request(describe_file, describe_overrides)).platform);
         else if (*list_cmd)
             list_what == "workloads"    ? list_workloads()
             : list_what == "platforms"  ? list_platforms()

@@ -57,8 +57,9 @@ std::string describe_text(const nlohmann::ordered_json& d) {
         out << fmt::format("  {:#012x}-{:#012x}  {:<8} {:<9} {:>8}  latency {} ns, bandwidth {}  {}\n", base,
                            base + size - 1, t["name"].get<std::string>(), t["kind"].get<std::string>(),
                            human_size(size), t["latency_ns"].get<uint64_t>(),
-                           t["bandwidth_mbps"].get<uint64_t>() ? fmt::format("{} MB/s", t["bandwidth_mbps"].get<uint64_t>())
-                                                               : std::string("unlimited"),
+                           t["bandwidth_mbps"].get<uint64_t>()
+                               ? fmt::format("{} MB/s", t["bandwidth_mbps"].get<uint64_t>())
+                               : std::string("unlimited"),
                            t["node"].get<std::string>());
     }
     out << "\nbus masters:\n";
@@ -70,10 +71,10 @@ std::string describe_text(const nlohmann::ordered_json& d) {
                            m["burst_size"].get<uint32_t>(),
                            m["coherent"].get<bool>() ? "coherent (snoops the caches)" : "non-coherent",
                            m["registers"].get<std::string>(),
-                           m["buffer"].is_null() ? std::string("no buffer")
-                                                 : fmt::format("a {} buffer at {}",
-                                                               human_size(m["buffer_size"].get<uint64_t>()),
-                                                               m["buffer"].get<std::string>()),
+                           m["buffer"].is_null()
+                               ? std::string("no buffer")
+                               : fmt::format("a {} buffer at {}", human_size(m["buffer_size"].get<uint64_t>()),
+                                             m["buffer"].get<std::string>()),
                            m["irq"].is_null() ? std::string("no interrupt (polled)")
                                               : fmt::format("interrupt {}", m["irq"].get<unsigned>()));
     out << "\nDMA devices (of_dma_configure):\n";
@@ -97,9 +98,9 @@ std::string describe_text(const nlohmann::ordered_json& d) {
                        "debug {}, FROM_DEVICE map policy {}, coherent alias {}, kmalloc min align {}, ZONE_DMA {}\n",
                        k["bootargs"].get<std::string>(), k["swiotlb_slots"].get<uint64_t>(),
                        human_size(k["swiotlb_slots"].get<uint64_t>() * 2048),
-                       k["swiotlb_force"].get<bool>() ? ", forced" : "", human_size(k["atomic_pool_size"].get<uint64_t>()),
-                       k["dma_debug"].get<bool>() ? "on" : "off", k["dma_pool_debug"].get<bool>() ? "on" : "off",
-                       k["dma_from_device_map"].get<std::string>(),
+                       k["swiotlb_force"].get<bool>() ? ", forced" : "",
+                       human_size(k["atomic_pool_size"].get<uint64_t>()), k["dma_debug"].get<bool>() ? "on" : "off",
+                       k["dma_pool_debug"].get<bool>() ? "on" : "off", k["dma_from_device_map"].get<std::string>(),
                        k["dma_alias"].get<std::string>(),
                        k["kmalloc_min_align"].get<uint64_t>() ? std::to_string(k["kmalloc_min_align"].get<uint64_t>())
                                                               : std::string("default"),
@@ -109,18 +110,20 @@ std::string describe_text(const nlohmann::ordered_json& d) {
         const auto& l1 = c["l1d"];
         out << fmt::format("  {} ({}, {}) {} MHz; L1D {}, {}-way, {} sets, {} B lines; prefetch {}, alias policy {}, "
                            "quantum {} ns\n",
-                           c["name"].get<std::string>(), c["node"].get<std::string>(), c["compatible"].get<std::string>(),
-                           c["clock_mhz"].get<uint64_t>(), human_size(l1["size"].get<uint64_t>()),
-                           l1["ways"].get<uint32_t>(), l1["sets"].get<uint32_t>(), l1["line_size"].get<uint32_t>(),
+                           c["name"].get<std::string>(), c["node"].get<std::string>(),
+                           c["compatible"].get<std::string>(), c["clock_mhz"].get<uint64_t>(),
+                           human_size(l1["size"].get<uint64_t>()), l1["ways"].get<uint32_t>(),
+                           l1["sets"].get<uint32_t>(), l1["line_size"].get<uint32_t>(),
                            c["prefetch"].get<std::string>(), c["alias_policy"].get<std::string>(),
                            c["quantum_ns"].get<uint64_t>());
     }
     out << "\ncaches:\n";
     for (const auto& c : d["caches"]) {
         out << fmt::format("  {} ({}, {}) level {}: {}, {}-way, {} sets, {} B lines; maintenance registers at {}\n",
-                           c["name"].get<std::string>(), c["node"].get<std::string>(), c["compatible"].get<std::string>(),
-                           c["level"].get<uint32_t>(), human_size(c["size"].get<uint64_t>()), c["ways"].get<uint32_t>(),
-                           c["sets"].get<uint32_t>(), c["line_size"].get<uint32_t>(), c["registers"].get<std::string>());
+                           c["name"].get<std::string>(), c["node"].get<std::string>(),
+                           c["compatible"].get<std::string>(), c["level"].get<uint32_t>(),
+                           human_size(c["size"].get<uint64_t>()), c["ways"].get<uint32_t>(), c["sets"].get<uint32_t>(),
+                           c["line_size"].get<uint32_t>(), c["registers"].get<std::string>());
     }
     const auto& gic = d["interrupt_controller"];
     if (gic.is_null()) {
@@ -147,7 +150,8 @@ std::string describe_text(const nlohmann::ordered_json& d) {
                            human_size(b["ecam_size"].get<uint64_t>()), b["bus_start"].get<unsigned>(),
                            b["bus_end"].get<unsigned>(),
                            b["coherent"].get<bool>() ? "coherent (snoops the caches)" : "non-coherent",
-                           b["msi_parent"].is_null() ? std::string("none") : "via " + b["msi_parent"].get<std::string>());
+                           b["msi_parent"].is_null() ? std::string("none")
+                                                     : "via " + b["msi_parent"].get<std::string>());
         for (const auto& w : b["outbound"])
             out << fmt::format("    outbound: cpu {} -> pci {}, {} ({}{})\n", w["cpu"].get<std::string>(),
                                w["pci"].get<std::string>(), human_size(w["size"].get<uint64_t>()),
@@ -166,7 +170,8 @@ std::string describe_text(const nlohmann::ordered_json& d) {
             for (const auto& r : e["reaches"])
                 reach += fmt::format("{}cpu {:#x}-{:#x}", reach.empty() ? "" : ", ",
                                      std::stoull(r["cpu"].get<std::string>(), nullptr, 16),
-                                     std::stoull(r["cpu"].get<std::string>(), nullptr, 16) + r["size"].get<uint64_t>() - 1);
+                                     std::stoull(r["cpu"].get<std::string>(), nullptr, 16) + r["size"].get<uint64_t>() -
+                                         1);
             out << fmt::format("    {} {} ({}, {}) {}: {}-bit DMA: engine limit {}, bus limit {}, so limit {}{}; {} "
                                "until the driver sets them\n",
                                e["name"].get<std::string>(), e["bdf"].get<std::string>(), e["node"].get<std::string>(),

@@ -12,12 +12,12 @@ namespace {
 
 std::string describe(const Json& value) {
     switch (value.type()) {
-        case Json::value_t::null: return "null";
-        case Json::value_t::object: return "an object";
-        case Json::value_t::array: return "an array";
-        case Json::value_t::string: return "the string " + value.dump();
-        case Json::value_t::boolean: return value.dump();
-        default: return "the number " + value.dump();
+    case Json::value_t::null: return "null";
+    case Json::value_t::object: return "an object";
+    case Json::value_t::array: return "an array";
+    case Json::value_t::string: return "the string " + value.dump();
+    case Json::value_t::boolean: return value.dump();
+    default: return "the number " + value.dump();
     }
 }
 

@@ -23,7 +23,7 @@ public:
 
     JsonField operator[](const std::string& key) const;  // a member that must exist
     std::optional<JsonField> find(const std::string& key) const;
-    std::vector<JsonField> items() const;                              // of an array
+    std::vector<JsonField> items() const;                            // of an array
     std::vector<std::pair<std::string, JsonField>> members() const;  // of an object, in file order
 
     std::string text() const;

@@ -174,8 +174,8 @@ void LogSink::note(uint64_t time_ps, const std::string& text) {
 
 void LogSink::on_event(const models::Event& event) {
     if (event_lines_ == max_event_lines)
-        note(event.time_ps, fmt::format("log: {} events logged; further events are counted in stats.json only",
-                                        max_event_lines));
+        note(event.time_ps,
+             fmt::format("log: {} events logged; further events are counted in stats.json only", max_event_lines));
     if (event_lines_++ >= max_event_lines)
         return;
     std::string line = fmt::format("{}: {}", event.source, *event.name);

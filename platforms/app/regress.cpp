@@ -39,7 +39,8 @@ std::vector<std::string> collect_scenarios(const std::vector<std::string>& input
         if (fs::is_directory(input)) {
             size_t before = files.size();
             for (const auto& entry : fs::recursive_directory_iterator(input))
-                if (entry.is_regular_file() && (entry.path().extension() == ".yaml" || entry.path().extension() == ".yml"))
+                if (entry.is_regular_file() &&
+                    (entry.path().extension() == ".yaml" || entry.path().extension() == ".yml"))
                     files.push_back(entry.path().lexically_normal());
             if (files.size() == before)
                 throw ConfigError(fmt::format("{}: no scenario files (*.yaml) in this folder", input));
@@ -100,15 +101,15 @@ std::string xml_escape(const std::string& text, bool in_attribute) {
     std::string out;
     for (unsigned char c : text) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&apos;"; break;
-            case '\n': out += in_attribute ? "&#10;" : "\n"; break;
-            case '\r': out += "&#13;"; break;
-            case '\t': out += in_attribute ? "&#9;" : "\t"; break;
-            default: out += c < 0x20 ? '?' : static_cast<char>(c);
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '"': out += "&quot;"; break;
+        case '\'': out += "&apos;"; break;
+        case '\n': out += in_attribute ? "&#10;" : "\n"; break;
+        case '\r': out += "&#13;"; break;
+        case '\t': out += in_attribute ? "&#9;" : "\t"; break;
+        default: out += c < 0x20 ? '?' : static_cast<char>(c);
         }
     }
     return out;
@@ -170,7 +171,8 @@ std::string last_line(const std::string& text) {
     if (end == std::string::npos)
         return "(nothing on stderr)";
     size_t start = text.rfind('\n', end);
-    return text.substr(start == std::string::npos ? 0 : start + 1, end + 1 - (start == std::string::npos ? 0 : start + 1));
+    return text.substr(start == std::string::npos ? 0 : start + 1,
+                       end + 1 - (start == std::string::npos ? 0 : start + 1));
 }
 
 // `binary ARGS...` with stdin and stdout on /dev/null and stderr into `stderr_path`; -1 and errno on failure.
@@ -262,7 +264,8 @@ private:
         std::error_code error;
         fs::create_directories(job.outdir, error);
         if (error)
-            return fail(job, fmt::format("{}: cannot create the output folder: {}", job.outdir.string(), error.message()));
+            return fail(job,
+                        fmt::format("{}: cannot create the output folder: {}", job.outdir.string(), error.message()));
         job.pid = spawn(options_.binary, {"run", job.outcome.file, "-o", job.outdir.string(), "--quiet"},
                         (job.outdir / "stderr.txt").string());
         if (job.pid < 0)
@@ -333,8 +336,8 @@ private:
             return;
         }
         if (!fs::exists(file)) {
-            job.outcome.problems.push_back(
-                fmt::format("no golden file {} (write it with --update-golden)", file.string()));
+            job.outcome.problems.push_back(fmt::format("no golden file {} (write it with --update-golden)",
+                                                       file.string()));
             return;
         }
         std::vector<std::string> differences;

@@ -30,11 +30,11 @@ struct RegressOptions {
     unsigned jobs = 1;                // runs at a time
     std::string junit;                // JUnit XML file to write; empty for none
     Shard shard;
-    bool list = false;                // print the selected files instead of running them
-    bool update_golden = false;       // write golden files instead of comparing with them
-    std::string golden_dir;           // empty: the folder golden/ beside each scenario's folder
+    bool list = false;                    // print the selected files instead of running them
+    bool update_golden = false;           // write golden files instead of comparing with them
+    std::string golden_dir;               // empty: the folder golden/ beside each scenario's folder
     std::string outroot = "regress-out";  // each run writes to OUTROOT/<file stem>/
-    std::string binary;               // the dmasim executable to run
+    std::string binary;                   // the dmasim executable to run
 };
 
 struct ScenarioOutcome {

@@ -196,8 +196,8 @@ Section run_section(const JsonField& config, const RunStats& stats) {
 Section expectations_section(const RunStats& stats) {
     Section section{expectations_title(stats.expectations), {{"result", "expectation", "actual"}, {}}, {}};
     for (const ExpectationOutcome& outcome : stats.expectations)
-        section.table.rows.push_back(
-            {result_marker(outcome), outcome.expect, outcome.actual ? std::to_string(*outcome.actual) : "no such stat"});
+        section.table.rows.push_back({result_marker(outcome), outcome.expect,
+                                      outcome.actual ? std::to_string(*outcome.actual) : "no such stat"});
     return section;
 }
 
@@ -298,9 +298,9 @@ Section counters_section(const RunStats& stats, const JsonField& hazards, const 
     auto stat = [&](const std::string& path) { return stats.counter(path); };
     row("simulated time", simulated_time(stats));
     for (const std::string& core : prefixes_with(stats, "data_aborts"))
-        row(core, fmt::format("{} accesses, {} uncached, {} data aborts", stat(core + ".accesses"),
-                              stat(core + ".uncached_reads") + stat(core + ".uncached_writes"),
-                              stat(core + ".data_aborts")));
+        row(core,
+            fmt::format("{} accesses, {} uncached, {} data aborts", stat(core + ".accesses"),
+                        stat(core + ".uncached_reads") + stat(core + ".uncached_writes"), stat(core + ".data_aborts")));
     for (const std::string& cache : prefixes_with(stats, "read_hits")) {
         uint64_t hits = stat(cache + ".read_hits") + stat(cache + ".write_hits");
         uint64_t misses = stat(cache + ".read_misses") + stat(cache + ".write_misses");
@@ -312,10 +312,10 @@ Section counters_section(const RunStats& stats, const JsonField& hazards, const 
         row(master, fmt::format("DMA {} bytes read, {} bytes written, {} bursts", stat(master + ".read_bytes"),
                                 stat(master + ".write_bytes"), stat(master + ".bursts")));
     for (const std::string& endpoint : prefixes_with(stats, "dma_read_bytes"))
-        row(endpoint, fmt::format("PCI DMA {} bytes read, {} bytes written, {} refused, {} errors, {} MSIs",
-                                  stat(endpoint + ".dma_read_bytes"), stat(endpoint + ".dma_write_bytes"),
-                                  stat(endpoint + ".dma_refused"), stat(endpoint + ".dma_errors"),
-                                  stat(endpoint + ".msis")));
+        row(endpoint,
+            fmt::format("PCI DMA {} bytes read, {} bytes written, {} refused, {} errors, {} MSIs",
+                        stat(endpoint + ".dma_read_bytes"), stat(endpoint + ".dma_write_bytes"),
+                        stat(endpoint + ".dma_refused"), stat(endpoint + ".dma_errors"), stat(endpoint + ".msis")));
     std::vector<std::string> swiotlb;
     for (const auto& [path, value] : stats.counters)
         if (split_group(path).first == "swiotlb")
@@ -391,9 +391,8 @@ std::string report(const std::string& outdir, ReportFormat format) {
     if (fs::exists(file(output_file::dma_debug)))
         dma_debug = JsonField::load(file(output_file::dma_debug));
 
-    std::vector<Section> sections = {run_section(config, stats), expectations_section(stats),
-                                     hazards_section(hazards), dma_debug_section(dma_debug),
-                                     counters_section(stats, hazards, dma_debug)};
+    std::vector<Section> sections = {run_section(config, stats), expectations_section(stats), hazards_section(hazards),
+                                     dma_debug_section(dma_debug), counters_section(stats, hazards, dma_debug)};
     return render("dmasim report: " + outdir, sections, format);
 }
 

@@ -15,27 +15,24 @@
 namespace platform {
 namespace {
 
-[[noreturn]] void fail(const std::string& message) {
-    throw ConfigError(message);
-}
+[[noreturn]] void fail(const std::string& message) { throw ConfigError(message); }
 
-int line_of(const YAML::Node& node) {
-    return node.Mark().line + 1;
-}
+int line_of(const YAML::Node& node) { return node.Mark().line + 1; }
 
 // How a value that is not what was expected reads in an error message.
 std::string describe(const YAML::Node& node) {
     switch (node.Type()) {
-        case YAML::NodeType::Scalar: return "'" + node.Scalar() + "'";
-        case YAML::NodeType::Sequence: return "a list";
-        case YAML::NodeType::Map: return "a map";
-        default: return "an empty value";
+    case YAML::NodeType::Scalar: return "'" + node.Scalar() + "'";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Map: return "a map";
+    default: return "an empty value";
     }
 }
 
 std::string join(const std::vector<std::string>& items) {
     std::string list;
-    for (const std::string& item : items) list += (list.empty() ? "" : ", ") + item;
+    for (const std::string& item : items)
+        list += (list.empty() ? "" : ", ") + item;
     return list;
 }
 
@@ -53,18 +50,21 @@ std::optional<uint64_t> parse_uint(std::string_view text) {
     uint64_t value = 0;
     const char* end = text.data() + text.size();
     auto [stop, error] = std::from_chars(text.data(), end, value, base);
-    if (error != std::errc() || stop != end) return std::nullopt;
+    if (error != std::errc() || stop != end)
+        return std::nullopt;
     return value;
 }
 
 // An unsigned number already matched by the expectation form: integers (hex ones exactly up to
 // 64 bits) or decimals; nullopt only when out of range.
 std::optional<double> parse_magnitude(const std::string& text) {
-    if (auto integer = parse_uint(text)) return static_cast<double>(*integer);
+    if (auto integer = parse_uint(text))
+        return static_cast<double>(*integer);
     double value = 0;
     const char* end = text.data() + text.size();
     auto [stop, error] = std::from_chars(text.data(), end, value, std::chars_format::fixed);
-    if (error != std::errc() || stop != end) return std::nullopt;
+    if (error != std::errc() || stop != end)
+        return std::nullopt;
     return value;
 }
 
@@ -115,14 +115,14 @@ private:
     std::string at(const YAML::Node& node) const { return file_ + ":" + std::to_string(line_of(node)); }
 
     // "FILE:LINE: key 'K': PROBLEM", LINE being that of `where`: the key, or the offending item.
-    [[noreturn]] void key_error(const Entry& entry, const YAML::Node& where,
-                                const std::string& problem) const {
+    [[noreturn]] void key_error(const Entry& entry, const YAML::Node& where, const std::string& problem) const {
         fail(at(where) + ": key '" + entry.name + "': " + problem);
     }
 
     static std::string key_list() {
         std::vector<std::string> names;
-        for (const Field& field : fields_) names.push_back(field.name);
+        for (const Field& field : fields_)
+            names.push_back(field.name);
         return join(names);
     }
 
@@ -138,8 +138,10 @@ private:
         const std::string top_level = "a map of keys (" + key_list() + ")";
         if (documents.empty() || documents[0].IsNull())
             fail(file_ + ": empty scenario, expected " + top_level);
-        if (documents.size() > 1) fail(at(documents[1]) + ": expected a single YAML document");
-        if (!documents[0].IsMap()) fail(at(documents[0]) + ": " + expected(top_level, documents[0]));
+        if (documents.size() > 1)
+            fail(at(documents[1]) + ": expected a single YAML document");
+        if (!documents[0].IsMap())
+            fail(at(documents[0]) + ": " + expected(top_level, documents[0]));
         return documents[0];
     }
 
@@ -163,19 +165,22 @@ private:
 
     const Field& field_named(const Entry& entry) const {
         for (const Field& field : fields_) {
-            if (entry.name == field.name) return field;
+            if (entry.name == field.name)
+                return field;
         }
         fail(at(entry.key) + ": unknown key '" + entry.name + "' (expected one of: " + key_list() + ")");
     }
 
     std::string text(const Entry& entry) const {
-        if (!entry.value.IsScalar()) key_error(entry, entry.key, expected("a string", entry.value));
+        if (!entry.value.IsScalar())
+            key_error(entry, entry.key, expected("a string", entry.value));
         return entry.value.Scalar();
     }
 
     std::string nonempty_text(const Entry& entry) const {
         const std::string value = text(entry);
-        if (value.empty()) key_error(entry, entry.key, expected("a non-empty string", entry.value));
+        if (value.empty())
+            key_error(entry, entry.key, expected("a non-empty string", entry.value));
         return value;
     }
 
@@ -185,21 +190,16 @@ private:
             key_error(entry, entry.key, expected("a list of strings", entry.value));
         std::vector<YAML::Node> items(entry.value.begin(), entry.value.end());
         for (const YAML::Node& item : items) {
-            if (!item.IsScalar()) key_error(entry, item, expected("each item to be a string", item));
+            if (!item.IsScalar())
+                key_error(entry, item, expected("each item to be a string", item));
         }
         return items;
     }
 
     void read_name(const Entry& entry, Scenario& scenario) const { scenario.name = nonempty_text(entry); }
-    void read_description(const Entry& entry, Scenario& scenario) const {
-        scenario.description = text(entry);
-    }
-    void read_platform(const Entry& entry, Scenario& scenario) const {
-        scenario.platform = nonempty_text(entry);
-    }
-    void read_workload(const Entry& entry, Scenario& scenario) const {
-        scenario.workload = nonempty_text(entry);
-    }
+    void read_description(const Entry& entry, Scenario& scenario) const { scenario.description = text(entry); }
+    void read_platform(const Entry& entry, Scenario& scenario) const { scenario.platform = nonempty_text(entry); }
+    void read_workload(const Entry& entry, Scenario& scenario) const { scenario.workload = nonempty_text(entry); }
 
     // Only the shape is checked here; the node and property are checked against the device tree.
     void read_overrides(const Entry& entry, Scenario& scenario) const {
@@ -228,9 +228,9 @@ private:
 
     // Hex is accepted too, as seeds are often written that way.
     void read_seed(const Entry& entry, Scenario& scenario) const {
-        const std::optional<uint64_t> seed =
-            entry.value.IsScalar() ? parse_uint(entry.value.Scalar()) : std::nullopt;
-        if (!seed) key_error(entry, entry.key, expected("a non-negative integer", entry.value));
+        const std::optional<uint64_t> seed = entry.value.IsScalar() ? parse_uint(entry.value.Scalar()) : std::nullopt;
+        if (!seed)
+            key_error(entry, entry.key, expected("a non-negative integer", entry.value));
         scenario.seed = seed;
     }
 
@@ -244,8 +244,7 @@ private:
 
     // A run that demonstrates a simulation error passes when it ends with one.
     void read_expect_exit(const Entry& entry, Scenario& scenario) const {
-        const std::optional<uint64_t> code =
-            entry.value.IsScalar() ? parse_uint(entry.value.Scalar()) : std::nullopt;
+        const std::optional<uint64_t> code = entry.value.IsScalar() ? parse_uint(entry.value.Scalar()) : std::nullopt;
         if (!code || (*code != exit_pass && *code != exit_simulation_error))
             key_error(entry, entry.key, expected("0 or 3 (a simulation error)", entry.value));
         scenario.expect_exit = static_cast<int>(*code);
@@ -315,7 +314,8 @@ Expectation Expectation::parse(const std::string& text, const std::string& where
     expectation.value = 1;
     if (match[4].matched) {
         const std::optional<double> magnitude = parse_magnitude(match[4].str());
-        if (!magnitude) fail(prefix + "value '" + match[4].str() + "' is out of range");
+        if (!magnitude)
+            fail(prefix + "value '" + match[4].str() + "' is out of range");
         expectation.value = match[3].length() ? -*magnitude : *magnitude;
     }
     return expectation;
@@ -324,12 +324,12 @@ Expectation Expectation::parse(const std::string& text, const std::string& where
 bool Expectation::holds(double actual, double right) const {
     const double bound = right_stat.empty() ? value : value * right;
     switch (op) {
-        case CompareOp::eq: return actual == bound;
-        case CompareOp::ne: return actual != bound;
-        case CompareOp::lt: return actual < bound;
-        case CompareOp::le: return actual <= bound;
-        case CompareOp::gt: return actual > bound;
-        case CompareOp::ge: return actual >= bound;
+    case CompareOp::eq: return actual == bound;
+    case CompareOp::ne: return actual != bound;
+    case CompareOp::lt: return actual < bound;
+    case CompareOp::le: return actual <= bound;
+    case CompareOp::gt: return actual > bound;
+    case CompareOp::ge: return actual >= bound;
     }
     return false;  // not reached: the switch covers every op, but g++ cannot tell
 }
@@ -341,7 +341,8 @@ const std::vector<std::string>& Scenario::known_labels() {
 
 Scenario Scenario::load(const std::string& path) {
     std::ifstream in(path);
-    if (!in) fail(path + ": cannot open");
+    if (!in)
+        fail(path + ": cannot open");
     std::ostringstream text;
     text << in.rdbuf();
     return parse(text.str(), path);

@@ -17,8 +17,8 @@ enum class CompareOp { eq, ne, lt, le, gt, ge };
 // "<stat path> <op> <value>", the value a number, another stat or a number times a stat:
 // "hazards.stale_cpu_read == 0", "a.fill_ps < b.fill_ps", "a.fill_ps < 0.25 * b.fill_ps".
 struct Expectation {
-    std::string text;        // as written
-    std::string stat;        // dotted path into stats.json
+    std::string text;  // as written
+    std::string stat;  // dotted path into stats.json
     CompareOp op = CompareOp::eq;
     double value = 0;        // the number; with a right-hand stat, its factor (1 when none is written)
     std::string right_stat;  // the right-hand stat's path; empty when the value is a number
@@ -30,18 +30,18 @@ struct Expectation {
 };
 
 struct Scenario {
-    std::string file;        // path as given
+    std::string file;  // path as given
     std::string name;
     std::string description;
-    std::string platform;    // as written; resolved by the caller
-    std::vector<std::string> overrides;             // "/node/path:prop=value"
+    std::string platform;                // as written; resolved by the caller
+    std::vector<std::string> overrides;  // "/node/path:prop=value"
     std::string workload;
-    std::map<std::string, std::string> params;      // values as text, typed by the workload
+    std::map<std::string, std::string> params;  // values as text, typed by the workload
     std::optional<uint64_t> seed;
     std::vector<Expectation> expect;
-    int expect_exit = 0;                            // exit code of a passing run: 0, or 3 (a simulation error)
-    std::vector<std::string> labels;                // CTest labels, each one of known_labels()
-    bool golden = false;                            // `dmasim regress` compares stats with a golden file
+    int expect_exit = 0;              // exit code of a passing run: 0, or 3 (a simulation error)
+    std::vector<std::string> labels;  // CTest labels, each one of known_labels()
+    bool golden = false;              // `dmasim regress` compares stats with a golden file
 
     // The labels a scenario may carry (smoke, coherence, dma, pci, slow).
     static const std::vector<std::string>& known_labels();

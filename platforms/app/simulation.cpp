@@ -1,14 +1,14 @@
 #include "platforms/app/simulation.h"
 
-#include "platforms/devicetree/device_tree.h"
-#include "platforms/builder/dma_system.h"
 #include "platforms/app/heartbeat.h"
 #include "platforms/app/interrupt.h"
 #include "platforms/app/outputs.h"
-#include "platforms/builder/platform.h"
 #include "platforms/app/report.h"
 #include "platforms/app/trace_json.h"
 #include "platforms/app/vcd.h"
+#include "platforms/builder/dma_system.h"
+#include "platforms/builder/platform.h"
+#include "platforms/devicetree/device_tree.h"
 #include "sw/drivers/pci/pci_subsystem.h"
 #include "sw/drivers/usb/usb_bus.h"
 #include "sw/workloads/workload.h"
@@ -68,8 +68,8 @@ std::string resolve_platform(const std::string& platform, const std::string& sea
 }
 
 uint64_t parse_duration_ps(const std::string& text, const std::string& what) {
-    static const std::pair<const char*, uint64_t> units[] = {{"ps", 1}, {"ns", 1000}, {"us", 1000000},
-                                                            {"ms", 1000000000}, {"", 1000}};
+    static const std::pair<const char*, uint64_t> units[] = {
+        {"ps", 1}, {"ns", 1000}, {"us", 1000000}, {"ms", 1000000000}, {"", 1000}};
     size_t used = 0;
     uint64_t value = 0;
     try {
@@ -134,7 +134,8 @@ nlohmann::ordered_json config_json(const RunRequest& request, const Platform& pl
             {"params", params.all()},
             {"seed", request.seed},
             {"overrides", request.overrides},
-            {"expect", [&] {
+            {"expect",
+             [&] {
                  std::vector<std::string> texts;
                  for (const Expectation& e : request.expect)
                      texts.push_back(e.text);
@@ -148,7 +149,7 @@ struct ExpectationResult {
     bool known;           // every stat it names exists
     std::string missing;  // else the first that does not
     uint64_t actual;
-    uint64_t right;       // the right-hand stat's value, when it has one
+    uint64_t right;  // the right-hand stat's value, when it has one
     bool met;
 };
 
@@ -198,8 +199,8 @@ std::vector<ExpectationResult> check_expectations(const RunRequest& request, con
     return results;
 }
 
-void print_summary(const RunRequest& request, Platform& platform, const models::Instrumentation& instr,
-                   uint64_t end_ps, const std::vector<ExpectationResult>& results, const std::string& fault,
+void print_summary(const RunRequest& request, Platform& platform, const models::Instrumentation& instr, uint64_t end_ps,
+                   const std::vector<ExpectationResult>& results, const std::string& fault,
                    const std::vector<std::string>& workload_summary) {
     auto stat = [&](const std::string& path) { return instr.counter_value(path); };
     std::cout << fmt::format("dmasim: {} on {} (seed {})\n", request.workload,
@@ -370,8 +371,7 @@ int run_simulation(const RunRequest& request) {
     System system(request, instr, [&](Platform& platform) {
         prepare_outdir(request.outdir);
         if (const models::CoherenceMonitor* monitor = platform.monitor()) {  // the hazards' evidence, traced or not
-            hazard_mappings.emplace(instr, trace_layout(platform, request.name).device_masters,
-                                    monitor->max_details());
+            hazard_mappings.emplace(instr, trace_layout(platform, request.name).device_masters, monitor->max_details());
             log.show_hazard_mappings(&hazard_mappings->history());
         }
         log.note(0, fmt::format("dmasim {}: workload {} on {}, seed {}", DMASIM_VERSION, request.workload,
@@ -446,7 +446,9 @@ int run_simulation(const RunRequest& request) {
         all_met &= result.met;
         expectations.push_back({{"expect", result.expectation->text},
                                 {"actual", result.known ? nlohmann::ordered_json(result.actual) : nullptr},
-                                {"result", result.met ? "met" : result.known ? "failed" : "unknown stat"}});
+                                {"result", result.met     ? "met"
+                                           : result.known ? "failed"
+                                                          : "unknown stat"}});
         log.note(time_ps, fmt::format("expectation {}: {} ({})", result.met ? "met" : "FAILED",
                                       result.expectation->text, describe_actual(result)));
     }
@@ -466,15 +468,15 @@ int run_simulation(const RunRequest& request) {
     write_file_atomically(output(output_file::hazards),
                           hazards_json(platform.monitor(), hazard_mappings ? &*hazard_mappings : nullptr).dump(2) +
                               "\n");
-    write_file_atomically(output(output_file::dma_debug),
-                          dma_debug_json(dma_system.context().debug()).dump(2) + "\n");
+    write_file_atomically(output(output_file::dma_debug), dma_debug_json(dma_system.context().debug()).dump(2) + "\n");
     write_file_atomically(output(output_file::log), log.text());
     if (!request.quiet)
         print_summary(request, platform, instr, time_ps, results, fault, context.summary);
     for (const ExpectationResult& result : results)
         if (!result.known)
-            throw ConfigError(fmt::format("{}expectation '{}': no stat '{}' in stats.json", where(request, *result.expectation),
-                                          result.expectation->text, result.missing));
+            throw ConfigError(fmt::format("{}expectation '{}': no stat '{}' in stats.json",
+                                          where(request, *result.expectation), result.expectation->text,
+                                          result.missing));
     if (!fault.empty())
         return exit_simulation_error;
     return all_met ? exit_pass : exit_expectation_failed;

@@ -6,8 +6,8 @@
 #include "platforms/app/scenario.h"
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,9 +17,9 @@ namespace platform {
 struct RunRequest {
     std::string name;
     std::string description;
-    std::string scenario_file;      // for messages about its lines; empty without a scenario
-    std::string platform;           // a path, or a name in the platforms folder
-    std::string search_dir;         // tried first for a relative platform (the scenario's folder)
+    std::string scenario_file;  // for messages about its lines; empty without a scenario
+    std::string platform;       // a path, or a name in the platforms folder
+    std::string search_dir;     // tried first for a relative platform (the scenario's folder)
     std::vector<std::string> overrides;
     std::string workload;
     std::map<std::string, std::string> params;
@@ -29,10 +29,10 @@ struct RunRequest {
     std::optional<bool> monitor;
     std::string outdir = "simout";
     bool quiet = false;
-    bool heartbeat = false;         // a progress line on stderr (the CLI's choice: on a TTY, without --quiet)
-    std::string trace_json;         // --trace-json: the timeline file (platforms/app/trace_json.h); empty: none
-    std::string trace_events = "*"; // --trace: the events it shows, comma-separated globs
-    std::string vcd;                // --vcd: the waveform file (platforms/app/vcd.h); empty: none
+    bool heartbeat = false;            // a progress line on stderr (the CLI's choice: on a TTY, without --quiet)
+    std::string trace_json;            // --trace-json: the timeline file (platforms/app/trace_json.h); empty: none
+    std::string trace_events = "*";    // --trace: the events it shows, comma-separated globs
+    std::string vcd;                   // --vcd: the waveform file (platforms/app/vcd.h); empty: none
     uint64_t vcd_period_ps = 1000000;  // --vcd-period: how often its counters are sampled
 
     static RunRequest from_scenario(const Scenario& scenario);

@@ -3,8 +3,8 @@
 #include "dma/dma_pool.h"
 #include "models/irq/interrupt_line.h"
 #include "platforms/app/event_fields.h"
-#include "platforms/errors.h"
 #include "platforms/builder/platform.h"
+#include "platforms/errors.h"
 #include "sw/drivers/pci/pci.h"
 
 #include <algorithm>
@@ -71,7 +71,8 @@ std::string category(const std::string& name) { return name.substr(0, name.find(
 bool is_sampled_counter(const std::string& path) {
     return path == "swiotlb.slots_in_use" || path == "dma.atomic_pool.used" ||
            models::Instrumentation::glob_match("dma.coherent_pool.*.used_pages", path) ||
-           path == dma::dma_pool_blocks_stat || models::Instrumentation::glob_match("dma_pool.pools.*.blocks_in_use", path);
+           path == dma::dma_pool_blocks_stat ||
+           models::Instrumentation::glob_match("dma_pool.pools.*.blocks_in_use", path);
 }
 
 TraceLayout trace_layout(Platform& platform, const std::string& title) {
@@ -99,8 +100,8 @@ TraceLayout trace_layout(Platform& platform, const std::string& title) {
         const PciHostSpec& host = hosts[domain];
         layout.tracks.push_back({host.name, host.name + " (PCI host bridge)"});
         for (const PciEndpointSpec& endpoint : host.endpoints) {
-            std::string function =
-                sw::pci_name(static_cast<unsigned>(domain), host.bridge.bus_start, endpoint.config.devfn);
+            std::string function = sw::pci_name(static_cast<unsigned>(domain), host.bridge.bus_start,
+                                                endpoint.config.devfn);
             std::string kind = platform.pci_endpoints().at(endpoint.config.number)->device_kind();
             kind = kind.substr(0, kind.find(" ("));  // without its details, e.g. the USB ports
             layout.tracks.push_back({function, function});
@@ -144,8 +145,8 @@ TraceJson::TraceJson(const std::string& path, models::Instrumentation& instr, Tr
                 followed_only_.push_back(end);
                 subscribed += std::string(",") + end;
             }
-    for (dma::MappingCall call : {dma::MappingCall::map, dma::MappingCall::unmap, dma::MappingCall::alloc,
-                                  dma::MappingCall::free})
+    for (dma::MappingCall call :
+         {dma::MappingCall::map, dma::MappingCall::unmap, dma::MappingCall::alloc, dma::MappingCall::free})
         if (selects(subscribed, dma::event_name(call)))
             followed_calls_.insert(call);
     out_.open(path, std::ios::binary | std::ios::trunc);

@@ -30,8 +30,8 @@
 
 #include "dma/mapping_history.h"
 #include "dma/mapping_listener.h"
-#include "models/cpu/cache.h"
 #include "models/common/instrumentation.h"
+#include "models/cpu/cache.h"
 
 #include <cstdint>
 #include <fstream>
@@ -113,8 +113,8 @@ private:
     std::ofstream out_;
     models::Instrumentation& instr_;
     TraceLayout layout_;
-    bool counts_mappings_;  // dma.map or dma.alloc is traced
-    std::vector<std::string> followed_only_;  // dma.unmap / dma.free when only their mappings' ends are traced
+    bool counts_mappings_;                       // dma.map or dma.alloc is traced
+    std::vector<std::string> followed_only_;     // dma.unmap / dma.free when only their mappings' ends are traced
     std::set<dma::MappingCall> followed_calls_;  // those whose events are subscribed to
     std::map<std::string, unsigned> tids_;
     bool first_record_ = true;

@@ -2,9 +2,9 @@
 
 #include "dma/dma_pool.h"
 #include "models/irq/interrupt_line.h"
-#include "platforms/errors.h"
-#include "platforms/builder/platform.h"
 #include "platforms/app/trace_json.h"
+#include "platforms/builder/platform.h"
+#include "platforms/errors.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -124,9 +124,7 @@ void VcdWriter::on_mapping_call(const dma::MappingRecord& record) {
     case dma::MappingChange::open:
         active_mappings_ += live_mappings_.emplace(record.device, record.dma_addr).second;
         return;
-    case dma::MappingChange::close:
-        active_mappings_ -= live_mappings_.erase({record.device, record.dma_addr});
-        return;
+    case dma::MappingChange::close: active_mappings_ -= live_mappings_.erase({record.device, record.dma_addr}); return;
     case dma::MappingChange::none: return;
     }
 }

@@ -18,8 +18,8 @@
 #pragma once
 
 #include "dma/mapping_listener.h"
-#include "models/cpu/cache.h"
 #include "models/common/instrumentation.h"
+#include "models/cpu/cache.h"
 
 #include <cstdint>
 #include <deque>
@@ -66,8 +66,8 @@ private:
         uint64_t time_ps;
         uint64_t sequence;  // keeps changes at one time in the order they were made
         Wire* wire;
-        int step;           // +1 / -1 on a busy wire's count
-        bool is_level;      // else set the count to `step`
+        int step;       // +1 / -1 on a busy wire's count
+        bool is_level;  // else set the count to `step`
         bool operator>(const Change& other) const {
             return std::tie(time_ps, sequence) > std::tie(other.time_ps, other.sequence);
         }
@@ -75,7 +75,7 @@ private:
     struct Counter {
         const uint64_t* source = nullptr;  // an instrumentation counter, else a cache or the mappings
         const models::Cache* cache = nullptr;
-        std::string late_path;             // a counter not created yet: looked up until it is (0 till then)
+        std::string late_path;  // a counter not created yet: looked up until it is (0 till then)
         sc_dt::uint64 value = 0;
     };
 

@@ -34,7 +34,8 @@ void parse_swiotlb(const DtNode& chosen, const std::string& value, dma::Policy& 
             policy.swiotlb_slots = i == 0 ? number : policy.swiotlb_slots;
         else if (!(i == 0 && parts[i].empty()))
             chosen.fail("bootargs", fmt::format("swiotlb=[<slots>][,<areas>][,force|noforce] with counts from 1 to "
-                                                "2^40, got \"swiotlb={}\"", value));
+                                                "2^40, got \"swiotlb={}\"",
+                                                value));
     }
 }
 
@@ -53,7 +54,8 @@ void parse_bootarg(const DeviceTree& tree, const DtNode& chosen, const std::stri
         params.dma.debug = value == "on";
     } else {
         params.warnings.push_back(fmt::format("{}: node /chosen: bootargs parameter \"{}\" is not one dmasim knows; "
-                                              "ignored", tree.source_name(), token));
+                                              "ignored",
+                                              tree.source_name(), token));
     }
 }
 
@@ -82,8 +84,8 @@ BootParams parse_boot_params(const DeviceTree& tree) {
     std::string from_device = chosen->string_or("dmasim,dma-from-device-map", "clean");
     if (from_device != "clean" && from_device != "invalidate")
         chosen->fail("dmasim,dma-from-device-map", fmt::format("\"clean\" or \"invalidate\", got \"{}\"", from_device));
-    params.dma.from_device_map =
-        from_device == "clean" ? dma::FromDeviceMapPolicy::clean : dma::FromDeviceMapPolicy::invalidate;
+    params.dma.from_device_map = from_device == "clean" ? dma::FromDeviceMapPolicy::clean
+                                                        : dma::FromDeviceMapPolicy::invalidate;
 
     std::string alias = chosen->string_or("dmasim,dma-alias", "removed");
     if (alias != "removed" && alias != "kept")

@@ -14,7 +14,7 @@ namespace platform {
 struct BootParams {
     std::string bootargs;
     dma::Policy dma;
-    uint64_t kmalloc_min_align = 0;  // dmasim,kmalloc-min-align; 0: kmalloc's default
+    uint64_t kmalloc_min_align = 0;     // dmasim,kmalloc-min-align; 0: kmalloc's default
     std::vector<std::string> warnings;  // unknown bootargs, ignored as the kernel ignores them
 };
 

@@ -79,10 +79,11 @@ std::vector<dma::DmaRange> dma_range_map(const DtNode& bus) {
         for (const dma::DmaRange& other : map)
             if (overlap(range.dma_start, other.dma_start, range.size, other.size) ||
                 overlap(range.cpu_start, other.cpu_start, range.size, other.size))
-                bus.fail("dma-ranges", fmt::format("windows that overlap neither in bus nor in CPU addresses, got bus "
-                                                   "{:#x} -> cpu {:#x} size {:#x} and bus {:#x} -> cpu {:#x} size {:#x}",
-                                                   other.dma_start, other.cpu_start, other.size, range.dma_start,
-                                                   range.cpu_start, range.size));
+                bus.fail("dma-ranges",
+                         fmt::format("windows that overlap neither in bus nor in CPU addresses, got bus "
+                                     "{:#x} -> cpu {:#x} size {:#x} and bus {:#x} -> cpu {:#x} size {:#x}",
+                                     other.dma_start, other.cpu_start, other.size, range.dma_start, range.cpu_start,
+                                     range.size));
         map.push_back(range);
     }
     return map;

@@ -19,8 +19,8 @@ struct OfDmaConfig {
     uint64_t bus_dma_limit = 0;         // the highest bus address of the ranges; 0 without ranges
     // The default 32-bit mask cut to the ranges' end (Linux: DMA_BIT_MASK(ilog2(end) + 1)).
     uint64_t mask = dma::dma_bit_mask(32);
-    bool coherent = false;  // ARM's default: DMA does not snoop
-    std::optional<std::string> ranges_node;  // the node whose dma-ranges apply
+    bool coherent = false;                     // ARM's default: DMA does not snoop
+    std::optional<std::string> ranges_node;    // the node whose dma-ranges apply
     std::optional<std::string> coherent_node;  // the node whose dma-coherent / dma-noncoherent decided
     // Linux's arch_setup_dma_ops: direct mapping, as no IOMMU is modelled yet.
     std::string ops = dma::DirectOps::ops_name;

@@ -1,7 +1,7 @@
 #include "platforms/builder/pci_endpoints.h"
 
-#include "models/pci/ring_nic.h"
 #include "models/pci/pci_endpoint_test.h"
+#include "models/pci/ring_nic.h"
 #include "models/usb/uhc_regs.h"
 #include "platforms/builder/uhc.h"
 

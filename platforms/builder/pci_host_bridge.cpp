@@ -80,8 +80,8 @@ void read_bus_range(const DtNode& node, PciHostSpec& spec) {
         start = range[0];
         end = range[1];
         if (end - start + 1 > ecam_buses)
-            node.fail("bus-range", fmt::format("buses ECAM covers ({} MiB: {} buses), got {} buses", spec.ecam.size >> 20,
-                                               ecam_buses, end - start + 1));
+            node.fail("bus-range", fmt::format("buses ECAM covers ({} MiB: {} buses), got {} buses",
+                                               spec.ecam.size >> 20, ecam_buses, end - start + 1));
     }
     spec.bridge.bus_start = start;
     spec.bridge.bus_end = end;
@@ -105,19 +105,21 @@ void read_ranges(const DtNode& node, const SystemAddress& system_address, PciHos
         uint32_t space = phys_hi & space_code_mask;
         if (space == space_io) {
             spec.warnings.push_back(fmt::format("node {}: property 'ranges': I/O window at {:#x} ignored (no I/O "
-                                                "space is modelled)", node.path(), window.cpu_base));
+                                                "space is modelled)",
+                                                node.path(), window.cpu_base));
             continue;
         }
         if (space != space_mem32 && space != space_mem64)
-            node.fail("ranges", fmt::format("memory windows (phys.hi space code 0x02 or 0x03), got phys.hi {:#010x}",
-                                            phys_hi));
+            node.fail("ranges",
+                      fmt::format("memory windows (phys.hi space code 0x02 or 0x03), got phys.hi {:#010x}", phys_hi));
         window.mem64 = space == space_mem64;
         if (window.size == 0 || window.size - 1 > ~0ULL - window.cpu_base || window.size - 1 > ~0ULL - window.pci_base)
             node.fail("ranges", fmt::format("non-empty windows that end below 2^64, got PCI {:#x} size {:#x}",
                                             window.pci_base, window.size));
         if (!window.mem64 && window.pci_base + window.size > (1ULL << 32))
             node.fail("ranges", fmt::format("a 32-bit window (space code 0x02) below 4 GiB in PCI space, got PCI {:#x} "
-                                            "size {:#x}", window.pci_base, window.size));
+                                            "size {:#x}",
+                                            window.pci_base, window.size));
         spec.bridge.outbound.push_back(window);
     }
     if (spec.bridge.outbound.empty())
@@ -175,9 +177,11 @@ void read_interrupt_map(const DeviceTree& tree, const DtNode& node, PciHostSpec&
         size_t first = i + pci_address_cells + 2 + address_cells;
         if (cells.size() < first + interrupt_cells)
             node.fail("interrupt-map", fmt::format("an entry for {} with {} address and {} interrupt cells, got a "
-                                                   "truncated one", parent->path(), address_cells, interrupt_cells));
+                                                   "truncated one",
+                                                   parent->path(), address_cells, interrupt_cells));
         entry.irq = gic_interrupt_id(node, "interrupt-map", *parent,
-                                     std::vector<uint32_t>(cells.begin() + first, cells.begin() + first + interrupt_cells));
+                                     std::vector<uint32_t>(cells.begin() + first,
+                                                           cells.begin() + first + interrupt_cells));
         spec.intx_map.entries.push_back(entry);
         i = first + interrupt_cells;
     }
@@ -279,7 +283,8 @@ void read_endpoint(const DtNode& child, PciHostSpec& spec, uint32_t number) {
     // so is a function named by class only (no ID to pick a model by).
     const PciEndpointModel* type = find_endpoint_model(entries);
     if (!type) {
-        bool class_only = std::all_of(entries.begin(), entries.end(), [](const PciCompatible& e) { return e.is_class; });
+        bool class_only = std::all_of(entries.begin(), entries.end(),
+                                      [](const PciCompatible& e) { return e.is_class; });
         spec.warnings.push_back(fmt::format("node {}: {} \"{}\"; node skipped", child.path(),
                                             class_only ? "no vendor and device ID to choose a PCI endpoint model by, "
                                                          "only class entries in compatible"
@@ -304,7 +309,8 @@ void read_endpoint(const DtNode& child, PciHostSpec& spec, uint32_t number) {
     config.devfn = static_cast<uint8_t>(reg[0] >> 8 & 0xff);
     if (bus != spec.bridge.bus_start)
         child.fail("reg", fmt::format("a function on the root bus {:02x} (no PCI-to-PCI bridges are modelled), got bus "
-                                      "{:02x}", spec.bridge.bus_start, bus));
+                                      "{:02x}",
+                                      spec.bridge.bus_start, bus));
     for (const PciEndpointSpec& other : spec.endpoints)
         if (other.config.devfn == config.devfn)
             child.fail("reg", fmt::format("a devfn no other function uses, got {:02x}.{} (also {})",
@@ -314,7 +320,8 @@ void read_endpoint(const DtNode& child, PciHostSpec& spec, uint32_t number) {
             return other.config.devfn == pci::PCI_DEVFN(pci::PCI_SLOT(config.devfn), 0);
         }))
         child.fail("reg", fmt::format("function 0 of slot {:02x} before function {} (enumeration finds a slot by "
-                                      "its function 0)", pci::PCI_SLOT(config.devfn), pci::PCI_FUNC(config.devfn)));
+                                      "its function 0)",
+                                      pci::PCI_SLOT(config.devfn), pci::PCI_FUNC(config.devfn)));
     read_properties(child, type->properties.properties, config);
     uint32_t pin = child.u32_or("interrupts", 1);
     if (pin > 4)

@@ -19,11 +19,11 @@
 // dmasim,msi-vectors (the model's default).
 #pragma once
 
-#include "models/pci/pci_host_bridge.h"
 #include "models/bus/router.h"
-#include "platforms/devicetree/device_tree.h"
+#include "models/pci/pci_host_bridge.h"
 #include "platforms/boot/of_dma.h"
 #include "platforms/builder/pci_endpoints.h"
+#include "platforms/devicetree/device_tree.h"
 #include "sw/drivers/pci/pci_host_bridge.h"
 
 #include <optional>
@@ -44,7 +44,7 @@ struct PciEndpointSpec {
 struct PciHostSpec {
     std::string name;  // pci<N>
     std::string node;
-    RegEntry ecam;     // system address; the size covers the bus range
+    RegEntry ecam;  // system address; the size covers the bus range
     std::optional<RegEntry> local_memory;
     models::PciHostBridgeConfig bridge;
     OfDmaConfig dma;

@@ -21,8 +21,8 @@ std::string hex(uint64_t value) { return fmt::format("{:#x}", value); }
 void check_geometry(const DtNode& node, const models::CacheGeometry& geometry, const std::string& prefix) {
     std::string problem = geometry.check();
     if (!problem.empty())
-        node.fail(prefix + "size", "a consistent geometry with " + prefix + "line-size and " + prefix + "sets: " +
-                                       problem);
+        node.fail(prefix + "size",
+                  "a consistent geometry with " + prefix + "line-size and " + prefix + "sets: " + problem);
 }
 
 nlohmann::ordered_json geometry_json(const models::CacheGeometry& geometry) {
@@ -36,8 +36,7 @@ nlohmann::ordered_json geometry_json(const models::CacheGeometry& geometry) {
 
 class Platform::Builder {
 public:
-    Builder(Platform& platform, const DeviceTree& tree, const PlatformOptions& options,
-            models::Instrumentation& instr)
+    Builder(Platform& platform, const DeviceTree& tree, const PlatformOptions& options, models::Instrumentation& instr)
         : p_(platform), tree_(tree), options_(options), instr_(instr) {}
 
     void build() {
@@ -186,7 +185,8 @@ private:
                                          outer_cache::register_space));
         if (geometry.ways() > 16)
             node.fail("cache-sets", fmt::format("at most 16 ways (cache-size / (cache-line-size x cache-sets)) as "
-                                                "on a PL310, got {}", geometry.ways()));
+                                                "on a PL310, got {}",
+                                                geometry.ways()));
         outer_node_ = node;
         outer_config_ = config;
         outer_level_ = level;
@@ -263,8 +263,8 @@ private:
         unsigned last_id = std::min(num_ids, gic::max_ids) - 1;
         uint32_t base_id = node.u32("arm,msi-base-spi");
         if (base_id < gic::first_spi || base_id > last_id)
-            node.fail("arm,msi-base-spi", fmt::format("the interrupt ID of an SPI of the parent GIC (32 to {}), got {}",
-                                                      last_id, base_id));
+            node.fail("arm,msi-base-spi",
+                      fmt::format("the interrupt ID of an SPI of the parent GIC (32 to {}), got {}", last_id, base_id));
         uint32_t count = node.u32("arm,msi-num-spis");
         if (count == 0 || count > last_id - base_id + 1)
             node.fail("arm,msi-num-spis", fmt::format("1 to {} SPIs (the parent GIC's IDs end at {}), got {}",
@@ -289,8 +289,8 @@ private:
     // A PCI host bridge and the endpoints below it; its children are not visited as nodes.
     void add_pci_host(const DtNode& node) {
         std::string name = fmt::format("pci{}", p_.pci_hosts_.size());
-        PciHostSpec spec =
-            read_pci_host(tree_, node, name, static_cast<uint32_t>(p_.pci_endpoints_.size()), system_addresses());
+        PciHostSpec spec = read_pci_host(tree_, node, name, static_cast<uint32_t>(p_.pci_endpoints_.size()),
+                                         system_addresses());
         skipped_.push_back(node.path());
         for (const std::string& warning : spec.warnings)
             p_.warnings_.push_back(tree_.source_name() + ": " + warning);
@@ -306,8 +306,8 @@ private:
                                     false, spec.timing},
                        "pci-memory");
         for (const PciEndpointSpec& endpoint : spec.endpoints) {
-            p_.pci_endpoints_.push_back(
-                endpoint.type->create(endpoint.model, endpoint.config, tree_.at(endpoint.node), options_.seed, instr_));
+            p_.pci_endpoints_.push_back(endpoint.type->create(endpoint.model, endpoint.config, tree_.at(endpoint.node),
+                                                              options_.seed, instr_));
             bridge->attach(*p_.pci_endpoints_.back(), endpoint.intx_irq);
         }
         p_.pci_bridges_.push_back(std::move(bridge));
@@ -324,14 +324,15 @@ private:
                 continue;
             if (!gic || *endpoint.intx_irq >= gic->config().num_ids)
                 tree_.at(spec.node).fail("interrupt-map", fmt::format("interrupts the GIC has (IDs below {}), got {} "
-                                                                      "for {}", gic ? gic->config().num_ids : 0,
+                                                                      "for {}",
+                                                                      gic ? gic->config().num_ids : 0,
                                                                       *endpoint.intx_irq, endpoint.node));
             try {
                 gic->connect_line(*endpoint.intx_irq, fmt::format("{}.intx{}", spec.name, *endpoint.intx_irq));
             } catch (const std::invalid_argument& taken) {
                 tree_.at(spec.node).fail("interrupt-map", fmt::format("interrupts no other device drives, got {} for "
-                                                                      "{} ({})", *endpoint.intx_irq, endpoint.node,
-                                                                      taken.what()));
+                                                                      "{} ({})",
+                                                                      *endpoint.intx_irq, endpoint.node, taken.what()));
             }
             lines.push_back(*endpoint.intx_irq);
         }
@@ -384,8 +385,9 @@ private:
         if (reg.size() == 2 && (reg[1].size == 0 || reg[1].size > models::BusMaster::max_buffer_size))
             node.fail("reg", fmt::format("a data buffer (its second entry) of 1 byte to {} MiB, got {:#x} bytes",
                                          models::BusMaster::max_buffer_size >> 20, reg[1].size));
-        sw::BusMasterInfo info{node.name(), system_address(node, reg[0].address), reg[0].size, 0, 0,
-                               read_level_interrupt(node)};
+        sw::BusMasterInfo info{node.name(), system_address(node, reg[0].address),
+                               reg[0].size, 0,
+                               0,           read_level_interrupt(node)};
         if (reg.size() == 2) {
             info.buffer = system_address(node, reg[1].address);
             info.buffer_size = config.buffer_size = reg[1].size;
@@ -458,7 +460,8 @@ private:
             if (!shared_pool || !(region->no_map || region->reusable))
                 device.fail("memory-region", fmt::format("a phandle to a /reserved-memory node with compatible "
                                                          "\"shared-dma-pool\" and no-map (a coherent pool) or "
-                                                         "reusable (a CMA area), got {}", region_node));
+                                                         "reusable (a CMA area), got {}",
+                                                         region_node));
             for (DmaDeviceSpec& spec : p_.dma_devices_) {
                 if (spec.node != device.path())
                     continue;
@@ -520,16 +523,19 @@ private:
         if (geometry.line_size != l1.line_size)
             outer_node_->fail("cache-line-size", fmt::format("the L1 line size of {} ({} bytes), got {}", cpu_node_,
                                                              l1.line_size, geometry.line_size));
-        models::CacheTiming timing =
-            models::cache_timing(outer_config_.hit_cycles, outer_config_.maint_cycles, p_.core_->config().cycle_ps);
+        models::CacheTiming timing = models::cache_timing(outer_config_.hit_cycles, outer_config_.maint_cycles,
+                                                          p_.core_->config().cycle_ps);
         p_.outer_ = std::make_unique<models::OuterCache>("l2", geometry, timing, instr_);
         p_.core_->set_outer_cache(&p_.outer_->cache());
         uint64_t base = outer_registers_.address;
         p_.outer_registers_ = base;
         add_register_target("l2_regs", outer_node_->path(), base, outer_registers_.size,
                             read_properties(*outer_node_, models::register_timing_properties()), p_.outer_->cfg_in);
-        caches_json_.push_back({{"name", "l2"}, {"node", outer_node_->path()}, {"level", outer_level_},
-                                {"compatible", "arm,pl310-cache"}, {"registers", hex(base)}});
+        caches_json_.push_back({{"name", "l2"},
+                                {"node", outer_node_->path()},
+                                {"level", outer_level_},
+                                {"compatible", "arm,pl310-cache"},
+                                {"registers", hex(base)}});
         nlohmann::ordered_json geometry_fields = geometry_json(geometry);
         for (auto& [key, value] : geometry_fields.items())
             caches_json_.back()[key] = value;
@@ -572,8 +578,8 @@ private:
                                     registers == register_sockets_.end());
             } catch (const std::invalid_argument& overlap) {
                 throw ConfigError(fmt::format("{}: node {}: property '{}': expected a region that overlaps no other, "
-                                              "got {}", tree_.source_name(), region.node, placed_by_[i],
-                                              overlap.what()));
+                                              "got {}",
+                                              tree_.source_name(), region.node, placed_by_[i], overlap.what()));
             }
         }
         // Linux's linear map covers memblock memory less no-map regions (the kernel cuts out dynamic
@@ -583,8 +589,7 @@ private:
     }
 
     void attach_monitor(const DtNode& root) {
-        bool enabled =
-            options_.monitor.value_or(read_properties(root, models::CoherenceMonitor::properties()).enabled);
+        bool enabled = options_.monitor.value_or(read_properties(root, models::CoherenceMonitor::properties()).enabled);
         p_.description_["coherence_monitor"] = enabled;
         if (!enabled)
             return;
@@ -619,14 +624,14 @@ private:
                             {"ops", spec.dma.ops},
                             {"dma_mask", hex(spec.dma.mask)},
                             {"coherent_dma_mask", hex(spec.dma.mask)},
-                            {"bus_dma_limit", spec.dma.bus_dma_limit ? nlohmann::ordered_json(hex(spec.dma.bus_dma_limit))
-                                                                     : nullptr},
+                            {"bus_dma_limit",
+                             spec.dma.bus_dma_limit ? nlohmann::ordered_json(hex(spec.dma.bus_dma_limit)) : nullptr},
                             {"dma_ranges", ranges},
-                            {"dma_ranges_node", spec.dma.ranges_node ? nlohmann::ordered_json(*spec.dma.ranges_node)
-                                                                     : nullptr},
+                            {"dma_ranges_node",
+                             spec.dma.ranges_node ? nlohmann::ordered_json(*spec.dma.ranges_node) : nullptr},
                             {"coherent", spec.dma.coherent},
-                            {"coherent_from", spec.dma.coherent_node ? nlohmann::ordered_json(*spec.dma.coherent_node)
-                                                                     : nullptr},
+                            {"coherent_from",
+                             spec.dma.coherent_node ? nlohmann::ordered_json(*spec.dma.coherent_node) : nullptr},
                             {"coherent_pool", pool ? pool_json(pool->name, pool->size) : nullptr},
                             {"cma_area", cma ? pool_json(cma->name, cma->size) : nullptr}});
         }
@@ -636,7 +641,8 @@ private:
     nlohmann::ordered_json pci_json() const {
         nlohmann::ordered_json list = nlohmann::ordered_json::array();
         for (const PciHostSpec& spec : p_.pci_hosts_) {
-            nlohmann::ordered_json outbound = nlohmann::ordered_json::array(), inbound = nlohmann::ordered_json::array();
+            nlohmann::ordered_json outbound = nlohmann::ordered_json::array(),
+                                   inbound = nlohmann::ordered_json::array();
             for (const models::PciOutboundWindow& window : spec.bridge.outbound)
                 outbound.push_back({{"cpu", hex(window.cpu_base)},
                                     {"pci", hex(window.pci_base)},
@@ -657,11 +663,12 @@ private:
                             {"outbound", outbound},
                             {"inbound", inbound},
                             {"coherent", spec.dma.coherent},
-                            {"coherent_from", spec.dma.coherent_node ? nlohmann::ordered_json(*spec.dma.coherent_node)
-                                                                     : nullptr},
-                            {"local_memory", spec.local_memory ? nlohmann::ordered_json({{"base", hex(spec.local_memory->address)},
-                                                                                         {"size", spec.local_memory->size}})
-                                                               : nullptr},
+                            {"coherent_from",
+                             spec.dma.coherent_node ? nlohmann::ordered_json(*spec.dma.coherent_node) : nullptr},
+                            {"local_memory", spec.local_memory
+                                                 ? nlohmann::ordered_json({{"base", hex(spec.local_memory->address)},
+                                                                           {"size", spec.local_memory->size}})
+                                                 : nullptr},
                             {"msi_parent", spec.msi_parent ? nlohmann::ordered_json(*spec.msi_parent) : nullptr},
                             {"endpoints", endpoints}});
         }
@@ -694,14 +701,16 @@ private:
                 {"dma_bits", property_json(properties.at("dmasim,dma-bits"), config)},
                 {"dma_limit", hex(limit)},
                 {"engine_dma_limit", hex(engine_limit)},
-                {"bus_dma_limit", spec.dma.bus_dma_limit ? nlohmann::ordered_json(hex(spec.dma.bus_dma_limit)) : nullptr},
+                {"bus_dma_limit",
+                 spec.dma.bus_dma_limit ? nlohmann::ordered_json(hex(spec.dma.bus_dma_limit)) : nullptr},
                 {"reaches", reach},
                 {"ops", spec.dma.ops},
                 {"coherent", spec.dma.coherent},
                 {"dma_mask", hex(spec.dma.mask)},
                 {"coherent_dma_mask", hex(spec.dma.mask)},
-                {"coherent_pool", spec.local_memory ? pool_json(sw::local_memory_pool_name(spec.name), spec.local_memory->size)
-                                                    : nullptr},
+                {"coherent_pool", spec.local_memory
+                                      ? pool_json(sw::local_memory_pool_name(spec.name), spec.local_memory->size)
+                                      : nullptr},
                 {"burst_size", property_json(properties.at("dmasim,burst-size"), config)},
                 {"bandwidth_mbps", property_json(properties.at("dmasim,bandwidth-mbps"), config)},
                 {"interrupt_pin", config.interrupt_pin},
@@ -746,7 +755,7 @@ private:
     const PlatformOptions& options_;
     models::Instrumentation& instr_;
     std::vector<std::string> skipped_;
-    std::vector<std::string> placed_by_;  // per memories_ entry: the property that placed it
+    std::vector<std::string> placed_by_;                      // per memories_ entry: the property that placed it
     std::vector<std::pair<DtNode, std::string>> pool_nodes_;  // device node, its memory-region's path
     std::optional<DtNode> outer_node_;
     models::OuterCacheConfig outer_config_;
@@ -755,7 +764,7 @@ private:
     std::string outer_phandle_node_;
     std::string cpu_node_;
     std::map<std::string, tlm::tlm_base_target_socket_b<>*> register_sockets_;  // register targets by region name
-    nlohmann::ordered_json gic_json_;  // null without an interrupt controller
+    nlohmann::ordered_json gic_json_;                                           // null without an interrupt controller
     unsigned dram_count_ = 0, sram_count_ = 0;
     nlohmann::ordered_json memory_map_json_ = nlohmann::ordered_json::array();
     nlohmann::ordered_json cores_json_ = nlohmann::ordered_json::array();
@@ -809,8 +818,7 @@ void Platform::check_coherent_pool(const DmaDeviceSpec& spec, std::optional<uint
                                       spec.node, expected, spec.coherent_pool.value_or("?"), where));
     };
     if (!dma::CoherentMemory::valid_region(placed.value_or(0), size))
-        fail(fmt::format("a shared-dma-pool with a base and size in whole pages of {} bytes",
-                         models::Mmu::page_size));
+        fail(fmt::format("a shared-dma-pool with a base and size in whole pages of {} bytes", models::Mmu::page_size));
     if (!placed)
         return;
     uint64_t base = *placed;

@@ -4,18 +4,18 @@
 #pragma once
 
 #include "models/bus/bus_master.h"
+#include "models/bus/memory.h"
+#include "models/bus/router.h"
 #include "models/coherence/coherence_monitor.h"
 #include "models/cpu/core.h"
-#include "models/irq/interrupt_controller.h"
-#include "models/bus/memory.h"
 #include "models/cpu/outer_cache.h"
-#include "models/bus/router.h"
+#include "models/irq/interrupt_controller.h"
 #include "platforms/boot/boot_params.h"
-#include "platforms/devicetree/device_tree.h"
 #include "platforms/boot/of_dma.h"
-#include "platforms/builder/pci_host_bridge.h"
 #include "platforms/boot/reserved_memory.h"
 #include "platforms/boot/zone_dma.h"
+#include "platforms/builder/pci_host_bridge.h"
+#include "platforms/devicetree/device_tree.h"
 #include "sw/drivers/dma/bus_master.h"
 #include "sw/kernel/kernel.h"
 

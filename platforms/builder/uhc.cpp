@@ -51,9 +51,8 @@ std::string known_models() {
 
 }  // namespace
 
-std::unique_ptr<models::PciEndpoint> create_uhc(const std::string& name,
-                                                                const models::PciEndpointConfig& config,
-                                                                const DtNode& node, models::Instrumentation& instr) {
+std::unique_ptr<models::PciEndpoint> create_uhc(const std::string& name, const models::PciEndpointConfig& config,
+                                                const DtNode& node, models::Instrumentation& instr) {
     unsigned ports = read_properties(node, models::Uhc::properties()).ports;
     std::vector<DtNode> children;
     for (const DtNode& child : node.children())

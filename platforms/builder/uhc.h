@@ -29,8 +29,7 @@ struct UsbDeviceModel {
 };
 const std::vector<UsbDeviceModel>& usb_device_models();
 
-std::unique_ptr<models::PciEndpoint> create_uhc(const std::string& name,
-                                                                const models::PciEndpointConfig& config,
-                                                                const DtNode& node, models::Instrumentation& instr);
+std::unique_ptr<models::PciEndpoint> create_uhc(const std::string& name, const models::PciEndpointConfig& config,
+                                                const DtNode& node, models::Instrumentation& instr);
 
 }  // namespace platform

@@ -12,8 +12,8 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <poll.h>
-#include <sstream>
 #include <spawn.h>
+#include <sstream>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,7 +38,8 @@ public:
     ~Fd() { reset(); }
     int get() const { return fd_; }
     void reset(int fd = -1) {
-        if (fd_ >= 0) ::close(fd_);
+        if (fd_ >= 0)
+            ::close(fd_);
         fd_ = fd;
     }
 
@@ -65,18 +66,21 @@ ssize_t read_some(int fd, std::vector<char>& into) {
     do {
         n = ::read(fd, buffer, sizeof buffer);
     } while (n < 0 && errno == EINTR);
-    if (n > 0) into.insert(into.end(), buffer, buffer + n);
+    if (n > 0)
+        into.insert(into.end(), buffer, buffer + n);
     return n;
 }
 
 std::vector<char> read_whole_file(const std::string& path) {
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0) throw ConfigError(path + ": cannot open: " + std::strerror(errno));
+    if (fd.get() < 0)
+        throw ConfigError(path + ": cannot open: " + std::strerror(errno));
     std::vector<char> bytes;
     ssize_t n;
     while ((n = read_some(fd.get(), bytes)) > 0) {
     }
-    if (n < 0) throw ConfigError(path + ": cannot read: " + std::strerror(errno));
+    if (n < 0)
+        throw ConfigError(path + ": cannot read: " + std::strerror(errno));
     return bytes;
 }
 
@@ -96,7 +100,8 @@ void drain(int out_fd, std::vector<char>& out, int err_fd, std::vector<char>& er
     int open_pipes = 2;
     while (open_pipes > 0) {
         if (::poll(fds, 2, -1) < 0) {
-            if (errno == EINTR) continue;
+            if (errno == EINTR)
+                continue;
             return;
         }
         for (int i = 0; i < 2; ++i) {
@@ -111,7 +116,8 @@ void drain(int out_fd, std::vector<char>& out, int err_fd, std::vector<char>& er
 // Close-on-exec, so that no other child inherits it; false with errno set on failure.
 bool open_pipe(Fd& read_end, Fd& write_end) {
     int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return false;
+    if (::pipe2(fds, O_CLOEXEC) != 0)
+        return false;
     read_end.reset(fds[0]);
     write_end.reset(fds[1]);
     return true;
@@ -133,12 +139,14 @@ ProcessResult run_program(const std::vector<std::string>& argv) {
     posix_spawn_file_actions_adddup2(actions.get(), err_write.get(), 2);
 
     std::vector<char*> args;
-    for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    for (const std::string& arg : argv)
+        args.push_back(const_cast<char*>(arg.c_str()));
     args.push_back(nullptr);
 
     pid_t pid = 0;
     result.spawn_error = posix_spawnp(&pid, args[0], actions.get(), nullptr, args.data(), environ);
-    if (result.spawn_error != 0) return result;
+    if (result.spawn_error != 0)
+        return result;
 
     // Our copies of the write ends must go, or the pipes never report end of file.
     out_write.reset();
@@ -152,12 +160,14 @@ ProcessResult run_program(const std::vector<std::string>& argv) {
 }
 
 std::string describe_exit(int status) {
-    if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
+    if (WIFSIGNALED(status))
+        return "killed by signal " + std::to_string(WTERMSIG(status));
     return "exit status " + std::to_string(WEXITSTATUS(status));
 }
 
 std::string without_trailing_newlines(std::string text) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+        text.pop_back();
     return text;
 }
 
@@ -168,23 +178,27 @@ std::string folder_of(const std::string& path) {
 
 std::vector<char> compile_dts(const std::string& path, const std::vector<std::string>& include_dirs) {
     std::vector<std::string> argv = {"dtc", "-q", "-I", "dts", "-O", "dtb", "-i", folder_of(path)};
-    for (const std::string& dir : include_dirs) argv.insert(argv.end(), {"-i", dir});
+    for (const std::string& dir : include_dirs)
+        argv.insert(argv.end(), {"-i", dir});
     argv.insert(argv.end(), {"-o", "-", "--", path});  // "--": a file name may start with '-'
 
     ProcessResult run = run_program(argv);
     if (run.spawn_error == ENOENT)
         throw ConfigError(path + ": cannot compile: dtc not found in PATH (install device-tree-compiler)");
-    if (run.spawn_error != 0) throw ConfigError(path + ": cannot run dtc: " + std::strerror(run.spawn_error));
+    if (run.spawn_error != 0)
+        throw ConfigError(path + ": cannot run dtc: " + std::strerror(run.spawn_error));
     if (!WIFEXITED(run.status) || WEXITSTATUS(run.status) != 0) {
         const std::string message = without_trailing_newlines(std::string(run.err.begin(), run.err.end()));
-        if (message.empty()) throw ConfigError("dtc failed on " + path + ": " + describe_exit(run.status));
+        if (message.empty())
+            throw ConfigError("dtc failed on " + path + ": " + describe_exit(run.status));
         throw ConfigError("dtc failed on " + path + ":\n" + message);
     }
     return std::move(run.out);
 }
 
 bool looks_like_blob(const std::string& path, const std::vector<char>& bytes) {
-    if (std::filesystem::path(path).extension() == ".dtb") return true;
+    if (std::filesystem::path(path).extension() == ".dtb")
+        return true;
     return bytes.size() >= sizeof(fdt32_t) && fdt_magic(bytes.data()) == FDT_MAGIC;
 }
 
@@ -194,15 +208,19 @@ void check_blob(const std::vector<char>& blob, const std::string& source_name) {
     const auto invalid = [&](const std::string& why) {
         return ConfigError(source_name + ": not a valid device tree blob: " + why);
     };
-    if (blob.size() < sizeof(fdt_header)) throw invalid("only " + std::to_string(blob.size()) + " bytes");
-    if (const int err = fdt_check_header(blob.data())) throw invalid(fdt_strerror(err));
+    if (blob.size() < sizeof(fdt_header))
+        throw invalid("only " + std::to_string(blob.size()) + " bytes");
+    if (const int err = fdt_check_header(blob.data()))
+        throw invalid(fdt_strerror(err));
     // Beyond the header: sizes, offsets and the structure block, so later accessors are safe.
-    if (const int err = fdt_check_full(blob.data(), blob.size())) throw invalid(fdt_strerror(err));
+    if (const int err = fdt_check_full(blob.data(), blob.size()))
+        throw invalid(fdt_strerror(err));
 }
 
 // libfdt failures that a validated tree cannot produce.
 void check_fdt(int err, const char* operation) {
-    if (err < 0) throw std::logic_error(std::string(operation) + ": " + fdt_strerror(err));
+    if (err < 0)
+        throw std::logic_error(std::string(operation) + ": " + fdt_strerror(err));
 }
 
 // Adds free space at the end of the blob; fdt_open_into may work in place.
@@ -224,7 +242,8 @@ std::string hex(uint64_t value) {
 }
 
 void require_present(const DtNode& node, const std::string& prop, const void* data, const std::string& expected) {
-    if (!data) node.fail(prop, expected + ", but it is missing");
+    if (!data)
+        node.fail(prop, expected + ", but it is missing");
 }
 
 // Big-endian cells of a property; fails unless it is present and holds min..max whole cells.
@@ -247,7 +266,8 @@ std::vector<uint32_t> decode_cells(const DtNode& node, const std::string& prop, 
 // how a 3-cell (PCI) address is reduced to its CPU-visible part.
 uint64_t join_cells(std::vector<uint32_t>::const_iterator first, std::vector<uint32_t>::const_iterator last) {
     uint64_t value = 0;
-    for (; first != last; ++first) value = (value << 32) | *first;
+    for (; first != last; ++first)
+        value = (value << 32) | *first;
     return value;
 }
 
@@ -272,9 +292,11 @@ std::string describe_tuples(const std::vector<TupleField>& fields) {
 std::vector<std::array<uint64_t, 3>> decode_tuples(const DtNode& node, const std::string& prop,
                                                    const std::vector<TupleField>& fields) {
     const std::string expected = describe_tuples(fields);
-    if (!node.has(prop)) node.fail(prop, expected + ", but it is missing");
+    if (!node.has(prop))
+        node.fail(prop, expected + ", but it is missing");
     const std::vector<uint32_t> cells = node.cells(prop);
-    if (cells.empty()) return {};  // e.g. an empty `ranges`, whatever the cell counts
+    if (cells.empty())
+        return {};  // e.g. an empty `ranges`, whatever the cell counts
 
     size_t tuple_cells = 0;
     for (const TupleField& field : fields) {
@@ -283,7 +305,8 @@ std::vector<std::array<uint64_t, 3>> decode_tuples(const DtNode& node, const std
                                 " to " + std::to_string(field.max_cells));
         tuple_cells += field.cells;
     }
-    if (cells.size() % tuple_cells != 0) node.fail(prop, expected + ", got " + std::to_string(cells.size()) + " cells");
+    if (cells.size() % tuple_cells != 0)
+        node.fail(prop, expected + ", got " + std::to_string(cells.size()) + " cells");
 
     std::vector<std::array<uint64_t, 3>> tuples;
     for (auto cell = cells.cbegin(); cell != cells.cend();) {
@@ -301,7 +324,8 @@ std::vector<std::array<uint64_t, 3>> decode_tuples(const DtNode& node, const std
 // the defaults apply to it.
 std::pair<uint32_t, uint32_t> parent_cells(const DtNode& node) {
     const std::optional<DtNode> parent = node.parent();
-    if (!parent) return {kDefaultAddressCells, kDefaultSizeCells};
+    if (!parent)
+        return {kDefaultAddressCells, kDefaultSizeCells};
     return {parent->address_cells(), parent->size_cells()};
 }
 
@@ -314,7 +338,8 @@ ConfigError override_error(const std::string& spec, const std::string& what) {
 std::string trimmed(const std::string& text) {
     const char* space = " \t\r\n";
     const size_t first = text.find_first_not_of(space);
-    if (first == std::string::npos) return "";
+    if (first == std::string::npos)
+        return "";
     return text.substr(first, text.find_last_not_of(space) - first + 1);
 }
 
@@ -322,12 +347,16 @@ std::string trimmed(const std::string& text) {
 std::optional<uint64_t> parse_number(std::string text) {
     uint64_t scale = 1;
     switch (text.empty() ? '\0' : text.back()) {
-        case 'K': case 'k': scale = uint64_t{1} << 10; break;
-        case 'M': case 'm': scale = uint64_t{1} << 20; break;
-        case 'G': case 'g': scale = uint64_t{1} << 30; break;
-        default: break;
+    case 'K':
+    case 'k': scale = uint64_t{1} << 10; break;
+    case 'M':
+    case 'm': scale = uint64_t{1} << 20; break;
+    case 'G':
+    case 'g': scale = uint64_t{1} << 30; break;
+    default: break;
     }
-    if (scale != 1) text.pop_back();
+    if (scale != 1)
+        text.pop_back();
     int base = 10;
     if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
         base = 16;
@@ -336,7 +365,8 @@ std::optional<uint64_t> parse_number(std::string text) {
     uint64_t value = 0;
     const char* end = text.data() + text.size();
     const auto [stop, error] = std::from_chars(text.data(), end, value, base);
-    if (error != std::errc() || stop != end || value > UINT64_MAX / scale) return std::nullopt;
+    if (error != std::errc() || stop != end || value > UINT64_MAX / scale)
+        return std::nullopt;
     return value * scale;
 }
 
@@ -347,19 +377,22 @@ void append_cell(std::vector<char>& bytes, uint32_t cell) {
 }
 
 std::vector<char> encode_string(const std::string& value, const std::string& spec) {
-    if (value.size() < 2 || value.back() != '"') throw override_error(spec, "expected a closing '\"' after " + value);
+    if (value.size() < 2 || value.back() != '"')
+        throw override_error(spec, "expected a closing '\"' after " + value);
     std::vector<char> bytes(value.begin() + 1, value.end() - 1);
     bytes.push_back('\0');
     return bytes;
 }
 
 std::vector<char> encode_cells(const std::string& value, const std::string& spec) {
-    if (value.back() != '>') throw override_error(spec, "expected a closing '>' after " + value);
+    if (value.back() != '>')
+        throw override_error(spec, "expected a closing '>' after " + value);
     std::istringstream words(value.substr(1, value.size() - 2));
     std::vector<char> bytes;
     for (std::string word; words >> word;) {
         const std::optional<uint64_t> cell = parse_number(word);
-        if (!cell || *cell > UINT32_MAX) throw override_error(spec, "expected 32-bit numbers between < and >, got '" + word + "'");
+        if (!cell || *cell > UINT32_MAX)
+            throw override_error(spec, "expected 32-bit numbers between < and >, got '" + word + "'");
         append_cell(bytes, static_cast<uint32_t>(*cell));
     }
     return bytes;
@@ -369,9 +402,11 @@ std::vector<char> encode_number(const std::string& value, const std::string& spe
     const std::optional<uint64_t> number = parse_number(value);
     if (!number)
         throw override_error(spec, "expected \"text\", <cells>, a number (K/M/G suffix allowed), true, false "
-                                   "or nothing, got '" + value + "'");
+                                   "or nothing, got '" +
+                                       value + "'");
     std::vector<char> bytes;
-    if (*number > UINT32_MAX) append_cell(bytes, static_cast<uint32_t>(*number >> 32));
+    if (*number > UINT32_MAX)
+        append_cell(bytes, static_cast<uint32_t>(*number >> 32));
     append_cell(bytes, static_cast<uint32_t>(*number));
     return bytes;
 }
@@ -385,20 +420,29 @@ struct Override {
 Override parse_override(const std::string& spec) {
     const std::string form = "expected /node/path:property=value";
     const size_t colon = spec.find(':');
-    if (colon == std::string::npos) throw override_error(spec, form + " (no ':')");
+    if (colon == std::string::npos)
+        throw override_error(spec, form + " (no ':')");
     const size_t equals = spec.find('=', colon + 1);
-    if (equals == std::string::npos) throw override_error(spec, form + " (no '=')");
+    if (equals == std::string::npos)
+        throw override_error(spec, form + " (no '=')");
 
     Override result{trimmed(spec.substr(0, colon)), trimmed(spec.substr(colon + 1, equals - colon - 1)), std::nullopt};
-    if (result.path.empty()) throw override_error(spec, form + " (no node path)");
-    if (result.property.empty()) throw override_error(spec, form + " (no property name)");
+    if (result.path.empty())
+        throw override_error(spec, form + " (no node path)");
+    if (result.property.empty())
+        throw override_error(spec, form + " (no property name)");
 
     const std::string value = trimmed(spec.substr(equals + 1));
-    if (value == "false") return result;
-    if (value.empty() || value == "true") result.value.emplace();
-    else if (value.front() == '"') result.value = encode_string(value, spec);
-    else if (value.front() == '<') result.value = encode_cells(value, spec);
-    else result.value = encode_number(value, spec);
+    if (value == "false")
+        return result;
+    if (value.empty() || value == "true")
+        result.value.emplace();
+    else if (value.front() == '"')
+        result.value = encode_string(value, spec);
+    else if (value.front() == '<')
+        result.value = encode_cells(value, spec);
+    else
+        result.value = encode_number(value, spec);
     return result;
 }
 
@@ -429,7 +473,8 @@ std::string DtNode::name() const {
 
 std::optional<DtNode> DtNode::parent() const {
     const int offset = fdt_parent_offset(fdt_of(tree_), offset_);
-    if (offset < 0) return std::nullopt;
+    if (offset < 0)
+        return std::nullopt;
     return DtNode(tree_, offset);
 }
 
@@ -442,7 +487,8 @@ std::vector<DtNode> DtNode::children() const {
 
 std::optional<DtNode> DtNode::child(const std::string& name) const {
     const int offset = fdt_subnode_offset(fdt_of(tree_), offset_, name.c_str());
-    if (offset < 0) return std::nullopt;
+    if (offset < 0)
+        return std::nullopt;
     return DtNode(tree_, offset);
 }
 
@@ -456,11 +502,13 @@ std::vector<std::string> DtNode::compatible() const { return strings("compatible
 std::vector<std::string> DtNode::strings(const std::string& prop) const {
     int len = 0;
     const char* data = static_cast<const char*>(raw(prop, &len));
-    if (!data) return {};
+    if (!data)
+        return {};
     if (len > 0 && data[len - 1] != '\0')
         fail(prop, "NUL-terminated strings, got " + byte_count(len) + " without a final NUL");
     std::vector<std::string> result;
-    for (const char* item = data; item < data + len; item += std::strlen(item) + 1) result.emplace_back(item);
+    for (const char* item = data; item < data + len; item += std::strlen(item) + 1)
+        result.emplace_back(item);
     return result;
 }
 
@@ -488,8 +536,10 @@ std::string DtNode::string(const std::string& prop) const {
     const char* data = static_cast<const char*>(raw(prop, &len));
     require_present(*this, prop, data, expected);
     const void* nul = std::memchr(data, '\0', static_cast<size_t>(len));
-    if (!nul) fail(prop, expected + ", got " + byte_count(len) + " without a terminating NUL");
-    if (nul == data) fail(prop, expected + ", got an empty string");
+    if (!nul)
+        fail(prop, expected + ", got " + byte_count(len) + " without a terminating NUL");
+    if (nul == data)
+        fail(prop, expected + ", got an empty string");
     return data;
 }
 
@@ -503,24 +553,22 @@ std::vector<uint32_t> DtNode::cells(const std::string& prop) const {
 std::vector<RegEntry> DtNode::reg() const {
     const auto [address_cells, size_cells] = parent_cells(*this);
     std::vector<RegEntry> entries;
-    for (const auto& tuple : decode_tuples(*this, "reg", {{"address", address_cells, 1, 3}, {"size", size_cells, 0, 2}}))
+    for (const auto& tuple :
+         decode_tuples(*this, "reg", {{"address", address_cells, 1, 3}, {"size", size_cells, 0, 2}}))
         entries.push_back({tuple[0], tuple[1]});
     return entries;
 }
 
 DtNode DtNode::phandle_target(const std::string& prop) const {
     const uint32_t phandle = u32(prop);
-    if (const std::optional<DtNode> target = tree_->by_phandle(phandle)) return *target;
+    if (const std::optional<DtNode> target = tree_->by_phandle(phandle))
+        return *target;
     fail(prop, "the phandle of a node, got " + hex(phandle) + " which no node has");
 }
 
-uint32_t DtNode::u32_or(const std::string& prop, uint32_t fallback) const {
-    return has(prop) ? u32(prop) : fallback;
-}
+uint32_t DtNode::u32_or(const std::string& prop, uint32_t fallback) const { return has(prop) ? u32(prop) : fallback; }
 
-uint64_t DtNode::u64_or(const std::string& prop, uint64_t fallback) const {
-    return has(prop) ? u64(prop) : fallback;
-}
+uint64_t DtNode::u64_or(const std::string& prop, uint64_t fallback) const { return has(prop) ? u64(prop) : fallback; }
 
 std::string DtNode::string_or(const std::string& prop, const std::string& fallback) const {
     return has(prop) ? string(prop) : fallback;
@@ -528,12 +576,14 @@ std::string DtNode::string_or(const std::string& prop, const std::string& fallba
 
 // As with reg, 3-cell (PCI) child or parent addresses are reduced to their low two cells.
 std::optional<std::vector<RangeEntry>> DtNode::ranges(const std::string& prop) const {
-    if (!has(prop)) return std::nullopt;
+    if (!has(prop))
+        return std::nullopt;
     const std::vector<TupleField> fields = {{"child address", address_cells(), 1, 3},
                                             {"parent address", parent_cells(*this).first, 1, 3},
                                             {"size", size_cells(), 1, 2}};
     std::vector<RangeEntry> entries;
-    for (const auto& tuple : decode_tuples(*this, prop, fields)) entries.push_back({tuple[0], tuple[1], tuple[2]});
+    for (const auto& tuple : decode_tuples(*this, prop, fields))
+        entries.push_back({tuple[0], tuple[1], tuple[2]});
     return entries;
 }
 
@@ -556,7 +606,8 @@ DeviceTree::DeviceTree(std::vector<char> blob, std::string source_name) : source
 
 DeviceTree DeviceTree::load(const std::string& path, const std::vector<std::string>& include_dirs) {
     std::vector<char> bytes = read_whole_file(path);
-    if (!looks_like_blob(path, bytes)) bytes = compile_dts(path, include_dirs);
+    if (!looks_like_blob(path, bytes))
+        bytes = compile_dts(path, include_dirs);
     return DeviceTree(std::move(bytes), std::filesystem::path(path).filename().string());
 }
 
@@ -567,31 +618,36 @@ DeviceTree DeviceTree::from_blob(std::vector<char> blob, std::string source_name
 void DeviceTree::apply_override(const std::string& spec) {
     const Override change = parse_override(spec);
     const int node = fdt_path_offset(blob_.data(), change.path.c_str());
-    if (node < 0) throw override_error(spec, "no node " + change.path + " in " + source_name_);
+    if (node < 0)
+        throw override_error(spec, "no node " + change.path + " in " + source_name_);
 
     int err;
     if (!change.value) {
         err = fdt_delprop(blob_.data(), node, change.property.c_str());
-        if (err == -FDT_ERR_NOTFOUND) err = 0;  // already absent, which is what `false` asks for
+        if (err == -FDT_ERR_NOTFOUND)
+            err = 0;  // already absent, which is what `false` asks for
     } else {
         const std::vector<char>& bytes = *change.value;
         while ((err = fdt_setprop(blob_.data(), node, change.property.c_str(), bytes.data(),
                                   static_cast<int>(bytes.size()))) == -FDT_ERR_NOSPACE)
             grow(blob_, bytes.size() + change.property.size());
     }
-    if (err < 0) throw override_error(spec, fdt_strerror(err));
+    if (err < 0)
+        throw override_error(spec, fdt_strerror(err));
 }
 
 DtNode DeviceTree::root() const { return DtNode(this, 0); }  // libfdt: the root is always at offset 0
 
 std::optional<DtNode> DeviceTree::find(const std::string& path) const {
     const int offset = fdt_path_offset(blob_.data(), path.c_str());
-    if (offset < 0) return std::nullopt;
+    if (offset < 0)
+        return std::nullopt;
     return DtNode(this, offset);
 }
 
 DtNode DeviceTree::at(const std::string& path) const {
-    if (const std::optional<DtNode> node = find(path)) return *node;
+    if (const std::optional<DtNode> node = find(path))
+        return *node;
     throw ConfigError(source_name_ + ": no node " + path);
 }
 
@@ -605,7 +661,8 @@ std::vector<DtNode> DeviceTree::all_nodes() const {
 
 std::optional<DtNode> DeviceTree::by_phandle(uint32_t phandle) const {
     const int offset = fdt_node_offset_by_phandle(blob_.data(), phandle);
-    if (offset < 0) return std::nullopt;
+    if (offset < 0)
+        return std::nullopt;
     return DtNode(this, offset);
 }
 

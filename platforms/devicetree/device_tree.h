@@ -40,17 +40,17 @@ public:
     std::optional<DtNode> child(const std::string& name) const;
 
     bool has(const std::string& prop) const;
-    std::vector<std::string> compatible() const;  // empty if absent
+    std::vector<std::string> compatible() const;                      // empty if absent
     std::vector<std::string> strings(const std::string& prop) const;  // a string list; empty if absent
     bool is_compatible(const std::string& compat) const;
 
     // Required properties: throw ConfigError when missing or malformed.
-    uint32_t u32(const std::string& prop) const;                      // exactly one cell
-    uint64_t u64(const std::string& prop) const;                      // one or two cells
-    std::string string(const std::string& prop) const;                // first string
-    std::vector<uint32_t> cells(const std::string& prop) const;       // whole number of cells
-    std::vector<RegEntry> reg() const;  // decoded with the parent's #address-cells/#size-cells
-    DtNode phandle_target(const std::string& prop) const;             // single phandle
+    uint32_t u32(const std::string& prop) const;                 // exactly one cell
+    uint64_t u64(const std::string& prop) const;                 // one or two cells
+    std::string string(const std::string& prop) const;           // first string
+    std::vector<uint32_t> cells(const std::string& prop) const;  // whole number of cells
+    std::vector<RegEntry> reg() const;                           // decoded with the parent's #address-cells/#size-cells
+    DtNode phandle_target(const std::string& prop) const;        // single phandle
 
     // Optional properties: the default when absent, ConfigError when present but malformed.
     uint32_t u32_or(const std::string& prop, uint32_t fallback) const;

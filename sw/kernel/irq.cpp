@@ -124,7 +124,9 @@ void Interrupts::handle_irq(unsigned irq) {
     ++*action.count;
     action.handler();
     if (ev_irq_.enabled())
-        instr_.emit(ev_irq_, models::Event{start_ps, nullptr, "kernel",
+        instr_.emit(ev_irq_, models::Event{start_ps,
+                                           nullptr,
+                                           "kernel",
                                            {{"irq", uint64_t(irq)},
                                             {"name", action.name},
                                             {"duration_ps", cpu_.now_ps() - start_ps}}});

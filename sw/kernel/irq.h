@@ -4,8 +4,8 @@
 // (irq-gic-v2m.c). Every register access is MMIO through the core on an ioremap'd mapping.
 #pragma once
 
-#include "models/cpu/core.h"
 #include "models/common/instrumentation.h"
+#include "models/cpu/core.h"
 
 #include <cstdint>
 #include <functional>

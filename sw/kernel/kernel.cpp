@@ -1,7 +1,7 @@
 #include "sw/kernel/kernel.h"
 
-#include "models/irq/interrupt_controller_regs.h"
 #include "models/cpu/outer_cache_regs.h"
+#include "models/irq/interrupt_controller_regs.h"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -25,10 +25,9 @@ Kernel::Kernel(models::Core& cpu, models::Instrumentation& instr, std::vector<Ph
     if (outer_cache_registers)
         l2_registers_va_ = ioremap(*outer_cache_registers, outer_cache::register_space);
     if (interrupt_controller)
-        irqs_ = std::make_unique<Interrupts>(
-            cpu_, instr, *interrupt_controller,
-            ioremap(interrupt_controller->distributor, gic::distributor_space),
-            ioremap(interrupt_controller->cpu_interface, gic::cpu_interface_space));
+        irqs_ = std::make_unique<Interrupts>(cpu_, instr, *interrupt_controller,
+                                             ioremap(interrupt_controller->distributor, gic::distributor_space),
+                                             ioremap(interrupt_controller->cpu_interface, gic::cpu_interface_space));
 }
 
 Interrupts& Kernel::irqs(const char* caller) {
@@ -124,8 +123,6 @@ void Kernel::outer_clean_range(uint64_t pa, uint64_t size) { outer_op(outer_cach
 
 void Kernel::outer_inv_range(uint64_t pa, uint64_t size) { outer_op(outer_cache::invalidate_pa, pa, size); }
 
-void Kernel::outer_flush_range(uint64_t pa, uint64_t size) {
-    outer_op(outer_cache::clean_invalidate_pa, pa, size);
-}
+void Kernel::outer_flush_range(uint64_t pa, uint64_t size) { outer_op(outer_cache::clean_invalidate_pa, pa, size); }
 
 }  // namespace sw

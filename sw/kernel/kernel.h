@@ -6,11 +6,11 @@
 #pragma once
 
 #include "models/common/access_extension.h"
-#include "models/cpu/core.h"
 #include "models/common/instrumentation.h"
+#include "models/cpu/core.h"
+#include "sw/kernel/irq.h"
 #include "sw/kernel/kmalloc.h"
 #include "sw/kernel/memory_layout.h"
-#include "sw/kernel/irq.h"
 #include "sw/kernel/page_allocator.h"
 
 #include <cstdint>

@@ -7,8 +7,8 @@
 // simulated memory is touched (no poisoning, no zeroing).
 #pragma once
 
-#include "models/common/range_map.h"
 #include "models/common/instrumentation.h"
+#include "models/common/range_map.h"
 #include "sw/kernel/page_allocator.h"
 
 #include <array>
@@ -21,10 +21,10 @@ namespace sw {
 
 class Kmalloc {
 public:
-    static constexpr std::array<uint64_t, 13> size_classes = {8,   16,  32,  64,   96,   128, 192,
+    static constexpr std::array<uint64_t, 13> size_classes = {8,   16,  32,   64,   96,   128, 192,
                                                               256, 512, 1024, 2048, 4096, 8192};
-    static constexpr uint64_t max_class_size = 8192;       // above: whole pages (kmalloc_large)
-    static constexpr uint64_t zero_size_ptr = 16;          // what kmalloc(0) returns: not NULL, not usable
+    static constexpr uint64_t max_class_size = 8192;  // above: whole pages (kmalloc_large)
+    static constexpr uint64_t zero_size_ptr = 16;     // what kmalloc(0) returns: not NULL, not usable
     static constexpr uint64_t default_min_align = 8;
 
     Kmalloc(PageAllocator& pages, models::Instrumentation& instr, uint64_t min_align = default_min_align);
@@ -54,9 +54,9 @@ public:
 
 private:
     struct Slab {
-        size_t size_class;   // index into size_classes
-        unsigned order;      // pages of the slab: 2^order
-        Zone zone;           // the cache's highest zone (kmalloc's `highest`)
+        size_t size_class;  // index into size_classes
+        unsigned order;     // pages of the slab: 2^order
+        Zone zone;          // the cache's highest zone (kmalloc's `highest`)
         std::vector<bool> used;
         uint64_t in_use = 0;
     };
@@ -67,10 +67,10 @@ private:
 
     PageAllocator& pages_;
     uint64_t min_align_;
-    models::RangeMap<Slab> slabs_;                            // by the slab's physical pages
+    models::RangeMap<Slab> slabs_;  // by the slab's physical pages
     // Slabs with a free object, per cache: highest zone and class.
     std::array<std::array<std::set<uint64_t>, size_classes.size()>, zone_count> partial_;
-    std::map<uint64_t, unsigned> large_;                      // PA -> order of page allocations
+    std::map<uint64_t, unsigned> large_;  // PA -> order of page allocations
     uint64_t objects_ = 0, bytes_ = 0;
     uint64_t& stat_bytes_;
     uint64_t& stat_objects_;

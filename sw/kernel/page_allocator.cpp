@@ -69,8 +69,8 @@ const char* to_string(Zone zone) {
 
 PageAllocator::PageAllocator(std::vector<PhysRange> ram, std::vector<ReservedArea> reserved,
                              models::Instrumentation& instr, uint64_t zone_dma_limit)
-    : reserved_(std::move(reserved)), zone_dma_limit_(zone_dma_limit),
-      stat_pages_free_(instr.counter("mm.pages_free")), stat_pages_allocated_(instr.counter("mm.pages_allocated")) {
+    : reserved_(std::move(reserved)), zone_dma_limit_(zone_dma_limit), stat_pages_free_(instr.counter("mm.pages_free")),
+      stat_pages_allocated_(instr.counter("mm.pages_allocated")) {
     if (zone_dma_limit_ % page)
         throw std::invalid_argument(fmt::format("ZONE_DMA limit 0x{:x} is not page-aligned", zone_dma_limit_));
     std::vector<PhysRange> all_ram = normalize(std::move(ram));

@@ -10,8 +10,8 @@
 // highest zone allowed, so a fresh allocator returns the lowest RAM page first.
 #pragma once
 
-#include "models/common/range_map.h"
 #include "models/common/instrumentation.h"
+#include "models/common/range_map.h"
 #include "sw/kernel/memory_layout.h"
 
 #include <array>
@@ -52,7 +52,7 @@ private:
     uint64_t base_;
     std::vector<bool> used_;  // one bit per page
     uint64_t used_count_ = 0;
-    uint64_t& stat_used_;     // mm.cma.<name>.pages_used
+    uint64_t& stat_used_;  // mm.cma.<name>.pages_used
 };
 
 class PageAllocator {
@@ -130,7 +130,7 @@ private:
     static std::vector<Zone> zonelist(Zone highest);
     void place_dynamic(ReservedArea& area, std::vector<PhysRange>& free_ram);
     void add_free_range(uint64_t base, uint64_t end);  // page-aligned, one zone
-    void insert_free(uint64_t pa, unsigned order);      // with buddy merging
+    void insert_free(uint64_t pa, unsigned order);     // with buddy merging
     uint64_t free_pages_of(size_t zone) const;
     void update_stats();
 

@@ -155,8 +155,8 @@ private:
             break;
         }
         if (!buffer.cpu_addr)
-            throw std::runtime_error(
-                fmt::format("seed-alloc-attrs: {} allocation of {} bytes failed", case_->name, size_));
+            throw std::runtime_error(fmt::format("seed-alloc-attrs: {} allocation of {} bytes failed", case_->name,
+                                                 size_));
         if (case_->kind == Kind::noncoherent || case_->kind == Kind::streaming)
             start_cold(buffer);
         return buffer;
@@ -164,9 +164,7 @@ private:
 
     // Every case starts with its buffer out of the caches, as a coherent allocation leaves it, so
     // that none inherits the lines of its allocation's zeroing or of the case before it.
-    void start_cold(const Buffer& buffer) {
-        context_.dma->cache().flush(Kernel::virt_to_phys(buffer.cpu_addr), size_);
-    }
+    void start_cold(const Buffer& buffer) { context_.dma->cache().flush(Kernel::virt_to_phys(buffer.cpu_addr), size_); }
 
     void release(const Buffer& buffer) {
         switch (case_->kind) {
@@ -228,7 +226,9 @@ private:
             return;
         context_.instr.counter(fmt::format("workload.alloc_attrs.{}.data_errors", case_->name)) += errors;
         context_.data_errors += errors;
-        context_.instr.emit(ev_note_, models::Event{cpu_.now_ps(), nullptr, "seed-alloc-attrs",
+        context_.instr.emit(ev_note_, models::Event{cpu_.now_ps(),
+                                                    nullptr,
+                                                    "seed-alloc-attrs",
                                                     {{"message", fmt::format("{}: {} saw {} wrong bytes of {} in {}",
                                                                              case_->name, who, errors, size_, what)}}});
     }
@@ -269,10 +269,10 @@ const Timing* timing_of(const Rows& rows, Kind kind) {
 // The run summary's table: one row per case, times in microseconds; then how much faster than
 // uncached the write-combined fill and the cached reads (syncs included) are.
 void summarize(WorkloadContext& context, const Rows& rows) {
-    context.summary.push_back(
-        fmt::format("seed-alloc-attrs: {} bytes, {} CPU read passes (simulated time in us{})",
-                    context.params.integer("size"), context.params.integer("reads"),
-                    context.params.boolean("syncs") ? "" : "; the cached cases WITHOUT their syncs"));
+    context.summary.push_back(fmt::format("seed-alloc-attrs: {} bytes, {} CPU read passes (simulated time in us{})",
+                                          context.params.integer("size"), context.params.integer("reads"),
+                                          context.params.boolean("syncs") ? ""
+                                                                          : "; the cached cases WITHOUT their syncs"));
     context.summary.push_back(fmt::format("  {:<21} {:>11} {:>11} {:>12} {:>11} {:>10} {:>11}", "case", "CPU fill",
                                           "dev read", "dev write", "CPU reads", "syncs", "total"));
     for (const auto& [c, timing] : rows)
@@ -326,7 +326,9 @@ Workload alloc_attrs_workload() {
             {"size", ParamType::size, "1M", "bytes of the frame buffer", {}, 64, 64 << 20},
             {"reads", ParamType::integer, "4", "CPU passes reading the buffer back", {}, 1, 1000},
             {"case", ParamType::choice, "all", "which allocation to measure", case_choices()},
-            {"syncs", ParamType::boolean, "true",
+            {"syncs",
+             ParamType::boolean,
+             "true",
              "false: the noncoherent and streaming cases skip their cache maintenance (no syncs, "
              "DMA_ATTR_SKIP_CPU_SYNC on map and unmap), as a broken driver would",
              {}},

@@ -189,10 +189,14 @@ void write_combine(Case& c, bool) {
 
 const std::vector<std::pair<std::string, void (*)(Case&, bool)>>& cases() {
     static const std::vector<std::pair<std::string, void (*)(Case&, bool)>> all = {
-        {"stale-cpu-read", stale_cpu_read},         {"lost-device-write", lost_device_write},
-        {"stale-device-read", stale_device_read},   {"mismatched-alias", mismatched_alias},
-        {"stale-iommu-walk", stale_iommu_walk},     {"outer-clean-order", outer_clean_order},
-        {"outer-invalidate-order", outer_invalidate_order}, {"shared-line", shared_line},
+        {"stale-cpu-read", stale_cpu_read},
+        {"lost-device-write", lost_device_write},
+        {"stale-device-read", stale_device_read},
+        {"mismatched-alias", mismatched_alias},
+        {"stale-iommu-walk", stale_iommu_walk},
+        {"outer-clean-order", outer_clean_order},
+        {"outer-invalidate-order", outer_invalidate_order},
+        {"shared-line", shared_line},
         {"write-combine", write_combine},
     };
     return all;

@@ -386,9 +386,8 @@ private:
     void cached_allocation(bool non_consistent) {
         const char* what = non_consistent ? "non_consistent" : "noncoherent";
         dma_addr_t handle = 0;
-        uint64_t cpu_addr = non_consistent
-                                ? dma::alloc_attrs(*dev_, size_, handle, dma::attr::non_consistent)
-                                : dma::alloc_noncoherent(*dev_, size_, handle, DmaDirection::bidirectional);
+        uint64_t cpu_addr = non_consistent ? dma::alloc_attrs(*dev_, size_, handle, dma::attr::non_consistent)
+                                           : dma::alloc_noncoherent(*dev_, size_, handle, DmaDirection::bidirectional);
         if (!cpu_addr) {
             ++step_failures_;
             return;
@@ -624,7 +623,8 @@ private:
         std::vector<uint64_t> objects{kmalloc(line / 2)};
         do
             objects.push_back(kmalloc(line / 2));
-        while (Kernel::virt_to_phys(objects.back()) / line != Kernel::virt_to_phys(objects[objects.size() - 2]) / line &&
+        while (Kernel::virt_to_phys(objects.back()) / line !=
+                   Kernel::virt_to_phys(objects[objects.size() - 2]) / line &&
                objects.size() < 64);
         if (objects.size() == 64)
             throw std::runtime_error(fmt::format("dma-selftest: no two kmalloc({}) objects share a cache line (kmalloc "
@@ -770,7 +770,8 @@ Workload dma_selftest_workload() {
         {
             {"device", ParamType::integer, "0", "which DMA device (bus master) to drive", {}},
             {"size", ParamType::size, "1K", "bytes per streaming buffer and coherent allocation", {}, 128, 8192},
-            {"misuse", ParamType::choice, "none", "a driver bug to inject after the correct sequence", misuse_choices()},
+            {"misuse", ParamType::choice, "none", "a driver bug to inject after the correct sequence",
+             misuse_choices()},
         },
         run_dma_selftest,
         check_index_param("dma-selftest", "device", IndexOf::dma_device),

@@ -24,8 +24,8 @@ void run_memtest(WorkloadContext& context) {
     uint64_t size = context.params.integer("working-set") & ~7ULL;
     uint64_t passes = context.params.integer("passes");
     std::string selected = context.params.text("pattern");
-    std::vector<std::string> patterns =
-        selected == "all" ? std::vector<std::string>{"walking", "address", "random"} : std::vector<std::string>{selected};
+    std::vector<std::string> patterns = selected == "all" ? std::vector<std::string>{"walking", "address", "random"}
+                                                          : std::vector<std::string>{selected};
 
     uint64_t base = Kernel::phys_to_virt(context.kernel.alloc_contiguous(size));
     uint64_t& words_checked = context.instr.counter("workload.words_checked");

@@ -4,8 +4,8 @@
 #include "models/cpu/core.h"
 #include "models/pci/pci_endpoint_test_regs.h"
 #include "sw/drivers/pci/pci_endpoint_test.h"
-#include "sw/kernel/kernel.h"
 #include "sw/drivers/pci/pci_subsystem.h"
+#include "sw/kernel/kernel.h"
 
 #include <fmt/format.h>
 #include <stdexcept>
@@ -48,7 +48,7 @@ public:
           stat_transfers_(context.instr.counter("workload.missing_sync.transfers")),
           stat_bad_(context.instr.counter("workload.missing_sync.bad_checksums")),
           ev_bad_(context.instr.declare_event("workload.missing_sync", "a transfer the seed-missing-sync driver got "
-                                                                      "wrong")) {}
+                                                                       "wrong")) {}
 
     void run() {
         RxBuffer rx = allocate();
@@ -102,14 +102,16 @@ private:
         ++stat_transfers_;
         uint64_t wrong = count_wrong_bytes(rx, seen);
         if (!(status & STATUS_WRITE_SUCCESS))
-            throw std::runtime_error(fmt::format("seed-missing-sync: {} failed transfer {} (status {:#x})",
-                                                 dev_.name(), n, status));
+            throw std::runtime_error(fmt::format("seed-missing-sync: {} failed transfer {} (status {:#x})", dev_.name(),
+                                                 n, status));
         if (crc == checksum && wrong == 0)
             return;
         ++stat_bad_;
         context_.data_errors += wrong;
         if (ev_bad_.enabled())
-            context_.instr.emit(ev_bad_, models::Event{cpu_.now_ps(), nullptr, dev_.name(),
+            context_.instr.emit(ev_bad_, models::Event{cpu_.now_ps(),
+                                                       nullptr,
+                                                       dev_.name(),
                                                        {{"transfer", n},
                                                         {"crc32", uint64_t(crc)},
                                                         {"checksum", uint64_t(checksum)},
@@ -148,9 +150,14 @@ Workload seed_missing_sync_workload() {
         "dma_sync_single_for_cpu (fixed=true: with it); stale cache lines or a bounce buffer never copied back",
         {
             {"fixed", ParamType::boolean, "false", "the driver calls dma_sync_single_for_cpu before reading", {}},
-            {"endpoint", ParamType::text, "", "the PCI function (e.g. 0000:00:02.0); default: the first test endpoint",
+            {"endpoint",
+             ParamType::text,
+             "",
+             "the PCI function (e.g. 0000:00:02.0); default: the first test endpoint",
              {}},
-            {"buffer", ParamType::choice, "noncoherent",
+            {"buffer",
+             ParamType::choice,
+             "noncoherent",
              "the receive buffer: dma_alloc_noncoherent, or kmalloc'd and mapped once (bounced when out of reach)",
              {"noncoherent", "kmalloc"}},
             {"transfers", ParamType::integer, "8", "device-write / CPU-read transfers", {}, 1, 100000},

@@ -2,9 +2,9 @@
 
 #include "dma/context.h"
 #include "models/cpu/core.h"
+#include "sw/drivers/pci/pci_subsystem.h"
 #include "sw/drivers/pci/ring_nic.h"
 #include "sw/kernel/kernel.h"
-#include "sw/drivers/pci/pci_subsystem.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -71,8 +71,8 @@ public:
         options.loopback = true;
         nic_.set_rx_handler([this](const RxFrame& frame) { receive(frame); });
         if (int rc = nic_.open(options); rc < 0)
-            throw std::runtime_error(fmt::format("seed-small-buffers: {} does not open (error {})",
-                                                 nic_.pdev().name(), rc));
+            throw std::runtime_error(fmt::format("seed-small-buffers: {} does not open (error {})", nic_.pdev().name(),
+                                                 rc));
         uint64_t irqs_before = nic_.stats().irqs;
         exchange();
         nic_.stop();
@@ -121,7 +121,8 @@ private:
         ++stat_frames_;
         std::vector<uint8_t> seen(frame.len);
         cpu_.read_block(frame.va, seen.data(), frame.len);
-        uint64_t wrong_data = count_different(seen, frame_bytes(n, size_)) + (frame.len > size_ ? frame.len - size_ : 0);
+        uint64_t wrong_data = count_different(seen, frame_bytes(n, size_)) +
+                              (frame.len > size_ ? frame.len - size_ : 0);
         uint64_t wrong_tag = 0;
         for (unsigned i = 0; i < 4; ++i)
             wrong_tag += (frame.tag >> (8 * i) & 0xff) != (n >> (8 * i) & 0xff);
@@ -136,7 +137,9 @@ private:
         stat_bad_records_ += frame.record_errors != 0;
         context_.data_errors += wrong_data + wrong_tag + frame.record_errors;
         if (ev_bad_.enabled())
-            context_.instr.emit(ev_bad_, models::Event{cpu_.now_ps(), nullptr, nic_.pdev().name(),
+            context_.instr.emit(ev_bad_, models::Event{cpu_.now_ps(),
+                                                       nullptr,
+                                                       nic_.pdev().name(),
                                                        {{"frame", uint64_t(n)},
                                                         {"va", frame.va},
                                                         {"wrong_bytes", wrong_data},
@@ -188,14 +191,21 @@ Workload seed_small_buffers_workload() {
         "seed experiment 3: frames looped back through the ring device into small kmalloc'd RX buffers that share "
         "cache lines with the driver's per-packet records; fix=dma_pool or fix=min_align keeps them apart",
         {
-            {"fix", ParamType::choice, "none",
+            {"fix",
+             ParamType::choice,
+             "none",
              "none: kmalloc'd buffers; dma_pool: a dma_pool of line-aligned coherent blocks; min_align: kmalloc'd "
              "buffers under /chosen dmasim,kmalloc-min-align (required)",
              {"none", "dma_pool", "min_align"}},
             {"frames", ParamType::integer, "256", "frames sent and received", {}, 1, 1000000},
             {"size", ParamType::size, "32", "bytes per frame and per RX buffer", {}, 8, 2048},
             {"coalesce", ParamType::integer, "8", "RX completions per interrupt", {}, 1, 63},
-            {"coalesce_us", ParamType::integer, "20", "the longest a completion waits for its interrupt, in us", {}, 1,
+            {"coalesce_us",
+             ParamType::integer,
+             "20",
+             "the longest a completion waits for its interrupt, in us",
+             {},
+             1,
              1000},
             {"nic", ParamType::text, "", "the PCI function (e.g. 0000:00:03.0); default: the first ring device", {}},
         },

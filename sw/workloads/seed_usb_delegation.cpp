@@ -4,10 +4,10 @@
 #include "dma/mapping.h"
 #include "models/cpu/core.h"
 #include "models/usb/usb_protocol.h"
-#include "sw/kernel/kernel.h"
 #include "sw/drivers/pci/pci_subsystem.h"
 #include "sw/drivers/usb/uhc_hcd.h"
 #include "sw/drivers/usb/usb_storage.h"
+#include "sw/kernel/kernel.h"
 
 #include <fmt/format.h>
 #include <stdexcept>
@@ -63,9 +63,9 @@ private:
 class UsbDelegation {
 public:
     explicit UsbDelegation(WorkloadContext& context)
-        : context_(context), found_(find_storage(context)), cpu_(context.cpu),
-          size_(context.params.integer("size")), blocks_(static_cast<uint32_t>(size_ / storage_block_size)),
-          transfers_(context.params.integer("transfers")), delegate_(context.params.boolean("delegate")),
+        : context_(context), found_(find_storage(context)), cpu_(context.cpu), size_(context.params.integer("size")),
+          blocks_(static_cast<uint32_t>(size_ / storage_block_size)), transfers_(context.params.integer("transfers")),
+          delegate_(context.params.boolean("delegate")),
           stat_transfers_(context.instr.counter("workload.usb_delegation.transfers")),
           stat_failed_(context.instr.counter("workload.usb_delegation.failed")),
           stat_bounced_maps_(context.instr.counter("workload.usb_delegation.bounced_maps")),
@@ -74,7 +74,8 @@ public:
                                                                             "seed-usb-delegation failed")) {
         if (size_ % storage_block_size)
             throw std::runtime_error(fmt::format("seed-usb-delegation: size {} is not a whole number of {}-byte "
-                                                 "blocks", size_, storage_block_size));
+                                                 "blocks",
+                                                 size_, storage_block_size));
     }
 
     void run() {
@@ -148,7 +149,9 @@ private:
             return;
         ++stat_failed_;
         if (ev_failed_.enabled())
-            context_.instr.emit(ev_failed_, models::Event{cpu_.now_ps(), nullptr, found_.udev->name(),
+            context_.instr.emit(ev_failed_, models::Event{cpu_.now_ps(),
+                                                          nullptr,
+                                                          found_.udev->name(),
                                                           {{"op", std::string(op)},
                                                            {"lba", uint64_t(lba)},
                                                            {"error", int64_t(rc)}}});
@@ -167,8 +170,7 @@ private:
             "  {} writes and {} reads of {} bytes between PA {:#x} / {:#x} and the device: {} failed, {} wrong "
             "bytes read back; swiotlb: {} maps, {} bytes bounced; {} URBs the controller could not DMA",
             transfers_, transfers_, size_, out.pa(), in.pa(), stat_failed_, context_.data_errors, stat_bounced_maps_,
-            stat_bounced_bytes_,
-            context_.instr.counter_value("usb.dma_errors")));
+            stat_bounced_bytes_, context_.instr.counter_value("usb.dma_errors")));
     }
 
     WorkloadContext& context_;
@@ -195,8 +197,11 @@ Workload seed_usb_delegation_workload() {
         "direct if it can (64-bit); delegate=false gives the USB device a DMA setup of its own (64-bit mask, no "
         "bouncing) and a 32-bit controller refuses the addresses",
         {
-            {"delegate", ParamType::boolean, "true",
-             "the USB device's DMA is delegated to the host controller's PCI device (false: its own, 64-bit)", {}},
+            {"delegate",
+             ParamType::boolean,
+             "true",
+             "the USB device's DMA is delegated to the host controller's PCI device (false: its own, 64-bit)",
+             {}},
             {"transfers", ParamType::integer, "8", "write / read-back transfers", {}, 1, 1024},
             {"size", ParamType::size, "16K", "bytes per transfer, whole 512-byte blocks", {}, 512, 1 << 20},
         },

@@ -8,8 +8,8 @@
 #include "sw/workloads/memtest.h"
 #include "sw/workloads/peek.h"
 #include "sw/workloads/seed_missing_sync.h"
-#include "sw/workloads/seed_usb_delegation.h"
 #include "sw/workloads/seed_small_buffers.h"
+#include "sw/workloads/seed_usb_delegation.h"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -81,7 +81,8 @@ const Workload* WorkloadRegistry::find(const std::string& name) const {
 static std::string bounds(const ParamSpec& spec) {
     if (spec.min == 0 && spec.max == ~0ULL)
         return "";
-    return spec.max == ~0ULL ? fmt::format(" of at least {}", spec.min) : fmt::format(" from {} to {}", spec.min, spec.max);
+    return spec.max == ~0ULL ? fmt::format(" of at least {}", spec.min)
+                             : fmt::format(" from {} to {}", spec.min, spec.max);
 }
 
 static std::string expected_form(const ParamSpec& spec) {
@@ -143,8 +144,8 @@ std::function<void(const WorkloadContext&)> check_index_param(const std::string&
     return [workload, param, what](const WorkloadContext& context) {
         uint64_t index = context.params.integer(param);
         size_t count = what == IndexOf::bus_master ? context.bus_masters.size()
-                       : context.dma                ? std::min(context.devices.size(), context.bus_masters.size())
-                                                    : 0;
+                       : context.dma               ? std::min(context.devices.size(), context.bus_masters.size())
+                                                   : 0;
         if (index >= count)
             throw ParamError(fmt::format("workload '{}' parameter '{}': expected the index of a {} (a "
                                          "\"dmasim,bus-master\" node), {}, got '{}'",

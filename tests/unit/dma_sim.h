@@ -6,8 +6,8 @@
 
 #include "dma/context.h"
 #include "dma/mapping.h"
-#include "platforms/devicetree/device_tree.h"
 #include "platforms/builder/platform.h"
+#include "platforms/devicetree/device_tree.h"
 #include "sw/drivers/dma/bus_master.h"
 
 #include <catch2/catch.hpp>
@@ -34,17 +34,16 @@ inline platform::DeviceTree load_tree(const std::vector<std::string>& overrides)
 // The platform's CMA region (/reserved-memory/linux,cma) turned into a `no-map` shared-dma-pool
 // region, memory the page allocator never hands out, for per-device pools: placed by the kernel
 // (its size and alignment kept), or fixed at no_map_base, no_map_size long.
-inline const std::vector<std::string> dynamic_no_map_region = {
-    "/reserved-memory/linux,cma:reusable=false", "/reserved-memory/linux,cma:linux,cma-default=false",
-    "/reserved-memory/linux,cma:no-map=true"};
+inline const std::vector<std::string> dynamic_no_map_region = {"/reserved-memory/linux,cma:reusable=false",
+                                                               "/reserved-memory/linux,cma:linux,cma-default=false",
+                                                               "/reserved-memory/linux,cma:no-map=true"};
 constexpr uint64_t no_map_base = 0xbf000000;
 constexpr uint64_t no_map_size = 0x100000;
 inline std::vector<std::string> no_map_region() {
     std::vector<std::string> overrides = dynamic_no_map_region;
     for (const char* dynamic_placement : {"size", "alignment"})
         overrides.push_back(fmt::format("/reserved-memory/linux,cma:{}=false", dynamic_placement));
-    overrides.push_back(
-        fmt::format("/reserved-memory/linux,cma:reg=<0x0 {:#x} 0x0 {:#x}>", no_map_base, no_map_size));
+    overrides.push_back(fmt::format("/reserved-memory/linux,cma:reg=<0x0 {:#x} 0x0 {:#x}>", no_map_base, no_map_size));
     return overrides;
 }
 
@@ -53,8 +52,7 @@ class Sim {
 public:
     // `policy`: the DMA layer's (e.g. swiotlb_slots = 0 for no swiotlb); `zone_dma_limit`: the
     // kernel's ZONE_DMA end (0: none).
-    explicit Sim(const std::vector<std::string>& overrides = {}, dma::Policy policy = {},
-                 uint64_t zone_dma_limit = 0)
+    explicit Sim(const std::vector<std::string>& overrides = {}, dma::Policy policy = {}, uint64_t zone_dma_limit = 0)
         : tree_(load_tree(overrides)), platform_(tree_, platform::PlatformOptions{}, instr_),
           kernel(platform_.core(), instr_, platform_.kernel_ram(), platform_.kernel_reserved(),
                  platform_.outer_cache_registers(), zone_dma_limit, platform_.interrupt_controller_info()),

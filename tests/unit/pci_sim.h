@@ -6,8 +6,8 @@
 
 #include "dma/context.h"
 #include "models/pci/pci_endpoint_test.h"
-#include "platforms/devicetree/device_tree.h"
 #include "platforms/builder/platform.h"
+#include "platforms/devicetree/device_tree.h"
 #include "sw/drivers/pci/pci_endpoint_test.h"
 #include "sw/drivers/pci/pci_subsystem.h"
 

@@ -50,7 +50,9 @@ int BusMaster::probe() {
     if (buffer_size_)
         buffer_ = kernel_.ioremap(info_.buffer, info_.buffer_size, models::MemType::write_combined);
     if (info_.irq && kernel_.interrupts()) {  // else it polls, as without an interrupt
-        if (int rc = kernel_.request_irq(*info_.irq, [this] { irq_handler(); }, driver_name); rc < 0) {
+        if (int rc = kernel_.request_irq(
+                *info_.irq, [this] { irq_handler(); }, driver_name);
+            rc < 0) {
             remove();
             return rc;
         }

@@ -66,7 +66,7 @@ public:
     // data a real device would consume or produce itself. `length` at most buffer_size().
     uint64_t buffer_size() const { return buffer_size_; }
     int read_to_buffer(dma::dma_addr_t addr, uint64_t length, ReadAs as = ReadAs::device);  // READ
-    int write_from_buffer(dma::dma_addr_t addr, uint64_t length);                          // WRITE
+    int write_from_buffer(dma::dma_addr_t addr, uint64_t length);                           // WRITE
     int copy_from_buffer(void* dst, uint64_t length);                                       // memcpy_fromio
     int copy_to_buffer(const void* src, uint64_t length);                                   // memcpy_toio
 

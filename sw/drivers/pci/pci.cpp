@@ -34,8 +34,7 @@ uint32_t pci_bus_read_config(PciHost& host, unsigned bus, unsigned devfn, unsign
     }
 }
 
-void pci_bus_write_config(PciHost& host, unsigned bus, unsigned devfn, unsigned where, unsigned size,
-                          uint32_t value) {
+void pci_bus_write_config(PciHost& host, unsigned bus, unsigned devfn, unsigned where, unsigned size, uint32_t value) {
     models::Core& cpu = host.kernel.cpu();
     uint64_t va = ecam_address(host, bus, devfn, where);
     switch (size) {

@@ -55,8 +55,8 @@ struct PciDev {
     uint16_t device = 0;
     uint32_t class_code = 0;  // base class << 16 | sub-class << 8 | programming interface
     uint8_t revision = 0;
-    uint8_t pin = 0;          // 1..4: INTA..INTD; 0: none
-    unsigned msi_cap = 0;     // the MSI capability's offset; 0: none
+    uint8_t pin = 0;       // 1..4: INTA..INTD; 0: none
+    unsigned msi_cap = 0;  // the MSI capability's offset; 0: none
     std::array<PciResource, pci::PCI_STD_NUM_BARS> resource{};
     std::unique_ptr<dma::Device> dev;
     // The INTx interrupt ID from the interrupt-map (0: none); while vectors are allocated, the first.
@@ -85,8 +85,7 @@ void pci_write_config_dword(PciDev& pdev, unsigned where, uint32_t value);
 // The same for a bus/devfn that may have no pci_dev yet (enumeration): an absent function reads
 // all-ones.
 uint32_t pci_bus_read_config(PciHost& host, unsigned bus, unsigned devfn, unsigned where, unsigned size);
-void pci_bus_write_config(PciHost& host, unsigned bus, unsigned devfn, unsigned where, unsigned size,
-                          uint32_t value);
+void pci_bus_write_config(PciHost& host, unsigned bus, unsigned devfn, unsigned where, unsigned size, uint32_t value);
 
 // Turns memory decoding on for a device with memory BARs (0; counted, so disable pairs with it).
 int pci_enable_device(PciDev& pdev);

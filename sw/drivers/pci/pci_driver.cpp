@@ -1,8 +1,8 @@
 #include "sw/drivers/pci/pci_driver.h"
 
+#include "sw/drivers/pci/pci.h"
 #include "sw/drivers/pci/pci_endpoint_test.h"
 #include "sw/drivers/pci/ring_nic.h"
-#include "sw/drivers/pci/pci.h"
 #include "sw/drivers/usb/uhc_hcd.h"
 
 namespace sw {

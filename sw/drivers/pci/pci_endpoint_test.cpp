@@ -11,14 +11,11 @@ namespace sw {
 using namespace pci_endpoint_test;
 
 PciDriver pci_endpoint_test_driver() {
-    return pci_driver_of<PciEndpointTest>(
-        PciEndpointTest::driver_name,
-        {{PCI_VENDOR_ID_TI, PCI_DEVICE_ID_TI_DRA74x}, {PCI_VENDOR_ID_TI, 0xb501 /* DRA72x */}});
+    return pci_driver_of<PciEndpointTest>(PciEndpointTest::driver_name, {{PCI_VENDOR_ID_TI, PCI_DEVICE_ID_TI_DRA74x},
+                                                                         {PCI_VENDOR_ID_TI, 0xb501 /* DRA72x */}});
 }
 
-PciEndpointTest* PciEndpointTest::of(PciDev& pdev) {
-    return bus_driver_data<PciEndpointTest>(pdev, driver_name);
-}
+PciEndpointTest* PciEndpointTest::of(PciDev& pdev) { return bus_driver_data<PciEndpointTest>(pdev, driver_name); }
 
 uint32_t PciEndpointTest::readl(unsigned offset) { return pdev_.kernel().cpu().load32(base_ + offset); }
 
@@ -54,7 +51,9 @@ int PciEndpointTest::request_irqs() {
     irq_type_ = pci_dev_msi_enabled(pdev_) ? IRQ_TYPE_MSI : IRQ_TYPE_INTX;
     for (unsigned i = 0; i < static_cast<unsigned>(nvec); ++i) {
         auto irq = static_cast<unsigned>(pci_irq_vector(pdev_, i));
-        if (int rc = pdev_.kernel().request_irq(irq, [this, irq] { irq_handler(irq); }, driver_name); rc < 0)
+        if (int rc = pdev_.kernel().request_irq(
+                irq, [this, irq] { irq_handler(irq); }, driver_name);
+            rc < 0)
             return rc;
         ++num_irqs_;
     }

@@ -43,12 +43,12 @@ public:
     void writel(unsigned offset, uint32_t value);
 
     // --- Linux's ioctls: true when the device did what was asked ---
-    bool bar_test(unsigned bar);            // PCITEST_BAR: a pattern written and read back
-    bool intx_irq_test();                   // PCITEST_LEGACY_IRQ (needs INTx in use)
-    bool msi_irq_test(unsigned msi_num);    // PCITEST_MSI: vector msi_num (1-based) arrives
-    bool write_test(uint64_t size);         // PCITEST_WRITE: the device reads and checks a CPU buffer
-    bool read_test(uint64_t size);          // PCITEST_READ: the device fills a buffer the CPU checks
-    bool copy_test(uint64_t size);          // PCITEST_COPY
+    bool bar_test(unsigned bar);          // PCITEST_BAR: a pattern written and read back
+    bool intx_irq_test();                 // PCITEST_LEGACY_IRQ (needs INTx in use)
+    bool msi_irq_test(unsigned msi_num);  // PCITEST_MSI: vector msi_num (1-based) arrives
+    bool write_test(uint64_t size);       // PCITEST_WRITE: the device reads and checks a CPU buffer
+    bool read_test(uint64_t size);        // PCITEST_READ: the device fills a buffer the CPU checks
+    bool copy_test(uint64_t size);        // PCITEST_COPY
 
     // Programs SRC, DST, SIZE, CHECKSUM, FLAGS and the interrupt, writes COMMAND and waits for
     // the interrupt: the STATUS the handler saw. Bus addresses come from the DMA API.
@@ -65,7 +65,7 @@ private:
 
     PciDev& pdev_;
     std::array<uint64_t, pci::PCI_STD_NUM_BARS> bar_{};  // ioremap'd BARs (0: none)
-    uint64_t base_ = 0;                                   // the register BAR
+    uint64_t base_ = 0;                                  // the register BAR
     uint32_t irq_type_ = pci_endpoint_test::IRQ_TYPE_INTX;
     unsigned num_irqs_ = 0;
     unsigned dma_bits_ = 32;

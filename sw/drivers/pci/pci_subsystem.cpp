@@ -170,8 +170,8 @@ void PciSubsystem::assign_resources(PciHost& host) {
         } else {
             ++stat_bar_failures_;
             log("pci " + request.pdev->name(), fmt::format("BAR {}: no space for [mem size {:#x}{}]", request.bar,
-                                                          request.pdev->resource[request.bar].size,
-                                                          request.pdev->resource[request.bar].mem64 ? " 64bit" : ""));
+                                                           request.pdev->resource[request.bar].size,
+                                                           request.pdev->resource[request.bar].mem64 ? " 64bit" : ""));
         }
     }
 }
@@ -199,10 +199,10 @@ bool PciSubsystem::assign_bar(PciHost& host, std::vector<uint64_t>& next, PciDev
                 pci_write_config_dword(pdev, PCI_BASE_ADDRESS_0 + 4 * (bar + 1), static_cast<uint32_t>(start >> 32));
             resource.start = window.cpu_base + (start - window.pci_base);
             resource.assigned = true;
-            log("pci " + pdev.name(), fmt::format("BAR {} [mem {:#x}-{:#x}{}{}]: assigned (bus address {:#x})", bar,
-                                                  resource.start, resource.start + resource.size - 1,
-                                                  resource.mem64 ? " 64bit" : "", resource.prefetchable ? " pref" : "",
-                                                  start));
+            log("pci " + pdev.name(),
+                fmt::format("BAR {} [mem {:#x}-{:#x}{}{}]: assigned (bus address {:#x})", bar, resource.start,
+                            resource.start + resource.size - 1, resource.mem64 ? " 64bit" : "",
+                            resource.prefetchable ? " pref" : "", start));
             return true;
         }
     }

@@ -13,13 +13,10 @@ using namespace ring_nic;
 const char* to_string(RxBuffers buffers) { return buffers == RxBuffers::kmalloc ? "kmalloc" : "dma_pool"; }
 
 PciDriver ring_nic_driver() {
-    return pci_driver_of<RingNic>(RingNic::driver_name,
-                                  {{PCI_VENDOR_ID_DMASIM, PCI_DEVICE_ID_DMASIM_RING}});
+    return pci_driver_of<RingNic>(RingNic::driver_name, {{PCI_VENDOR_ID_DMASIM, PCI_DEVICE_ID_DMASIM_RING}});
 }
 
-RingNic* RingNic::of(PciDev& pdev) {
-    return bus_driver_data<RingNic>(pdev, driver_name);
-}
+RingNic* RingNic::of(PciDev& pdev) { return bus_driver_data<RingNic>(pdev, driver_name); }
 
 uint32_t RingNic::readl(unsigned offset) { return pdev_.kernel().cpu().load32(base_ + offset); }
 
@@ -94,7 +91,9 @@ int RingNic::request_irq() {
     if (nvec < 0)
         return nvec;
     irq_ = static_cast<unsigned>(pci_irq_vector(pdev_, 0));
-    if (int rc = kernel.request_irq(irq_, [this] { irq_handler(); }, driver_name); rc < 0) {
+    if (int rc = kernel.request_irq(
+            irq_, [this] { irq_handler(); }, driver_name);
+        rc < 0) {
         pci_free_irq_vectors(pdev_);
         return rc;
     }
@@ -178,9 +177,7 @@ bool RingNic::desc_done(const Ring& ring, uint32_t index) {
 
 // Per-packet memory comes from the zone the NIC reaches in place (the kernel sizes ZONE_DMA to the
 // host bridge's inbound window), as GFP_DMA asks.
-Zone RingNic::dma_zone() const {
-    return pdev_.kernel().page_allocator().zone_dma_limit() ? Zone::dma : Zone::normal;
-}
+Zone RingNic::dma_zone() const { return pdev_.kernel().page_allocator().zone_dma_limit() ? Zone::dma : Zone::normal; }
 
 // --- receive ---
 
@@ -301,8 +298,8 @@ void RingNic::rx_deliver(const RxSlot& slot, uint32_t status) {
     frame.tag = cpu.load32(slot.info + RxInfoLayout::seq);
     frame.truncated = status & DESC_STATUS_TRUNCATED;
     auto waited = static_cast<uint32_t>(stats_.irqs - cpu.load32(slot.info + RxInfoLayout::posted_irq));
-    for (auto [field, expected] : {std::pair{RxInfoLayout::state, RxInfoLayout::state_posted},
-                                   std::pair{RxInfoLayout::irqs_waited, waited}}) {
+    for (auto [field, expected] :
+         {std::pair{RxInfoLayout::state, RxInfoLayout::state_posted}, std::pair{RxInfoLayout::irqs_waited, waited}}) {
         uint32_t value = cpu.load32(slot.info + field);
         for (unsigned byte = 0; byte < 4; ++byte)
             frame.record_errors += (value >> (8 * byte) & 0xff) != (expected >> (8 * byte) & 0xff);

@@ -26,9 +26,9 @@
 #include "dma/dma_pool.h"
 #include "dma/types.h"
 #include "models/pci/ring_nic_regs.h"
-#include "sw/kernel/page_allocator.h"
 #include "sw/drivers/pci/pci.h"
 #include "sw/drivers/pci/pci_driver.h"
+#include "sw/kernel/page_allocator.h"
 
 #include <cstdint>
 #include <functional>
@@ -43,10 +43,10 @@ const char* to_string(RxBuffers buffers);
 struct RingNicOptions {
     uint32_t rx_buffer_size = 2048;
     RxBuffers rx_buffers = RxBuffers::kmalloc;
-    uint32_t coalesce_count = 4;     // completions per interrupt
-    uint32_t coalesce_ns = 20000;    // the longest a completion waits for its interrupt
+    uint32_t coalesce_count = 4;   // completions per interrupt
+    uint32_t coalesce_ns = 20000;  // the longest a completion waits for its interrupt
     bool loopback = false;
-    uint32_t tx_copybreak = 256;     // frames up to this many bytes are copied (0: never)
+    uint32_t tx_copybreak = 256;  // frames up to this many bytes are copied (0: never)
 };
 
 // A frame the driver hands to the stack (netif_receive_skb): the stack owns its buffer, readable
@@ -64,10 +64,10 @@ struct RxFrame {
 
 struct RingNicStats {
     uint64_t tx_packets = 0;
-    uint64_t tx_copied = 0;          // frames sent from a copy (tx_copybreak)
-    uint64_t tx_busy = 0;            // xmit refused: TX ring full
+    uint64_t tx_copied = 0;  // frames sent from a copy (tx_copybreak)
+    uint64_t tx_busy = 0;    // xmit refused: TX ring full
     uint64_t rx_packets = 0;
-    uint64_t rx_alloc_failures = 0;  // frames dropped because no replacement buffer could be had
+    uint64_t rx_alloc_failures = 0;   // frames dropped because no replacement buffer could be had
     uint64_t rx_records_corrupt = 0;  // completions whose rx_info did not read back as written
     uint64_t irqs = 0;
     uint64_t dma_errors = 0;
@@ -79,12 +79,12 @@ struct RingNicStats {
 // completion it must read (interrupts so far) - posted_irq.
 struct RxInfoLayout {
     static constexpr uint64_t size = 32;
-    static constexpr unsigned seq = 0x00;          // u32: the buffer's sequence (the frame it expects)
-    static constexpr unsigned state = 0x04;        // u32: state_posted while with the device
-    static constexpr unsigned posted_irq = 0x08;   // u32: the first interrupt that ages it
-    static constexpr unsigned irqs_waited = 0x0c;  // u32
-    static constexpr unsigned buffer_len = 0x10;   // u32
-    static constexpr unsigned dma = 0x18;          // u64: the buffer's bus address
+    static constexpr unsigned seq = 0x00;                 // u32: the buffer's sequence (the frame it expects)
+    static constexpr unsigned state = 0x04;               // u32: state_posted while with the device
+    static constexpr unsigned posted_irq = 0x08;          // u32: the first interrupt that ages it
+    static constexpr unsigned irqs_waited = 0x0c;         // u32
+    static constexpr unsigned buffer_len = 0x10;          // u32
+    static constexpr unsigned dma = 0x18;                 // u64: the buffer's bus address
     static constexpr uint32_t state_posted = 0x54534f50;  // "POST"
 };
 

@@ -13,13 +13,10 @@ namespace sw {
 using namespace uhc;
 
 PciDriver uhc_hcd_driver() {
-    return pci_driver_of<UhcHcd>(UhcHcd::hcd_name,
-                                 {{PCI_VENDOR_ID_DMASIM, PCI_DEVICE_ID_DMASIM_UHC}});
+    return pci_driver_of<UhcHcd>(UhcHcd::hcd_name, {{PCI_VENDOR_ID_DMASIM, PCI_DEVICE_ID_DMASIM_UHC}});
 }
 
-UhcHcd* UhcHcd::of(PciDev& pdev) {
-    return bus_driver_data<UhcHcd>(pdev, hcd_name);
-}
+UhcHcd* UhcHcd::of(PciDev& pdev) { return bus_driver_data<UhcHcd>(pdev, hcd_name); }
 
 uint32_t UhcHcd::readl(unsigned offset) { return pdev_.kernel().cpu().load32(regs_ + offset); }
 
@@ -95,8 +92,8 @@ int UhcHcd::request_irq() {
     int nvec = pci_alloc_irq_vectors(pdev_, 1, 1, PCI_IRQ_MSI | PCI_IRQ_INTX);
     if (nvec < 0)
         return nvec;
-    if (int rc = kernel.request_irq(static_cast<unsigned>(pci_irq_vector(pdev_, 0)), [this] { irq_handler(); },
-                                    hcd_name);
+    if (int rc = kernel.request_irq(
+            static_cast<unsigned>(pci_irq_vector(pdev_, 0)), [this] { irq_handler(); }, hcd_name);
         rc < 0) {
         pci_free_irq_vectors(pdev_);
         return rc;

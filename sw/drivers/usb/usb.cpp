@@ -1,8 +1,8 @@
 #include "sw/drivers/usb/usb.h"
 
 #include "dma/mapping.h"
-#include "sw/kernel/kernel.h"
 #include "sw/drivers/usb/usb_bus.h"
+#include "sw/kernel/kernel.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -80,8 +80,8 @@ int usb_start_wait_urb(Urb& urb) {
     return urb.status;
 }
 
-int usb_control_msg(UsbDevice& udev, UsbPipe pipe, uint8_t request, uint8_t requesttype, uint16_t value,
-                    uint16_t index, uint64_t data, uint16_t size) {
+int usb_control_msg(UsbDevice& udev, UsbPipe pipe, uint8_t request, uint8_t requesttype, uint16_t value, uint16_t index,
+                    uint64_t data, uint16_t size) {
     Urb urb;
     urb.dev = &udev;
     urb.pipe = pipe;

@@ -36,11 +36,15 @@ struct UsbPipe {
     bool in() const { return endpoint & usb::USB_DIR_IN; }
     unsigned number() const { return endpoint & usb::USB_ENDPOINT_NUMBER_MASK; }
 };
-inline UsbPipe usb_sndctrlpipe(unsigned endpoint) { return {static_cast<uint8_t>(endpoint & 0xf), usb::USB_ENDPOINT_XFER_CONTROL}; }
+inline UsbPipe usb_sndctrlpipe(unsigned endpoint) {
+    return {static_cast<uint8_t>(endpoint & 0xf), usb::USB_ENDPOINT_XFER_CONTROL};
+}
 inline UsbPipe usb_rcvctrlpipe(unsigned endpoint) {
     return {static_cast<uint8_t>((endpoint & 0xf) | usb::USB_DIR_IN), usb::USB_ENDPOINT_XFER_CONTROL};
 }
-inline UsbPipe usb_sndbulkpipe(unsigned endpoint) { return {static_cast<uint8_t>(endpoint & 0xf), usb::USB_ENDPOINT_XFER_BULK}; }
+inline UsbPipe usb_sndbulkpipe(unsigned endpoint) {
+    return {static_cast<uint8_t>(endpoint & 0xf), usb::USB_ENDPOINT_XFER_BULK};
+}
 inline UsbPipe usb_rcvbulkpipe(unsigned endpoint) {
     return {static_cast<uint8_t>((endpoint & 0xf) | usb::USB_DIR_IN), usb::USB_ENDPOINT_XFER_BULK};
 }
@@ -49,14 +53,15 @@ inline UsbPipe usb_rcvintpipe(unsigned endpoint) {
 }
 
 struct UsbDevice {
-    UsbDevice(UsbBus& bus, unsigned port, std::unique_ptr<dma::Device> dev) : bus(bus), port(port), dev(std::move(dev)) {}
+    UsbDevice(UsbBus& bus, unsigned port, std::unique_ptr<dma::Device> dev)
+        : bus(bus), port(port), dev(std::move(dev)) {}
 
     UsbBus& bus;
     unsigned port;        // on the root hub, 1-based
     unsigned devnum = 0;  // the USB address: 0 until SET_ADDRESS
     usb::usb_device_descriptor descriptor{};
-    std::vector<uint8_t> rawdescriptor;         // the configuration, as the device sent it
-    usb::usb_interface_descriptor interface{};  // its first interface, which drivers bind to
+    std::vector<uint8_t> rawdescriptor;                   // the configuration, as the device sent it
+    usb::usb_interface_descriptor interface {};           // its first interface, which drivers bind to
     std::vector<usb::usb_endpoint_descriptor> endpoints;  // the interface's
     // The device's DMA: delegated to the host controller's PCI device.
     std::unique_ptr<dma::Device> dev;
@@ -83,7 +88,7 @@ struct Urb {
     uint32_t transfer_buffer_length = 0;
     uint32_t actual_length = 0;
     usb::usb_ctrlrequest setup_packet{};  // control URBs
-    int status = 0;  // -EINPROGRESS while the host controller has it
+    int status = 0;                       // -EINPROGRESS while the host controller has it
     std::function<void(Urb&)> complete;
 };
 
@@ -117,8 +122,8 @@ int usb_start_wait_urb(Urb& urb);
 // Linux's synchronous messages; `data` is a DMA-able kernel VA (kmalloc'd, not on the stack).
 // usb_control_msg returns the bytes of the data stage or a negative errno; usb_bulk_msg 0 or a
 // negative errno, with the bytes transferred in `actual`.
-int usb_control_msg(UsbDevice& udev, UsbPipe pipe, uint8_t request, uint8_t requesttype, uint16_t value,
-                    uint16_t index, uint64_t data, uint16_t size);
+int usb_control_msg(UsbDevice& udev, UsbPipe pipe, uint8_t request, uint8_t requesttype, uint16_t value, uint16_t index,
+                    uint64_t data, uint16_t size);
 int usb_bulk_msg(UsbDevice& udev, UsbPipe pipe, uint64_t data, uint32_t len, uint32_t& actual);
 // CLEAR_FEATURE(ENDPOINT_HALT) to the pipe's endpoint.
 int usb_clear_halt(UsbDevice& udev, UsbPipe pipe);

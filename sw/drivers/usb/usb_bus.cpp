@@ -29,8 +29,8 @@ private:
 };
 
 int get_descriptor(UsbDevice& udev, uint8_t type, uint64_t buffer, uint16_t size) {
-    return usb_control_msg(udev, usb_rcvctrlpipe(0), USB_REQ_GET_DESCRIPTOR, USB_DIR_IN, uint16_t(type << 8), 0,
-                           buffer, size);
+    return usb_control_msg(udev, usb_rcvctrlpipe(0), USB_REQ_GET_DESCRIPTOR, USB_DIR_IN, uint16_t(type << 8), 0, buffer,
+                           size);
 }
 
 // A short read is an error, as the kernel's hub code treats it.
@@ -43,8 +43,7 @@ UsbBus::UsbBus(UsbHcd& hcd, Kernel& kernel, models::Instrumentation& instr, unsi
       stat_enumeration_failures_(instr.counter("usb.enumeration_failures")),
       stat_bound_(instr.counter("usb.drivers_bound")), stat_probe_failures_(instr.counter("usb.probe_failures")),
       stat_urbs_(instr.counter("usb.urbs")), stat_urb_errors_(instr.counter("usb.urb_errors")),
-      stat_dma_errors_(instr.counter("usb.dma_errors")),
-      ev_log_(declare_log_event(instr)) {}
+      stat_dma_errors_(instr.counter("usb.dma_errors")), ev_log_(declare_log_event(instr)) {}
 
 models::EventKind UsbBus::declare_log_event(models::Instrumentation& instr) {
     return instr.declare_event("usb.log", "the kernel's USB core or a USB driver logged a message");
@@ -88,8 +87,8 @@ void UsbBus::new_device(unsigned port) {
     }
     auto udev = std::make_unique<UsbDevice>(*this, port, nullptr);
     udev->dev = std::make_unique<dma::Device>(udev->name(), hcd_.sysdev());
-    log("usb " + udev->name(), fmt::format("new high-speed USB device number {} using {}", next_devnum_,
-                                           hcd_.driver_name()));
+    log("usb " + udev->name(),
+        fmt::format("new high-speed USB device number {} using {}", next_devnum_, hcd_.driver_name()));
     if (int rc = read_descriptors(*udev, next_devnum_); rc < 0) {
         ++stat_enumeration_failures_;
         log(port_name, fmt::format("unable to enumerate USB device (error {})", rc));
@@ -97,9 +96,10 @@ void UsbBus::new_device(unsigned port) {
     }
     ++next_devnum_;
     ++stat_devices_;
-    log("usb " + udev->name(), fmt::format("New USB device found, idVendor={:04x}, idProduct={:04x}, bcdDevice={:2x}.{:02x}",
-                                           udev->descriptor.idVendor, udev->descriptor.idProduct,
-                                           udev->descriptor.bcdDevice >> 8, udev->descriptor.bcdDevice & 0xff));
+    log("usb " + udev->name(),
+        fmt::format("New USB device found, idVendor={:04x}, idProduct={:04x}, bcdDevice={:2x}.{:02x}",
+                    udev->descriptor.idVendor, udev->descriptor.idProduct, udev->descriptor.bcdDevice >> 8,
+                    udev->descriptor.bcdDevice & 0xff));
     log("usb " + udev->name(), fmt::format("interface class {:02x} subclass {:02x} protocol {:02x}, {} endpoint(s)",
                                            udev->interface.bInterfaceClass, udev->interface.bInterfaceSubClass,
                                            udev->interface.bInterfaceProtocol, udev->endpoints.size()));
@@ -111,7 +111,8 @@ int UsbBus::read_descriptors(UsbDevice& udev, unsigned devnum) {
     DescriptorBuffer buffer(kernel_, USB_DT_DEVICE_SIZE);
     if (!buffer.va())
         return -ENOMEM;
-    if (int rc = expect_length(get_descriptor(udev, USB_DT_DEVICE, buffer.va(), USB_DT_DEVICE_SIZE), USB_DT_DEVICE_SIZE);
+    if (int rc = expect_length(get_descriptor(udev, USB_DT_DEVICE, buffer.va(), USB_DT_DEVICE_SIZE),
+                               USB_DT_DEVICE_SIZE);
         rc < 0) {
         log(who, fmt::format("device descriptor read/all, error {}", rc));
         return rc;

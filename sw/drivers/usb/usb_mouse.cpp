@@ -1,7 +1,7 @@
 #include "sw/drivers/usb/usb_mouse.h"
 
-#include "sw/kernel/kernel.h"
 #include "sw/drivers/usb/usb_bus.h"
+#include "sw/kernel/kernel.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -15,9 +15,7 @@ UsbDriver usb_mouse_driver() {
                                    {{USB_CLASS_HID, USB_INTERFACE_SUBCLASS_BOOT, USB_INTERFACE_PROTOCOL_MOUSE}});
 }
 
-UsbMouse* UsbMouse::of(UsbDevice& udev) {
-    return bus_driver_data<UsbMouse>(udev, driver_name);
-}
+UsbMouse* UsbMouse::of(UsbDevice& udev) { return bus_driver_data<UsbMouse>(udev, driver_name); }
 
 int UsbMouse::probe() {
     const usb_endpoint_descriptor* endpoint = udev_.find_endpoint(USB_ENDPOINT_XFER_INT, USB_DIR_IN);

@@ -1,7 +1,7 @@
 #include "sw/drivers/usb/usb_storage.h"
 
-#include "sw/kernel/kernel.h"
 #include "sw/drivers/usb/usb_bus.h"
+#include "sw/kernel/kernel.h"
 
 #include <cerrno>
 #include <cstring>
@@ -15,9 +15,7 @@ UsbDriver usb_storage_driver() {
     return usb_driver_of<UsbStorage>(UsbStorage::driver_name, {{USB_CLASS_MASS_STORAGE, USB_SC_SCSI, USB_PR_BULK}});
 }
 
-UsbStorage* UsbStorage::of(UsbDevice& udev) {
-    return bus_driver_data<UsbStorage>(udev, driver_name);
-}
+UsbStorage* UsbStorage::of(UsbDevice& udev) { return bus_driver_data<UsbStorage>(udev, driver_name); }
 
 UsbStorage::UsbStorage(UsbDevice& udev)
     : udev_(udev), stat_commands_(udev.bus.instr().counter("usb.storage.commands")),

@@ -19,8 +19,8 @@ namespace sw {
 class UsbStorage {
 public:
     static constexpr const char* driver_name = "usb-storage";
-    static constexpr uint64_t iobuf_size = 64;             // Linux's US_IOBUF_SIZE
-    static constexpr uint32_t max_transfer = 64 * 1024;    // bytes per command (max_sectors 128)
+    static constexpr uint64_t iobuf_size = 64;           // Linux's US_IOBUF_SIZE
+    static constexpr uint32_t max_transfer = 64 * 1024;  // bytes per command (max_sectors 128)
 
     explicit UsbStorage(UsbDevice& udev);
     UsbStorage(const UsbStorage&) = delete;

@@ -212,8 +212,9 @@ TEST_CASE("cli: an override that changes the platform takes effect", "[cli]") {
     TempDir dir;
     const std::string out = dir.path("out");
     // An 8 KiB L1 (32 sets, 4 ways) under the default 16 KiB memtest working set: evictions.
-    Result r = dmasim(dir, "run --workload memtest -c /cpus/cpu@0:d-cache-size=0x2000 -c /cpus/cpu@0:d-cache-sets=32 -o " + quote(out) +
-                               " --quiet");
+    Result r = dmasim(dir,
+                      "run --workload memtest -c /cpus/cpu@0:d-cache-size=0x2000 -c /cpus/cpu@0:d-cache-sets=32 -o " +
+                          quote(out) + " --quiet");
     REQUIRE(r.code == 0);
     nlohmann::json stats = load_json(out + "/stats.json");
     CHECK(stats["cpu0"]["l1d"]["evictions"].get<uint64_t>() > 0);
@@ -358,12 +359,11 @@ TEST_CASE("cli: a missing required device-tree property exits 2 naming node and 
 
 TEST_CASE("cli: a node with an unknown compatible is skipped with a warning naming it", "[cli]") {
     TempDir dir;
-    const std::string dts = dir.write(
-        "widget.dts", shipped_with("\tsoc {", "\twidget@20000000 {\n"
-                                              "\t\tcompatible = \"acme,widget\";\n"
-                                              "\t\treg = <0x0 0x20000000 0x0 0x1000>;\n"
-                                              "\t};\n\n"
-                                              "\tsoc {"));
+    const std::string dts = dir.write("widget.dts", shipped_with("\tsoc {", "\twidget@20000000 {\n"
+                                                                            "\t\tcompatible = \"acme,widget\";\n"
+                                                                            "\t\treg = <0x0 0x20000000 0x0 0x1000>;\n"
+                                                                            "\t};\n\n"
+                                                                            "\tsoc {"));
     const std::string out = dir.path("out");
     Result r = dmasim(dir, "run --platform " + quote(dts) + " --workload memtest -o " + quote(out) + " --quiet");
     CHECK(r.code == 0);
@@ -377,8 +377,8 @@ TEST_CASE("cli: a node with an unknown compatible is skipped with a warning nami
 TEST_CASE("cli: a data abort in the simulated software exits 3", "[cli]") {
     TempDir dir;
     const std::string out = dir.path("out");
-    Result r = dmasim(dir, "run --workload peek --platform arm-noncoherent.dts -p address=0x40000000 -o " +
-                               quote(out) + " --quiet");
+    Result r = dmasim(dir, "run --workload peek --platform arm-noncoherent.dts -p address=0x40000000 -o " + quote(out) +
+                               " --quiet");
     CHECK(r.code == 3);
     CHECK(contains(r.err, "bus error"));
     CHECK(contains(r.err, "0x40000000"));
@@ -389,7 +389,8 @@ TEST_CASE("cli: a data abort in the simulated software exits 3", "[cli]") {
 
 TEST_CASE("cli: hazard expectations with the monitor off exit 2 before running", "[cli]") {
     TempDir dir;
-    Result r = dmasim(dir, "run " + quote(DMASIM_SOURCE_DIR "/tests/scenarios/coherence/hazard-stale-cpu-read-fixed.yaml") +
+    Result r = dmasim(dir, "run " +
+                               quote(DMASIM_SOURCE_DIR "/tests/scenarios/coherence/hazard-stale-cpu-read-fixed.yaml") +
                                " --no-monitor -o out --quiet");
     CHECK(r.code == 2);
     CHECK(contains(r.err, "hazard-stale-cpu-read-fixed.yaml:"));

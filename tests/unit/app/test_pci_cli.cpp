@@ -103,8 +103,7 @@ TEST_CASE("pci cli: the seed-missing-sync pair passes, broken with stale reads a
     CHECK(contains(hazards["details"][0].dump(), "ep0 (rid 00:01.0)"));  // the device's write, named
 }
 
-TEST_CASE("pci cli: run with no arguments runs experiment 1 broken and fixed and prints the contrast",
-          "[pci][cli]") {
+TEST_CASE("pci cli: run with no arguments runs experiment 1 broken and fixed and prints the contrast", "[pci][cli]") {
     TempDir dir;
     Result r = dmasim(dir, "run");
     REQUIRE(r.code == 0);
@@ -124,8 +123,7 @@ TEST_CASE("pci cli: run with no arguments runs experiment 1 broken and fixed and
     CHECK(contains(lonely.err, "need --workload or a scenario file"));
 }
 
-TEST_CASE("pci cli: a bridge node that does not fit its binding exits 2 naming the node and property",
-          "[pci][cli]") {
+TEST_CASE("pci cli: a bridge node that does not fit its binding exits 2 naming the node and property", "[pci][cli]") {
     TempDir dir;
     Result buses = dmasim(dir, "describe arm-pci-noncoherent.dts -c '/pcie@40000000:bus-range=<0x0 0x1f>'");
     CHECK(buses.code == 2);
@@ -142,10 +140,10 @@ TEST_CASE("pci cli: a function's compatible takes the PCI binding's forms; only 
           "[pci][cli]") {
     TempDir dir;
     auto with_compatible = [&](const std::string& entries) {
-        std::string dts = dir.write("compatible.dts",
-                                    "/include/ \"" DMASIM_SOURCE_DIR "/platforms/arm-pci-noncoherent.dts\"\n"
-                                    "&{/pcie@40000000/ep@2,0} { compatible = " +
-                                        entries + "; };\n");
+        std::string dts = dir.write("compatible.dts", "/include/ \"" DMASIM_SOURCE_DIR
+                                                      "/platforms/arm-pci-noncoherent.dts\"\n"
+                                                      "&{/pcie@40000000/ep@2,0} { compatible = " +
+                                                          entries + "; };\n");
         return dmasim(dir, "describe " + quote(dts));
     };
     for (const char* entries : {R"("pci104c,b500.1af4.1.2", "pci104c,b500.1af4.1", "pci1af4,1", "pci104c,b500.2", )"
@@ -167,9 +165,9 @@ TEST_CASE("pci cli: a function's compatible takes the PCI binding's forms; only 
     CHECK(contains(class_only.err, "node /pcie@40000000/ep@2,0: no vendor and device ID to choose a PCI endpoint "
                                    "model by, only class entries in compatible \"pciclass,060400\", "
                                    "\"pciclass,0604\"; node skipped"));
-    for (const char* malformed : {"pci104c-b500", "pci0x104c,b500", "pci104c,b500z", "pci12345,1", "pci104c,b500.123",
-                                  "pci104c,b500.1.2.3.4", "pci104c,b500.", "pci104c,", "pciclass,06040",
-                                  "pciclass,0604000", "pciclass,06zz"}) {
+    for (const char* malformed :
+         {"pci104c-b500", "pci0x104c,b500", "pci104c,b500z", "pci12345,1", "pci104c,b500.123", "pci104c,b500.1.2.3.4",
+          "pci104c,b500.", "pci104c,", "pciclass,06040", "pciclass,0604000", "pciclass,06zz"}) {
         INFO(malformed);
         Result bad = with_compatible(std::string("\"pci104c,b500\", \"") + malformed + "\"");
         CHECK(bad.code == 2);

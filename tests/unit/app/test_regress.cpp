@@ -1,7 +1,7 @@
 // `dmasim regress`: JUnit XML, shards, exit codes, expected exits, golden files; the scenario keys
 // behind them; and the progress heartbeat.
-#include "config_error.h"
 #include "cli_runner.h"
+#include "config_error.h"
 #include "platforms/app/heartbeat.h"
 #include "platforms/app/regress.h"
 #include "platforms/app/scenario.h"
@@ -35,7 +35,6 @@ namespace {
 
 const std::string shipped_scenarios = DMASIM_SOURCE_DIR "/tests/scenarios";
 
-
 // A scenario of a small memtest with `extra` keys or expectations appended.
 std::string memtest_scenario(const std::string& name, const std::string& extra = "") {
     return "name: " + name + "\nplatform: arm-noncoherent.dts\nworkload: memtest\nparams:\n  working-set: 4K\n" + extra;
@@ -43,7 +42,8 @@ std::string memtest_scenario(const std::string& name, const std::string& extra =
 
 // A read from a hole in the address map: a data abort, exit 3.
 std::string hole_scenario(const std::string& name, const std::string& extra) {
-    return "name: " + name + "\nplatform: arm-noncoherent.dts\nworkload: peek\nparams:\n  address: 0x40000000\n" + extra;
+    return "name: " + name + "\nplatform: arm-noncoherent.dts\nworkload: peek\nparams:\n  address: 0x40000000\n" +
+           extra;
 }
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -114,7 +114,8 @@ private:
     }
     std::string name() {
         size_t start = pos_;
-        while (pos_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[pos_])) || std::strchr("_:.-", s_[pos_])))
+        while (pos_ < s_.size() &&
+               (std::isalnum(static_cast<unsigned char>(s_[pos_])) || std::strchr("_:.-", s_[pos_])))
             ++pos_;
         if (start == pos_ || std::isdigit(static_cast<unsigned char>(s_[start])))
             fail("expected a name");
@@ -139,7 +140,8 @@ private:
                 {"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''}};
             if (named.count(entity))
                 out += named.at(entity);
-            else if (entity.size() > 1 && entity[0] == '#' && entity.find_first_not_of("0123456789", 1) == std::string::npos)
+            else if (entity.size() > 1 && entity[0] == '#' &&
+                     entity.find_first_not_of("0123456789", 1) == std::string::npos)
                 out += static_cast<char>(std::stoi(entity.substr(1)));
             else
                 fail("unknown entity &" + entity + ";");
@@ -242,9 +244,8 @@ TEST_CASE("regress: JUnit XML parses and reports a failing scenario as failed wi
     const XmlElement& failure = *cases[0]->all("failure")[0];
     nlohmann::json stats = load_json(dir.path("out/bad/stats.json"));
     std::string accesses = std::to_string(stats["cpu0"]["accesses"].get<uint64_t>());
-    CHECK(failure.attribute("message") ==
-          "expectation failed: cpu0.accesses < 1 (actual " + accesses +
-              "); expectation failed: workload.data_errors > 0 (actual 0)");
+    CHECK(failure.attribute("message") == "expectation failed: cpu0.accesses < 1 (actual " + accesses +
+                                              "); expectation failed: workload.data_errors > 0 (actual 0)");
     CHECK(failure.text == "expectation failed: cpu0.accesses < 1 (actual " + accesses +
                               ")\nexpectation failed: workload.data_errors > 0 (actual 0)");
     CHECK(contains(cases[1]->all("failure")[0]->attribute("message"), "unknown key 'colour'"));
@@ -270,7 +271,8 @@ TEST_CASE("regress: shards cover every shipped scenario exactly once, for N = 1 
     for (unsigned n = 1; n <= 4; ++n) {
         std::map<std::string, int> seen;
         for (unsigned k = 1; k <= n; ++k) {
-            Result shard = dmasim(dir, "regress " + quote(shipped_scenarios) + fmt::format(" --list --shard {}/{}", k, n));
+            Result shard = dmasim(dir,
+                                  "regress " + quote(shipped_scenarios) + fmt::format(" --list --shard {}/{}", k, n));
             REQUIRE(shard.code == 0);
             std::vector<std::string> part = lines_of(shard.out);
             std::vector<std::string> expected;
@@ -334,7 +336,8 @@ TEST_CASE("regress: bad arguments are exit 2 with a message", "[regress][error]"
 TEST_CASE("regress: exit 0 when all pass, and the same lines and JUnit for any -j", "[regress]") {
     TempDir dir;
     for (const char* name : {"c", "a", "b", "d"})
-        dir.write(std::string("set/") + name + ".yaml", memtest_scenario(name, "expect:\n  - workload.data_errors == 0\n"));
+        dir.write(std::string("set/") + name + ".yaml",
+                  memtest_scenario(name, "expect:\n  - workload.data_errors == 0\n"));
     Result one = dmasim(dir, "regress set -j 1 -o out1 --junit one.xml");
     Result four = dmasim(dir, "regress set -j 4 -o out4 --junit four.xml");
     CHECK(one.code == 0);
@@ -356,7 +359,8 @@ TEST_CASE("regress: a scenario passes with the exit it declares and its expectat
     const std::string aborts = "expect:\n  - cpu0.data_aborts == 1\n";
     dir.write("set/hole-undeclared.yaml", hole_scenario("hole-undeclared", aborts));
     dir.write("set/hole-declared.yaml", hole_scenario("hole-declared", aborts + "expect_exit: 3\n"));
-    dir.write("set/hole-unmet.yaml", hole_scenario("hole-unmet", "expect:\n  - cpu0.data_aborts == 0\nexpect_exit: 3\n"));
+    dir.write("set/hole-unmet.yaml",
+              hole_scenario("hole-unmet", "expect:\n  - cpu0.data_aborts == 0\nexpect_exit: 3\n"));
     dir.write("set/no-abort.yaml", memtest_scenario("no-abort", "expect_exit: 3\n"));
     Result r = dmasim(dir, "regress set -o out");
     CHECK(r.code == 1);
@@ -405,9 +409,10 @@ TEST_CASE("regress: golden stats - missing, written, matched, and a mismatch nam
     dir.write("suite/golden/g.json", golden.dump(2));
     r = regress("");
     CHECK(r.code == 1);
-    CHECK(contains(r.out, fmt::format("stats differ from suite/golden/g.json in 2 values: cpu0.accesses {} (golden {}), "
-                                      "l2.fills {} (not in the golden file)",
-                                      accesses, accesses + 1, stats["l2"]["fills"].get<uint64_t>())));
+    CHECK(contains(r.out,
+                   fmt::format("stats differ from suite/golden/g.json in 2 values: cpu0.accesses {} (golden {}), "
+                               "l2.fills {} (not in the golden file)",
+                               accesses, accesses + 1, stats["l2"]["fills"].get<uint64_t>())));
 
     r = regress("--golden-dir elsewhere");
     CHECK(r.code == 1);
@@ -450,7 +455,9 @@ TEST_CASE("scenario keys expect_exit, labels and golden: values and errors", "[r
     CHECK(plain.expect_exit == 0);
     CHECK(plain.labels.empty());
     CHECK_FALSE(plain.golden);
-    auto error = [&](const std::string& extra) { return error_of([&] { Scenario::parse(minimal + extra, "s.yaml"); }); };
+    auto error = [&](const std::string& extra) {
+        return error_of([&] { Scenario::parse(minimal + extra, "s.yaml"); });
+    };
     CHECK(error("expect_exit: 2\n") == "s.yaml:4: key 'expect_exit': expected 0 or 3 (a simulation error), got '2'");
     CHECK(error("labels: [smoke, fast]\n") ==
           "s.yaml:4: key 'labels': unknown label 'fast' (expected one of: smoke, coherence, dma, pci, slow)");
@@ -474,7 +481,8 @@ TEST_CASE("every shipped scenario sits in a family folder, loads with labels, an
         CHECK_FALSE(s.labels.empty());
         CHECK(s.expect_exit == (entry.path().stem().string().rfind("data-abort-", 0) == 0 ? 3 : 0));
         if (s.golden)
-            CHECK(fs::is_regular_file(DMASIM_SOURCE_DIR "/tests/scenarios/golden/" + entry.path().stem().string() + ".json"));
+            CHECK(fs::is_regular_file(DMASIM_SOURCE_DIR "/tests/scenarios/golden/" + entry.path().stem().string() +
+                                      ".json"));
     }
     CHECK(scenarios >= 25);
 }
@@ -564,8 +572,8 @@ TEST_CASE("heartbeat: a run on a terminal for more than a second prints progress
           "[regress][heartbeat]") {
     TempDir dir;
     // Some seconds of host time (a heartbeat is due after one); the assertions are on content only.
-    const std::vector<std::string> run = {"run", "--workload", "memtest", "--platform", "arm-noncoherent.dts",
-                                          "-p", "working-set=1M", "-p", "passes=100"};
+    const std::vector<std::string> run = {"run", "--workload",     "memtest", "--platform", "arm-noncoherent.dts",
+                                          "-p",  "working-set=1M", "-p",      "passes=100"};
     std::vector<std::string> shown = run;
     shown.insert(shown.end(), {"-o", "shown"});
     std::string text = stderr_on_a_terminal(dir, shown);

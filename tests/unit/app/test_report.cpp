@@ -1,7 +1,7 @@
 // stats.txt and `dmasim report`: what they show of a real run, their layout, and the message for
 // an output folder that is not a run's.
-#include "config_error.h"
 #include "cli_runner.h"
+#include "config_error.h"
 #include "platforms/app/json_field.h"
 #include "platforms/app/report.h"
 #include "temp_dir.h"
@@ -20,7 +20,6 @@ namespace {
 
 const std::string broken_scenario = DMASIM_SOURCE_DIR "/tests/scenarios/coherence/hazard-stale-cpu-read-broken.yaml";
 
-
 // A run of the stale-cpu-read scenario (256 hazards) into DIR/out.
 std::string run_broken(const TempDir& dir) {
     REQUIRE(dmasim(dir, "run " + quote(broken_scenario) + " -q -o out").code == 0);
@@ -30,14 +29,13 @@ std::string run_broken(const TempDir& dir) {
 }  // namespace
 
 TEST_CASE("stats.txt: result, expectations and counters grouped and aligned", "[report]") {
-    nlohmann::ordered_json stats = {
-        {"cpu0", {{"accesses", 773}, {"l1d", {{"read_hits", 5}}}}},
-        {"sim", {{"time_ps", 1766000}}},
-        {"expectations",
-         {{{"expect", "cpu0.accesses > 1"}, {"actual", 773}, {"result", "met"}},
-          {{"expect", "x.y == 1"}, {"actual", nullptr}, {"result", "unknown stat"}},
-          {{"expect", "cpu0.accesses < 10"}, {"actual", 773}, {"result", "failed"}}}},
-        {"result", "expectation_failed"}};
+    nlohmann::ordered_json stats = {{"cpu0", {{"accesses", 773}, {"l1d", {{"read_hits", 5}}}}},
+                                    {"sim", {{"time_ps", 1766000}}},
+                                    {"expectations",
+                                     {{{"expect", "cpu0.accesses > 1"}, {"actual", 773}, {"result", "met"}},
+                                      {{"expect", "x.y == 1"}, {"actual", nullptr}, {"result", "unknown stat"}},
+                                      {{"expect", "cpu0.accesses < 10"}, {"actual", 773}, {"result", "failed"}}}},
+                                    {"result", "expectation_failed"}};
     CHECK(platform::stats_text(RunStats::read(JsonField::of(stats, "stats.json"))) ==
           "result          expectation_failed\n"
           "simulated time  1.766 us (1766000 ps)\n"
@@ -239,7 +237,8 @@ TEST_CASE("JsonField: a missing or mistyped field names the file, the field and 
     CHECK(error_of([&] { root["a"]["c"]; }) == "f.json: field a: missing field 'c'");
     CHECK(error_of([&] { root["a"]["b"].items()[1].number(); }) ==
           "f.json: field a.b[1]: expected a non-negative integer, got the string \"x\"");
-    CHECK(error_of([&] { root["n"].number(); }) == "f.json: field n: expected a non-negative integer, got the number -3");
+    CHECK(error_of([&] { root["n"].number(); }) ==
+          "f.json: field n: expected a non-negative integer, got the number -3");
     CHECK(error_of([&] { root["a"].text(); }) == "f.json: field a: expected a string, got an object");
     CHECK_FALSE(root.find("zz"));
 }

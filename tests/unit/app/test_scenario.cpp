@@ -18,7 +18,6 @@ namespace {
 const std::string known_keys =
     "name, description, platform, overrides, workload, params, seed, expect, expect_exit, labels, golden";
 
-
 std::string scenario_error(const std::string& yaml) {
     return error_of([&] { Scenario::parse(yaml, "s.yaml"); });
 }
@@ -59,8 +58,7 @@ expect:
     CHECK(s.name == "memtest-evictions");
     CHECK(s.description == "evicts dirty lines");
     CHECK(s.platform == "arm-noncoherent.dts");
-    CHECK(s.overrides ==
-          std::vector<std::string>{"/cpus/cpu@0:d-cache-size=0x4000", "/soc/dma@1000:dma-coherent="});
+    CHECK(s.overrides == std::vector<std::string>{"/cpus/cpu@0:d-cache-size=0x4000", "/soc/dma@1000:dma-coherent="});
     CHECK(s.workload == "memtest");
     CHECK(s.params == std::map<std::string, std::string>{{"working-set", "64K"}, {"passes", "3"}});
     REQUIRE(s.seed.has_value());
@@ -97,8 +95,7 @@ TEST_CASE("flow-style lists and maps are accepted", "[scenario]") {
 }
 
 TEST_CASE("param values are kept as written", "[scenario]") {
-    const Scenario s =
-        Scenario::parse(minimal + "params:\n  size: 0x10\n  on: true\n  ratio: '1.50'\n", "s.yaml");
+    const Scenario s = Scenario::parse(minimal + "params:\n  size: 0x10\n  on: true\n  ratio: '1.50'\n", "s.yaml");
     CHECK(s.params.at("size") == "0x10");
     CHECK(s.params.at("on") == "true");
     CHECK(s.params.at("ratio") == "1.50");
@@ -133,8 +130,7 @@ TEST_CASE("a required string that is empty or not a string is rejected", "[scena
 }
 
 TEST_CASE("a bad seed is rejected with its line", "[scenario][error]") {
-    CHECK(scenario_error(minimal + "seed: -1\n") ==
-          "s.yaml:4: key 'seed': expected a non-negative integer, got '-1'");
+    CHECK(scenario_error(minimal + "seed: -1\n") == "s.yaml:4: key 'seed': expected a non-negative integer, got '-1'");
     CHECK(scenario_error(minimal + "seed: 4.2\n") ==
           "s.yaml:4: key 'seed': expected a non-negative integer, got '4.2'");
     CHECK(scenario_error(minimal + "seed: lots\n") ==
@@ -163,8 +159,7 @@ TEST_CASE("overrides must be a list of '/node/path:property=value'", "[scenario]
           "s.yaml:4: key 'overrides': expected a list of strings, got '/a:b=c'");
     CHECK(scenario_error(minimal + "overrides:\n  - /a:b=c\n  - {x: 1}\n") ==
           "s.yaml:6: key 'overrides': expected each item to be a string, got a map");
-    for (const std::string bad :
-         {"cpus/cpu@0:x=1", "/cpus/cpu@0", "/cpus/cpu@0:x", "/cpus/cpu@0=1:x", "/a:=1"}) {
+    for (const std::string bad : {"cpus/cpu@0:x=1", "/cpus/cpu@0", "/cpus/cpu@0:x", "/cpus/cpu@0=1:x", "/a:=1"}) {
         INFO(bad);
         CHECK(scenario_error(minimal + "overrides:\n  - /ok:p=1\n  - '" + bad + "'\n") ==
               "s.yaml:6: override '" + bad + "': expected '/node/path:property=value'");
@@ -172,8 +167,7 @@ TEST_CASE("overrides must be a list of '/node/path:property=value'", "[scenario]
 }
 
 TEST_CASE("a bad expectation names the file and line of its item", "[scenario][error]") {
-    CHECK(scenario_error(minimal + "expect:\n  - a.b > 1\n  - a.b => 1\n") ==
-          bad_form("s.yaml:6", "a.b => 1"));
+    CHECK(scenario_error(minimal + "expect:\n  - a.b > 1\n  - a.b => 1\n") == bad_form("s.yaml:6", "a.b => 1"));
     CHECK(scenario_error(minimal + "expect: a.b > 1\n") ==
           "s.yaml:4: key 'expect': expected a list of strings, got 'a.b > 1'");
     CHECK(scenario_error(minimal + "expect:\n  - [a.b, 1]\n") ==
@@ -181,8 +175,7 @@ TEST_CASE("a bad expectation names the file and line of its item", "[scenario][e
 }
 
 TEST_CASE("a duplicate top-level key is reported at its second occurrence", "[scenario][error]") {
-    CHECK(scenario_error(minimal + "seed: 1\nseed: 2\n") ==
-          "s.yaml:5: duplicate key 'seed' (first at line 4)");
+    CHECK(scenario_error(minimal + "seed: 1\nseed: 2\n") == "s.yaml:5: duplicate key 'seed' (first at line 4)");
 }
 
 TEST_CASE("YAML syntax errors give line and column", "[scenario][error]") {
@@ -205,8 +198,7 @@ TEST_CASE("a file that is not a single map is rejected", "[scenario][error]") {
 TEST_CASE("load reads a file and names it in errors", "[scenario]") {
     const auto path = (std::filesystem::temp_directory_path() / "dmasim_test_scenario.yaml").string();
     std::ofstream(path) << minimal << "seed: x\n";
-    CHECK(error_of([&] { Scenario::load(path); }) ==
-          path + ":4: key 'seed': expected a non-negative integer, got 'x'");
+    CHECK(error_of([&] { Scenario::load(path); }) == path + ":4: key 'seed': expected a non-negative integer, got 'x'");
     std::ofstream(path) << minimal;
     CHECK(Scenario::load(path).file == path);
     std::remove(path.c_str());
@@ -295,18 +287,17 @@ TEST_CASE("each op holds exactly when its comparison does", "[expectation]") {
 
 TEST_CASE("malformed expectations are rejected with the expected form", "[expectation][error]") {
     for (const std::string bad :
-         {"a.b = 1",   "a.b => 1",   "a.b <> 1",   "a.b === 1", "a.b =< 1",     "a.b 1",      "a.b ==",
-          "== 1",      "a.b == 1x",  "a.b == 0x",  "a.b == 1.", "a.b == 1e3",   "a..b == 1",  ".a == 1",
-          "a. == 1",   "a/b == 1",   "a b == 1",   "a.b == 1 2", "a == 2 *",    "a == * b",   "a == 2 * 3",
-          "a == b * 2", "a == -b",   "a == 2 b",   "a == b.",   "a == b..c",    "a == b c",   ""}) {
+         {"a.b = 1",    "a.b => 1",  "a.b <> 1",  "a.b === 1",  "a.b =< 1",   "a.b 1",     "a.b ==",
+          "== 1",       "a.b == 1x", "a.b == 0x", "a.b == 1.",  "a.b == 1e3", "a..b == 1", ".a == 1",
+          "a. == 1",    "a/b == 1",  "a b == 1",  "a.b == 1 2", "a == 2 *",   "a == * b",  "a == 2 * 3",
+          "a == b * 2", "a == -b",   "a == 2 b",  "a == b.",    "a == b..c",  "a == b c",  ""}) {
         INFO(bad);
         CHECK(expectation_error(bad) == bad_form("command line", bad));
     }
 }
 
 TEST_CASE("a hex value wider than 64 bits is out of range", "[expectation][error]") {
-    CHECK(
-        expectation_error("a == 0x10000000000000000") ==
-        "command line: expectation 'a == 0x10000000000000000': value '0x10000000000000000' is out of range");
+    CHECK(expectation_error("a == 0x10000000000000000") ==
+          "command line: expectation 'a == 0x10000000000000000': value '0x10000000000000000' is out of range");
     CHECK(Expectation::parse("a == 0xffffffffffffffff", "t").value == 18446744073709551615.0);
 }

@@ -6,14 +6,14 @@
 #include <catch2/catch.hpp>
 
 #include "models/common/instrumentation.h"
-#include "models/irq/interrupt_line.h"
 #include "models/cpu/mmu.h"
+#include "models/irq/interrupt_line.h"
 #include "models/pci/ring_nic.h"
 #include "pci_sim.h"
 #include "platforms/app/outputs.h"
-#include "platforms/builder/platform.h"
 #include "platforms/app/trace_json.h"
 #include "platforms/app/vcd.h"
+#include "platforms/builder/platform.h"
 #include "sw/drivers/pci/ring_nic.h"
 
 #include <chrono>
@@ -42,8 +42,8 @@ const std::string scenarios = DMASIM_SOURCE_DIR "/tests/scenarios/";
 
 // Runs a scenario with a timeline (trace.json) and waveforms (waves.vcd) in `dir`.
 Result traced_run(const TempDir& dir, const std::string& scenario, const std::string& extra = "") {
-    return dmasim(dir, "run " + quote(scenarios + scenario) + " -q -o out --trace-json trace.json --vcd waves.vcd " +
-                           extra);
+    return dmasim(dir,
+                  "run " + quote(scenarios + scenario) + " -q -o out --trace-json trace.json --vcd waves.vcd " + extra);
 }
 
 const json& events(const json& trace) { return trace.at("traceEvents"); }
@@ -334,8 +334,7 @@ TEST_CASE("trace: a configuration error after the timeline was opened leaves val
     CHECK(with(trace, "i", "run.end").empty());
 }
 
-TEST_CASE("trace: SIGINT stops a long run at its next quantum, exit 130, with a valid streamed timeline",
-          "[trace]") {
+TEST_CASE("trace: SIGINT stops a long run at its next quantum, exit 130, with a valid streamed timeline", "[trace]") {
     TempDir dir;
     // The folder holds a previous run's outputs, and a file of the user's.
     REQUIRE(dmasim(dir, "run " + quote(scenarios + "cpu/memtest-smoke.yaml") + " -q -o out").code == 0);
@@ -343,9 +342,9 @@ TEST_CASE("trace: SIGINT stops a long run at its next quantum, exit 130, with a 
         REQUIRE(fs::exists(dir.path(std::string("out/") + file)));
     dir.write("out/notes.txt", "mine\n");
     const std::string trace_path = dir.path("trace.json");
-    std::vector<std::string> args = {DMASIM_BINARY, "run", "--workload", "coherent-alias", "-p", "rounds=1000000",
-                                     "-q", "-o", dir.path("out"), "--trace-json", trace_path, "--vcd",
-                                     dir.path("waves.vcd")};
+    std::vector<std::string> args = {
+        DMASIM_BINARY, "run",           "--workload",   "coherent-alias", "-p",    "rounds=1000000",     "-q",
+        "-o",          dir.path("out"), "--trace-json", trace_path,       "--vcd", dir.path("waves.vcd")};
     std::vector<char*> argv;
     for (std::string& arg : args)
         argv.push_back(arg.data());
@@ -395,7 +394,8 @@ TEST_CASE("trace: SIGINT stops a long run at its next quantum, exit 130, with a 
 }
 
 TEST_CASE("trace: on a PCI platform each endpoint's DMA is a slice on its track, with flows from the mappings "
-          "under it", "[trace][pci]") {
+          "under it",
+          "[trace][pci]") {
     TempDir dir;
     REQUIRE(traced_run(dir, "pci/seed-missing-sync-broken.yaml").code == 0);
     json trace = json::parse(read_file(dir.path("trace.json")));
@@ -702,8 +702,7 @@ TEST_CASE("trace: the L2's last by-PA run is a slice even without a Cache Sync, 
     CHECK(number(outer[0], "duration_ps") > 0);
 }
 
-TEST_CASE("trace: --trace selects events, --trace help lists them all, a glob matching none is an error",
-          "[trace]") {
+TEST_CASE("trace: --trace selects events, --trace help lists them all, a glob matching none is an error", "[trace]") {
     TempDir dir;
     REQUIRE(traced_run(dir, "coherence/hazard-stale-cpu-read-broken.yaml", "--trace 'hazard.*,dma.write'").code == 0);
     json trace = json::parse(read_file(dir.path("trace.json")));
@@ -714,9 +713,9 @@ TEST_CASE("trace: --trace selects events, --trace help lists them all, a glob ma
 
     Result help = dmasim(dir, "run --trace help");
     CHECK(help.code == 0);
-    for (const char* line : {"dma.map ", "dma.unmap ", "dma.alloc ", "dma.free ", "dma.read ", "dma.write ",
-                             "dma.maint ", "cache.maint ", "hazard.stale_cpu_read ", "dma_debug.sync_unallocated ",
-                             "cpu.abort "})
+    for (const char* line :
+         {"dma.map ", "dma.unmap ", "dma.alloc ", "dma.free ", "dma.read ", "dma.write ", "dma.maint ", "cache.maint ",
+          "hazard.stale_cpu_read ", "dma_debug.sync_unallocated ", "cpu.abort "})
         CHECK(contains(help.out, std::string("  ") + line));
     CHECK(contains(help.out, "a streaming mapping"));
 
@@ -731,7 +730,8 @@ TEST_CASE("trace: --trace selects events, --trace help lists them all, a glob ma
 TEST_CASE("vcd: timescale, scopes, a busy wire per bus master, sampled counters and value changes", "[trace][vcd]") {
     TempDir dir;
     // A short quantum, so the core's state the counters sample moves on every 100 ns.
-    REQUIRE(traced_run(dir, "coherence/hazard-stale-cpu-read-broken.yaml", "--vcd-period 100ns --quantum 100ns").code == 0);
+    REQUIRE(traced_run(dir, "coherence/hazard-stale-cpu-read-broken.yaml", "--vcd-period 100ns --quantum 100ns").code ==
+            0);
     Vcd vcd(read_file(dir.path("waves.vcd")));
     CHECK(vcd.timescale == "1 ps");
     CHECK(vcd.vars.at("SystemC.busy.dma0").second == 1);
@@ -775,8 +775,7 @@ TEST_CASE("vcd: a file named without the .vcd suffix is written under its own na
     CHECK(files == std::vector<std::string>{"stderr.txt", "stdout.txt", "wave.dat"});  // no wave.dat.vcd, no temporary
 }
 
-TEST_CASE("trace and vcd: the blocks in use of each dma_pool are a counter, sampled in the waveforms",
-          "[trace][vcd]") {
+TEST_CASE("trace and vcd: the blocks in use of each dma_pool are a counter, sampled in the waveforms", "[trace][vcd]") {
     TempDir dir;
     REQUIRE(traced_run(dir, "pci/seed-small-buffers-fixed-dma-pool.yaml", "--vcd-period 100ns").code == 0);
     json trace = json::parse(read_file(dir.path("trace.json")));

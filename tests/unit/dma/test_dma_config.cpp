@@ -32,7 +32,8 @@ Result run(const TempDir& dir, const std::string& platform, const std::string& c
 }  // namespace
 
 TEST_CASE("no-map: a no-map region is out of the linear map, so mapping it is an invalid area and touching it "
-          "faults", "[dma-config]") {
+          "faults",
+          "[dma-config]") {
     Sim sim(no_map_region());
     const uint64_t va = sw::Kernel::phys_to_virt(no_map_base + 0x1000);
     CHECK_FALSE(sim.kernel.virt_addr_valid(va));
@@ -49,8 +50,8 @@ TEST_CASE("no-map: a no-map region is out of the linear map, so mapping it is an
     });
     CHECK(handle == dma::DMA_MAPPING_ERROR);
     CHECK(sim.context.debug().count(dma::DebugCheck::map_from_invalid_area) == 1);
-    CHECK_THAT(fault, Catch::Contains("data abort") &&
-                          Catch::Contains(fmt::format("translation fault at VA {:#x}", va)));
+    CHECK_THAT(fault,
+               Catch::Contains("data abort") && Catch::Contains(fmt::format("translation fault at VA {:#x}", va)));
     CHECK(after_fault == 0);  // the load never completed
 }
 
@@ -97,7 +98,8 @@ TEST_CASE("a per-device pool whose pages the device's dma-ranges do not carry fa
 }
 
 TEST_CASE("a memory-region pool the device cannot reach, outside RAM or not page-aligned is a config error in "
-          "describe and run", "[dma-config][cli]") {
+          "describe and run",
+          "[dma-config][cli]") {
     TempDir dir;
     // The issue's reproducer: the agent's window ends at 0x90000000, its pool is at 0x9ff00000.
     const std::string narrow = "-c '/soc:dma-ranges=<0x0 0x0 0x80000000 0x10000000>'";
@@ -106,10 +108,12 @@ TEST_CASE("a memory-region pool the device cannot reach, outside RAM or not page
         CHECK_THAT(r.err, Catch::Contains("node /soc/dma-agent@1000000: property 'memory-region'") &&
                               Catch::Contains("dma-ranges of /soc") && Catch::Contains("[0x9ff00000, 0xa0000000)"));
     }
-    Result unaligned = describe(dir, device_pool, "-c '/reserved-memory/dma-pool@9ff00000:reg=<0x0 0x9ff00000 0x0 0x1001>'");
+    Result unaligned = describe(dir, device_pool,
+                                "-c '/reserved-memory/dma-pool@9ff00000:reg=<0x0 0x9ff00000 0x0 0x1001>'");
     CHECK(unaligned.code == 2);
     CHECK_THAT(unaligned.err, Catch::Contains("property 'memory-region'") && Catch::Contains("whole pages"));
-    Result outside = describe(dir, device_pool, "-c '/reserved-memory/dma-pool@9ff00000:reg=<0x0 0x40000000 0x0 0x100000>'");
+    Result outside = describe(dir, device_pool,
+                              "-c '/reserved-memory/dma-pool@9ff00000:reg=<0x0 0x40000000 0x0 0x100000>'");
     CHECK(outside.code == 2);
     CHECK_THAT(outside.err, Catch::Contains("property 'memory-region'") && Catch::Contains("inside a memory node"));
     // A dynamic pool: its size is checked by describe too, where the kernel put it by run.
@@ -119,8 +123,9 @@ TEST_CASE("a memory-region pool the device cannot reach, outside RAM or not page
     CHECK_THAT(odd.err, Catch::Contains("property 'memory-region'") && Catch::Contains("whole pages") &&
                             Catch::Contains("(dynamic)"));
     Result placed = run(dir, device_pool,
-                        dynamic + "-c '/reserved-memory/dma-pool@9ff00000:size=<0x0 0x100000>' -c "
-                                  "'/soc:dma-ranges=<0x0 0x0 0x80000000 0x1000000>' -c '/chosen:bootargs=\"swiotlb=1024\"'");
+                        dynamic +
+                            "-c '/reserved-memory/dma-pool@9ff00000:size=<0x0 0x100000>' -c "
+                            "'/soc:dma-ranges=<0x0 0x0 0x80000000 0x1000000>' -c '/chosen:bootargs=\"swiotlb=1024\"'");
     CHECK(placed.code == 2);
     CHECK_THAT(placed.err, Catch::Contains("property 'memory-region'") && Catch::Contains("dma-ranges of /soc"));
     // The window that does hold the pool is fine.
@@ -178,7 +183,8 @@ TEST_CASE("overlapping dma-ranges are a config error in describe and run", "[dma
 }
 
 TEST_CASE("a swiotlb pool the lowest zone cannot hold is a config error naming bootargs and, for ZONE_DMA, the "
-          "dma-ranges that set it", "[dma-config][cli]") {
+          "dma-ranges that set it",
+          "[dma-config][cli]") {
     TempDir dir;
     Result huge = run(dir, noncoherent, "-c '/chosen:bootargs=\"swiotlb=100000000\"'");
     CHECK(huge.code == 2);

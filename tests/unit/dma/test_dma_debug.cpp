@@ -170,13 +170,16 @@ TEST_CASE("dma-debug: a correct driver over every API family gives no report and
 
 TEST_CASE("dma-debug free_invalid_address: unmap of DMA_MAPPING_ERROR", "[dma-debug]") {
     Sim sim;
-    std::string fault = sim.run([&] { dma::unmap_single(sim.dev, dma::DMA_MAPPING_ERROR, 64, DmaDirection::to_device); });
+    std::string fault = sim.run([&] {
+        dma::unmap_single(sim.dev, dma::DMA_MAPPING_ERROR, 64, DmaDirection::to_device);
+    });
     REQUIRE(fault.empty());
     CHECK(fired(sim) == "free_invalid_address=1");
     dma::DebugReport report = first_report(sim, DebugCheck::free_invalid_address);
     CHECK(report.device == device_name);
-    CHECK_THAT(report.message, Catch::StartsWith("device driver tries to free an invalid DMA memory address") &&
-                                   Catch::EndsWith("[size=64 bytes] [unmapped as single] [unmapped with DMA_TO_DEVICE]"));
+    CHECK_THAT(report.message,
+               Catch::StartsWith("device driver tries to free an invalid DMA memory address") &&
+                   Catch::EndsWith("[size=64 bytes] [unmapped as single] [unmapped with DMA_TO_DEVICE]"));
     CHECK(sim.stat("dma_debug.reports") == 1);
 }
 
@@ -404,8 +407,7 @@ TEST_CASE("dma-debug: a sync finds its mapping buckets below (Linux's bucket_fin
                Catch::Contains(fmt::format("[device address=0x{:016x}]", addr + 64 * 1024)));
 }
 
-TEST_CASE("dma-debug sync_different_direction: a FROM_DEVICE mapping synced BIDIRECTIONAL for the CPU",
-          "[dma-debug]") {
+TEST_CASE("dma-debug sync_different_direction: a FROM_DEVICE mapping synced BIDIRECTIONAL for the CPU", "[dma-debug]") {
     Sim sim;
     dma::dma_addr_t addr = 0;
     std::string fault = sim.run([&] {
@@ -463,8 +465,7 @@ TEST_CASE("dma-debug sync_device_write_only_for_device: a FROM_DEVICE mapping sy
                       addr));
 }
 
-TEST_CASE("dma-debug sync_different_sg_count: sync_sg with another count, once per segment synced",
-          "[dma-debug]") {
+TEST_CASE("dma-debug sync_different_sg_count: sync_sg with another count, once per segment synced", "[dma-debug]") {
     Sim sim;
     std::string fault = sim.run([&] {
         std::vector<dma::Scatterlist> sgl = page_list(sim, 3, 512);
@@ -578,7 +579,7 @@ TEST_CASE("dma-debug overlapping_cacheline: two mappings the device may write st
         };
         map(0, 32, DmaDirection::from_device, 0);
         second = map(32, 32, DmaDirection::from_device, 0);  // reported
-        map(64, 32, DmaDirection::to_device, 0);              // TO_DEVICE: not tracked
+        map(64, 32, DmaDirection::to_device, 0);             // TO_DEVICE: not tracked
         map(96, 32, DmaDirection::to_device, 0);
         map(128, 32, DmaDirection::bidirectional, 0);
         map(160, 32, DmaDirection::bidirectional, dma::attr::skip_cpu_sync);  // exempt
@@ -598,8 +599,7 @@ TEST_CASE("dma-debug overlapping_cacheline: two mappings the device may write st
     CHECK(debug(sim).active_entries() == 0);
 }
 
-TEST_CASE("dma-debug overlapping_cacheline_overflow: more than 7 overlapping mappings, reported once",
-          "[dma-debug]") {
+TEST_CASE("dma-debug overlapping_cacheline_overflow: more than 7 overlapping mappings, reported once", "[dma-debug]") {
     Sim sim;
     uint64_t pa = 0;
     std::string fault = sim.run([&] {
@@ -694,7 +694,7 @@ TEST_CASE("dma-debug off (dma_debug=off): nothing is recorded or reported, the l
         uint64_t va = sim.kernel.kmalloc().kmalloc(256);
         dma::dma_addr_t addr = dma::map_single(sim.dev, va, 256, DmaDirection::from_device);
         sim.device_write(addr, 256, device_pattern);
-        dma::unmap_single(sim.dev, addr, 128, DmaDirection::bidirectional);  // wrong size and direction
+        dma::unmap_single(sim.dev, addr, 128, DmaDirection::bidirectional);   // wrong size and direction
         dma::unmap_single(sim.dev, 0x80400000, 64, DmaDirection::to_device);  // never mapped
         dma::sync_single_for_cpu(sim.dev, 0x80400000, 64, DmaDirection::to_device);
         dma::map_single(sim.dev, sim.kernel.stack().start, 64, DmaDirection::to_device);

@@ -205,7 +205,7 @@ TEST_CASE("alloc_coherent on a non-coherent device: an uncached mapping, the ali
     CHECK(r.cpu_errors == 0);
     CHECK(r.maint_during_use == 0);
     CHECK(sim.stat("dma.maint.flush") == 1);  // at allocation
-    CHECK(sim.hazards() == 0);                 // the prefetch found no cacheable alias
+    CHECK(sim.hazards() == 0);                // the prefetch found no cacheable alias
 }
 
 TEST_CASE("alloc_coherent with the alias kept: the linear alias stays cacheable", "[dma]") {
@@ -385,7 +385,7 @@ TEST_CASE("a device with a parent maps through the parent's mask and flags", "[d
     CHECK(dma::mapping_error(child, refused));
     CHECK(rc == 0);
     CHECK(sim.dev.dma_mask() == dma::dma_bit_mask(64));  // set through the child, on the parent
-    CHECK(child.dma_mask() == dma::dma_bit_mask(32));     // the child's own mask is not used
+    CHECK(child.dma_mask() == dma::dma_bit_mask(32));    // the child's own mask is not used
     CHECK_FALSE(dma::mapping_error(child, accepted));
     CHECK(sim.stat("dma.maint.clean") == 0);  // the parent is coherent
     CHECK_THAT(sim.context.warnings().at(0), Catch::StartsWith("dma-agent@1000000:"));
@@ -523,7 +523,9 @@ public:
 // Four entries over two physically contiguous runs, a page apart: entries 0-1 and 2-3 merge.
 std::vector<dma::Scatterlist> two_runs(Sim& sim) {
     uint64_t base = sim.kernel.alloc_contiguous(5 * 4096);
-    std::vector<dma::Scatterlist> sgl = {{base, 0, 4096}, {base + 4096, 0, 2048}, {base + 3 * 4096, 512, 3584},
+    std::vector<dma::Scatterlist> sgl = {{base, 0, 4096},
+                                         {base + 4096, 0, 2048},
+                                         {base + 3 * 4096, 512, 3584},
                                          {base + 4 * 4096, 0, 1024}};
     for (const dma::Scatterlist& sg : sgl)
         sim.cpu_write(sw::Kernel::phys_to_virt(sg.pa + sg.offset), sg.length, cpu_pattern);
@@ -551,9 +553,8 @@ TEST_CASE("map_sg returns the merged count; unmap and sync take the original nen
         dma::unmap_sg(sim.dev, sgl, 4, DmaDirection::bidirectional);
         reports_while_correct = sim.stat("dma_debug.reports");
         for (int k = 0; k < mapped; ++k)
-            from_device_errors +=
-                sim.cpu_errors(sw::Kernel::phys_to_virt(sim.dev.dma_to_phys(sgl[k].dma_address)), sgl[k].dma_length,
-                               device_pattern);
+            from_device_errors += sim.cpu_errors(sw::Kernel::phys_to_virt(sim.dev.dma_to_phys(sgl[k].dma_address)),
+                                                 sgl[k].dma_length, device_pattern);
     });
     REQUIRE(fault.empty());
     CHECK(mapped == 2);
@@ -675,9 +676,9 @@ TEST_CASE("NON_CONSISTENT on a device with its own coherent pool comes from the 
     CHECK(noncoherent_type == models::MemType::normal_wb);
     CHECK(errors == 0);
     CHECK(reports_before_pool_sync == 0);
-    CHECK_THAT(fault, Catch::Contains("data abort") &&
-                          Catch::Contains(fmt::format("translation fault at VA {:#x}",
-                                                      sw::Kernel::phys_to_virt(non_consistent))));
+    CHECK_THAT(fault,
+               Catch::Contains("data abort") && Catch::Contains(fmt::format("translation fault at VA {:#x}",
+                                                                            sw::Kernel::phys_to_virt(non_consistent))));
     CHECK(sim.stat("dma_debug.reports") == 0);
     CHECK(sim.hazards() == 0);
 }

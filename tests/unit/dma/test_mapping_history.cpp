@@ -94,8 +94,8 @@ TEST_CASE("mapping history: live mappings by bus address, ends, and the latest m
     CHECK_FALSE(history.covering(0x48180));
 
     // Once unmapped, a mapping still covers its bytes, with the end of its unmap call.
-    MappingHistory::Applied closed =
-        history.apply(record(MappingCall::unmap, "eth0", 3000, 0x8000, 0x48000, 0x100, DmaDirection::from_device, 250));
+    MappingHistory::Applied closed = history.apply(record(MappingCall::unmap, "eth0", 3000, 0x8000, 0x48000, 0x100,
+                                                          DmaDirection::from_device, 250));
     REQUIRE(closed.mapping);
     CHECK(closed.mapping->serial == 1);
     CHECK(history.live_count() == 1);
@@ -131,7 +131,7 @@ TEST_CASE("mapping listeners: a typed record of each map, unmap, alloc and free,
           "[dma][mapping]") {
     dma::Policy no_swiotlb;
     no_swiotlb.swiotlb_slots = 0;  // so that a buffer beyond the mask fails instead of bouncing
-    Recorder recorder;  // before the simulation, which they outlive
+    Recorder recorder;             // before the simulation, which they outlive
     MappingHistory history({});
     Sim sim({}, no_swiotlb);
     sim.context.add_mapping_listener(recorder);

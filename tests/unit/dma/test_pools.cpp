@@ -63,7 +63,8 @@ std::vector<std::string> layout_errors(Sim& sim, const dma::DmaPool& pool, uint6
     std::sort(blocks.begin(), blocks.end(), [](const Block& a, const Block& b) { return a.dma < b.dma; });
     for (size_t i = 1; i < blocks.size(); ++i)
         if (blocks[i - 1].dma + pool.size() > blocks[i].dma)
-            errors.push_back(fmt::format("{}: blocks at {:#x} and {:#x} overlap", what, blocks[i - 1].dma, blocks[i].dma));
+            errors.push_back(fmt::format("{}: blocks at {:#x} and {:#x} overlap", what, blocks[i - 1].dma,
+                                         blocks[i].dma));
     return errors;
 }
 
@@ -74,7 +75,7 @@ std::vector<std::string> layout_errors(Sim& sim, const dma::DmaPool& pool, uint6
 TEST_CASE("dma_pool_create refuses what Linux refuses and rounds the rest", "[pools]") {
     Sim sim;
     dma::Device& dev = sim.dev;
-    CHECK_FALSE(created(dma::dma_pool_create("p", dev, 64, 3, 0)));     // align not a power of two
+    CHECK_FALSE(created(dma::dma_pool_create("p", dev, 64, 3, 0)));  // align not a power of two
     CHECK_FALSE(created(dma::dma_pool_create("p", dev, 64, 48, 0)));
     CHECK_FALSE(created(dma::dma_pool_create("p", dev, 0, 8, 0)));      // size 0
     CHECK_FALSE(created(dma::dma_pool_create("p", dev, 64, 8, 100)));   // boundary not a power of two
@@ -100,7 +101,7 @@ TEST_CASE("dma_pool_create refuses what Linux refuses and rounds the rest", "[po
     REQUIRE(created(pool));
     CHECK(pool->blocks_per_page() == 32);
     CHECK(created(dma::dma_pool_create("p", dev, 4096, 4096, 4096)));  // boundary == size is allowed
-    dma::dma_pool_destroy(nullptr);                         // as Linux: nothing
+    dma::dma_pool_destroy(nullptr);                                    // as Linux: nothing
 }
 
 TEST_CASE("dma_pool blocks are aligned, stay inside their boundary and never overlap", "[pools]") {
@@ -132,7 +133,8 @@ TEST_CASE("dma_pool blocks are aligned, stay inside their boundary and never ove
                         failed_allocs += block.vaddr == 0;
                         blocks.push_back(block);
                     }
-                    for (const std::string& error : layout_errors(sim, *pool, std::max<uint64_t>(align, 1), boundary, blocks))
+                    for (const std::string& error :
+                         layout_errors(sim, *pool, std::max<uint64_t>(align, 1), boundary, blocks))
                         errors.push_back(error);
                     CHECK(pool->pages() == 3);
                     for (const Block& block : blocks)
@@ -164,8 +166,8 @@ TEST_CASE("dma_pool blocks carry data from the CPU to the device and back, with 
     std::string fault = sim.run([&] {
         for (Shape shape : {Shape{24, 8, 0}, Shape{100, 64, 256}, Shape{500, 32, 1024}, Shape{3000, 0, 4096},
                             Shape{5000, 128, 8192}}) {
-            std::unique_ptr<dma::DmaPool> pool =
-                dma::dma_pool_create("data", sim.dev, shape.size, shape.align, shape.boundary);
+            std::unique_ptr<dma::DmaPool> pool = dma::dma_pool_create("data", sim.dev, shape.size, shape.align,
+                                                                      shape.boundary);
             REQUIRE(created(pool));
             std::vector<Block> blocks(pool->blocks_per_page() + 1);  // into a second page
             for (Block& block : blocks)
@@ -219,14 +221,13 @@ TEST_CASE("dma_pool debugging: correct use reports nothing, and the poison is wh
     CHECK(reused_same == 1);
     CHECK(zeroed == 0);
     CHECK(sim.context.warnings().empty());
-    for (const char* stat : {"dma_pool.double_free", "dma_pool.bad_address", "dma_pool.corrupted",
-                             "dma_pool.destroy_busy"})
+    for (const char* stat :
+         {"dma_pool.double_free", "dma_pool.bad_address", "dma_pool.corrupted", "dma_pool.destroy_busy"})
         CHECK(sim.stat(stat) == 0);
     CHECK(sim.hazards() == 0);
 }
 
-TEST_CASE("dma_pool debugging catches a double free, bad addresses, a use after free and a busy destroy",
-          "[pools]") {
+TEST_CASE("dma_pool debugging catches a double free, bad addresses, a use after free and a busy destroy", "[pools]") {
     Sim sim;
     sim.context.policy().pool_debug = true;
     struct Step {
@@ -332,8 +333,8 @@ TEST_CASE("a per-device coherent pool hands out zeroed, order-aligned runs and n
     uint64_t free_before = sim.kernel.page_allocator().nr_free_pages(), free_during = 0;
     dma::dma_addr_t h1 = 0, h3 = 0, h1b = 0, h4 = 0, hall = 0, hmore = 0, hnowarn = 0, hagain = 0, hother = 0,
                     hblock = 0;
-    uint64_t v3 = 0, to_device = 1, to_cpu = 1, zero_device = 1, zero_cpu = 1, all = 0, more = 1, nowarn = 1,
-             again = 0, block = 0;
+    uint64_t v3 = 0, to_device = 1, to_cpu = 1, zero_device = 1, zero_cpu = 1, all = 0, more = 1, nowarn = 1, again = 0,
+             block = 0;
     models::MemType mapping = models::MemType::device;
     std::string fault = sim.run([&] {
         uint64_t v1 = dma::alloc_coherent(sim.dev, 4096, h1);
@@ -437,7 +438,7 @@ TEST_CASE("the atomic pool serves non-blocking allocations uncached and fails cl
         all = dma::alloc_coherent(sim.dev, pool.size(), hall, Gfp::atomic);
         more = dma::alloc_coherent(sim.dev, 4096, hmore, Gfp::atomic);
         free_exhausted = sim.kernel.page_allocator().nr_free_pages();
-        kernel_va = dma::alloc_coherent(sim.dev, 4096, hkernel);  // may block: the page allocator
+        kernel_va = dma::alloc_coherent(sim.dev, 4096, hkernel);                        // may block: the page allocator
         coherent_va = dma::alloc_coherent(coherent_dev, 4096, hcoherent, Gfp::atomic);  // needs no remap
         dma::free_coherent(sim.dev, 4096, kernel_va, hkernel);
         dma::free_coherent(coherent_dev, 4096, coherent_va, hcoherent);
@@ -447,7 +448,9 @@ TEST_CASE("the atomic pool serves non-blocking allocations uncached and fails cl
         dma::free_coherent(sim.dev, 4096, room, hagain);
     });
     REQUIRE(fault.empty());
-    auto in_pool = [&](dma::dma_addr_t addr) { return addr >= pool.phys_base() && addr < pool.phys_base() + pool.size(); };
+    auto in_pool = [&](dma::dma_addr_t addr) {
+        return addr >= pool.phys_base() && addr < pool.phys_base() + pool.size();
+    };
     CHECK(in_pool(h));
     CHECK(mapping == models::MemType::normal_nc);
     CHECK(alias == models::MemType::normal_nc);  // AliasPolicy::removed, the default

@@ -176,8 +176,7 @@ TEST_CASE("swiotlb=force bounces a buffer the device reaches", "[swiotlb]") {
     CHECK(dma::max_mapping_size(sim.dev) == 256 * KiB);
 }
 
-TEST_CASE("swiotlb: a full pool gives DMA_MAPPING_ERROR with Linux's message, NO_WARN only silences it",
-          "[swiotlb]") {
+TEST_CASE("swiotlb: a full pool gives DMA_MAPPING_ERROR with Linux's message, NO_WARN only silences it", "[swiotlb]") {
     Sim sim({}, small_forced_pool(256));  // two segments
     dma::dma_addr_t first = 0, second = 0, refused = 0, quiet = 0, too_big = 0;
     std::string fault = sim.run([&] {
@@ -232,7 +231,7 @@ TEST_CASE("swiotlb: a bounce buffer never crosses a 128-slot segment, and freed 
     REQUIRE(fault.empty());
     REQUIRE(bounces.size() == 7);
     CHECK(bounces[0].first == 0);
-    CHECK(bounces[1].first == segment);  // slots 100..149 would cross into the second segment
+    CHECK(bounces[1].first == segment);     // slots 100..149 would cross into the second segment
     CHECK(bounces[4].first == 202 * slot);  // a page or more starts on an even slot (201 is free)
     CHECK(bounces[6].first == 100 * slot);
     for (const auto& [offset, size] : bounces) {
@@ -333,7 +332,7 @@ TEST_CASE("swiotlb: a partial sync copies the bytes at its offset, across slots"
 }
 
 TEST_CASE("swiotlb: a bounce buffer the device cannot reach either is Linux's overflow error", "[swiotlb]") {
-    Sim sim;  // the pool is at the start of RAM, 0x80000000
+    Sim sim;                                        // the pool is at the start of RAM, 0x80000000
     sim.dev.store_dma_mask(dma::dma_bit_mask(31));  // as bus code would, unchecked
     dma::dma_addr_t addr = 0;
     uint64_t pa = 0;

@@ -25,9 +25,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // The headings every page has, in this order, each with a body ("None" where it does not apply).
-const std::vector<std::string> required_sections = {"## What it models",          "## Sockets",
-                                                    "## Device-tree properties", "## Registers",
-                                                    "## Stats",                  "## Trace events"};
+const std::vector<std::string> required_sections = {"## What it models", "## Sockets", "## Device-tree properties",
+                                                    "## Registers",      "## Stats",   "## Trace events"};
 // Headings a page may add after them, in this order.
 const std::vector<std::string> optional_sections = {"## Software", "## See also"};
 
@@ -155,8 +154,8 @@ std::vector<std::string> check_model_docs(const fs::path& root, std::vector<std:
         for (const fs::directory_entry& file : fs::directory_iterator(root / "docs/models")) {
             std::string stem = file.path().stem().string();
             if (file.path().extension() == ".md" && std::find(models.begin(), models.end(), stem) == models.end())
-                problems.push_back("docs/models/" + file.path().filename().string() +
-                                   ": no model models/<family>/" + stem + ".h (a page per model, named by its stem)");
+                problems.push_back("docs/models/" + file.path().filename().string() + ": no model models/<family>/" +
+                                   stem + ".h (a page per model, named by its stem)");
         }
     if (checked)
         *checked = models;
@@ -189,9 +188,9 @@ TEST_CASE("model docs: every model of the tree has its page with the fixed secti
     std::vector<std::string> problems = check_model_docs(DMASIM_SOURCE_DIR, &models);
     INFO(joined(problems));
     CHECK(problems.empty());
-    for (const char* model : {"core", "cache", "outer_cache", "router", "memory", "bus_master", "interrupt_controller",
-                              "pci_host_bridge", "pci_endpoint", "pci_endpoint_test", "ring_nic", "uhc", "usb_device",
-                              "coherence_monitor"})
+    for (const char* model :
+         {"core", "cache", "outer_cache", "router", "memory", "bus_master", "interrupt_controller", "pci_host_bridge",
+          "pci_endpoint", "pci_endpoint_test", "ring_nic", "uhc", "usb_device", "coherence_monitor"})
         CHECK(std::find(models.begin(), models.end(), model) != models.end());
 }
 

@@ -139,8 +139,7 @@ TEST_CASE("bus master driver: DMA to a hole is an error the driver reports, not 
     CHECK(sim.stat("cpu0.data_aborts") == 0);
 }
 
-TEST_CASE("bus master driver: a range outside the bus's dma-ranges is refused before anything moves",
-          "[bus_master]") {
+TEST_CASE("bus master driver: a range outside the bus's dma-ranges is refused before anything moves", "[bus_master]") {
     Sim sim({}, "arm-pci-noncoherent.dts");  // /soc's dma-ranges: bus 0..1 GiB -> RAM at 0x80000000
     std::string fault = sim.run([&] {
         REQUIRE(sim.master.probe() == 0);

@@ -95,8 +95,7 @@ TEST_CASE("pci driver: a mapping left behind is reported as leaked when the driv
     CHECK(reports[0].device == ep0);
 }
 
-TEST_CASE("pci driver: an engine narrower than the platform's ZONE_DMA cannot get its mask, so probe fails",
-          "[pci]") {
+TEST_CASE("pci driver: an engine narrower than the platform's ZONE_DMA cannot get its mask, so probe fails", "[pci]") {
     PciSim sim({"/pcie@40000000/ep@2,0:dmasim,dma-bits=<29>"});
     std::string fault = sim.run([&] { sim.boot(); });
     REQUIRE(fault.empty());

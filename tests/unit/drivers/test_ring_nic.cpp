@@ -7,8 +7,8 @@
 #include "models/pci/ring_nic.h"
 #include "sw/drivers/pci/ring_nic.h"
 #include "sw/kernel/kernel.h"
-#include "sw/workloads/workload.h"
 #include "sw/workloads/seed_small_buffers.h"
+#include "sw/workloads/workload.h"
 
 #include <vector>
 
@@ -117,8 +117,7 @@ void loopback_test(PciSim& sim) {
 
 }  // namespace
 
-TEST_CASE("ring device: read-only registers, reset values, ring sizes, base alignment and bad doorbells",
-          "[ring]") {
+TEST_CASE("ring device: read-only registers, reset values, ring sizes, base alignment and bad doorbells", "[ring]") {
     PciSim sim;
     uint32_t id = 0, dma_bits = 0, mask = 0, id_after_write = 0, odd_size = 1, big_size = 1, size = 0, base = 0;
     uint32_t head = 1, tail_after_bad = 1, ctrl = 0;
@@ -169,8 +168,7 @@ TEST_CASE("ring device: loopback through the driver on the non-coherent platform
     CHECK(sim.stat("dma.maint.clean") > 0);
 }
 
-TEST_CASE("ring device: loopback through the driver on the coherent platform, without cache maintenance",
-          "[ring]") {
+TEST_CASE("ring device: loopback through the driver on the coherent platform, without cache maintenance", "[ring]") {
     PciSim sim({}, pci_sim::shipped("arm-pci-coherent.dts"));
     loopback_test(sim);
     CHECK(sim.stat("dma.maint.clean") == 0);

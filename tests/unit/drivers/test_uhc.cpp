@@ -11,10 +11,10 @@
 #include "models/usb/uhc.h"
 #include "models/usb/usb_mouse.h"
 #include "models/usb/usb_storage.h"
-#include "sw/kernel/kernel.h"
 #include "sw/drivers/usb/uhc_hcd.h"
 #include "sw/drivers/usb/usb_mouse.h"
 #include "sw/drivers/usb/usb_storage.h"
+#include "sw/kernel/kernel.h"
 
 #include <cerrno>
 #include <cstring>
@@ -48,7 +48,9 @@ models::Uhc& controller_model(PciSim& sim) {
     throw std::logic_error("unreachable");
 }
 
-std::string stat_of(PciSim& sim, const std::string& name) { return controller_model(sim).name() + std::string(".") + name; }
+std::string stat_of(PciSim& sim, const std::string& name) {
+    return controller_model(sim).name() + std::string(".") + name;
+}
 
 sw::UhcHcd& hcd(PciSim& sim) {
     sw::PciDev* pdev = sim.pci.find(controller);
@@ -99,8 +101,9 @@ usb_ctrlrequest setup(uint8_t type, uint8_t request, uint16_t value, uint16_t in
 }
 
 std::vector<uint8_t> cbw(uint32_t tag, uint8_t opcode, uint32_t lba, uint16_t blocks, bool in) {
-    bulk_cb_wrap wrapper{US_BULK_CB_SIGN, tag, uint32_t(blocks) * storage_block_size, in ? US_BULK_FLAG_IN : uint8_t(0),
-                         0, 10, {opcode}};
+    bulk_cb_wrap wrapper{
+        US_BULK_CB_SIGN, tag, uint32_t(blocks) * storage_block_size, in ? US_BULK_FLAG_IN : uint8_t(0), 0, 10,
+        {opcode}};
     put_be32(wrapper.CDB + 2, lba);
     put_be16(wrapper.CDB + 7, blocks);
     std::vector<uint8_t> bytes(sizeof wrapper);
@@ -134,8 +137,7 @@ void clear_halt(models::UsbDevice& device, uint8_t endpoint) {
 
 // --- device models ---
 
-TEST_CASE("usb devices: descriptors, SET_ADDRESS, SET_CONFIGURATION, and nothing but endpoint 0 before it",
-          "[usb]") {
+TEST_CASE("usb devices: descriptors, SET_ADDRESS, SET_CONFIGURATION, and nothing but endpoint 0 before it", "[usb]") {
     models::Instrumentation instr;
     models::UsbStorage disk("disk", 0x1234, 0x0008, 16, instr);
     std::vector<uint8_t> data, none;
@@ -176,7 +178,8 @@ TEST_CASE("usb devices: bulk storage runs Bulk-Only commands and halts both endp
     for (unsigned i = 0; i < storage_block_size; ++i)
         block[i] = static_cast<uint8_t>(i ^ 0x77);
     REQUIRE(disk.transfer_out(2, cbw(7, WRITE_10, 3, 1, false)) == models::UsbHandshake::ack);
-    REQUIRE(disk.transfer_out(2, std::vector<uint8_t>(block.begin(), block.begin() + 200)) == models::UsbHandshake::ack);
+    REQUIRE(disk.transfer_out(2, std::vector<uint8_t>(block.begin(), block.begin() + 200)) ==
+            models::UsbHandshake::ack);
     REQUIRE(disk.transfer_out(2, std::vector<uint8_t>(block.begin() + 200, block.end())) == models::UsbHandshake::ack);
     REQUIRE(disk.transfer_in(1, 512, data) == models::UsbHandshake::ack);
     bulk_cs_wrap csw = csw_of(data);
@@ -341,8 +344,7 @@ TEST_CASE("usb controller: registers, a port reset, a TD run from a coherent rin
 
 // --- the kernel's USB core and drivers ---
 
-TEST_CASE("usb core: probe enumerates the root hub, binds usb-storage and usbmouse, delegates their DMA",
-          "[usb]") {
+TEST_CASE("usb core: probe enumerates the root hub, binds usb-storage and usbmouse, delegates their DMA", "[usb]") {
     PciSim sim;
     std::vector<std::string> names;
     std::vector<unsigned> devnums;
@@ -470,7 +472,7 @@ TEST_CASE("usb-storage: a command the device fails has its stalled data stage cl
     CHECK(rc_beyond == -EIO);
     CHECK(rc_after == 0);
     CHECK(sim.stat("usb.storage.resets") == 0);  // a stall is not a transport error
-    CHECK(sim.stat("usb.urb_errors") == 1);       // the stalled data stage (-EPIPE)
+    CHECK(sim.stat("usb.urb_errors") == 1);      // the stalled data stage (-EPIPE)
 }
 
 TEST_CASE("usbmouse: reports arrive in order, one per polling interval, in coherent memory", "[usb]") {
@@ -587,7 +589,7 @@ TEST_CASE("usb delegation: a USB device with a 64-bit DMA setup of its own hands
         rc_restored = storage(sim).write_blocks(8, 8, va);
         sim.pci.remove_drivers();
     });
-    REQUIRE(fault.empty());  // no crash: errors all the way up
+    REQUIRE(fault.empty());     // no crash: errors all the way up
     CHECK(rc_write == -ENOSR);  // the controller could not read the command wrapper
     CHECK(rc_unit == -ENOSR);
     CHECK(maps_broken == 0);  // a 64-bit mask, no dma-ranges: nothing bounces

@@ -18,7 +18,7 @@ TEST_CASE("kernel: VirtRange intersects as Linux's memory_intersects", "[kernel]
     CHECK(range.size() == 0x1000);
     CHECK(range.intersects(0x1fff, 1));
     CHECK(range.intersects(0x0fff, 2));
-    CHECK(range.intersects(0x0800, 0x2000));  // covers it
+    CHECK(range.intersects(0x0800, 0x2000));   // covers it
     CHECK_FALSE(range.intersects(0x0fff, 1));  // ends where it starts
     CHECK_FALSE(range.intersects(0x2000, 16));
     CHECK(range.contains(0x1000));
@@ -87,7 +87,8 @@ TEST_CASE("kernel: vmap maps pages in order in the vmalloc area; vunmap removes 
     CHECK(mapped_before);
     CHECK_FALSE(mapped_after);
     CHECK_THROWS_WITH(sim.kernel.vunmap(va), Catch::Contains("nonexistent vm area"));
-    CHECK_THROWS_WITH(sim.kernel.vmap({0x80000800}), Catch::Contains("vmap of page 0x80000800, which is not page-aligned"));
+    CHECK_THROWS_WITH(sim.kernel.vmap({0x80000800}),
+                      Catch::Contains("vmap of page 0x80000800, which is not page-aligned"));
 }
 
 TEST_CASE("kernel: ioremap gives vmalloc addresses; linear addresses without RAM are not valid", "[kernel]") {

@@ -36,9 +36,9 @@ TEST_CASE("kmalloc: objects are linear-map addresses of RAM the page allocator h
 
 TEST_CASE("kmalloc: requests round up to the size classes", "[mm]") {
     Fixture f;
-    std::vector<std::pair<uint64_t, uint64_t>> expected{{1, 8},      {8, 8},       {9, 16},     {17, 32},
-                                                        {33, 64},    {65, 96},     {97, 128},   {129, 192},
-                                                        {193, 256},  {257, 512},   {1000, 1024}, {2049, 4096},
+    std::vector<std::pair<uint64_t, uint64_t>> expected{{1, 8},       {8, 8},       {9, 16},      {17, 32},
+                                                        {33, 64},     {65, 96},     {97, 128},    {129, 192},
+                                                        {193, 256},   {257, 512},   {1000, 1024}, {2049, 4096},
                                                         {4097, 8192}, {8192, 8192}, {8193, 16384}};
     for (const auto& [size, rounded] : expected) {
         INFO("size " << size);
@@ -152,9 +152,9 @@ TEST_CASE("kmalloc: zero-size, NULL, double free and bad pointers", "[mm]") {
 
 TEST_CASE("kmalloc: stats count live objects and their bytes", "[mm]") {
     Fixture f;
-    uint64_t a = f.kmalloc.kmalloc(20);      // kmalloc-32
-    uint64_t b = f.kmalloc.kmalloc(5000);    // kmalloc-8192
-    uint64_t c = f.kmalloc.kmalloc(20000);   // 8 pages
+    uint64_t a = f.kmalloc.kmalloc(20);     // kmalloc-32
+    uint64_t b = f.kmalloc.kmalloc(5000);   // kmalloc-8192
+    uint64_t c = f.kmalloc.kmalloc(20000);  // 8 pages
     CHECK(f.instr.counter_value("mm.kmalloc.objects") == 3);
     CHECK(f.instr.counter_value("mm.kmalloc.allocated_bytes") == 32 + 8192 + 8 * page);
     f.kmalloc.kfree(b);
@@ -179,6 +179,6 @@ TEST_CASE("kmalloc: GFP_DMA objects come from ZONE_DMA slabs of their own", "[mm
     CHECK(dma_next == dma + 32);  // the kmalloc-dma-32 cache packs its own slab
     CHECK(pages.zone_of(pa_of(large)) == sw::Zone::dma);
     kmalloc.kfree(dma);
-    CHECK(kmalloc.kmalloc(32) != dma);               // a normal request never takes a GFP_DMA object
+    CHECK(kmalloc.kmalloc(32) != dma);                 // a normal request never takes a GFP_DMA object
     CHECK(kmalloc.kmalloc(32, sw::Zone::dma) == dma);  // a GFP_DMA one reuses it
 }

@@ -158,8 +158,8 @@ TEST_CASE("page allocator: freeing what is not allocated is a logic error naming
     CHECK(pages.is_allocated(pa + 2 * page - 1));  // the block's last byte
     CHECK_FALSE(pages.is_allocated(pa + 2 * page));
     CHECK_THROWS_WITH(pages.free_contig_range(pa, 2), Catch::Contains("not a page allocated on its own"));
-    CHECK_THROWS_WITH(pages.free_pages(0x80200000, 2), Catch::Contains("0x80200000") && Catch::Contains("order 2") &&
-                                                           Catch::Contains("not allocated"));
+    CHECK_THROWS_WITH(pages.free_pages(0x80200000, 2),
+                      Catch::Contains("0x80200000") && Catch::Contains("order 2") && Catch::Contains("not allocated"));
     pages.free_pages(pa, 1);
     CHECK_THROWS_AS(pages.free_pages(pa, 1), std::logic_error);  // double free
     CHECK_THROWS_WITH(pages.free_pages(pa, 1), Catch::Contains("double free"));
@@ -308,7 +308,7 @@ TEST_CASE("page allocator: alloc_contig_pages serves runs beyond the largest blo
     models::Instrumentation instr;
     PageAllocator pages({{0x80000000, 16 * MiB}}, {}, instr);
     std::optional<uint64_t> hole = pages.alloc_pages(0);  // the first page is taken
-    const uint64_t count = 1500;                           // more than 1024 pages
+    const uint64_t count = 1500;                          // more than 1024 pages
     std::optional<uint64_t> pa = pages.alloc_contig_pages(count);
     REQUIRE(pa);
     CHECK(*pa == 0x80001000);

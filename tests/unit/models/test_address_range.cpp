@@ -43,9 +43,9 @@ TEST_CASE("AddressRange: empty and wrapping ranges are not valid", "[address-ran
     CHECK_FALSE(AddressRange{0x1000, 0}.valid());
     CHECK_FALSE(AddressRange{0, 0}.valid());
     CHECK_FALSE(AddressRange{0x1000, 0}.contains(0x1000));
-    CHECK_FALSE(AddressRange{top, 2}.valid());       // one byte past 2^64
+    CHECK_FALSE(AddressRange{top, 2}.valid());  // one byte past 2^64
     CHECK_FALSE(AddressRange{0x1000, top}.valid());
-    CHECK(AddressRange{0, top}.valid());             // all but the last byte
+    CHECK(AddressRange{0, top}.valid());  // all but the last byte
 }
 
 TEST_CASE("AddressRange: a range reaching 2^64 ends at 0 and is compared by its last byte", "[address-range]") {
@@ -117,12 +117,12 @@ TEST_CASE("RangeMap: insert rejects overlap and names the lowest entry overlappe
         CHECK_FALSE(inserted);
         return found == map.end() ? -1 : found->value;
     };
-    CHECK(rejected({0x1000, 0x1000}) == 1);    // the same range
-    CHECK(rejected({0x1800, 0x10}) == 1);      // inside
-    CHECK(rejected({0x800, 0x4000}) == 1);     // around both: the lowest
-    CHECK(rejected({0x1fff, 0x1002}) == 1);    // the last byte of one, the first of the other
-    CHECK(rejected({0x2000, 0x1001}) == 3);    // the first byte of the upper one
-    CHECK(rejected({0xfff, 2}) == 1);          // the first byte of the lower one
+    CHECK(rejected({0x1000, 0x1000}) == 1);  // the same range
+    CHECK(rejected({0x1800, 0x10}) == 1);    // inside
+    CHECK(rejected({0x800, 0x4000}) == 1);   // around both: the lowest
+    CHECK(rejected({0x1fff, 0x1002}) == 1);  // the last byte of one, the first of the other
+    CHECK(rejected({0x2000, 0x1001}) == 3);  // the first byte of the upper one
+    CHECK(rejected({0xfff, 2}) == 1);        // the first byte of the lower one
     CHECK(map.size() == 2);
     CHECK(map.insert({0x2000, 0x1000}, 2).second);  // exactly fills the gap
     CHECK(bases(map) == std::vector<uint64_t>{0x1000, 0x2000, 0x3000});

@@ -135,7 +135,8 @@ std::vector<uint8_t> pattern(size_t size, uint8_t salt) {
 }  // namespace
 
 TEST_CASE("bus master: ID and buffer size read back, a READ fills the buffer, BUSY until its end, then DONE and "
-          "the interrupt", "[bus_master]") {
+          "the interrupt",
+          "[bus_master]") {
     Rig rig;
     CHECK(rig.read(BM_ID) == ID_VALUE);
     CHECK(rig.read(BM_BUFFER_SIZE) == buffer_size);
@@ -216,7 +217,8 @@ TEST_CASE("bus master: commands it cannot run end in ERROR with a cause, before 
 }
 
 TEST_CASE("bus master: a range outside its dma-ranges windows is a WINDOW error at its start, a hole a BUS error "
-          "where the bus refused", "[bus_master]") {
+          "where the bus refused",
+          "[bus_master]") {
     // Bus addresses 0..1 GiB reach RAM at ram_base, as the PCI platform's /soc dma-ranges do.
     Rig rig(config_with({models::InboundWindow{0x0, ram_base, 0x40000000}}));
     rig.command(COMMAND_READ, 0x3fffffc0, 0, 128);  // runs 64 bytes past the window
@@ -237,7 +239,8 @@ TEST_CASE("bus master: a range outside its dma-ranges windows is a WINDOW error 
 }
 
 TEST_CASE("bus master: a COMMAND while BUSY is ignored, registers take aligned 32-bit accesses, the buffer any "
-          "inside it", "[bus_master]") {
+          "inside it",
+          "[bus_master]") {
     Rig rig;
     rig.command(COMMAND_READ, ram_base, 0, 256);
     rig.write(BM_COMMAND, COMMAND_COPY, 10 * ns);
@@ -250,12 +253,12 @@ TEST_CASE("bus master: a COMMAND while BUSY is ignored, registers take aligned 3
     CHECK(rig.regs.access(tlm::TLM_READ_COMMAND, BM_STATUS + 2, &word, 4, 0) == tlm::TLM_ADDRESS_ERROR_RESPONSE);
     CHECK(rig.read(0x80) == 0);  // no register: reads as zero
     CHECK(rig.buffer.access(tlm::TLM_WRITE_COMMAND, buffer_size - 2, &word, 2, 0) == tlm::TLM_OK_RESPONSE);
-    CHECK(rig.buffer.access(tlm::TLM_WRITE_COMMAND, buffer_size - 2, &word, 4, 0) ==
-          tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    CHECK(rig.buffer.access(tlm::TLM_WRITE_COMMAND, buffer_size - 2, &word, 4, 0) == tlm::TLM_ADDRESS_ERROR_RESPONSE);
 }
 
 TEST_CASE("bus master binding: its windows and interrupt in the platform, bad properties ConfigErrors naming the "
-          "node and the property", "[bus_master]") {
+          "node and the property",
+          "[bus_master]") {
     const std::string agent = "/soc/dma-agent@1000000";
     auto platform_with = [](const std::vector<std::string>& overrides,
                             const std::function<void(platform::Platform&)>& use) {
@@ -282,22 +285,27 @@ TEST_CASE("bus master binding: its windows and interrupt in the platform, bad pr
         return config_error([&] { platform_with({override_spec}, [](platform::Platform&) {}); });
     };
     CHECK(error_with(agent + ":reg=<0x1000000 0x80>") ==
-          "arm-noncoherent.dts: node " + agent + ": property 'reg': expected the registers (at least 0x100 bytes), "
-          "then optionally the data buffer");
+          "arm-noncoherent.dts: node " + agent +
+              ": property 'reg': expected the registers (at least 0x100 bytes), "
+              "then optionally the data buffer");
     CHECK_THAT(error_with(agent + ":reg=<0x1000000 0x1000 0x1100000 0x8000000>"),
-               Catch::Contains("node " + agent + ": property 'reg': expected a data buffer (its second entry) of 1 "
+               Catch::Contains("node " + agent +
+                               ": property 'reg': expected a data buffer (its second entry) of 1 "
                                "byte to 64 MiB, got 0x8000000 bytes"));
     CHECK_THAT(error_with(agent + ":reg=<0x1000000 0x1000 0x1000800 0x1000>"),
                Catch::Contains("node " + agent + ": property 'reg': expected a region that overlaps no other"));
     CHECK_THAT(error_with(agent + ":interrupts=<0 16 1>"),
                Catch::Contains("node " + agent + ": property 'interrupts': expected a level-high line (flags 4"));
     CHECK_THAT(error_with(agent + ":interrupts=<1 9 4>"),
-               Catch::Contains("node " + agent + ": property 'interrupts': expected an SPI of the GIC (interrupt IDs "
+               Catch::Contains("node " + agent +
+                               ": property 'interrupts': expected an SPI of the GIC (interrupt IDs "
                                "32 to 255), got 25"));
     CHECK_THAT(error_with(agent + ":interrupts=<0 300 4>"),
-               Catch::Contains("node " + agent + ": property 'interrupts': expected an SPI of the GIC (interrupt IDs "
+               Catch::Contains("node " + agent +
+                               ": property 'interrupts': expected an SPI of the GIC (interrupt IDs "
                                "32 to 255), got 332"));
     CHECK_THAT(error_with("/:interrupt-parent=false"),
-               Catch::Contains("node " + agent + ": property 'interrupts': expected an interrupt parent: an "
+               Catch::Contains("node " + agent +
+                               ": property 'interrupts': expected an interrupt parent: an "
                                "interrupt-parent property on the node or an ancestor"));
 }

@@ -360,9 +360,9 @@ TEST_CASE("prefetch fills a clean line once and reports a line already present",
 
 TEST_CASE("a prefetched line that is never used is the next victim of its set", "[cache]") {
     Fixture f;
-    f.read8(A);                              // way 0, used
+    f.read8(A);                                  // way 0, used
     CHECK(f.cache.prefetch(B, f.cpu, f.delay));  // way 1, not used
-    f.read8(C);                              // must evict the unused prefetch, not A
+    f.read8(C);                                  // must evict the unused prefetch, not A
     CHECK(f.present(A));
     CHECK_FALSE(f.present(B));
     CHECK(f.present(C));

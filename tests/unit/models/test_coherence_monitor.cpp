@@ -1,8 +1,8 @@
 // Each hazard kind from a minimal program plus bus master, and its absence with the correct
 // maintenance. One simulation per test case: catch_discover_tests runs each in its own process.
 #include "models/cpu/prefetcher.h"
-#include "platforms/devicetree/device_tree.h"
 #include "platforms/builder/platform.h"
+#include "platforms/devicetree/device_tree.h"
 #include "sw/drivers/dma/bus_master.h"
 #include "sw/workloads/workload.h"
 
@@ -64,8 +64,8 @@ Outcome run_coherence_case(const std::string& name, bool fixed, const std::vecto
 
 uint64_t all_hazards(const Outcome& outcome) {
     uint64_t sum = 0;
-    for (const char* kind : {"stale_cpu_read", "lost_device_write", "stale_device_read", "mismatched_alias",
-                             "stale_iommu_walk"})
+    for (const char* kind :
+         {"stale_cpu_read", "lost_device_write", "stale_device_read", "mismatched_alias", "stale_iommu_walk"})
         sum += outcome.stat(std::string("hazards.") + kind);
     return sum;
 }
@@ -83,9 +83,9 @@ TEST_CASE("stale_cpu_read: the CPU reads cached lines a device has overwritten",
     CHECK(first.address == 0x80000000 + sw::Kernel::text_size + sw::Kernel::rodata_size + sw::Kernel::thread_size);
     CHECK(first.where == "cpu0.l1d");
     CHECK(first.previous_writer.find("device0") != std::string::npos);
-    CHECK(first.expected.size() == 1);          // one byte read: load8
-    CHECK(first.expected[0] == 0xa0);           // what the device wrote
-    CHECK(first.observed[0] == 0x11);           // what the stale line returned
+    CHECK(first.expected.size() == 1);  // one byte read: load8
+    CHECK(first.expected[0] == 0xa0);   // what the device wrote
+    CHECK(first.observed[0] == 0x11);   // what the stale line returned
     CHECK(first.previous_time_ps < first.time_ps);
 }
 
@@ -255,8 +255,8 @@ TEST_CASE("a write-back that reaches memory leaves no false stale report on the 
         cpu.store64(va, 0x1111111111111111ULL);  // dirty in the L1
         uint64_t device_data = 0x2222222222222222ULL;
         CHECK(master.write(pa, &device_data, 8) == 0);
-        cpu.dc_clean(va, 64);                    // L1 -> L2: the L1 copy stays, clean
-        kernel.outer_clean_range(pa, 64);        // L2 -> memory: the device's bytes are lost
+        cpu.dc_clean(va, 64);                            // L1 -> L2: the L1 copy stays, clean
+        kernel.outer_clean_range(pa, 64);                // L2 -> memory: the device's bytes are lost
         CHECK(cpu.load64(va) == 0x1111111111111111ULL);  // memory now holds the L1's bytes too
     });
     sc_core::sc_start();

@@ -4,8 +4,8 @@
 // One simulation per test case: catch_discover_tests runs each in its own process.
 #include "models/cpu/core.h"
 #include "models/cpu/outer_cache.h"
-#include "platforms/devicetree/device_tree.h"
 #include "platforms/builder/platform.h"
+#include "platforms/devicetree/device_tree.h"
 
 #include <catch2/catch.hpp>
 
@@ -71,8 +71,8 @@ TEST_CASE("core: loads return what stores of every width wrote through the write
         cpu.store16(va(p + 2), 0xbeef);
         cpu.store32(va(p + 4), 0x12345678);
         cpu.store64(va(p + 8), 0x0123456789abcdef);
-        cpu.store64(va(p + 60), 0xfedcba9876543210);    // straddles two lines
-        cpu.store32(va(p + 4094), 0xcafef00d);          // straddles two pages
+        cpu.store64(va(p + 60), 0xfedcba9876543210);  // straddles two lines
+        cpu.store32(va(p + 4094), 0xcafef00d);        // straddles two pages
         v8 = cpu.load8(va(p + 1));
         v16 = cpu.load16(va(p + 2));
         v32 = cpu.load32(va(p + 4));
@@ -166,18 +166,18 @@ TEST_CASE("core: dc_clean reaches the L2 and only the outer clean by PA reaches 
 
 TEST_CASE("core: dc_invalidate discards a dirty L1 line and the next load sees the level below", "[core]") {
     Machine m;
-    const uint64_t p = dram + 0x400000;       // cleaned to the L2 once, then dirtied again
-    const uint64_t q = dram + 0x400100;       // only ever dirty in the L1
-    const uint64_t r = dram + 0x400200;       // clean+invalidate keeps the data
+    const uint64_t p = dram + 0x400000;  // cleaned to the L2 once, then dirtied again
+    const uint64_t q = dram + 0x400100;  // only ever dirty in the L1
+    const uint64_t r = dram + 0x400200;  // clean+invalidate keeps the data
     uint64_t p_read = 0, q_read = 0, r_read = 0;
     bool q_present_after = true, r_present_after = true;
     m.run([&](Core& cpu) {
         m.set_dram64(p, 0x0101010101010101);
         m.set_dram64(q, 0x0202020202020202);
         cpu.store64(va(p), 0x1111111111111111);
-        cpu.dc_clean(va(p), 8);                 // the L2 now holds 0x11..
+        cpu.dc_clean(va(p), 8);  // the L2 now holds 0x11..
         cpu.store64(va(p), 0x2222222222222222);
-        cpu.dc_invalidate(va(p), 8);            // 0x22.. is lost
+        cpu.dc_invalidate(va(p), 8);  // 0x22.. is lost
         p_read = cpu.load64(va(p));
 
         cpu.store64(va(q), 0x3333333333333333);

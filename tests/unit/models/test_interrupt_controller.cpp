@@ -6,8 +6,8 @@
 #include "models/common/access_fault.h"
 #include "models/irq/interrupt_controller.h"
 #include "platforms/app/describe.h"
-#include "platforms/devicetree/device_tree.h"
 #include "platforms/builder/platform.h"
+#include "platforms/devicetree/device_tree.h"
 #include "sw/drivers/dma/bus_master.h"
 #include "sw/kernel/kernel.h"
 
@@ -206,7 +206,7 @@ TEST_CASE("gic: a level line is pending while asserted and again after EOI; an e
         sim.eoi(42);
         CHECK_FALSE(sim.pending(42));  // high, but no new edge
         CHECK(sim.kernel.irq_set_irq_type(42, sw::IRQ_TYPE_LEVEL_HIGH) == 0);
-        CHECK(sim.pending(42));  // as a level, the high line is pending
+        CHECK(sim.pending(42));                                // as a level, the high line is pending
         CHECK(sim.kernel.irq_set_irq_type(42, 2) == -EINVAL);  // falling edges are not for SPIs
     });
     CHECK(fault.empty());
@@ -228,11 +228,14 @@ TEST_CASE("wfi: a device's level line wakes the core, and the handler runs in th
     uint64_t handled_ps = 0, wfi_from_ps = 0;
     std::string handler_thread;
     std::string fault = sim.run([&] {
-        REQUIRE(sim.kernel.request_irq(irq, [&] {
-            handled_ps = sim.cpu.now_ps();
-            handler_thread = sc_core::sc_get_current_process_handle().name();
-            device.clear(sim.cpu);
-        }, "device") == 0);
+        REQUIRE(sim.kernel.request_irq(
+                    irq,
+                    [&] {
+                        handled_ps = sim.cpu.now_ps();
+                        handler_thread = sc_core::sc_get_current_process_handle().name();
+                        device.clear(sim.cpu);
+                    },
+                    "device") == 0);
         sim.cpu.compute(2000);  // 2 us, within the quantum: local time runs ahead of the kernel's
         wfi_from_ps = sim.cpu.now_ps();
         sim.kernel.wait_for_interrupt();
@@ -262,10 +265,13 @@ TEST_CASE("wfi: an interrupt raised while the core ran ahead in its quantum is t
     LevelDevice device("device", sim.gic, irq, sc_core::sc_time(5, sc_core::SC_US));
     uint64_t handled_ps = 0;
     std::string fault = sim.run([&] {
-        REQUIRE(sim.kernel.request_irq(irq, [&] {
-            handled_ps = sim.cpu.now_ps();
-            device.clear(sim.cpu);
-        }, "device") == 0);
+        REQUIRE(sim.kernel.request_irq(
+                    irq,
+                    [&] {
+                        handled_ps = sim.cpu.now_ps();
+                        device.clear(sim.cpu);
+                    },
+                    "device") == 0);
         sim.cpu.compute(8000);  // 8 us of local time: the kernel's time is still 0
         sim.kernel.wait_for_interrupt();
     });
@@ -288,8 +294,10 @@ TEST_CASE("msi: a device's write to the GICv2m doorbell through the router raise
         REQUIRE(sim.kernel.alloc_msi_vectors(3, block) == 0);
         CHECK(sim.kernel.alloc_msi_vectors(0, block) == -EINVAL);
         CHECK(sim.kernel.alloc_msi_vectors(64, block) == -ENOSPC);
-        REQUIRE(sim.kernel.request_irq(first, [&] { handled.push_back(first); }, "msi0") == 0);
-        REQUIRE(sim.kernel.request_irq(block + 2, [&] { handled.push_back(block + 2); }, "msi3") == 0);
+        REQUIRE(sim.kernel.request_irq(
+                    first, [&] { handled.push_back(first); }, "msi0") == 0);
+        REQUIRE(sim.kernel.request_irq(
+                    block + 2, [&] { handled.push_back(block + 2); }, "msi3") == 0);
         CHECK((sim.bank(gic::gicd_icfgr, first * 2) >> (first % 16 * 2) & 3) == 2);  // configured as an edge
 
         uint64_t frame = sim.kernel.ioremap(sim.platform.interrupt_controller_info()->msi_frame->base,
@@ -314,8 +322,7 @@ TEST_CASE("msi: a device's write to the GICv2m doorbell through the router raise
     CHECK(sim.stat("irq.handled") == 2);
 }
 
-TEST_CASE("irq: request_irq's errors, free_irq, and an unhandled interrupt counted and disabled, not fatal",
-          "[irq]") {
+TEST_CASE("irq: request_irq's errors, free_irq, and an unhandled interrupt counted and disabled, not fatal", "[irq]") {
     IrqSim sim;
     unsigned handled = 0;
     bool still_enabled = true, freed_enabled = true;
@@ -365,7 +372,8 @@ TEST_CASE("wfi with no interrupt enabled ends the program with a clear error", "
 TEST_CASE("wfi that no device ever answers ends the run with the reason instead of silently", "[irq]") {
     IrqSim sim;
     std::string fault = sim.run([&] {
-        REQUIRE(sim.kernel.request_irq(40, [] {}, "silent") == 0);
+        REQUIRE(sim.kernel.request_irq(
+                    40, [] {}, "silent") == 0);
         sim.kernel.wait_for_interrupt();
     });
     CHECK_FALSE(sim.cpu.finished());
@@ -381,8 +389,8 @@ TEST_CASE("wfi and interrupts without an interrupt controller are errors, not ha
     platform::Platform bare(tree, platform::PlatformOptions{}, instr);
     CHECK(bare.interrupt_controller() == nullptr);
     CHECK_FALSE(bare.interrupt_controller_info());
-    sw::Kernel kernel(bare.core(), instr, bare.kernel_ram(), bare.kernel_reserved(), bare.outer_cache_registers(),
-                      0, bare.interrupt_controller_info());
+    sw::Kernel kernel(bare.core(), instr, bare.kernel_ram(), bare.kernel_reserved(), bare.outer_cache_registers(), 0,
+                      bare.interrupt_controller_info());
     CHECK_THROWS_WITH(kernel.wait_for_interrupt(),
                       "wait_for_interrupt: the platform has no interrupt controller (no arm,gic-400 node)");
     CHECK_FALSE(kernel.has_msi());
@@ -436,30 +444,37 @@ TEST_CASE("gic binding: bad properties are ConfigErrors naming the node and the 
         });
     };
     CHECK(error_with(gic + ":#interrupt-cells=<2>") ==
-          "arm-noncoherent.dts: node " + gic + ": property '#interrupt-cells': expected 3 (SPI/PPI, number, trigger "
-          "flags), got 2");
+          "arm-noncoherent.dts: node " + gic +
+              ": property '#interrupt-cells': expected 3 (SPI/PPI, number, trigger "
+              "flags), got 2");
     CHECK_THAT(error_with(gic + ":interrupt-controller=false"),
                Catch::Contains("node " + gic + ": property 'interrupt-controller': expected the empty property"));
     CHECK_THAT(error_with(gic + ":reg=<0x0 0x2c001000 0x0 0x1000>"),
-               Catch::Contains("node " + gic + ": property 'reg': expected the distributor (at least 0x1000 bytes) "
+               Catch::Contains("node " + gic +
+                               ": property 'reg': expected the distributor (at least 0x1000 bytes) "
                                "then the CPU interface (at least 0x2000 bytes)"));
     CHECK_THAT(error_with(gic + ":dmasim,num-irqs=<100>"),
-               Catch::Contains("node " + gic + ": property 'dmasim,num-irqs': expected a multiple of 32 from 64 to "
+               Catch::Contains("node " + gic +
+                               ": property 'dmasim,num-irqs': expected a multiple of 32 from 64 to "
                                "1024 (interrupt IDs), got 100"));
     CHECK_THAT(error_with(v2m + ":reg=<0x0 0x2c002000 0x0 0x1000>"),
-               Catch::Contains("node " + v2m + ": property 'reg': expected a region that overlaps no other, got v2m "
+               Catch::Contains("node " + v2m +
+                               ": property 'reg': expected a region that overlaps no other, got v2m "
                                "[0x2c002000, 0x2c003000) overlaps gicc"));
     CHECK_THAT(error_with(v2m + ":arm,msi-base-spi=<16>"),
-               Catch::Contains("node " + v2m + ": property 'arm,msi-base-spi': expected the interrupt ID of an SPI "
+               Catch::Contains("node " + v2m +
+                               ": property 'arm,msi-base-spi': expected the interrupt ID of an SPI "
                                "of the parent GIC (32 to 255), got 16"));
     CHECK_THAT(error_with(v2m + ":arm,msi-num-spis=<200>"),
-               Catch::Contains("node " + v2m + ": property 'arm,msi-num-spis': expected 1 to 192 SPIs (the parent "
+               Catch::Contains("node " + v2m +
+                               ": property 'arm,msi-num-spis': expected 1 to 192 SPIs (the parent "
                                "GIC's IDs end at 255), got 200"));
     CHECK_THAT(error_with(v2m + ":msi-controller=false"),
                Catch::Contains("node " + v2m + ": property 'msi-controller'"));
     CHECK_THAT(error_with(v2m + ":arm,msi-num-spis=false"),
                Catch::Contains("node " + v2m + ": property 'arm,msi-num-spis'"));
     CHECK_THAT(error_with(gic + ":compatible=\"simple-bus\""),
-               Catch::Contains("node " + v2m + ": property 'compatible': expected \"arm,gic-v2m-frame\" only in a "
+               Catch::Contains("node " + v2m +
+                               ": property 'compatible': expected \"arm,gic-v2m-frame\" only in a "
                                "child of an \"arm,gic-400\" node"));
 }

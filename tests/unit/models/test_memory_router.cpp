@@ -97,9 +97,9 @@ public:
 
 constexpr uint64_t ram_base = 0x80000000, ram_size = 64 * KiB;
 constexpr uint64_t sram_base = 0x10000000, sram_size = 16 * KiB;
-constexpr uint64_t ram_latency_ps = 100000;   // 100 ns
-constexpr uint64_t ram_bytes_per_us = 4096;   // 4 KiB per microsecond
-constexpr uint64_t sram_latency_ps = 10000;   // 10 ns, unlimited bandwidth
+constexpr uint64_t ram_latency_ps = 100000;  // 100 ns
+constexpr uint64_t ram_bytes_per_us = 4096;  // 4 KiB per microsecond
+constexpr uint64_t sram_latency_ps = 10000;  // 10 ns, unlimited bandwidth
 
 // A router with RAM (observed, bandwidth-limited) and SRAM (not observed) behind it, elaborated.
 struct Bus {

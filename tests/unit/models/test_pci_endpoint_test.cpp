@@ -1,9 +1,9 @@
 // The PCI endpoint base's configuration space, without a simulation: the type-0 header, BAR
 // sizing by writing all-ones, memory decoding, the command register's writable bits, the MSI
 // capability, and configurations the hardware cannot have.
+#include "models/pci/pci_endpoint_test.h"
 #include "models/pci/pci_endpoint_test_regs.h"
 #include "models/pci/pci_host_bridge.h"
-#include "models/pci/pci_endpoint_test.h"
 
 #include <catch2/catch.hpp>
 #include <stdexcept>

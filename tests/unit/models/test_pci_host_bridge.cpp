@@ -58,7 +58,7 @@ TEST_CASE("pci: enumeration finds both endpoints with IDs, class, MSI and the in
     CHECK(dev.bus_dma_limit() == 0x8ffffffff);
     CHECK(dev.dma_mask() == 0xffffffff);
     CHECK(dev.phys_to_dma(ram_base + 0x1000) == 0x1000);
-    CHECK(dev.phys_to_dma(0x880001000) == 0x880001000);  // the 64-bit window: bus address = system address
+    CHECK(dev.phys_to_dma(0x880001000) == 0x880001000);            // the 64-bit window: bus address = system address
     CHECK(dev.phys_to_dma(0xc0000000) == dma::DMA_MAPPING_ERROR);  // low RAM between the windows
     CHECK_FALSE(dev.is_coherent());
 }
@@ -259,15 +259,15 @@ TEST_CASE("pci: MSI is a memory write through the bridge to the GICv2m doorbell"
     CHECK(sim.test_device(ep0).last_irq() == first + 3);
 }
 
-TEST_CASE("pci: the bridge's local memory is the coherent pool of its functions, at the same bus address",
-          "[pci]") {
+TEST_CASE("pci: the bridge's local memory is the coherent pool of its functions, at the same bus address", "[pci]") {
     TempDir dir;
-    std::string dts = dir.write("local.dts", "/include/ \"" + pci_sim::shipped("arm-pci-noncoherent.dts") +
-                                                 "\"\n"
-                                                 "&pcie {\n"
-                                                 "    reg = <0x0 0x40000000 0x0 0x1000000>, <0x0 0x48000000 0x0 0x100000>;\n"
-                                                 "    reg-names = \"ecam\", \"local-memory\";\n"
-                                                 "};\n");
+    std::string dts = dir.write("local.dts",
+                                "/include/ \"" + pci_sim::shipped("arm-pci-noncoherent.dts") +
+                                    "\"\n"
+                                    "&pcie {\n"
+                                    "    reg = <0x0 0x40000000 0x0 0x1000000>, <0x0 0x48000000 0x0 0x100000>;\n"
+                                    "    reg-names = \"ecam\", \"local-memory\";\n"
+                                    "};\n");
     PciSim sim({}, dts);
     uint64_t cpu_addr = 0;
     dma::dma_addr_t handle = 0;
@@ -318,8 +318,7 @@ TEST_CASE("pci: an endpoint's DMA bandwidth bounds how fast a command completes"
     CHECK(half_ps - full_ps >= at_full_ps * 9 / 10);
 }
 
-TEST_CASE("pci: a bus range starting at 2: ECAM offsets count from it, and BDFs and requester IDs carry it",
-          "[pci]") {
+TEST_CASE("pci: a bus range starting at 2: ECAM offsets count from it, and BDFs and requester IDs carry it", "[pci]") {
     PciSim sim({"/pcie@40000000:bus-range=<2 3>", "/pcie@40000000/ep@1,0:reg=<0x20800 0 0 0 0>",
                 "/pcie@40000000/ep@2,0:reg=<0x21000 0 0 0 0>", "/pcie@40000000/nic@3,0:reg=<0x21800 0 0 0 0>",
                 "/pcie@40000000/usb@4,0:reg=<0x22000 0 0 0 0>"});
@@ -362,9 +361,9 @@ TEST_CASE("pci: with two inbound windows, a function's own mask decides what bou
         sim.boot();
         dma::Device& wide = sim.test_device(ep0).dev();
         dma::Device& narrow = sim.test_device(ep1).dev();
-        dma::Device& nic = *sim.pci.find("0000:00:03.0")->dev;  // 32-bit default mask, no driver
+        dma::Device& nic = *sim.pci.find("0000:00:03.0")->dev;                        // 32-bit default mask, no driver
         high = sim.kernel.page_allocator().alloc_pages(0, sw::Zone::normal).value();  // above 4 GiB
-        hole = sim.kernel.page_allocator().alloc_pages(0, sw::Zone::dma32).value();  // 0xc0000000 up
+        hole = sim.kernel.page_allocator().alloc_pages(0, sw::Zone::dma32).value();   // 0xc0000000 up
         auto mapped = [&](dma::Device& dev, uint64_t pa, uint64_t& maps) {
             uint64_t before = sim.stat("swiotlb.maps");
             dma::dma_addr_t handle = dma::map_single(dev, sw::Kernel::phys_to_virt(pa), size,

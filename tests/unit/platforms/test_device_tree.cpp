@@ -1,8 +1,8 @@
 // Unit tests of platform::DeviceTree / DtNode: loading (.dts through dtc, .dtb), decoding of
 // properties, error messages and overrides.
 #include "config_error.h"
-#include "temp_dir.h"
 #include "platforms/devicetree/device_tree.h"
+#include "temp_dir.h"
 
 #include <catch2/catch.hpp>
 
@@ -20,12 +20,10 @@ using platform::DtNode;
 
 namespace {
 
-
 DeviceTree load_source(const std::string& source, const std::string& name = "test.dts") {
     TempDir dir;
     return DeviceTree::load(dir.write(name, source));
 }
-
 
 // Restores PATH when the test ends, even if it fails.
 class PathOverride {
@@ -263,10 +261,9 @@ TEST_CASE("a missing required property names the node and the property", "[devic
 
     CHECK(config_error([&] { cpu.u32("i-cache-size"); }) ==
           "test.dts: node /cpus/cpu@1: property 'i-cache-size': expected one 32-bit cell, but it is missing");
-    for (const auto& read : std::vector<std::function<void()>>{[&] { cpu.u64("x-prop"); },
-                                                               [&] { cpu.string("x-prop"); },
-                                                               [&] { cpu.cells("x-prop"); },
-                                                               [&] { cpu.phandle_target("x-prop"); }}) {
+    for (const auto& read :
+         std::vector<std::function<void()>>{[&] { cpu.u64("x-prop"); }, [&] { cpu.string("x-prop"); },
+                                            [&] { cpu.cells("x-prop"); }, [&] { cpu.phandle_target("x-prop"); }}) {
         const std::string message = config_error(read);
         CHECK_THAT(message, Catch::StartsWith("test.dts: node /cpus/cpu@1: property 'x-prop': expected "));
         CHECK_THAT(message, Catch::EndsWith("but it is missing"));
@@ -316,18 +313,20 @@ TEST_CASE("navigation", "[device_tree]") {
     CHECK(uart.parent()->path() == "/soc");
 
     std::vector<std::string> soc_children;
-    for (const DtNode& child : tree.at("/soc").children()) soc_children.push_back(child.name());
+    for (const DtNode& child : tree.at("/soc").children())
+        soc_children.push_back(child.name());
     CHECK(soc_children == std::vector<std::string>{"uart@1000", "timer@2000", "bad-reg@4000"});
     REQUIRE(tree.at("/soc").child("timer@2000").has_value());
     CHECK(tree.at("/soc").child("timer@2000")->path() == "/soc/timer@2000");
     CHECK_FALSE(tree.at("/soc").child("nothing").has_value());
 
     std::vector<std::string> paths;
-    for (const DtNode& node : tree.all_nodes()) paths.push_back(node.path());
+    for (const DtNode& node : tree.all_nodes())
+        paths.push_back(node.path());
     CHECK(paths == std::vector<std::string>{"/", "/memory@80000000", "/cpus", "/cpus/cpu@1", "/cache", "/soc",
-                                            "/soc/uart@1000", "/soc/timer@2000", "/soc/bad-reg@4000",
-                                            "/pcie@30000000", "/pcie@30000000/device@0", "/plain",
-                                            "/plain/device", "/wide", "/wide/child"});
+                                            "/soc/uart@1000", "/soc/timer@2000", "/soc/bad-reg@4000", "/pcie@30000000",
+                                            "/pcie@30000000/device@0", "/plain", "/plain/device", "/wide",
+                                            "/wide/child"});
 
     CHECK(tree.find("/soc/uart@1000").has_value());
     CHECK_FALSE(tree.find("/soc/uart@9999").has_value());
@@ -353,7 +352,8 @@ TEST_CASE("loading .dts files", "[device_tree]") {
     }
     SECTION("/include/ is resolved through the include folders") {
         dir.write("common/soc.dtsi", "/ { soc { compatible = \"acme,included\"; }; };\n");
-        const std::string path = dir.write("boards/board.dts", "/dts-v1/;\n/include/ \"soc.dtsi\"\n/ { model = \"m\"; };\n");
+        const std::string path = dir.write("boards/board.dts",
+                                           "/dts-v1/;\n/include/ \"soc.dtsi\"\n/ { model = \"m\"; };\n");
 
         const DeviceTree tree = DeviceTree::load(path, {dir.path("common")});
         CHECK(tree.at("/soc").is_compatible("acme,included"));
@@ -466,7 +466,8 @@ TEST_CASE("overrides of each value form", "[device_tree]") {
     SECTION("a value larger than the spare room grows the blob") {
         const size_t before = tree.blob().size();
         std::string cells = "<";
-        for (int i = 0; i < 40000; ++i) cells += std::to_string(i) + " ";
+        for (int i = 0; i < 40000; ++i)
+            cells += std::to_string(i) + " ";
         tree.apply_override("/soc/uart@1000:big=" + cells + ">");
         CHECK(tree.blob().size() > before);
         const std::vector<uint32_t> big = uart().cells("big");

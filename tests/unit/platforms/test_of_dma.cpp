@@ -1,8 +1,8 @@
 // DMA configuration from the device tree: Linux's of_dma_configure (dma-ranges -> range map, bus
 // limit and masks; dma-coherent / dma-noncoherent up the tree), ZONE_DMA from the ranges, the
 // /chosen boot parameters and policies, memory-region pools, and what `describe` shows of them.
-#include "config_error.h"
 #include "cli_runner.h"
+#include "config_error.h"
 #include "platforms/boot/boot_params.h"
 #include "platforms/boot/of_dma.h"
 
@@ -17,7 +17,9 @@ using platform::DeviceTree;
 namespace {
 
 // A tree with a bus `soc` (of `cells` address and size cells) holding a device `dev@0`;
-// `bus_props` and `dev_props` are inserted in the bus and the device, `top` at the root.
+// `bus_props` and `dev_props` are inserted in the bus and the device, `top` at the root. (Not formatted: the
+// device-tree source keeps its own layout.)
+// clang-format off
 DeviceTree tree_with(const TempDir& dir, const std::string& bus_props, const std::string& dev_props,
                      const std::string& top = "", int cells = 1) {
     std::string c = std::to_string(cells);
@@ -41,6 +43,7 @@ DeviceTree tree_with(const TempDir& dir, const std::string& bus_props, const std
 )";
     return DeviceTree::load(dir.write("t.dts", source));
 }
+// clang-format on
 
 platform::OfDmaConfig configure(const DeviceTree& tree) {
     return platform::of_dma_configure_device(tree.at("/soc/dev@0"));
@@ -104,8 +107,7 @@ TEST_CASE("of_dma: the bus's dma-ranges give the range map, the bus limit and a 
 
 TEST_CASE("of_dma: a window ending above 4 GiB leaves the default 32-bit mask but sets the limit", "[of_dma]") {
     TempDir dir;
-    platform::OfDmaConfig config =
-        configure(tree_with(dir, "dma-ranges = <0x0 0x0 0x0 0x0 0x2 0x0>;", "", "", 2));
+    platform::OfDmaConfig config = configure(tree_with(dir, "dma-ranges = <0x0 0x0 0x0 0x0 0x2 0x0>;", "", "", 2));
     CHECK(config.bus_dma_limit == 0x1ffffffffULL);
     CHECK(config.mask == dma::dma_bit_mask(32));
 }
@@ -153,11 +155,13 @@ TEST_CASE("of_dma: the search for dma-ranges follows Linux's of_dma_get_range", 
 }
 
 TEST_CASE("of_dma: a bus without dma-ranges between the device and the ones above ends the search, with a "
-          "warning", "[of_dma]") {
+          "warning",
+          "[of_dma]") {
     TempDir dir;
     // / > a (dma-ranges) > b (none) > c (none) > dev: c may lack them, b may not.
-    platform::OfDmaConfig config =
-        configure_chained(bus_chain(dir, {"dma-ranges = <0x0 0x0 0x80000000 0x40000000>;", "", ""}), 3);
+    platform::OfDmaConfig config = configure_chained(bus_chain(dir, {"dma-ranges = <0x0 0x0 0x80000000 0x40000000>;",
+                                                                     "", ""}),
+                                                     3);
     CHECK(config.ranges.empty());
     CHECK_FALSE(config.ranges_node);
     CHECK(config.bus_dma_limit == 0);
@@ -177,8 +181,7 @@ TEST_CASE("of_dma: dma-ranges on the root are an error (they have no parent addr
                Catch::Contains("node /: property 'dma-ranges'"));
 }
 
-TEST_CASE("of_dma: windows overlapping in bus or CPU addresses are an error naming the node and property",
-          "[of_dma]") {
+TEST_CASE("of_dma: windows overlapping in bus or CPU addresses are an error naming the node and property", "[of_dma]") {
     TempDir dir;
     // Bus 0 and bus 0x20000000 both reach CPU 0x88000000..
     std::string cpu = config_error([&] {
@@ -194,8 +197,9 @@ TEST_CASE("of_dma: windows overlapping in bus or CPU addresses are an error nami
     });
     CHECK_THAT(bus, Catch::Contains("node /soc: property 'dma-ranges'") && Catch::Contains("overlap"));
     // Adjacent windows are fine.
-    CHECK(configure(tree_with(dir, "dma-ranges = <0x0 0x0 0x80000000 0x10000000 0x10000000 0x0 0x90000000 "
-                                   "0x10000000>;",
+    CHECK(configure(tree_with(dir,
+                              "dma-ranges = <0x0 0x0 0x80000000 0x10000000 0x10000000 0x0 0x90000000 "
+                              "0x10000000>;",
                               ""))
               .ranges.size() == 2);
 }
@@ -210,8 +214,9 @@ TEST_CASE("of_dma: dma-coherent is inherited from an ancestor and dma-noncoheren
 
 TEST_CASE("of_dma: a malformed or empty dma-range is an error naming the node and property", "[of_dma]") {
     TempDir dir;
-    std::string message =
-        config_error([&] { configure(tree_with(dir, "dma-ranges = <0x0 0x0 0x80000000 0x0>;", "")); });
+    std::string message = config_error([&] {
+        configure(tree_with(dir, "dma-ranges = <0x0 0x0 0x80000000 0x0>;", ""));
+    });
     CHECK_THAT(message, Catch::Contains("node /soc: property 'dma-ranges'"));
     CHECK_THAT(message, Catch::Contains("non-empty"));
 }
@@ -219,7 +224,8 @@ TEST_CASE("of_dma: a malformed or empty dma-range is an error naming the node an
 TEST_CASE("of_dma: the lowest limit of any dma-ranges is the max CPU address (for ZONE_DMA)", "[of_dma]") {
     TempDir dir;
     CHECK_FALSE(platform::of_dma_get_max_cpu_address(tree_with(dir, "", "")));
-    auto limit = platform::of_dma_get_max_cpu_address(tree_with(dir, "dma-ranges = <0x0 0x0 0x80000000 0x40000000>;", ""));
+    auto limit = platform::of_dma_get_max_cpu_address(tree_with(dir, "dma-ranges = <0x0 0x0 0x80000000 0x40000000>;",
+                                                                ""));
     REQUIRE(limit);
     CHECK(limit->address == 0xbfffffff);
     CHECK(limit->node == "/soc");
@@ -235,9 +241,9 @@ TEST_CASE("boot params: Linux's defaults without /chosen, and bootargs parsed li
     CHECK(defaults.dma.from_device_map == dma::FromDeviceMapPolicy::clean);
     CHECK(defaults.dma.alias == dma::AliasPolicy::removed);
 
-    platform::BootParams params = platform::parse_boot_params(tree_with(
-        dir, "", "",
-        R"(chosen { bootargs = "console=ttyAMA0 swiotlb=1024,force coherent_pool=1M dma_debug=off";
+    platform::BootParams params = platform::parse_boot_params(
+        tree_with(dir, "", "",
+                  R"(chosen { bootargs = "console=ttyAMA0 swiotlb=1024,force coherent_pool=1M dma_debug=off";
 		dmasim,dma-from-device-map = "invalidate"; dmasim,dma-alias = "kept"; dmasim,kmalloc-min-align = <64>;
 		dmasim,dma-pool-debug = "on"; };)"));
     CHECK(params.dma.swiotlb_slots == 1024);
@@ -279,14 +285,16 @@ TEST_CASE("describe shows each DMA device's masks, bus limit, coherence, ranges 
                                           "none"));
     CHECK_THAT(plain.out, Catch::Contains("coherent pool: none (system memory)"));
 
-    Result narrowed = dmasim(dir, "describe " + quote(DMASIM_SOURCE_DIR "/platforms/arm-noncoherent.dts") +
-                                      " -c '/soc:dma-ranges=<0x0 0x0 0x80000000 0x40000000>' -c '/soc:dma-coherent=true'");
+    Result narrowed = dmasim(dir,
+                             "describe " + quote(DMASIM_SOURCE_DIR "/platforms/arm-noncoherent.dts") +
+                                 " -c '/soc:dma-ranges=<0x0 0x0 0x80000000 0x40000000>' -c '/soc:dma-coherent=true'");
     REQUIRE(narrowed.code == 0);
     CHECK_THAT(narrowed.out, Catch::Contains("direct ops, coherent, dma mask 0x3fffffff, coherent mask 0x3fffffff, "
                                              "bus limit 0x3fffffff"));
     CHECK_THAT(narrowed.out, Catch::Contains("dma-range: bus 0x0 -> cpu 0x80000000, 1 GiB"));
 
-    Result pooled = dmasim(dir, "describe " + quote(DMASIM_SOURCE_DIR "/tests/scenarios/dma/arm-noncoherent-device-pool.dts"));
+    Result pooled = dmasim(dir, "describe " +
+                                    quote(DMASIM_SOURCE_DIR "/tests/scenarios/dma/arm-noncoherent-device-pool.dts"));
     REQUIRE(pooled.code == 0);
     CHECK_THAT(pooled.out, Catch::Contains("coherent pool: dma-pool@9ff00000 (1 MiB, per-device, no fallback)"));
 }
@@ -302,6 +310,6 @@ TEST_CASE("a memory-region that is not a no-map shared-dma-pool is an error nami
     source.replace(line, source.find('\n', line) - line, include);
     Result r = dmasim(dir, "describe " + quote(dir.write("pool.dts", source)));
     CHECK(r.code == 2);
-    CHECK_THAT(r.err, Catch::Contains("node /soc/dma-agent@1000000: property 'memory-region'") &&
-                          Catch::Contains("no-map"));
+    CHECK_THAT(r.err,
+               Catch::Contains("node /soc/dma-agent@1000000: property 'memory-region'") && Catch::Contains("no-map"));
 }

@@ -36,8 +36,7 @@ TEST_CASE("zone dma: on the PCI platform the dma-ranges of /soc end ZONE_DMA at 
     CHECK(sim.platform().dma_devices()[0].dma.bus_dma_limit == 0x3fffffff);
 }
 
-TEST_CASE("zone dma: without the SoC's dma-ranges the 4 GiB cap ends ZONE_DMA and DMA32 is empty",
-          "[platform][mm]") {
+TEST_CASE("zone dma: without the SoC's dma-ranges the 4 GiB cap ends ZONE_DMA and DMA32 is empty", "[platform][mm]") {
     PciSim sim({"/soc:dma-ranges=false"});
     CHECK(sim.platform().zone_dma_limit() == 4 * GiB);
     CHECK(sim.platform().zone_dma_bound() == "the 4 GiB cap");

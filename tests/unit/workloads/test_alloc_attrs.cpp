@@ -26,8 +26,7 @@ uint64_t phase(const nlohmann::json& stats, const std::string& case_name, const 
 
 }  // namespace
 
-TEST_CASE("seed-alloc-attrs: write-combined fill and cached reads beat uncached, every byte right",
-          "[alloc-attrs]") {
+TEST_CASE("seed-alloc-attrs: write-combined fill and cached reads beat uncached, every byte right", "[alloc-attrs]") {
     TempDir dir;
     Result r = dmasim(dir, run_attrs + "-o out");
     REQUIRE(r.code == 0);
@@ -102,8 +101,7 @@ TEST_CASE("seed-alloc-attrs: the same run gives the same stats, log and table", 
     CHECK(contains(table(first.out), "streaming (cached)"));
 }
 
-TEST_CASE("seed-alloc-attrs: without its syncs the noncoherent buffer gives wrong data both ways",
-          "[alloc-attrs]") {
+TEST_CASE("seed-alloc-attrs: without its syncs the noncoherent buffer gives wrong data both ways", "[alloc-attrs]") {
     TempDir dir;
     Result broken = dmasim(dir, run_attrs + "-p size=64K -p case=noncoherent -p syncs=false -o broken");
     Result fixed = dmasim(dir, run_attrs + "-p size=64K -p case=noncoherent -o fixed");
@@ -157,22 +155,22 @@ TEST_CASE("expectations against another stat are judged and reported with both v
 TEST_CASE("an expectation whose right-hand stat does not exist, or needs the monitor, is a config error",
           "[alloc-attrs][cli]") {
     TempDir dir;
-    const std::string missing =
-        dir.write("missing.yaml", "name: missing\n"
-                                  "platform: arm-noncoherent.dts\n"
-                                  "workload: seed-alloc-attrs\n"
-                                  "params: {size: 4K, reads: 1, case: coherent}\n"
-                                  "expect: [ \"workload.data_errors <= 2 * workload.no_such\" ]\n");
+    const std::string missing = dir.write("missing.yaml",
+                                          "name: missing\n"
+                                          "platform: arm-noncoherent.dts\n"
+                                          "workload: seed-alloc-attrs\n"
+                                          "params: {size: 4K, reads: 1, case: coherent}\n"
+                                          "expect: [ \"workload.data_errors <= 2 * workload.no_such\" ]\n");
     Result r = dmasim(dir, "run " + quote(missing) + " -o out --quiet");
     CHECK(r.code == 2);
     CHECK(contains(r.err, "missing.yaml:5: expectation 'workload.data_errors <= 2 * workload.no_such': no stat "
                           "'workload.no_such' in stats.json"));
 
-    const std::string hazards =
-        dir.write("hazards.yaml", "name: hazards\n"
-                                  "platform: arm-noncoherent.dts\n"
-                                  "workload: seed-alloc-attrs\n"
-                                  "expect: [ \"workload.data_errors <= hazards.stale_cpu_read\" ]\n");
+    const std::string hazards = dir.write("hazards.yaml",
+                                          "name: hazards\n"
+                                          "platform: arm-noncoherent.dts\n"
+                                          "workload: seed-alloc-attrs\n"
+                                          "expect: [ \"workload.data_errors <= hazards.stale_cpu_read\" ]\n");
     r = dmasim(dir, "run " + quote(hazards) + " -o out2 --quiet --no-monitor");
     CHECK(r.code == 2);
     CHECK(contains(r.err, "hazards are counted only with the coherence monitor"));

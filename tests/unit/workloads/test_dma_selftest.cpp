@@ -45,10 +45,9 @@ TEST_CASE("a device index the platform does not have exits 2 naming the workload
         const char* param;
         const char* indexes;
     };
-    for (const IndexParam& index : {IndexParam{"dma-selftest", "device", "DMA device"},
-                                    IndexParam{"seed-alloc-attrs", "device", "DMA device"},
-                                    IndexParam{"coherent-alias", "device", "DMA device"},
-                                    IndexParam{"coherence", "master", "bus master"}}) {
+    for (const IndexParam& index :
+         {IndexParam{"dma-selftest", "device", "DMA device"}, IndexParam{"seed-alloc-attrs", "device", "DMA device"},
+          IndexParam{"coherent-alias", "device", "DMA device"}, IndexParam{"coherence", "master", "bus master"}}) {
         TempDir dir;
         Result r = dmasim(dir, fmt::format("run --workload {} --quiet -p {}=5 -o out", index.workload, index.param));
         INFO(index.workload << ": " << r.err);
