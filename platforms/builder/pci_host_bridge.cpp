@@ -1,5 +1,7 @@
 #include "platforms/builder/pci_host_bridge.h"
 
+#include "platforms/builder/platform_builder.h"
+
 #include "models/pci/pci_regs.h"
 #include "platforms/builder/interrupts.h"
 #include "platforms/builder/properties.h"
@@ -376,6 +378,137 @@ sw::PciHostBridgeInfo PciHostSpec::kernel_info(unsigned domain) const {
     if (local_memory)
         info.local_memory = sw::PhysRange{local_memory->address, local_memory->size};
     return info;
+}
+
+// --- the platform builder's PCI family: host bridges, their endpoints and interrupts ---
+
+// A PCI host bridge and the endpoints below it; its children are not visited as nodes.
+void Platform::Builder::add_pci_host(const DtNode& node) {
+    std::string name = fmt::format("pci{}", p_.pci_hosts_.size());
+    PciHostSpec spec = read_pci_host(tree_, node, name, static_cast<uint32_t>(p_.pci_endpoints_.size()),
+                                     system_addresses());
+    skipped_.push_back(node.path());
+    for (const std::string& warning : spec.warnings)
+        p_.warnings_.push_back(tree_.source_name() + ": " + warning);
+    add_warnings(spec.dma);
+    auto bridge = std::make_unique<models::PciHostBridge>(name.c_str(), spec.bridge, instr_);
+    add_register_target(name + "_ecam", node.path(), spec.ecam.address, spec.ecam.size, spec.timing, bridge->cfg_in,
+                        "pci-ecam");
+    for (size_t i = 0; i < spec.bridge.outbound.size(); ++i)
+        add_register_target(fmt::format("{}_win{}", name, i), node.path(), spec.bridge.outbound[i].cpu_base,
+                            spec.bridge.outbound[i].size, spec.timing, *bridge->mmio_in[i], "pci-window", "ranges");
+    if (spec.local_memory)
+        add_target(MemoryRegion{name + "_mem", node.path(), spec.local_memory->address, spec.local_memory->size, false,
+                                spec.timing},
+                   "pci-memory");
+    for (const PciEndpointSpec& endpoint : spec.endpoints) {
+        p_.pci_endpoints_.push_back(endpoint.type->create(endpoint.model, endpoint.config, tree_.at(endpoint.node),
+                                                          options_.seed, instr_));
+        bridge->attach(*p_.pci_endpoints_.back(), endpoint.intx_irq);
+    }
+    p_.pci_bridges_.push_back(std::move(bridge));
+    p_.pci_hosts_.push_back(std::move(spec));
+}
+
+// INTx lines to the GIC's level inputs; bridges share nothing, endpoints of one bridge that
+// reach one ID share its line (the bridge ORs them).
+void Platform::Builder::wire_pci_interrupts(models::PciHostBridge& bridge, const PciHostSpec& spec) {
+    models::InterruptController* gic = p_.gic_.get();
+    std::vector<unsigned> lines;
+    for (const PciEndpointSpec& endpoint : spec.endpoints) {
+        if (!endpoint.intx_irq || std::count(lines.begin(), lines.end(), *endpoint.intx_irq))
+            continue;
+        if (!gic || *endpoint.intx_irq >= gic->config().num_ids)
+            tree_.at(spec.node).fail("interrupt-map",
+                                     fmt::format("interrupts the GIC has (IDs below {}), got {} "
+                                                 "for {}",
+                                                 gic ? gic->config().num_ids : 0, *endpoint.intx_irq, endpoint.node));
+        try {
+            gic->connect_line(*endpoint.intx_irq, fmt::format("{}.intx{}", spec.name, *endpoint.intx_irq));
+        } catch (const std::invalid_argument& taken) {
+            tree_.at(spec.node).fail("interrupt-map", fmt::format("interrupts no other device drives, got {} for "
+                                                                  "{} ({})",
+                                                                  *endpoint.intx_irq, endpoint.node, taken.what()));
+        }
+        lines.push_back(*endpoint.intx_irq);
+    }
+    if (gic)
+        bridge.set_irq_level([gic](unsigned id, bool asserted, uint64_t delay_ps) {
+            gic->set_level(id, asserted, sc_core::sc_time::from_value(delay_ps));
+        });
+}
+
+nlohmann::ordered_json Platform::Builder::pci_json() const {
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const PciHostSpec& spec : p_.pci_hosts_) {
+        nlohmann::ordered_json outbound = nlohmann::ordered_json::array(), inbound = nlohmann::ordered_json::array();
+        for (const models::PciOutboundWindow& window : spec.bridge.outbound)
+            outbound.push_back({{"cpu", hex(window.cpu_base)},
+                                {"pci", hex(window.pci_base)},
+                                {"size", window.size},
+                                {"type", window.mem64 ? "mem64" : "mem32"},
+                                {"prefetchable", window.prefetchable}});
+        for (const dma::DmaRange& range : spec.dma.ranges)
+            inbound.push_back({{"pci", hex(range.dma_start)}, {"cpu", hex(range.cpu_start)}, {"size", range.size}});
+        nlohmann::ordered_json endpoints = nlohmann::ordered_json::array();
+        for (const PciEndpointSpec& endpoint : spec.endpoints)
+            endpoints.push_back(pci_endpoint_json(spec, endpoint));
+        list.push_back({{"name", spec.name},
+                        {"node", spec.node},
+                        {"ecam", hex(spec.ecam.address)},
+                        {"ecam_size", spec.ecam.size},
+                        {"bus_start", spec.bridge.bus_start},
+                        {"bus_end", spec.bridge.bus_end},
+                        {"outbound", outbound},
+                        {"inbound", inbound},
+                        {"coherent", spec.dma.coherent},
+                        {"coherent_from",
+                         spec.dma.coherent_node ? nlohmann::ordered_json(*spec.dma.coherent_node) : nullptr},
+                        {"local_memory", spec.local_memory
+                                             ? nlohmann::ordered_json({{"base", hex(spec.local_memory->address)},
+                                                                       {"size", spec.local_memory->size}})
+                                             : nullptr},
+                        {"msi_parent", spec.msi_parent ? nlohmann::ordered_json(*spec.msi_parent) : nullptr},
+                        {"endpoints", endpoints}});
+    }
+    return list;
+}
+
+// What the kernel will configure for the function (pci_dma_configure), its engine's and the bus's
+// limits and what the lower one reaches; its coherent pool is the bridge's local memory.
+nlohmann::ordered_json Platform::Builder::pci_endpoint_json(const PciHostSpec& spec,
+                                                            const PciEndpointSpec& endpoint) const {
+    const models::PciEndpointConfig& config = endpoint.config;
+    const models::PropertyTable<models::PciEndpointConfig>& properties = endpoint.type->properties;
+    uint64_t engine_limit = config.dma_bits >= 64 ? ~0ULL : (1ULL << config.dma_bits) - 1;
+    uint64_t limit = dma::min_not_zero(engine_limit, spec.dma.bus_dma_limit);
+    nlohmann::ordered_json reach = nlohmann::ordered_json::array();
+    for (const dma::DmaRange& range : spec.dma.ranges)
+        if (range.dma_start <= limit)
+            reach.push_back({{"cpu", hex(range.cpu_start)},
+                             {"size", std::min(range.size - 1, limit - range.dma_start) + 1}});
+    return {{"name", endpoint.model},
+            {"node", endpoint.node},
+            {"compatible", endpoint.compatible},
+            {"kind", p_.pci_endpoints_.at(config.number)->device_kind()},
+            {"bdf", fmt::format("{:02x}:{:02x}.{}", spec.bridge.bus_start, pci::PCI_SLOT(config.devfn),
+                                pci::PCI_FUNC(config.devfn))},
+            {"dma_bits", property_json(properties.at("dmasim,dma-bits"), config)},
+            {"dma_limit", hex(limit)},
+            {"engine_dma_limit", hex(engine_limit)},
+            {"bus_dma_limit", spec.dma.bus_dma_limit ? nlohmann::ordered_json(hex(spec.dma.bus_dma_limit)) : nullptr},
+            {"reaches", reach},
+            {"ops", spec.dma.ops},
+            {"coherent", spec.dma.coherent},
+            {"dma_mask", hex(spec.dma.mask)},
+            {"coherent_dma_mask", hex(spec.dma.mask)},
+            {"coherent_pool",
+             spec.local_memory ? pool_json(sw::local_memory_pool_name(spec.name), spec.local_memory->size) : nullptr},
+            {"burst_size", property_json(properties.at("dmasim,burst-size"), config)},
+            {"bandwidth_mbps", property_json(properties.at("dmasim,bandwidth-mbps"), config)},
+            {"interrupt_pin", config.interrupt_pin},
+            {"intx_irq", endpoint.intx_irq ? nlohmann::ordered_json(*endpoint.intx_irq) : nullptr},
+            {"msi_vectors", property_json(properties.at("dmasim,msi-vectors"), config)}};
 }
 
 }  // namespace platform

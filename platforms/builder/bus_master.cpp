@@ -1,0 +1,76 @@
+// The platform builder's bus masters (dmasim,bus-master): model, register and buffer windows,
+// interrupt, and the DMA device the kernel configures for it.
+#include "platforms/builder/platform_builder.h"
+
+namespace platform {
+
+void Platform::Builder::add_bus_master(const DtNode& node) {
+    const models::PropertyTable<models::BusMasterConfig>& properties = models::BusMaster::properties();
+    models::BusMasterConfig config = properties.defaults;
+    config.id = static_cast<uint32_t>(p_.masters_.size());
+    config.stream_id = config.id;
+    read_properties(node, properties.properties, config);
+    OfDmaConfig dma = of_dma_configure_device(node);
+    add_warnings(dma);
+    config.snoop = dma.coherent;
+    for (const dma::DmaRange& range : dma.ranges)
+        config.inbound.push_back(models::InboundWindow{range.dma_start, range.cpu_start, range.size});
+    std::vector<RegEntry> reg = node.reg();
+    if (reg.empty() || reg.size() > 2 || reg[0].size < bus_master::register_space)
+        node.fail("reg", fmt::format("the registers (at least {:#x} bytes), then optionally the data buffer",
+                                     bus_master::register_space));
+    if (reg.size() == 2 && (reg[1].size == 0 || reg[1].size > models::BusMaster::max_buffer_size))
+        node.fail("reg", fmt::format("a data buffer (its second entry) of 1 byte to {} MiB, got {:#x} bytes",
+                                     models::BusMaster::max_buffer_size >> 20, reg[1].size));
+    sw::BusMasterInfo info{node.name(), system_address(node, reg[0].address),
+                           reg[0].size, 0,
+                           0,           read_level_interrupt(node)};
+    if (reg.size() == 2) {
+        info.buffer = system_address(node, reg[1].address);
+        info.buffer_size = config.buffer_size = reg[1].size;
+    }
+    std::string name = fmt::format("dma{}", config.id);
+    std::optional<std::string> pool;
+    if (node.has("memory-region"))
+        pool_nodes_.push_back({node, node.phandle_target("memory-region").path()});
+    p_.dma_devices_.push_back(DmaDeviceSpec{node.name(), node.path(), name, dma, pool});
+    p_.masters_.push_back(std::make_unique<models::BusMaster>(name.c_str(), config, instr_));
+    models::BusMaster& master = *p_.masters_.back();
+    models::TargetTiming timing = read_properties(node, models::register_timing_properties());
+    add_register_target(name + "_regs", node.path(), info.registers, info.registers_size, timing, master.mmio_in);
+    if (info.buffer_size)
+        add_register_target(name + "_buffer", node.path(), info.buffer, info.buffer_size, timing, master.buffer_in,
+                            "buffer");
+    masters_json_.push_back({{"name", name},
+                             {"node", node.path()},
+                             {"stream_id", property_json(properties.at("dmasim,stream-id"), config)},
+                             {"burst_size", property_json(properties.at("dmasim,burst-size"), config)},
+                             {"coherent", config.snoop},
+                             {"registers", hex(info.registers)},
+                             {"buffer", info.buffer_size ? nlohmann::ordered_json(hex(info.buffer)) : nullptr},
+                             {"buffer_size", info.buffer_size},
+                             {"irq", info.irq ? nlohmann::ordered_json(*info.irq) : nullptr}});
+    p_.bus_master_infos_.push_back(std::move(info));
+}
+
+// The bus master's line to the GIC's level input its `interrupts` names.
+void Platform::Builder::wire_bus_master_interrupt(models::BusMaster& master, const sw::BusMasterInfo& info,
+                                                  const DtNode& node) {
+    if (!info.irq)
+        return;
+    unsigned id = *info.irq;
+    models::InterruptController* gic = p_.gic_.get();
+    if (!gic || id < gic::first_spi || id >= gic->config().num_ids)
+        node.fail("interrupts", fmt::format("an SPI of the GIC (interrupt IDs 32 to {}), got {}",
+                                            gic ? gic->config().num_ids - 1 : 0, id));
+    try {
+        gic->connect_line(id, master.name());
+    } catch (const std::invalid_argument& taken) {
+        node.fail("interrupts", fmt::format("an interrupt no other device drives, got {} ({})", id, taken.what()));
+    }
+    master.set_irq_level([gic, id](bool asserted, uint64_t delay_ps) {
+        gic->set_level(id, asserted, sc_core::sc_time::from_value(delay_ps));
+    });
+}
+
+}  // namespace platform
