@@ -1,0 +1,80 @@
+// The driver of the Arm SMMU-500 ("arm,mmu-500", models/iommu/smmu_regs.h), after Linux's
+// drivers/iommu/arm/arm-smmu/arm-smmu.c: probe maps the registers, reads ID0-ID2 for what the
+// hardware offers (arm_smmu_device_cfg_probe: stream matching groups, context banks, address
+// sizes, whether table walks are coherent), resets it (arm_smmu_device_reset: every SMR invalid,
+// every S2CR fault or bypass, every context bank disabled, TLBIALLNSNH and a global sync, then
+// sCR0 with GFRE/GFIE/GCFGFRE/GCFGFIE, USFCFG as the kernel's disable_bypass says, CLIENTPD clear),
+// takes the global and context interrupts, and registers itself with the DMA layer
+// (iommu_device_register). attach_device gives a device a domain of its own: a context bank with
+// an ASID, io-pgtable-arm tables (sw/drivers/iommu/io_pgtable_arm.h), TCR/TCR2/MAIR0/TTBR0 and the
+// SMR/S2CR entries of its stream IDs. A context fault prints Linux's
+// "Unhandled context fault: fsr=0x…, iova=0x…, fsynr=0x…, cbfrsynra=0x…, cb=N" and clears FSR.
+// Every register access is a load or store of the core through the ioremap'd window.
+#pragma once
+
+#include "dma/iommu.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dma {
+class Context;
+class Device;
+}  // namespace dma
+
+namespace sw {
+
+class Kernel;
+
+// What the device tree gives the driver (platform_get_resource, platform_get_irq, and the
+// SMMU's own struct device, whose dma-coherent decides how its tables are written).
+struct ArmSmmuInfo {
+    std::string name;  // dev_name, e.g. "iommu@2b400000"
+    std::string node;  // the node's path, as iommus / iommu-map name it
+    uint64_t registers = 0;
+    uint64_t registers_size = 0;
+    std::vector<unsigned> global_irqs;   // #global-interrupts first entries of `interrupts`
+    std::vector<unsigned> context_irqs;  // the rest, one per context bank
+    // Linux's arm-smmu.disable_bypass (default true): unmatched streams fault (sCR0.USFCFG).
+    bool disable_bypass = true;
+};
+
+class ArmSmmu : public dma::Iommu {
+public:
+    static constexpr const char* driver_name = "arm-smmu";
+
+    // `dev` is the SMMU's own device (coherent when the node is dma-coherent); its page tables
+    // are written and cleaned with the DMA API on it, as io-pgtable-arm does.
+    ArmSmmu(Kernel& kernel, dma::Device& dev, ArmSmmuInfo info);
+    ~ArmSmmu() override;
+    ArmSmmu(const ArmSmmu&) = delete;
+    ArmSmmu& operator=(const ArmSmmu&) = delete;
+
+    // On the core: 0, or a negative errno (-ENODEV: no stage-1 support or not an SMMUv2 register
+    // file; the device is then left as found). Registers the IOMMU with dev's DMA context.
+    int probe();
+    void remove();
+
+    const ArmSmmuInfo& info() const { return info_; }
+    // What probe found, for describe and tests.
+    unsigned num_context_banks() const;
+    unsigned num_mapping_groups() const;
+    bool coherent_walk() const;
+
+    // --- dma::Iommu ---
+    const std::string& node() const override { return info_.node; }
+    dma::IommuDomain* attach_device(dma::Device& dev, const std::vector<uint32_t>& stream_ids,
+                                    std::string& error) override;
+
+private:
+    struct State;  // probed features, ioremap'd window, domains, SMR/S2CR shadow (arm_smmu.cpp)
+    Kernel& kernel_;
+    dma::Device& dev_;
+    ArmSmmuInfo info_;
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace sw
