@@ -53,4 +53,15 @@ void Context::warn(const Device& dev, const std::string& message, uint64_t& stat
     instr_.emit(ev_warning_, models::Event{cpu().now_ps(), nullptr, dev.name(), {{"message", message}}});
 }
 
+void Context::unregister_iommu(Iommu& iommu) {
+    iommus_.erase(std::remove(iommus_.begin(), iommus_.end(), &iommu), iommus_.end());
+}
+
+Iommu* Context::find_iommu(const std::string& node) const {
+    for (Iommu* iommu : iommus_)
+        if (iommu->node() == node)
+            return iommu;
+    return nullptr;
+}
+
 }  // namespace dma

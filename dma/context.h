@@ -7,6 +7,7 @@
 #include "dma/cache_maintenance.h"
 #include "dma/debug.h"
 #include "dma/direct_ops.h"
+#include "dma/iommu.h"
 #include "dma/mapping_listener.h"
 #include "dma/policy.h"
 #include "dma/swiotlb.h"
@@ -43,6 +44,12 @@ public:
     // construction with Policy::atomic_pool_size.
     AtomicPool& atomic_pool() { return atomic_pool_; }
     models::Instrumentation& instr() { return instr_; }
+
+    // The IOMMUs whose drivers have probed (Linux's iommu_device_register), found by node path
+    // when a device is attached (of_iommu_configure); nullptr for an unknown node.
+    void register_iommu(Iommu& iommu) { iommus_.push_back(&iommu); }
+    void unregister_iommu(Iommu& iommu);
+    Iommu* find_iommu(const std::string& node) const;
 
     // The last byte of RAM (Linux's (max_pfn << PAGE_SHIFT) - 1).
     uint64_t max_ram_pa() const { return max_ram_pa_; }
@@ -86,6 +93,7 @@ private:
     models::EventKind ev_warning_;
     std::vector<std::string> warnings_;
     std::vector<MappingListener*> mapping_listeners_;
+    std::vector<Iommu*> iommus_;
     AtomicPool atomic_pool_;  // last: it uses the kernel and the policy as it is built
 };
 

@@ -68,6 +68,8 @@ void dma_configure(Device& dev, const DmaConfig& config) {
     dev.store_coherent_dma_mask(dev.coherent_dma_mask() & config.mask);
     dev.set_bus_dma_limit(config.bus_dma_limit);
     dev.set_coherent(config.coherent);
+    dev.set_untrusted(config.untrusted);
+    dev.set_iommu_fwspec(config.iommu);
 }
 
 uint64_t min_not_zero(uint64_t a, uint64_t b) {

@@ -3,9 +3,11 @@
 // DMA to (a USB device maps through its host controller). Every API call resolves dma_dev() first.
 #pragma once
 
+#include "dma/iommu.h"
 #include "dma/types.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -91,6 +93,18 @@ public:
     sw::CmaArea* cma_area() const { return cma_area_; }
     void set_cma_area(sw::CmaArea* area) { cma_area_ = area; }
 
+    // What the firmware says of the device's IOMMU (Linux's dev->iommu->fwspec), kept by
+    // dma_configure until the IOMMU's driver has probed and iommu_configure attaches the device.
+    const std::optional<IommuFwspec>& iommu_fwspec() const { return iommu_fwspec_; }
+    void set_iommu_fwspec(std::optional<IommuFwspec> fwspec) { iommu_fwspec_ = std::move(fwspec); }
+    // The domain the device translates through (Linux's iommu_get_dma_domain); null on direct ops.
+    IommuDomain* iommu_domain() const { return iommu_domain_; }
+    void set_iommu_domain(IommuDomain* domain) { iommu_domain_ = domain; }
+    // An untrusted device (Linux's dev->removable / pci_dev->untrusted: an external-facing port):
+    // sub-page streaming buffers bounce through swiotlb, and its unmaps are always strict.
+    bool untrusted() const { return untrusted_; }
+    void set_untrusted(bool untrusted) { untrusted_ = untrusted; }
+
 private:
     std::string name_;
     Device* parent_ = nullptr;
@@ -106,6 +120,9 @@ private:
     bool force_bounce_ = false;
     std::shared_ptr<CoherentMemory> dma_mem_;
     sw::CmaArea* cma_area_ = nullptr;
+    std::optional<IommuFwspec> iommu_fwspec_;
+    IommuDomain* iommu_domain_ = nullptr;
+    bool untrusted_ = false;
 };
 
 // What bus code learns about a device's DMA from the firmware when it creates the device (Linux's
@@ -115,8 +132,11 @@ struct DmaConfig {
     uint64_t bus_dma_limit = 0;        // 0: no limit
     uint64_t mask = dma_bit_mask(32);  // the masks are cut to this
     bool coherent = false;
+    std::optional<IommuFwspec> iommu;  // iommus / iommu-map: the device translates through that IOMMU
+    bool untrusted = false;
 };
-// Applies `config` to a device just created: its range map, masks, bus limit and coherence.
+// Applies `config` to a device just created: its range map, masks, bus limit, coherence, trust
+// and IOMMU fwspec (attached later by iommu_configure, once the IOMMU's driver has probed).
 void dma_configure(Device& dev, const DmaConfig& config);
 
 // Linux's min_not_zero(*dev->dma_mask, dev->bus_dma_limit) for a limit that may be unset.

@@ -29,6 +29,9 @@ struct Policy {
     // dma_pool poisoning and its corruption check (Linux's DMAPOOL_DEBUG, on with slub_debug);
     // each pool takes the value in force when it is created.
     bool pool_debug = false;
+    // iommu.strict: an unmap invalidates the IOTLB before it returns (Linux's default on Arm);
+    // iommu.strict=0 defers invalidation to a flush queue (lazy mode) for trusted devices.
+    bool iommu_strict = true;
 };
 
 }  // namespace dma
