@@ -24,11 +24,16 @@ struct OfDmaConfig {
     std::optional<std::string> coherent_node;  // the node whose dma-coherent / dma-noncoherent decided
     // Linux's arch_setup_dma_ops: direct mapping, as no IOMMU is modelled yet.
     std::string ops = dma::DirectOps::ops_name;
+    // The IOMMU the device translates through (Linux's of_iommu_configure), if any.
+    std::optional<dma::IommuFwspec> iommu;
+    bool untrusted = false;  // Linux's removable / untrusted device: strict unmaps, sub-page bounces
     // What Linux passes over quietly but a user should know ("node ...: ..."; the caller adds the file).
     std::vector<std::string> warnings;
 
     // What the kernel applies to the device (dma::dma_configure).
-    dma::DmaConfig dma_config() const { return dma::DmaConfig{ranges, bus_dma_limit, mask, coherent}; }
+    dma::DmaConfig dma_config() const {
+        return dma::DmaConfig{ranges, bus_dma_limit, mask, coherent, iommu, untrusted};
+    }
 };
 
 // Linux's of_dma_configure(dev, np) for a device without a node of its own: a PCI function, whose
