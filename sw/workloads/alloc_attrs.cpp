@@ -34,14 +34,6 @@ const Case cases[] = {
     {Kind::streaming, "streaming", "streaming (cached)"},
 };
 
-// Distinct bytes per case and side, so that a stale copy never passes for the expected data.
-std::vector<uint8_t> pattern(uint64_t size, uint64_t salt) {
-    std::vector<uint8_t> data(size);
-    for (uint64_t i = 0; i < size; ++i)
-        data[i] = static_cast<uint8_t>((i * 97 + salt * 53 + (i >> 9)) ^ 0xa5);
-    return data;
-}
-
 // Simulated time of each phase of one case, in ps; `syncs` is the part of them spent on cache
 // maintenance (sync, map and unmap calls).
 struct Timing {
@@ -78,7 +70,7 @@ public:
     Timing run(const Case& c, uint64_t salt) {
         case_ = &c;
         timing_ = Timing{};
-        std::vector<uint8_t> cpu_data = pattern(size_, salt), device_data = pattern(size_, salt + 1);
+        std::vector<uint8_t> cpu_data = pattern_bytes(size_, salt), device_data = pattern_bytes(size_, salt + 1);
         Buffer buffer = allocate();
         timing_.fill = elapsed([&] {
             cpu_.write_block(buffer.cpu_addr, cpu_data.data(), size_);

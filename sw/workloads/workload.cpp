@@ -8,6 +8,7 @@
 #include "sw/workloads/memtest.h"
 #include "sw/workloads/peek.h"
 #include "sw/workloads/seed_missing_sync.h"
+#include "sw/workloads/seed_per_device_ops.h"
 #include "sw/workloads/seed_small_buffers.h"
 #include "sw/workloads/seed_usb_delegation.h"
 
@@ -63,6 +64,7 @@ WorkloadRegistry& WorkloadRegistry::builtin() {
         r.add(seed_missing_sync_workload());
         r.add(seed_usb_delegation_workload());
         r.add(seed_small_buffers_workload());
+        r.add(seed_per_device_ops_workload());
         return r;
     }();
     return registry;
@@ -154,6 +156,13 @@ std::function<void(const WorkloadContext&)> check_index_param(const std::string&
                                                : std::string("but the platform has none"),
                                          index));
     };
+}
+
+std::vector<uint8_t> pattern_bytes(uint64_t size, uint64_t salt) {
+    std::vector<uint8_t> data(size);
+    for (uint64_t i = 0; i < size; ++i)
+        data[i] = static_cast<uint8_t>((i * 97 + salt * 53 + (i >> 9)) ^ 0xa5);
+    return data;
 }
 
 void require_transfer(int rc, const BusMaster& master) {

@@ -104,6 +104,10 @@ enum class IndexOf { bus_master, dma_device };
 std::function<void(const WorkloadContext&)> check_index_param(const std::string& workload, const std::string& param,
                                                               IndexOf what);
 
+// `size` bytes that differ with `salt` (and along the buffer), so that a stale copy of another
+// transfer's data never passes for the expected one.
+std::vector<uint8_t> pattern_bytes(uint64_t size, uint64_t salt);
+
 // The result of a bus master transfer the program cannot go on without: a failure ends it with a
 // std::runtime_error carrying the driver's message (as a simulation error, exit 3).
 void require_transfer(int rc, const BusMaster& master);
