@@ -42,8 +42,8 @@ public:
                 fixed_ ? "synced for the CPU before each read" : "read without dma_sync_single_for_cpu"));
             context_.summary.push_back(fmt::format("  {:<22} {:<6} {:>12} {:>14} {:>9} {:>12}", "device", "ops",
                                                    "DMA address", "maintenance", "bounces", "wrong bytes"));
-            same_driver(iommu_index_);
-            same_driver(direct_index_);
+            same_driver(iommu_index_, "iommu");
+            same_driver(direct_index_, "direct");
         } else if (name == "stale-iotlb") {
             stale_iotlb();
         } else if (name == "lazy-unmap") {
@@ -86,7 +86,9 @@ private:
         return total;
     }
 
-    void same_driver(uint64_t index) {
+    // `role` names the device's counters: workload.per_device_ops.<role>.maintenance (cache
+    // maintenance operations), .bounces (swiotlb maps), .wrong_bytes.
+    void same_driver(uint64_t index, const std::string& role) {
         dma::Device& dev = device(index);
         uint64_t maintenance_before = maintenance_ops();
         uint64_t bounces_before = context_.instr.counter_value("swiotlb.maps");
@@ -108,10 +110,15 @@ private:
         }
         dma::unmap_single(dev, handle, size_, DmaDirection::from_device);
         kernel_.kmalloc().kfree(buffer);
+        std::string prefix = "workload.per_device_ops." + role;
+        uint64_t& maintenance = context_.instr.counter(prefix + ".maintenance");
+        uint64_t& bounces = context_.instr.counter(prefix + ".bounces");
+        uint64_t& wrong = context_.instr.counter(prefix + ".wrong_bytes");
+        maintenance = maintenance_ops() - maintenance_before;
+        bounces = context_.instr.counter_value("swiotlb.maps") - bounces_before;
+        wrong = context_.data_errors - errors_before;
         context_.summary.push_back(fmt::format("  {:<22} {:<6} {:>#12x} {:>14} {:>9} {:>12}", dev.name(),
-                                               dev.ops().name(), handle, maintenance_ops() - maintenance_before,
-                                               context_.instr.counter_value("swiotlb.maps") - bounces_before,
-                                               context_.data_errors - errors_before));
+                                               dev.ops().name(), handle, maintenance, bounces, wrong));
     }
 
     // One page for the device, with its linear-map address.

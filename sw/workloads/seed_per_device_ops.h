@@ -16,7 +16,8 @@
 // - past-mapping: the device writes twice the length of its mapping: the IOMMU stops it at the
 //   first unmapped page with a translation fault (Linux's "Unhandled context fault" message), the
 //   run goes on and the mapped part arrived.
-// Device errors are counted, not fatal. Stats: workload.per_device_ops.transfers, .device_errors.
+// Device errors are counted, not fatal. Stats: workload.per_device_ops.transfers, .device_errors, and
+// for same-driver per device (iommu, direct): .<device>.maintenance, .bounces, .wrong_bytes.
 #pragma once
 
 #include "sw/workloads/workload.h"
