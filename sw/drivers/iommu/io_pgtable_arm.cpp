@@ -96,8 +96,7 @@ void IoPgtableArm::write_pte(uint64_t ptep, uint64_t pte) { kernel_.cpu().store6
 
 // __arm_lpae_sync_pte: the descriptors' bytes cleaned for a walker that does not snoop.
 void IoPgtableArm::sync_pte(uint64_t ptep, unsigned num_entries) {
-    dma::sync_single_for_device(*cfg_.iommu_dev, ptep, uint64_t(pte_size) * num_entries,
-                                dma::DmaDirection::to_device);
+    dma::sync_single_for_device(*cfg_.iommu_dev, ptep, uint64_t(pte_size) * num_entries, dma::DmaDirection::to_device);
 }
 
 // __arm_lpae_clear_pte
@@ -139,7 +138,7 @@ void IoPgtableArm::free_table(uint64_t table, uint64_t size) {
 }
 
 // arm_lpae_prot_to_pte for stage 1.
-uint64_t IoPgtableArm::prot_to_pte(int prot) const {
+uint64_t IoPgtableArm::prot_to_pte(int prot) {
     namespace iommu = dma::iommu_prot;
     uint64_t pte = PTE_nG;
     if (!(prot & iommu::write) && (prot & iommu::read))

@@ -69,9 +69,9 @@ private:
     uint64_t alloc_table(uint64_t size);  // 0 on failure
     void free_table(uint64_t table, uint64_t size);
 
-    uint64_t prot_to_pte(int prot) const;
-    int map(uint64_t iova, uint64_t paddr, uint64_t size, uint64_t pgcount, uint64_t prot, unsigned lvl,
-            uint64_t table, uint64_t& mapped);
+    static uint64_t prot_to_pte(int prot);
+    int map(uint64_t iova, uint64_t paddr, uint64_t size, uint64_t pgcount, uint64_t prot, unsigned lvl, uint64_t table,
+            uint64_t& mapped);
     int init_pte(uint64_t iova, uint64_t paddr, uint64_t prot, unsigned lvl, unsigned num_entries, uint64_t ptep);
     void install_table(uint64_t table, uint64_t ptep);
     uint64_t unmap(dma::IotlbGather* gather, uint64_t iova, uint64_t size, uint64_t pgcount, unsigned lvl,

@@ -6,8 +6,8 @@ namespace sw {
 
 namespace {
 
-unsigned fls(uint64_t x) { return 63 - __builtin_clzll(x); }  // Linux's __fls: the highest set bit
-unsigned ffs(uint64_t x) { return __builtin_ctzll(x); }       // Linux's __ffs: the lowest set bit
+unsigned fls(uint64_t x) { return 63 - __builtin_clzll(x); }                   // Linux's __fls: the highest set bit
+unsigned ffs(uint64_t x) { return __builtin_ctzll(x); }                        // Linux's __ffs: the lowest set bit
 uint64_t genmask(unsigned hi) { return hi >= 63 ? ~0ULL : (2ULL << hi) - 1; }  // GENMASK(hi, 0)
 
 }  // namespace
