@@ -21,15 +21,14 @@ using namespace smmu;
 namespace {
 
 // Linux's arm-smmu.h names the shared register header does not have.
-constexpr uint32_t id0_atosns = bit(26);              // ARM_SMMU_ID0_ATOSNS: no address translation ops
-constexpr uint32_t scr0_bsu = field_mask(15, 14);     // ARM_SMMU_sCR0_BSU: barrier shareability upgrade
-constexpr uint32_t cbar_s1_memattr_wb = 0xf;          // ARM_SMMU_CBAR_S1_MEMATTR_WB
+constexpr uint32_t id0_atosns = bit(26);                  // ARM_SMMU_ID0_ATOSNS: no address translation ops
+constexpr uint32_t scr0_bsu = field_mask(15, 14);         // ARM_SMMU_sCR0_BSU: barrier shareability upgrade
+constexpr uint32_t cbar_s1_memattr_wb = 0xf;              // ARM_SMMU_CBAR_S1_MEMATTR_WB
 constexpr unsigned fwid_mask_hi = 31, fwid_mask_lo = 16;  // ARM_SMMU_SMR_MASK: a fwspec ID's mask
 constexpr unsigned fwid_id_hi = 15, fwid_id_lo = 0;       // ARM_SMMU_SMR_ID
 
-constexpr uint64_t sz_4k = 1ULL << 12, sz_16k = 1ULL << 14, sz_64k = 1ULL << 16, sz_1m = 1ULL << 20,
-                   sz_2m = 1ULL << 21, sz_16m = 1ULL << 24, sz_32m = 1ULL << 25, sz_512m = 1ULL << 29,
-                   sz_1g = 1ULL << 30;
+constexpr uint64_t sz_4k = 1ULL << 12, sz_16k = 1ULL << 14, sz_64k = 1ULL << 16, sz_1m = 1ULL << 20, sz_2m = 1ULL << 21,
+                   sz_16m = 1ULL << 24, sz_32m = 1ULL << 25, sz_512m = 1ULL << 29, sz_1g = 1ULL << 30;
 
 // Linux's ___ratelimit with DEFAULT_RATELIMIT_INTERVAL (5 s) and DEFAULT_RATELIMIT_BURST (10),
 // on simulated time: whether to print, and the count of suppressed messages to report first.
@@ -392,9 +391,9 @@ int ArmSmmu::master_alloc_smes(Master& master, std::string& error) {
         int idx = find_sme(id, mask);
         if (idx < 0) {
             error = fmt::format("{}: {}'s stream ID {:#x} (mask {:#x}): {}", s.io.who(), master.dev->name(), id, mask,
-                                idx == -ENOSPC ? fmt::format("no free stream match register (all {} in use)",
-                                                             s.num_mapping_groups)
-                                               : std::string("overlaps another device's stream match register"));
+                                idx == -ENOSPC
+                                    ? fmt::format("no free stream match register (all {} in use)", s.num_mapping_groups)
+                                    : std::string("overlaps another device's stream match register"));
             master_free_smes(master);
             return idx;
         }
@@ -502,8 +501,8 @@ bool ArmSmmu::init_domain_context(Master& master, std::string& error) {
     ContextBank cb;
     cb.tcr[0] = field_prep(s1.tcr.tg, TCR_TG0_HI, TCR_TG0_LO) | field_prep(s1.tcr.sh, TCR_SH0_HI, TCR_SH0_LO) |
                 field_prep(s1.tcr.orgn, TCR_ORGN0_HI, TCR_ORGN0_LO) |
-                field_prep(s1.tcr.irgn, TCR_IRGN0_HI, TCR_IRGN0_LO) |
-                field_prep(s1.tcr.tsz, TCR_T0SZ_HI, TCR_T0SZ_LO) | TCR_EPD1;
+                field_prep(s1.tcr.irgn, TCR_IRGN0_HI, TCR_IRGN0_LO) | field_prep(s1.tcr.tsz, TCR_T0SZ_HI, TCR_T0SZ_LO) |
+                TCR_EPD1;
     cb.tcr[1] = field_prep(s1.tcr.ips, TCR2_PASIZE_HI, TCR2_PASIZE_LO) |
                 field_prep(TCR2_SEP_UPSTREAM, TCR2_SEP_HI, TCR2_SEP_LO) | TCR2_AS;
     uint64_t asid = uint64_t(domain->asid()) << TTBRn_ASID_SHIFT;

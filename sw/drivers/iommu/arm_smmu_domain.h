@@ -42,7 +42,7 @@ public:
     uint64_t iova_to_phys(uint64_t iova) override;       // arm_smmu_iova_to_phys
 
     // --- IommuFlushOps (arm_smmu_s1_tlb_ops) ---
-    void tlb_flush_all() override;                                           // arm_smmu_tlb_inv_context_s1
+    void tlb_flush_all() override;                                                 // arm_smmu_tlb_inv_context_s1
     void tlb_flush_walk(uint64_t iova, uint64_t size, uint64_t granule) override;  // arm_smmu_tlb_inv_walk_s1
     void tlb_add_page(dma::IotlbGather& gather, uint64_t iova, uint64_t granule) override;  // ..._add_page_s1
 

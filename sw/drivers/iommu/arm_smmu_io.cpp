@@ -11,7 +11,7 @@ namespace {
 
 constexpr uint32_t dummy_value = ~0u;  // what Linux writes to the sync and TLBI-all registers (QCOM_DUMMY_VAL)
 constexpr uint64_t tlb_loop_timeout_us = 1000000;  // TLB_LOOP_TIMEOUT: 1 s
-constexpr unsigned tlb_spin_count = 10;             // TLB_SPIN_COUNT
+constexpr unsigned tlb_spin_count = 10;            // TLB_SPIN_COUNT
 
 }  // namespace
 

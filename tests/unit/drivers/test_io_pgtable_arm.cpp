@@ -196,7 +196,8 @@ TEST_CASE("io-pgtable-arm: arm_lpae_prot_to_pte's stage-1 descriptors and the ta
             CHECK(mapped == sz_4k);
             return sim.pte(*pgtbl, iova, 3);
         };
-        CHECK(leaf(iova_base, prot::read | prot::write) == (pa | af | sh_os | ng | ap_unpriv | attrindx_nc | type_page));
+        CHECK(leaf(iova_base, prot::read | prot::write) ==
+              (pa | af | sh_os | ng | ap_unpriv | attrindx_nc | type_page));
         CHECK(leaf(iova_base + 0x1000, prot::read) ==
               (pa | af | sh_os | ng | ap_unpriv | ap_rdonly | attrindx_nc | type_page));
         CHECK(leaf(iova_base + 0x2000, prot::read | prot::write | prot::cache) ==
@@ -280,8 +281,8 @@ TEST_CASE("io-pgtable-arm: 16 scattered pages at consecutive IOVAs on a non-cohe
 
         // The first map makes three tables: each cleaned whole when mapped TO_DEVICE, before the
         // descriptor linking it is written and cleaned. Then one 8-byte clean per leaf.
-        std::vector<Cleans::Range> expected = {
-            {l1, 4096}, {pgtbl->pgd(), 8}, {l2, 4096}, {l1 + 2 * 8, 8}, {l3, 4096}, {l2 + 2 * 8, 8}};
+        std::vector<Cleans::Range> expected = {{l1, 4096},      {pgtbl->pgd(), 8}, {l2, 4096},
+                                               {l1 + 2 * 8, 8}, {l3, 4096},        {l2 + 2 * 8, 8}};
         for (unsigned i = 0; i < 16; ++i)
             expected.push_back({first_leaf + i * 8, 8});
         CHECK(sim.cleans.since(mark) == expected);
@@ -389,8 +390,8 @@ TEST_CASE("io-pgtable-arm: unmapping a table's whole range flushes its walks and
         dma::IotlbGather gather;
         CHECK(pgtbl->unmap_pages(iova, sz_2m, 1, &gather) == sz_2m);
         CHECK(sim.backdoor_read64(l2_entry) == 0);
-        CHECK(sim.tlb.calls == std::vector<RecordingTlb::Call>{{"flush_walk", iova, sz_2m, sz_4k},
-                                                               {"add_page", iova, sz_2m, sz_2m}});
+        CHECK(sim.tlb.calls ==
+              std::vector<RecordingTlb::Call>{{"flush_walk", iova, sz_2m, sz_4k}, {"add_page", iova, sz_2m, sz_2m}});
         CHECK_FALSE(sim.kernel.page_allocator().is_allocated(l3));
         CHECK(sim.kernel.page_allocator().nr_allocated_pages() == allocated - 1);
         CHECK(sim.context.debug().entries_of(sim.smmu).size() == mappings - 1);
