@@ -179,24 +179,22 @@ void BusMaster::start(uint32_t command, uint64_t time_ps) {
 }
 
 BusMaster::Outcome BusMaster::execute(uint32_t command, uint64_t& delay_ps) {
-    uint32_t flags = command & ~COMMAND_OP_MASK;
-    uint32_t op = command & COMMAND_OP_MASK;
-    if ((flags & ~COMMAND_AS_IOMMU_WALKER) || (flags && op != COMMAND_READ))
+    if (command & ~COMMAND_OP_MASK)
         return Outcome{CAUSE_COMMAND, 0};
-    switch (op) {
-    case COMMAND_READ: return device_read(delay_ps, flags ? InitiatorKind::iommu_walker : InitiatorKind::device);
+    switch (command) {
+    case COMMAND_READ: return device_read(delay_ps);
     case COMMAND_WRITE: return device_write(delay_ps);
     case COMMAND_COPY: return device_copy(delay_ps);
     default: return Outcome{CAUSE_COMMAND, 0};
     }
 }
 
-BusMaster::Outcome BusMaster::device_read(uint64_t& delay_ps, InitiatorKind as) {
+BusMaster::Outcome BusMaster::device_read(uint64_t& delay_ps) {
     uint64_t src = src_addr();
     if (length_ == 0 || length_ > buffer_.size())
         return Outcome{CAUSE_LENGTH, src};
     uint64_t start_ps = sc_core::sc_time_stamp().value() + delay_ps;
-    Outcome outcome = read_memory(src, buffer_.data(), length_, delay_ps, as);
+    Outcome outcome = read_memory(src, buffer_.data(), length_, delay_ps);
     if (outcome.cause == CAUSE_NONE && ev_read_.enabled())
         emit_transfer(ev_read_, start_ps, delay_ps, {{"addr", src}, {"length", uint64_t(length_)}});
     return outcome;
@@ -225,7 +223,7 @@ BusMaster::Outcome BusMaster::device_copy(uint64_t& delay_ps) {
     std::vector<uint8_t> staging(config_.burst_size);
     for (uint64_t done = 0; done < length_; done += staging.size()) {
         uint64_t chunk = std::min<uint64_t>(staging.size(), length_ - done);
-        Outcome outcome = read_memory(src + done, staging.data(), chunk, delay_ps, InitiatorKind::device);
+        Outcome outcome = read_memory(src + done, staging.data(), chunk, delay_ps);
         if (outcome.cause == CAUSE_NONE)
             outcome = write_memory(dst + done, staging.data(), chunk, delay_ps);
         if (outcome.cause != CAUSE_NONE)
@@ -246,12 +244,11 @@ std::optional<uint64_t> BusMaster::to_system(uint64_t addr, uint64_t length) {
     return std::nullopt;
 }
 
-BusMaster::Outcome BusMaster::read_memory(uint64_t addr, void* dst, uint64_t length, uint64_t& delay_ps,
-                                          InitiatorKind as) {
+BusMaster::Outcome BusMaster::read_memory(uint64_t addr, void* dst, uint64_t length, uint64_t& delay_ps) {
     std::optional<uint64_t> pa = to_system(addr, length);
     if (!pa)
         return Outcome{CAUSE_WINDOW, addr};
-    Initiator self{as, config_.id, config_.stream_id};
+    Initiator self{InitiatorKind::device, config_.id, config_.stream_id};
     uint64_t failed = 0;
     if (dma_.read(*pa, dst, length, self, config_.burst_size, config_.snoop, delay_ps, &failed) != tlm::TLM_OK_RESPONSE)
         return Outcome{CAUSE_BUS, addr + (failed - *pa)};

@@ -93,13 +93,13 @@ private:
     void drive_irq(uint64_t time_ps);
     void start(uint32_t command, uint64_t time_ps);
     Outcome execute(uint32_t command, uint64_t& delay_ps);
-    Outcome device_read(uint64_t& delay_ps, InitiatorKind as);
+    Outcome device_read(uint64_t& delay_ps);
     Outcome device_write(uint64_t& delay_ps);
     Outcome device_copy(uint64_t& delay_ps);
     // The system address a bus address range reaches (identity without inbound windows), or
     // nullopt when no inbound window holds all of it.
     std::optional<uint64_t> to_system(uint64_t addr, uint64_t length);
-    Outcome read_memory(uint64_t addr, void* dst, uint64_t length, uint64_t& delay_ps, InitiatorKind as);
+    Outcome read_memory(uint64_t addr, void* dst, uint64_t length, uint64_t& delay_ps);
     Outcome write_memory(uint64_t addr, const void* src, uint64_t length, uint64_t& delay_ps);
     // The transfer that started at `start_ps` and ends where `delay_ps` now stands.
     void emit_transfer(const EventKind& kind, uint64_t start_ps, uint64_t delay_ps, std::vector<Field> fields);

@@ -29,9 +29,6 @@ constexpr uint32_t COMMAND_OP_MASK = 0xf;
 constexpr uint32_t COMMAND_READ = 1;   // LENGTH bytes at SRC into the buffer, from its start
 constexpr uint32_t COMMAND_WRITE = 2;  // the buffer's first LENGTH bytes to DST
 constexpr uint32_t COMMAND_COPY = 3;   // LENGTH bytes from SRC to DST (the buffer is not used)
-// With READ: the device's reads go out as the IOMMU's page-table walker's, a stand-in for the
-// walker until the IOMMU model lands (the coherence monitor's stale-IOMMU-walk check).
-constexpr uint32_t COMMAND_AS_IOMMU_WALKER = 1u << 8;
 
 // Read-only: the last command's state. BUSY until the simulated time its transfer ends, then DONE,
 // or ERROR with a cause.

@@ -41,9 +41,9 @@ public:
     void device_write_bytes(uint64_t offset, const std::vector<uint8_t>& data) {
         require_transfer(master_.write(pa_ + offset, data.data(), data.size()), master_);
     }
-    void device_check(uint8_t (*pattern)(uint64_t), BusMaster::ReadAs as = BusMaster::ReadAs::device) {
+    void device_check(uint8_t (*pattern)(uint64_t)) {
         std::vector<uint8_t> data(size_);
-        require_transfer(master_.read(pa_, data.data(), size_, as), master_);
+        require_transfer(master_.read(pa_, data.data(), size_), master_);
         for (uint64_t i = 0; i < size_; ++i)
             context_.data_errors += data[i] != pattern(i);
     }
@@ -124,13 +124,6 @@ void mismatched_alias(Case& c, bool fixed) {
     c.cpu_check(uncached, cpu_pattern);
 }
 
-void stale_iommu_walk(Case& c, bool fixed) {
-    c.cpu_write(cpu_pattern);  // the software writes page-table entries
-    if (fixed)
-        c.clean_for_device();
-    c.device_check(cpu_pattern, BusMaster::ReadAs::iommu_walker);
-}
-
 void outer_clean_order(Case& c, bool fixed) {
     c.cpu_write(cpu_pattern);
     c.cpu().dc_clean(c.va(), c.size());  // the L1 only: dirty data now sits in the L2
@@ -193,7 +186,6 @@ const std::vector<std::pair<std::string, void (*)(Case&, bool)>>& cases() {
         {"lost-device-write", lost_device_write},
         {"stale-device-read", stale_device_read},
         {"mismatched-alias", mismatched_alias},
-        {"stale-iommu-walk", stale_iommu_walk},
         {"outer-clean-order", outer_clean_order},
         {"outer-invalidate-order", outer_invalidate_order},
         {"shared-line", shared_line},

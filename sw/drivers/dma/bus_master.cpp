@@ -91,11 +91,10 @@ int BusMaster::check_usable(bool needs_buffer, uint64_t length) {
     return 0;
 }
 
-int BusMaster::read_to_buffer(dma::dma_addr_t addr, uint64_t length, ReadAs as) {
+int BusMaster::read_to_buffer(dma::dma_addr_t addr, uint64_t length) {
     if (int rc = check_usable(true, length); rc < 0 || !length)
         return rc;
-    uint32_t command = COMMAND_READ | (as == ReadAs::iommu_walker ? COMMAND_AS_IOMMU_WALKER : 0);
-    return run(command, addr, 0, static_cast<uint32_t>(length));
+    return run(COMMAND_READ, addr, 0, static_cast<uint32_t>(length));
 }
 
 int BusMaster::write_from_buffer(dma::dma_addr_t addr, uint64_t length) {
@@ -119,13 +118,13 @@ int BusMaster::copy_to_buffer(const void* src, uint64_t length) {
     return 0;
 }
 
-int BusMaster::read(dma::dma_addr_t addr, void* dst, uint64_t length, ReadAs as) {
+int BusMaster::read(dma::dma_addr_t addr, void* dst, uint64_t length) {
     if (int rc = check_usable(true, 0); rc < 0)
         return rc;
     auto* bytes = static_cast<uint8_t*>(dst);
     for (uint64_t done = 0; done < length;) {
         uint64_t chunk = std::min(buffer_size_, length - done);
-        if (int rc = read_to_buffer(addr + done, chunk, as); rc < 0)
+        if (int rc = read_to_buffer(addr + done, chunk); rc < 0)
             return rc;
         copy_from_buffer(bytes + done, chunk);  // fits: chunk is at most the buffer
         done += chunk;

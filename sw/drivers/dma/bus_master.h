@@ -33,9 +33,6 @@ struct BusMasterInfo {
 class BusMaster {
 public:
     static constexpr const char* driver_name = "dmasim-bus-master";
-    // Whose reads a READ issues: the device's own, or the IOMMU walker's (the device's stand-in for
-    // the walker until the IOMMU model lands).
-    enum class ReadAs { device, iommu_walker };
 
     BusMaster(Kernel& kernel, BusMasterInfo info);
     BusMaster(const BusMaster&) = delete;
@@ -54,7 +51,7 @@ public:
     // -EINVAL for a READ or WRITE on a device without a buffer or beyond it, -ENODEV before
     // probe. A zero length does nothing. Addresses are bus addresses (from the DMA API).
     // read: the device reads [addr, addr + length) and the CPU copies what it read to `dst`.
-    int read(dma::dma_addr_t addr, void* dst, uint64_t length, ReadAs as = ReadAs::device);
+    int read(dma::dma_addr_t addr, void* dst, uint64_t length);
     // write: the CPU copies `src` into the device's buffer and the device writes it at `addr`.
     int write(dma::dma_addr_t addr, const void* src, uint64_t length);
     int copy(dma::dma_addr_t src, dma::dma_addr_t dst, uint64_t length);
@@ -65,10 +62,10 @@ public:
     // device's part (its commands) apart from the CPU's copies through its buffer, which stand for
     // data a real device would consume or produce itself. `length` at most buffer_size().
     uint64_t buffer_size() const { return buffer_size_; }
-    int read_to_buffer(dma::dma_addr_t addr, uint64_t length, ReadAs as = ReadAs::device);  // READ
-    int write_from_buffer(dma::dma_addr_t addr, uint64_t length);                           // WRITE
-    int copy_from_buffer(void* dst, uint64_t length);                                       // memcpy_fromio
-    int copy_to_buffer(const void* src, uint64_t length);                                   // memcpy_toio
+    int read_to_buffer(dma::dma_addr_t addr, uint64_t length);     // READ
+    int write_from_buffer(dma::dma_addr_t addr, uint64_t length);  // WRITE
+    int copy_from_buffer(void* dst, uint64_t length);              // memcpy_fromio
+    int copy_to_buffer(const void* src, uint64_t length);          // memcpy_toio
 
     uint32_t readl(unsigned offset);
     void writel(unsigned offset, uint32_t value);

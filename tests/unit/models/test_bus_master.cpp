@@ -206,7 +206,7 @@ TEST_CASE("bus master: commands it cannot run end in ERROR with a cause, before 
     CHECK(status_after(COMMAND_WRITE, 0, ram_base, buffer_size + 1) ==
           (STATUS_ERROR | CAUSE_LENGTH << STATUS_CAUSE_SHIFT));
     CHECK(status_after(7, ram_base, ram_base, 64) == (STATUS_ERROR | CAUSE_COMMAND << STATUS_CAUSE_SHIFT));
-    CHECK(status_after(COMMAND_WRITE | COMMAND_AS_IOMMU_WALKER, 0, ram_base, 64) ==
+    CHECK(status_after(COMMAND_WRITE | 1u << 8, 0, ram_base, 64) ==
           (STATUS_ERROR | CAUSE_COMMAND << STATUS_CAUSE_SHIFT));
     CHECK(status_cause(rig.read(BM_STATUS, at)) == CAUSE_COMMAND);
     CHECK(rig.read(BM_IRQ_STATUS, at) == IRQ_ERROR);

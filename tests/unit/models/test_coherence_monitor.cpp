@@ -150,18 +150,6 @@ TEST_CASE("unexpected cache hit policy: the uncached read returns the cached byt
     CHECK(outcome.stat("bus.dram0.reads") < 256);  // served by the cache, not the bus
 }
 
-TEST_CASE("stale_iommu_walk: the walker reads a table entry that is still dirty in the cache", "[coherence]") {
-    Outcome outcome = run_coherence_case("stale-iommu-walk", false);
-    CHECK(outcome.stat("hazards.stale_iommu_walk") == 4);
-    CHECK(outcome.stat("hazards.stale_device_read") == 0);
-    CHECK(outcome.hazards.front().actor.find("walker") != std::string::npos);
-}
-
-TEST_CASE("stale_iommu_walk fixed: clean the entries before the walk", "[coherence]") {
-    Outcome outcome = run_coherence_case("stale-iommu-walk", true);
-    CHECK(all_hazards(outcome) == 0);
-}
-
 TEST_CASE("cleaning only the L1 leaves dirty data in the outer cache", "[coherence]") {
     Outcome outcome = run_coherence_case("outer-clean-order", false);
     CHECK(outcome.stat("hazards.stale_device_read") == 4);
