@@ -20,5 +20,7 @@ unsigned gic_interrupt_id(const DtNode& node, const std::string& prop, const DtN
 // ancestor's `interrupt-parent`, as of_irq_find_parent finds it) as an interrupt ID, or nullopt
 // without `interrupts`. The line must be a level, active high (flags IRQ_TYPE_LEVEL_HIGH, 4).
 std::optional<unsigned> read_level_interrupt(const DtNode& node);
+// All of a node's interrupts, in order, each a level-high line: none without `interrupts`.
+std::vector<unsigned> read_level_interrupts(const DtNode& node);
 
 }  // namespace platform

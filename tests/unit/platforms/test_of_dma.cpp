@@ -231,6 +231,73 @@ TEST_CASE("of_dma: the lowest limit of any dma-ranges is the max CPU address (fo
     CHECK(limit->node == "/soc");
 }
 
+namespace {
+
+// An SMMU-500 node at the root with `props` (e.g. its #iommu-cells), labelled smmu.
+std::string smmu_node(const std::string& props) {
+    return "smmu: iommu@2b400000 { compatible = \"arm,mmu-500\"; reg = <0x0 0x2b400000 0x0 0x10000>; " + props + " };";
+}
+
+}  // namespace
+
+TEST_CASE("of_iommu: iommus names the device's IOMMU and stream IDs, which give it the IOMMU's ops "
+          "(of_iommu_configure_device, arm_smmu_of_xlate)",
+          "[of_dma][iommu]") {
+    TempDir dir;
+    platform::OfDmaConfig config = configure(tree_with(dir, "", "iommus = <&smmu 0x100>;",
+                                                       smmu_node("#iommu-cells = <1>;")));
+    REQUIRE(config.iommu);
+    CHECK(config.iommu->iommu == "/iommu@2b400000");
+    CHECK(config.iommu->ids == std::vector<uint32_t>{0x100});
+    CHECK(config.ops == "iommu");
+    // Without iommus the device bypasses the IOMMU: no fwspec, the direct ops.
+    platform::OfDmaConfig bypass = configure(tree_with(dir, "", "", smmu_node("#iommu-cells = <1>;")));
+    CHECK_FALSE(bypass.iommu);
+    CHECK(bypass.ops == "direct");
+    CHECK_FALSE(bypass.dma_config().iommu);
+    CHECK(config.dma_config().iommu->ids == config.iommu->ids);
+}
+
+TEST_CASE("of_iommu: the SMR mask goes in bits 31:16, from the specifier's second cell or else the SMMU's "
+          "stream-match-mask (arm_smmu_of_xlate)",
+          "[of_dma][iommu]") {
+    TempDir dir;
+    auto ids = [&](const std::string& smmu_props, const std::string& iommus) {
+        return configure(tree_with(dir, "", "iommus = " + iommus + ";", smmu_node(smmu_props))).iommu->ids;
+    };
+    CHECK(ids("#iommu-cells = <1>; stream-match-mask = <0x7f00>;", "<&smmu 0x10>") ==
+          std::vector<uint32_t>{0x7f000010});
+    CHECK(ids("#iommu-cells = <2>;", "<&smmu 0x10 0xf>") == std::vector<uint32_t>{0x000f0010});
+    // A second cell wins over stream-match-mask; several entries give several IDs, in order.
+    CHECK(ids("#iommu-cells = <2>; stream-match-mask = <0x7f00>;", "<&smmu 0x10 0x3 &smmu 0x20 0x0>") ==
+          std::vector<uint32_t>{0x00030010, 0x20});
+}
+
+TEST_CASE("of_iommu: a bad iommus is an error naming the node and the property", "[of_dma][iommu]") {
+    TempDir dir;
+    auto error_for = [&](const std::string& dev_props, const std::string& top) {
+        return config_error([&] { configure(tree_with(dir, "", dev_props, top)); });
+    };
+    const std::string smmu = smmu_node("#iommu-cells = <1>;");
+    CHECK_THAT(error_for("iommus = <&other 0x1>;", smmu + " other: timer { compatible = \"arm,armv7-timer\"; };"),
+               Catch::Contains("node /soc/dev@0: property 'iommus'") && Catch::Contains("a phandle to an IOMMU") &&
+                   Catch::Contains("got /timer"));
+    CHECK_THAT(error_for("iommus = <&smmu 0x1>;", smmu_node("#iommu-cells = <3>;")),
+               Catch::Contains("node /iommu@2b400000: property '#iommu-cells'") && Catch::Contains("got <3>"));
+    CHECK_THAT(error_for("iommus = <&smmu 0x1>;", smmu_node("")),
+               Catch::Contains("node /iommu@2b400000: property '#iommu-cells'"));
+    CHECK_THAT(error_for("iommus = <&smmu 0x1>;", smmu_node("#iommu-cells = <2>;")),
+               Catch::Contains("node /soc/dev@0: property 'iommus'") && Catch::Contains("truncated"));
+    CHECK_THAT(error_for("iommus = <&smmu 0x10000>;", smmu),
+               Catch::Contains("property 'iommus'") && Catch::Contains("16 bits") && Catch::Contains("0x10000"));
+    CHECK_THAT(error_for("iommus = <&smmu 0x1>;", smmu_node("#iommu-cells = <1>; stream-match-mask = <0x10000>;")),
+               Catch::Contains("node /iommu@2b400000: property 'stream-match-mask'"));
+    CHECK_THAT(error_for("iommus = <&smmu 0x1 &smmu1 0x2>;",
+                         smmu + " smmu1: iommu@2b500000 { compatible = \"arm,mmu-500\"; #iommu-cells = <1>; };"),
+               Catch::Contains("property 'iommus'") && Catch::Contains("one IOMMU"));
+    CHECK_THAT(error_for("iommus;", smmu), Catch::Contains("property 'iommus'"));
+}
+
 TEST_CASE("boot params: Linux's defaults without /chosen, and bootargs parsed like the kernel does", "[of_dma]") {
     TempDir dir;
     platform::BootParams defaults = platform::parse_boot_params(tree_with(dir, "", ""));
@@ -240,6 +307,8 @@ TEST_CASE("boot params: Linux's defaults without /chosen, and bootargs parsed li
     CHECK(defaults.dma.debug);
     CHECK(defaults.dma.from_device_map == dma::FromDeviceMapPolicy::clean);
     CHECK(defaults.dma.alias == dma::AliasPolicy::removed);
+    CHECK(defaults.dma.iommu_strict);
+    CHECK(defaults.arm_smmu_disable_bypass);
 
     platform::BootParams params = platform::parse_boot_params(
         tree_with(dir, "", "",
@@ -256,6 +325,29 @@ TEST_CASE("boot params: Linux's defaults without /chosen, and bootargs parsed li
     CHECK(params.kmalloc_min_align == 64);
     REQUIRE(params.warnings.size() == 1);
     CHECK_THAT(params.warnings[0], Catch::Contains("\"console=ttyAMA0\"") && Catch::Contains("ignored"));
+}
+
+TEST_CASE("boot params: iommu.strict= and arm-smmu.disable_bypass= are booleans as Linux's kstrtobool reads "
+          "them",
+          "[of_dma][iommu]") {
+    TempDir dir;
+    auto params = [&](const std::string& bootargs) {
+        return platform::parse_boot_params(tree_with(dir, "", "", "chosen { bootargs = \"" + bootargs + "\"; };"));
+    };
+    platform::BootParams lazy = params("iommu.strict=0 arm-smmu.disable_bypass=0");
+    CHECK_FALSE(lazy.dma.iommu_strict);
+    CHECK_FALSE(lazy.arm_smmu_disable_bypass);
+    CHECK(lazy.warnings.empty());
+    CHECK(params("iommu.strict=1").dma.iommu_strict);
+    CHECK_FALSE(params("iommu.strict=off").dma.iommu_strict);
+    CHECK(params("arm-smmu.disable_bypass=on").arm_smmu_disable_bypass);
+    CHECK_FALSE(params("arm-smmu.disable_bypass=N").arm_smmu_disable_bypass);
+    CHECK_THAT(config_error([&] { params("iommu.strict=maybe"); }),
+               Catch::Contains("node /chosen: property 'bootargs'") && Catch::Contains("iommu.strict=0 or 1") &&
+                   Catch::Contains("\"iommu.strict=maybe\""));
+    CHECK_THAT(config_error([&] { params("arm-smmu.disable_bypass="); }),
+               Catch::Contains("arm-smmu.disable_bypass=0 or 1"));
+    CHECK_THAT(config_error([&] { params("iommu.strict=o"); }), Catch::Contains("iommu.strict=o"));
 }
 
 TEST_CASE("boot params: bad values are errors naming /chosen, the property and the value", "[of_dma]") {
