@@ -61,6 +61,10 @@ public:
 
     // Caches a snooping master keeps coherent, innermost first.
     void add_snooped_cache(Cache* cache) { dma_.add_snooped_cache(cache); }
+    // The IOMMU its `iommus` names, and the stream ID the specifier gives: its bus addresses (past
+    // the inbound windows) are then IOVAs, each burst translated; a fault ends the command with
+    // CAUSE_BUS at the faulting burst.
+    void set_iommu(DmaTranslator& iommu, uint32_t stream_id) { dma_.set_translator(&iommu, stream_id); }
     void set_irq_level(IrqLevel irq_level) { irq_level_ = std::move(irq_level); }
     const BusMasterConfig& config() const { return config_; }
 

@@ -5,11 +5,16 @@
 // data drains outward. A non-snooping path sees memory only, as a non-coherent device does. An
 // error response ends the transfer and is returned, for the device to turn into an error completion.
 //
+// Behind an IOMMU (set_translator), addresses are IOVAs: each burst -- which then also never
+// crosses a 4 KiB page -- is translated first, then snooped (on its physical address) and issued;
+// a translation that faults ends the transfer with the IOMMU's error response.
+//
 // Stats, under the owner's name: <owner>.bursts, <owner>.snooped_lines.
 #pragma once
 
 #include "models/bus/bus_port.h"
 #include "models/common/access_extension.h"
+#include "models/common/dma_translator.h"
 #include "models/common/instrumentation.h"
 #include "models/cpu/cache.h"
 
@@ -37,10 +42,18 @@ public:
 
     // Caches the path keeps coherent when it snoops, innermost first.
     void add_snooped_cache(Cache* cache) { snooped_.push_back(cache); }
+    // Translates every burst through `translator` as stream `stream_id` from now on; nullptr: none
+    // (addresses are physical). A PCI host bridge sets it per request, its endpoints' stream IDs
+    // differing.
+    void set_translator(DmaTranslator* translator, uint32_t stream_id) {
+        translator_ = translator;
+        stream_id_ = stream_id;
+    }
 
     // [pa, pa + length) from `delay_ps` on (the caller's local-time offset, advanced to
-    // completion). TLM_OK_RESPONSE, or the first error response (the bursts after it are not issued;
-    // `failed_pa`, if given, receives the refused burst's address).
+    // completion); an IOVA range behind a translator. TLM_OK_RESPONSE, or the first error response
+    // (the bursts after it are not issued; `failed_pa`, if given, receives the refused burst's
+    // address, the IOVA behind a translator).
     tlm::tlm_response_status read(uint64_t pa, void* dst, uint64_t length, const Initiator& who, uint32_t burst_size,
                                   bool snoop, uint64_t& delay_ps, uint64_t* failed_pa = nullptr);
     tlm::tlm_response_status write(uint64_t pa, const void* src, uint64_t length, const Initiator& who,
@@ -54,6 +67,8 @@ private:
 
     BusPort port_;
     std::vector<Cache*> snooped_;
+    DmaTranslator* translator_ = nullptr;
+    uint32_t stream_id_ = 0;
     uint64_t& stat_bursts_;
     uint64_t& stat_snoops_;
 };

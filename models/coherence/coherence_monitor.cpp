@@ -1,6 +1,7 @@
 #include "models/coherence/coherence_monitor.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace models {
 
@@ -11,6 +12,7 @@ const char* to_string(HazardKind kind) {
     case HazardKind::stale_device_read: return "stale_device_read";
     case HazardKind::mismatched_alias: return "mismatched_alias";
     case HazardKind::stale_iommu_walk: return "stale_iommu_walk";
+    case HazardKind::stale_iotlb: return "stale_iotlb";
     }
     return "?";
 }
@@ -22,6 +24,9 @@ static const char* hazard_description(HazardKind kind) {
     case HazardKind::stale_device_read: return "a master read memory while a cache held newer dirty bytes";
     case HazardKind::mismatched_alias: return "a non-cacheable access touched a line present in a cache";
     case HazardKind::stale_iommu_walk: return "the IOMMU walker read a table entry older than a dirty cached copy";
+    case HazardKind::stale_iotlb:
+        return "a device access was translated by an IOTLB entry whose table descriptor has changed in memory since, "
+               "without an invalidation (iova, pa: the one used, pa_now: the tables', filled_ps)";
     }
     return "?";
 }
@@ -63,6 +68,8 @@ static void for_each_line(uint64_t address, uint64_t length, uint32_t line_size,
 
 void CoherenceMonitor::on_bus_access(const tlm::tlm_generic_payload& payload, uint64_t address, uint64_t time_ps) {
     const AccessExtension& access = access_of(payload);
+    if (payload.is_write() && !watched_lines_.empty())
+        note_descriptor_write(address, payload.get_data_length(), access.initiator, time_ps);
     if (payload.is_write() && access.initiator.kind == InitiatorKind::writeback)
         refresh_copies(address, payload.get_data_ptr(), payload.get_data_length());
     else if (payload.is_write())
@@ -119,6 +126,64 @@ void CoherenceMonitor::check_device_read(const tlm::tlm_generic_payload& payload
     });
 }
 
+void CoherenceMonitor::note_descriptor_write(uint64_t address, uint64_t length, const Initiator& writer,
+                                             uint64_t time_ps) {
+    for_each_line(address, length, line_size_, [&](uint64_t line, uint64_t) {
+        auto watched = watched_lines_.find(line);
+        if (watched == watched_lines_.end())
+            return;
+        watched->second.last_write = Write{writer, time_ps};
+        ++watched_writes_;
+    });
+}
+
+void CoherenceMonitor::on_iotlb_fill(IotlbFill& fill) {
+    fill.observer_stamp = watched_writes_;
+    for (unsigned level = 0; level < fill.levels; ++level)
+        ++watched_lines_[fill.path[level].pa & ~uint64_t(line_size_ - 1)].descriptors;
+}
+
+void CoherenceMonitor::on_iotlb_drop(const IotlbFill& fill) {
+    for (unsigned level = 0; level < fill.levels; ++level) {
+        auto watched = watched_lines_.find(fill.path[level].pa & ~uint64_t(line_size_ - 1));
+        if (watched != watched_lines_.end() && --watched->second.descriptors == 0)
+            watched_lines_.erase(watched);
+    }
+}
+
+void CoherenceMonitor::on_iotlb_hit(IotlbFill& fill, uint64_t iova, uint64_t pa, const Initiator& who,
+                                    uint64_t delay_ps, IommuTables& tables) {
+    if (fill.observer_stamp == watched_writes_)
+        return;  // no watched line written since the entry was filled or last found unchanged
+    for (unsigned level = 0; level < fill.levels; ++level) {
+        const WalkedDescriptor& descriptor = fill.path[level];
+        uint64_t now = 0;
+        router_.backdoor_read(descriptor.pa, &now, sizeof now);
+        if (now == descriptor.value)
+            continue;
+        Hazard hazard(HazardKind::stale_iotlb);
+        hazard.time_ps = sc_core::sc_time_stamp().value() + delay_ps;
+        hazard.actor = who.describe();
+        hazard.where = fill.iommu + " IOTLB";
+        hazard.iova = iova;
+        hazard.translated_pa = pa;
+        hazard.current_pa = tables.walk_now(fill.context_bank, iova);
+        hazard.filled_time_ps = fill.time_ps;
+        uint64_t line = descriptor.pa & ~uint64_t(line_size_ - 1);
+        auto watched = watched_lines_.find(line);
+        if (watched != watched_lines_.end() && watched->second.last_write) {
+            hazard.previous_writer = watched->second.last_write->writer.describe();
+            hazard.previous_time_ps = watched->second.last_write->time_ps;
+        }
+        std::vector<uint8_t> filled(line_size_);  // the line as the entry saw it, around the descriptor
+        unsigned offset = static_cast<unsigned>(descriptor.pa - line);
+        std::memcpy(filled.data() + offset, &descriptor.value, sizeof descriptor.value);
+        report(std::move(hazard), line, byte_mask(offset, sizeof descriptor.value), filled.data(), true);
+        return;  // the first changed level is the evidence: the ones below it hang from it
+    }
+    fill.observer_stamp = watched_writes_;
+}
+
 void CoherenceMonitor::on_stale_read(const std::string& cache, uint64_t line_address, uint64_t stale_bytes,
                                      const uint8_t* line_data, const Initiator& reader, uint64_t delay_ps) {
     Hazard hazard(HazardKind::stale_cpu_read);
@@ -173,14 +238,20 @@ void CoherenceMonitor::report(Hazard hazard, uint64_t line_address, uint64_t mas
     router_.backdoor_read(hazard.address, memory.data(), shown);
     hazard.expected = memory_expected ? memory : cached;
     hazard.observed = memory_expected ? cached : memory;
-    if (events_[kind].enabled())
-        instr_.emit(events_[kind], Event{hazard.time_ps,
-                                         nullptr,
-                                         hazard.where.empty() ? hazard.actor : hazard.where,
-                                         {{"address", hazard.address},
-                                          {"length", uint64_t(hazard.length)},
-                                          {"actor", hazard.actor},
-                                          {"previous_writer", hazard.previous_writer}}});
+    if (events_[kind].enabled()) {
+        std::vector<Field> fields = {{"address", hazard.address},
+                                     {"length", uint64_t(hazard.length)},
+                                     {"actor", hazard.actor},
+                                     {"previous_writer", hazard.previous_writer}};
+        if (hazard.kind == HazardKind::stale_iotlb) {
+            fields.push_back({"iova", hazard.iova});
+            fields.push_back({"pa", hazard.translated_pa});
+            fields.push_back({"pa_now", hazard.current_pa ? FieldValue(*hazard.current_pa) : FieldValue("none")});
+            fields.push_back({"filled_ps", hazard.filled_time_ps});
+        }
+        instr_.emit(events_[kind], Event{hazard.time_ps, nullptr, hazard.where.empty() ? hazard.actor : hazard.where,
+                                         std::move(fields)});
+    }
     if (keep)
         details_.push_back(std::move(hazard));
 }

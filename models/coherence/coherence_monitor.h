@@ -6,19 +6,28 @@
 
 #include "models/bus/router.h"
 #include "models/coherence/coherence_observer.h"
+#include "models/coherence/iotlb_observer.h"
 #include "models/common/property_table.h"
 #include "models/cpu/cache.h"
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 namespace models {
 
-enum class HazardKind { stale_cpu_read, lost_device_write, stale_device_read, mismatched_alias, stale_iommu_walk };
-constexpr int hazard_kind_count = 5;
+enum class HazardKind {
+    stale_cpu_read,
+    lost_device_write,
+    stale_device_read,
+    mismatched_alias,
+    stale_iommu_walk,
+    stale_iotlb,
+};
+constexpr int hazard_kind_count = 6;
 const char* to_string(HazardKind kind);
 
 struct Hazard {
@@ -34,6 +43,12 @@ struct Hazard {
     uint64_t previous_time_ps = 0;
     std::vector<uint8_t> expected;  // first 16 bytes of the span: what should have been seen/kept
     std::vector<uint8_t> observed;  // what was seen/written instead
+    // stale_iotlb: the span is the changed descriptor (expected: as memory holds it now, observed: as
+    // the entry was filled from it), previous_writer the last write to its line; and these.
+    uint64_t iova = 0;                   // the access's IOVA
+    uint64_t translated_pa = 0;          // the address the stale entry gave it
+    std::optional<uint64_t> current_pa;  // the one the tables give now; none: they give nothing
+    uint64_t filled_time_ps = 0;         // when the entry was filled
 };
 
 // Whether a platform has the monitor (the root node's switch; `--no-monitor` overrides it).
@@ -41,7 +56,7 @@ struct CoherenceMonitorConfig {
     bool enabled = true;
 };
 
-class CoherenceMonitor : public BusObserver, public CoherenceObserver {
+class CoherenceMonitor : public BusObserver, public CoherenceObserver, public IotlbObserver {
 public:
     static constexpr unsigned evidence_bytes = 16;
 
@@ -65,15 +80,28 @@ public:
     void on_mismatched_alias(const std::string& cache, uint64_t address, unsigned length, MemType type, bool is_write,
                              const uint8_t* cached, const Initiator& who, uint64_t delay_ps) override;
 
+    // stale_iotlb: the lines holding the descriptors of live IOTLB entries are watched for writes;
+    // a hit on an entry after one compares the descriptors it was filled from with memory.
+    void on_iotlb_fill(IotlbFill& fill) override;
+    void on_iotlb_drop(const IotlbFill& fill) override;
+    void on_iotlb_hit(IotlbFill& fill, uint64_t iova, uint64_t pa, const Initiator& who, uint64_t delay_ps,
+                      IommuTables& tables) override;
+
 private:
     struct Write {
         Initiator writer;
         uint64_t time_ps;
     };
+    // A line holding descriptors that live IOTLB entries were filled from.
+    struct WatchedLine {
+        unsigned descriptors = 0;  // of live entries (one per entry and level)
+        std::optional<Write> last_write;
+    };
     void mark_stale_copies(uint64_t address, uint64_t length, const Initiator& writer, uint64_t time_ps);
     void refresh_copies(uint64_t address, const uint8_t* data, uint64_t length);
     void check_device_read(const tlm::tlm_generic_payload& payload, uint64_t address, const Initiator& reader,
                            uint64_t time_ps);
+    void note_descriptor_write(uint64_t address, uint64_t length, const Initiator& writer, uint64_t time_ps);
     // Fills the byte span, previous writer and memory-side bytes, counts, keeps, and emits.
     void report(Hazard hazard, uint64_t line_address, uint64_t mask, const uint8_t* line_bytes, bool memory_expected);
 
@@ -82,7 +110,9 @@ private:
     uint32_t line_size_;
     size_t max_details_;
     std::vector<Cache*> caches_;
-    std::unordered_map<uint64_t, Write> last_write_;  // by line address, non-CPU-cache writers
+    std::unordered_map<uint64_t, Write> last_write_;           // by line address, non-CPU-cache writers
+    std::unordered_map<uint64_t, WatchedLine> watched_lines_;  // by line address
+    uint64_t watched_writes_ = 0;  // writes to watched lines so far: an entry stamped with it is unchanged
     std::vector<Hazard> details_;
     std::array<uint64_t*, hazard_kind_count> counts_;
     std::array<EventKind, hazard_kind_count> events_;

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <tlm>
+#include <vector>
 
 namespace models {
 
@@ -23,5 +24,29 @@ public:
     virtual tlm::tlm_response_status translate(uint32_t stream_id, uint64_t iova, uint64_t length, bool write,
                                                const Initiator& who, uint64_t& pa, uint64_t& delay_ps) = 0;
 };
+
+// One entry of a PCI host's `iommu-map` (the IOMMU's phandle aside): requester IDs
+// [rid_base, rid_base + length) are stream IDs sid_base onwards.
+struct IommuMapEntry {
+    uint32_t rid_base = 0;
+    uint32_t sid_base = 0;
+    uint32_t length = 0;
+};
+
+// The stream ID of requester ID `rid` through `map` and its `iommu-map-mask`, as Linux's of_map_id
+// (drivers/of/base.c) computes it: the first entry holding rid & mask gives sid_base + the offset.
+// `found` is false when no entry holds it: of_map_id then names no IOMMU, the device gets none and
+// its DMA bypasses translation; the returned ID is then `rid`, as of_map_id's "bypasses translation".
+inline uint32_t map_requester_id(const std::vector<IommuMapEntry>& map, uint32_t mask, uint32_t rid, bool& found) {
+    uint32_t masked = rid & mask;
+    for (const IommuMapEntry& entry : map) {
+        if (masked >= entry.rid_base && masked - entry.rid_base < entry.length) {
+            found = true;
+            return entry.sid_base + (masked - entry.rid_base);
+        }
+    }
+    found = false;
+    return rid;
+}
 
 }  // namespace models

@@ -32,6 +32,8 @@ constexpr uint32_t sCR0_VMIDPNE = bit(11);
 constexpr uint32_t sCR0_PTM = bit(12);
 constexpr uint32_t sCR0_FB = bit(13);
 
+constexpr unsigned GR0_sACR = 0x10;  // auxiliary configuration (MMU-500: arm_mmu500_reset sets its TLB bits)
+
 constexpr unsigned GR0_ID0 = 0x20;
 constexpr unsigned ID0_NUMSMRG_HI = 7, ID0_NUMSMRG_LO = 0;  // stream match register groups
 constexpr uint32_t ID0_EXIDS = bit(8);
@@ -41,7 +43,8 @@ constexpr uint32_t ID0_CTTW = bit(14);  // coherent translation table walk
 constexpr unsigned ID0_NUMIRPT_HI = 23, ID0_NUMIRPT_LO = 16;
 constexpr uint32_t ID0_PTFS_NO_AARCH32 = bit(25);
 constexpr uint32_t ID0_PTFS_NO_AARCH32S = bit(24);
-constexpr uint32_t ID0_SMS = bit(27);  // stream matching supported (SMR groups)
+constexpr uint32_t ID0_ATOSNS = bit(26);  // no address translation operations (ATS1PR): Linux walks in software
+constexpr uint32_t ID0_SMS = bit(27);     // stream matching supported (SMR groups)
 constexpr uint32_t ID0_NTS = bit(28);
 constexpr uint32_t ID0_S2TS = bit(29);
 constexpr uint32_t ID0_S1TS = bit(30);  // stage 1 translation supported
@@ -67,6 +70,7 @@ constexpr unsigned id_size_to_bits(unsigned size) {
 
 constexpr unsigned GR0_ID7 = 0x3c;  // MAJOR [7:4], MINOR [3:0]
 
+constexpr unsigned GR0_sGFAR = 0x40;  // 64-bit: the input address of the last global fault
 constexpr unsigned GR0_sGFSR = 0x48;
 constexpr uint32_t sGFSR_ICF = bit(0);
 constexpr uint32_t sGFSR_USF = bit(1);  // unidentified stream fault

@@ -163,8 +163,23 @@ std::optional<uint64_t> PciHostBridge::inbound(const PciEndpoint& from, const ch
     return std::nullopt;
 }
 
+void PciHostBridge::set_iommu(DmaTranslator& iommu, std::vector<IommuMapEntry> map, uint32_t map_mask) {
+    iommu_ = &iommu;
+    iommu_map_ = std::move(map);
+    iommu_map_mask_ = map_mask;
+}
+
+void PciHostBridge::route_through_iommu(const PciEndpoint& from) {
+    if (!iommu_)
+        return;
+    bool found = false;
+    uint32_t stream_id = map_requester_id(iommu_map_, iommu_map_mask_, from.requester_id(), found);
+    dma_.set_translator(found ? iommu_ : nullptr, stream_id);
+}
+
 PciDmaStatus PciHostBridge::memory_read(const PciEndpoint& from, uint64_t addr, void* dst, uint64_t length,
                                         uint64_t& delay_ps) {
+    route_through_iommu(from);
     std::optional<uint64_t> system = inbound(from, "read", addr, length, delay_ps);
     if (!system || dma_.read(*system, dst, length, requester(from), from.config().burst_size, config_.coherent,
                              delay_ps) != tlm::TLM_OK_RESPONSE)
@@ -176,6 +191,10 @@ PciDmaStatus PciHostBridge::memory_read(const PciEndpoint& from, uint64_t addr, 
 PciDmaStatus PciHostBridge::memory_write(const PciEndpoint& from, uint64_t addr, const void* src, uint64_t length,
                                          uint64_t& delay_ps) {
     bool msi = is_msi(addr, length);
+    if (msi)
+        dma_.set_translator(nullptr, 0);
+    else
+        route_through_iommu(from);
     std::optional<uint64_t> system = msi ? std::optional<uint64_t>(addr)
                                          : inbound(from, "write", addr, length, delay_ps);
     if (!system || dma_.write(*system, src, length, requester(from), from.config().burst_size, config_.coherent && !msi,

@@ -13,7 +13,8 @@
 //   msi-parent's doorbell page is an MSI: it goes to that page untranslated, as a root complex
 //   captures MSI writes before its inbound translation. Transactions carry the endpoint's requester
 //   ID (Initiator with pci set), so the coherence monitor sees them as device traffic; they snoop the
-//   CPU's caches only when the bridge is dma-coherent.
+//   CPU's caches only when the bridge is dma-coherent. With an IOMMU (set_iommu), the window's
+//   output is an IOVA that the IOMMU translates per burst.
 // - INTx: each endpoint's pin is routed to one interrupt ID (from interrupt-map); endpoints sharing
 //   an ID are ORed, as on a shared level-sensitive line.
 //
@@ -80,6 +81,12 @@ public:
     const PciHostBridgeConfig& config() const { return config_; }
     // Caches the inbound path keeps coherent when the bridge is dma-coherent, innermost first.
     void add_snooped_cache(Cache* cache) { dma_.add_snooped_cache(cache); }
+    // The IOMMU the host's `iommu-map` names, with the map and its `iommu-map-mask`: an endpoint's
+    // DMA goes through the inbound windows first, then through the IOMMU as the stream ID its
+    // requester ID maps to (map_requester_id). A requester ID the map does not hold has no IOMMU
+    // (Linux's of_map_id gives it none) and bypasses it; MSI writes, captured before the inbound
+    // path, bypass it too.
+    void set_iommu(DmaTranslator& iommu, std::vector<IommuMapEntry> map, uint32_t map_mask);
     // Elaboration: an endpoint on the root bus; its INTx pin drives interrupt `intx_irq`, if any.
     // std::invalid_argument for a devfn already taken.
     void attach(PciEndpoint& endpoint, std::optional<unsigned> intx_irq);
@@ -107,10 +114,15 @@ private:
     bool is_msi(uint64_t addr, uint64_t length) const;
     std::optional<uint64_t> translate(uint64_t addr, uint64_t length) const;  // through the inbound windows
     static Initiator requester(const PciEndpoint& from);
+    // Points the inbound port at the IOMMU for `from`'s stream, or at none.
+    void route_through_iommu(const PciEndpoint& from);
 
     PciHostBridgeConfig config_;
     Instrumentation& instr_;
     DmaPort dma_;
+    DmaTranslator* iommu_ = nullptr;
+    std::vector<IommuMapEntry> iommu_map_;
+    uint32_t iommu_map_mask_ = ~0u;
     std::vector<PciEndpoint*> endpoints_;
     std::map<const PciEndpoint*, unsigned> intx_irq_;
     std::map<unsigned, unsigned> intx_asserted_;  // interrupt ID -> endpoints asserting it

@@ -128,18 +128,27 @@ nlohmann::ordered_json hazards_json(const models::CoherenceMonitor* monitor, con
         for (const models::Hazard& hazard : monitor->details()) {
             size_t index = details.size();
             bool known = mappings && index < mappings->mappings().size();
-            details.push_back({{"kind", models::to_string(hazard.kind)},
-                               {"time_ps", hazard.time_ps},
-                               {"address", fmt::format("{:#x}", hazard.address)},
-                               {"length", hazard.length},
-                               {"bytes", hazard.bytes},
-                               {"actor", hazard.actor},
-                               {"cache", hazard.where},
-                               {"previous_writer", hazard.previous_writer},
-                               {"previous_time_ps", hazard.previous_time_ps},
-                               {"expected", hex_bytes(hazard.expected)},
-                               {"observed", hex_bytes(hazard.observed)},
-                               {"mapping", known ? mapping_json(mappings->mappings()[index]) : nullptr}});
+            nlohmann::ordered_json detail = {{"kind", models::to_string(hazard.kind)},
+                                             {"time_ps", hazard.time_ps},
+                                             {"address", fmt::format("{:#x}", hazard.address)},
+                                             {"length", hazard.length},
+                                             {"bytes", hazard.bytes},
+                                             {"actor", hazard.actor},
+                                             {"cache", hazard.where},
+                                             {"previous_writer", hazard.previous_writer},
+                                             {"previous_time_ps", hazard.previous_time_ps},
+                                             {"expected", hex_bytes(hazard.expected)},
+                                             {"observed", hex_bytes(hazard.observed)}};
+            if (hazard.kind == models::HazardKind::stale_iotlb) {  // the descriptor above; the access here
+                detail["iova"] = fmt::format("{:#x}", hazard.iova);
+                detail["translated_pa"] = fmt::format("{:#x}", hazard.translated_pa);
+                detail["current_pa"] = hazard.current_pa
+                                           ? nlohmann::ordered_json(fmt::format("{:#x}", *hazard.current_pa))
+                                           : nlohmann::ordered_json(nullptr);
+                detail["filled_time_ps"] = hazard.filled_time_ps;
+            }
+            detail["mapping"] = known ? mapping_json(mappings->mappings()[index]) : nullptr;
+            details.push_back(std::move(detail));
         }
         out["total"] = monitor->total();
         out["details_kept"] = details.size();

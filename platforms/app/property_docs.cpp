@@ -6,6 +6,7 @@
 #include "models/coherence/coherence_monitor.h"
 #include "models/cpu/core.h"
 #include "models/cpu/outer_cache.h"
+#include "models/iommu/smmu.h"
 #include "models/irq/interrupt_controller.h"
 #include "models/pci/pci_host_bridge.h"
 #include "models/usb/uhc.h"
@@ -76,6 +77,7 @@ std::vector<std::pair<std::string, std::vector<NodeTable>>> pages() {
         {"usb_device",
          {{"`compatible = \"usb1234,0008\"` (bulk storage)",
            rows("UsbStorageConfig", models::UsbStorage::properties())}}},
+        {"smmu", {{"`compatible = \"arm,mmu-500\"`", rows("SmmuConfig", models::Smmu::properties())}}},
         {"coherence_monitor",
          {{"`/` (the root node)", rows("CoherenceMonitorConfig", models::CoherenceMonitor::properties())}}},
     };

@@ -109,6 +109,13 @@ public:
         return type;
     }
 
+    // Simulated memory behind the caches, for assertions (the code under test uses the core).
+    uint64_t backdoor_read64(uint64_t pa) {
+        uint64_t value = 0;
+        REQUIRE(platform_.bus().backdoor_read(pa, &value, sizeof(value)));
+        return value;
+    }
+
     // --- after the run ---
     uint64_t stat(const std::string& path) const { return instr_.counter_value(path); }
     uint64_t hazards() { return platform_.monitor()->total(); }

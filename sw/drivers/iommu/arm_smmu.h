@@ -63,6 +63,9 @@ public:
     unsigned num_context_banks() const;
     unsigned num_mapping_groups() const;
     bool coherent_walk() const;
+    // What the driver printed (dev_notice, dev_err, dev_warn), "arm-smmu <name>: <message>" each,
+    // in order; each is also the event `iommu.log`.
+    const std::vector<std::string>& messages() const;
 
     // --- dma::Iommu ---
     const std::string& node() const override { return info_.node; }
@@ -71,6 +74,23 @@ public:
 
 private:
     struct State;  // probed features, ioremap'd window, domains, SMR/S2CR shadow (arm_smmu.cpp)
+    struct Master;
+
+    void release_resources();
+    int cfg_probe();
+    void device_reset();
+    void test_smr_masks();
+    void write_smr(unsigned idx);
+    void write_s2cr(unsigned idx);
+    void write_sme(unsigned idx);
+    void write_context_bank(unsigned idx);
+    int find_sme(uint16_t id, uint16_t mask);
+    int master_alloc_smes(Master& master, std::string& error);
+    void master_free_smes(Master& master);
+    bool init_domain_context(Master& master, std::string& error);
+    void destroy_domain_context(Master& master);
+    void context_fault(unsigned cbndx);
+    void global_fault();
     Kernel& kernel_;
     dma::Device& dev_;
     ArmSmmuInfo info_;

@@ -40,6 +40,10 @@ const std::map<std::string, std::string> parts = {
     {"models/bus/dma_port.h", "bus_master"},
     {"models/irq/interrupt_line.h", "interrupt_controller"},
     {"models/coherence/coherence_observer.h", "coherence_monitor"},
+    {"models/coherence/iotlb_observer.h", "coherence_monitor"},
+    {"models/iommu/iotlb.h", "smmu"},
+    {"models/iommu/smmu_register_file.h", "smmu"},
+    {"models/iommu/table_walker.h", "smmu"},
     {"models/pci/pci_regs.h", "pci_endpoint"},
     {"models/usb/usb_protocol.h", "usb_device"},
     {"models/usb/usb_storage.h", "usb_device"},  // the USB devices share one page with their base

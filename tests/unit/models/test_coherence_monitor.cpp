@@ -64,8 +64,8 @@ Outcome run_coherence_case(const std::string& name, bool fixed, const std::vecto
 
 uint64_t all_hazards(const Outcome& outcome) {
     uint64_t sum = 0;
-    for (const char* kind :
-         {"stale_cpu_read", "lost_device_write", "stale_device_read", "mismatched_alias", "stale_iommu_walk"})
+    for (const char* kind : {"stale_cpu_read", "lost_device_write", "stale_device_read", "mismatched_alias",
+                             "stale_iommu_walk", "stale_iotlb"})
         sum += outcome.stat(std::string("hazards.") + kind);
     return sum;
 }
