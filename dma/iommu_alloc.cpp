@@ -1,6 +1,6 @@
 // IommuOps: coherent and noncoherent allocations (streaming mappings: iommu_ops.cpp).
-#include "dma/contiguous.h"
 #include "dma/context.h"
+#include "dma/contiguous.h"
 #include "dma/device.h"
 #include "dma/iommu_ops.h"
 #include "models/cpu/core.h"
@@ -151,7 +151,8 @@ uint64_t IommuOps::alloc_contiguous(Device& dev, uint64_t size, dma_addr_t& dma_
     allocation.size = page_align(size);
     uint64_t cpu_addr = 0, pa = 0;
     if (gfp == Gfp::atomic && !coherent) {
-        cpu_addr = context.atomic_pool().alloc(dev, allocation.size, pa, attrs, [](uint64_t, uint64_t) { return true; });
+        cpu_addr = context.atomic_pool().alloc(dev, allocation.size, pa, attrs,
+                                               [](uint64_t, uint64_t) { return true; });
         if (!cpu_addr)
             return 0;
         allocation.from_pool = true;
@@ -236,8 +237,7 @@ void IommuOps::release(Device& dev, const Allocation& allocation, uint64_t cpu_a
         for (const PageBlock& block : allocation.blocks)
             cpu.mmu().set_linear_type(block.pa, page_size << block.order, models::MemType::normal_wb);
         if (allocation.contiguous.size)
-            cpu.mmu().set_linear_type(allocation.contiguous.pa, allocation.contiguous.size,
-                                      models::MemType::normal_wb);
+            cpu.mmu().set_linear_type(allocation.contiguous.pa, allocation.contiguous.size, models::MemType::normal_wb);
     }
     free_page_blocks(dev, allocation.blocks);
     if (allocation.contiguous.size)

@@ -187,8 +187,8 @@ bool IommuOps::map_runs(Device& dev, dma_addr_t iova, const std::vector<PhysExte
             run.size += runs[i].size;
         if (int rc = domain.map(iova + mapped, run.pa, run.size, prot, gfp); rc != 0) {
             dev.context().warn(dev,
-                               fmt::format("iommu_map of IOVA {:#x} to PA {:#x} ({} bytes) failed: {}",
-                                           iova + mapped, run.pa, run.size, std::strerror(-rc)),
+                               fmt::format("iommu_map of IOVA {:#x} to PA {:#x} ({} bytes) failed: {}", iova + mapped,
+                                           run.pa, run.size, std::strerror(-rc)),
                                stat);
             if (mapped) {
                 IotlbGather gather;
@@ -401,8 +401,7 @@ int IommuOps::map_sg_swiotlb(Device& dev, std::vector<Scatterlist>& sgl, int nen
     return nents;
 }
 
-void IommuOps::unmap_sg_swiotlb(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir,
-                                Attrs attrs) {
+void IommuOps::unmap_sg_swiotlb(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir, Attrs attrs) {
     for (int i = 0; i < nents; ++i)
         unmap_page(dev, sgl[i].dma_address, sgl[i].dma_length, dir, attrs);
 }

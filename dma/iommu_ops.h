@@ -128,8 +128,7 @@ private:
     void iommu_dma_unmap(Device& dev, dma_addr_t addr, uint64_t size);
     // Linux's iommu_map_sg: `runs` mapped one after another from `iova`, physically contiguous ones
     // as one call; on failure what was mapped is unmapped (strictly) and false returned.
-    bool map_runs(Device& dev, dma_addr_t iova, const std::vector<PhysExtent>& runs, int prot, Gfp gfp,
-                  uint64_t& stat);
+    bool map_runs(Device& dev, dma_addr_t iova, const std::vector<PhysExtent>& runs, int prot, Gfp gfp, uint64_t& stat);
     uint64_t unmap_range(Device& dev, dma_addr_t iova, uint64_t size, IotlbGather& gather);
     // iommu_dma_free_iova: queued in lazy mode (with the gather's freed tables), else freed now.
     void free_iova(Device& dev, dma_addr_t iova, IotlbGather* gather);

@@ -71,8 +71,8 @@ private:
     uint64_t granule_;
     unsigned shift_;
     uint64_t start_pfn_;
-    uint64_t dma_32bit_pfn_;      // the first granule at 4 GiB
-    uint64_t max32_alloc_size_;   // below 4 GiB nothing this large fits (Linux's max32_alloc_size)
+    uint64_t dma_32bit_pfn_;     // the first granule at 4 GiB
+    uint64_t max32_alloc_size_;  // below 4 GiB nothing this large fits (Linux's max32_alloc_size)
     Ranges ranges_;
     Node anchor_;
     Node cached_node_;

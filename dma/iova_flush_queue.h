@@ -21,7 +21,7 @@ namespace dma {
 
 class IovaFlushQueue {
 public:
-    static constexpr size_t fq_size = 256;                    // IOVA_DEFAULT_FQ_SIZE
+    static constexpr size_t fq_size = 256;                     // IOVA_DEFAULT_FQ_SIZE
     static constexpr uint64_t fq_timeout_ps = 10'000'000'000;  // IOVA_FQ_TIMEOUT: 10 ms
 
     // `stat_flushes` counts every flush (dma.iommu.fq_flushes).

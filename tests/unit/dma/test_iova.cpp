@@ -31,7 +31,7 @@ TEST_CASE("alloc_iova_fast: a fresh domain gives 1, 1 and 3 pages under a 32-bit
     CHECK(iovad.range_count() == 3);
 }
 
-TEST_CASE("alloc_iova: size alignment is optional; alloc_iova_fast rounds only sizes under 32 pages", "[iova]") {
+TEST_CASE("alloc_iova: size alignment is optional, alloc_iova_fast rounds only sizes under 32 pages", "[iova]") {
     IovaDomain iovad(granule, 1);
     std::optional<Iova> unaligned = iovad.alloc_iova(3, limit_32bit, false);
     REQUIRE(unaligned);
