@@ -203,8 +203,7 @@ TEST_CASE("iommu_configure attaches the device with its stream IDs and gives it 
     CHECK(iovad->start_pfn() == 1);   // aperture from 0: IOVA 0 is never valid
 }
 
-TEST_CASE("iommu_configure fails with the device and the IOMMU named, the device keeps its direct ops",
-          "[iommu-ops]") {
+TEST_CASE("iommu_configure fails with the device and the IOMMU named, the device keeps its direct ops", "[iommu-ops]") {
     IommuSim s;
     std::string error;
     s.dev.set_iommu_fwspec(dma::IommuFwspec{"/iommu@40000000", {1}});
@@ -692,8 +691,7 @@ TEST_CASE("an untrusted device's map_sg maps each entry on its own, bounced wher
 
 // --- allocations ---
 
-TEST_CASE("alloc_coherent on a non-coherent device: scattered pages, one IOVA range, a normal_nc vmap",
-          "[iommu-ops]") {
+TEST_CASE("alloc_coherent on a non-coherent device: scattered pages, one IOVA range, a normal_nc vmap", "[iommu-ops]") {
     IommuSim s;
     s.attach(s.dev);
     uint64_t cpu_addr = 0, zero_errors = 0, data_errors = 0, flushes = 0;
@@ -811,8 +809,7 @@ TEST_CASE("an atomic alloc_coherent on a non-coherent device comes from the atom
     CHECK(s.domain().mapped_pages() == 0);
 }
 
-TEST_CASE("ALLOC_SINGLE_PAGES builds a 2 MiB buffer from single pages, without it one 2 MiB block",
-          "[iommu-ops]") {
+TEST_CASE("ALLOC_SINGLE_PAGES builds a 2 MiB buffer from single pages, without it one 2 MiB block", "[iommu-ops]") {
     IommuSim s;
     auto single = s.make_device("single");
     s.attach(s.dev);
@@ -857,8 +854,7 @@ TEST_CASE("FORCE_CONTIGUOUS: one physically contiguous run (CMA), remapped uncac
     CHECK(type == models::MemType::normal_nc);
 }
 
-TEST_CASE("alloc_pages: contiguous zeroed pages mapped without maintenance, free_pages unmaps them",
-          "[iommu-ops]") {
+TEST_CASE("alloc_pages: contiguous zeroed pages mapped without maintenance, free_pages unmaps them", "[iommu-ops]") {
     IommuSim s;
     s.attach(s.dev);
     uint64_t pa = 0, maintenance = 0, zero_errors = 0;
@@ -907,7 +903,7 @@ TEST_CASE("mapping records of an IOMMU mapping carry its IOVA and every physical
     REQUIRE(live->extents.size() == 4);
     CHECK(live->extents[2].pa == pages[2]);
     CHECK(live->extents[2].size == page);
-    CHECK(history.live_count() == 0);  // the unmap record closed it
+    CHECK(history.live_count() == 0);                // the unmap record closed it
     CHECK_FALSE(history.covering(pages[0] + page));  // the page between the first two is not the mapping's
 }
 
@@ -936,8 +932,9 @@ TEST_CASE("an unmap or sync of an address nothing maps is warned, not acted on",
     REQUIRE(fault.empty());
     CHECK(s.sim.stat("dma.bad_handles") == 2);
     CHECK(s.domain().log.empty());
-    CHECK_THAT(s.sim.context.warnings().at(0),
-               Catch::Equals("0000:00:01.0: sync_single_for_cpu of DMA addr 0x80000000: no IOMMU mapping translates it"));
+    CHECK_THAT(
+        s.sim.context.warnings().at(0),
+        Catch::Equals("0000:00:01.0: sync_single_for_cpu of DMA addr 0x80000000: no IOMMU mapping translates it"));
 }
 
 TEST_CASE("IOMMU ops' mask queries: any mask, a 32-bit required mask, no mapping size limit when trusted",
