@@ -123,7 +123,7 @@ const IovaDomain* IommuOps::iova_domain(const IommuDomain& domain) const {
     return found == cookies_.end() ? nullptr : &found->second->iovad;
 }
 
-IovaFlushQueue* IommuOps::flush_queue(const IommuDomain& domain) const {
+const IovaFlushQueue* IommuOps::flush_queue(const IommuDomain& domain) const {
     auto found = cookies_.find(&domain);
     return found == cookies_.end() ? nullptr : found->second->fq.get();
 }

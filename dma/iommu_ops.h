@@ -86,7 +86,7 @@ public:
 
     // The domain's IOVA space and flush queue (null in strict mode, or before init_domain).
     const IovaDomain* iova_domain(const IommuDomain& domain) const;
-    IovaFlushQueue* flush_queue(const IommuDomain& domain) const;
+    const IovaFlushQueue* flush_queue(const IommuDomain& domain) const;
 
 private:
     struct Cookie {
