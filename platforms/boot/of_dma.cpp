@@ -9,8 +9,6 @@ namespace platform {
 
 namespace {
 
-constexpr const char* iommu_ops_name = "iommu";
-
 // The node itself, then its ancestors (Linux's of_get_next_dma_parent without interconnects).
 std::vector<DtNode> self_and_ancestors(const DtNode& node) {
     std::vector<DtNode> chain{node};
@@ -140,7 +138,7 @@ OfDmaConfig of_dma_configure_device(const DtNode& node) {
     OfDmaConfig config = configure(node, node.parent());
     config.iommu = of_iommu_configure_device(node);
     if (config.iommu)
-        config.ops = iommu_ops_name;
+        config.ops = dma::IommuOps::ops_name;
     return config;
 }
 

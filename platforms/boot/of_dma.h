@@ -6,6 +6,7 @@
 
 #include "dma/device.h"
 #include "dma/direct_ops.h"
+#include "dma/iommu_ops.h"
 #include "platforms/devicetree/device_tree.h"
 
 #include <optional>

@@ -26,7 +26,8 @@ bool is_iommu(const DtNode& node) { return node.is_compatible(smmu_compatible); 
 uint32_t iommu_cells(const DtNode& iommu) {
     uint32_t cells = iommu.u32("#iommu-cells");
     if (cells != 1 && cells != 2)
-        iommu.fail("#iommu-cells", fmt::format("<1> (a stream ID) or <2> (a stream ID and an SMR mask), got <{}>", cells));
+        iommu.fail("#iommu-cells",
+                   fmt::format("<1> (a stream ID) or <2> (a stream ID and an SMR mask), got <{}>", cells));
     return cells;
 }
 
@@ -61,10 +62,45 @@ std::optional<dma::IommuFwspec> of_iommu_configure_device(const DtNode& node) {
                                             fwspec.iommu, iommu.path()));
         fwspec.iommu = iommu.path();
         fwspec.ids.push_back(arm_smmu_of_xlate(node, "iommus", iommu,
-                                               std::vector<uint32_t>(cells.begin() + i + 1, cells.begin() + i + 1 + args)));
+                                               std::vector<uint32_t>(cells.begin() + i + 1,
+                                                                     cells.begin() + i + 1 + args)));
         i += 1 + args;
     }
     return fwspec;
+}
+
+std::optional<sw::PciIommuMap> of_pci_iommu_map(const DtNode& host) {
+    if (!host.has("iommu-map"))
+        return std::nullopt;
+    constexpr size_t entry_cells = 4;
+    std::vector<uint32_t> cells = host.cells("iommu-map");
+    if (cells.empty() || cells.size() % entry_cells)
+        host.fail("iommu-map",
+                  fmt::format("entries of 4 cells, <rid-base &iommu sid-base length>, got {} cells", cells.size()));
+    sw::PciIommuMap map;
+    map.mask = host.u32_or("iommu-map-mask", map.mask);
+    for (size_t i = 0; i < cells.size(); i += entry_cells) {
+        uint32_t rid_base = cells[i], sid_base = cells[i + 2], length = cells[i + 3];
+        if (rid_base & ~map.mask)
+            host.fail("iommu-map",
+                      fmt::format("rid-bases the iommu-map-mask ({:#x}) keeps, got rid-base {:#x} (Linux's "
+                                  "of_map_id refuses the map)",
+                                  map.mask, rid_base));
+        DtNode iommu = iommu_target(host, "iommu-map", cells[i + 1]);
+        iommu_cells(iommu);
+        if (!map.iommu.empty() && map.iommu != iommu.path())
+            host.fail("iommu-map", fmt::format("entries naming one IOMMU (the bridge's inbound path goes through one), "
+                                               "got {} and {}",
+                                               map.iommu, iommu.path()));
+        if (length == 0 || uint64_t(sid_base) + length - 1 > smr_field_max)
+            host.fail("iommu-map", fmt::format("entries of 1 or more IDs mapped to 16-bit stream IDs, got sid-base "
+                                               "{:#x} length {:#x}",
+                                               sid_base, length));
+        map.iommu = iommu.path();
+        map.smr_mask = arm_smmu_of_xlate(host, "iommu-map", iommu, {0}) >> 16;  // what it adds to a one-cell ID
+        map.entries.push_back(models::IommuMapEntry{rid_base, sid_base, length});
+    }
+    return map;
 }
 
 }  // namespace platform

@@ -81,7 +81,7 @@ sw::MsiFrameInfo Platform::Builder::msi_frame(const DtNode& node, unsigned num_i
     return sw::MsiFrameInfo{system_address(node, reg[0].address), base_id, count};
 }
 
-void Platform::Builder::check_msi_frame_parent(const DtNode& node) const {
+void Platform::Builder::check_msi_frame_parent(const DtNode& node) {
     std::optional<DtNode> parent = node.parent();
     if (!parent->is_compatible("arm,gic-400") && !parent->is_compatible("arm,cortex-a15-gic"))
         node.fail("compatible",

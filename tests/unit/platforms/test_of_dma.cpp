@@ -5,6 +5,7 @@
 #include "config_error.h"
 #include "platforms/boot/boot_params.h"
 #include "platforms/boot/of_dma.h"
+#include "platforms/boot/of_iommu.h"
 
 #include <catch2/catch.hpp>
 #include <functional>
@@ -296,6 +297,78 @@ TEST_CASE("of_iommu: a bad iommus is an error naming the node and the property",
                          smmu + " smmu1: iommu@2b500000 { compatible = \"arm,mmu-500\"; #iommu-cells = <1>; };"),
                Catch::Contains("property 'iommus'") && Catch::Contains("one IOMMU"));
     CHECK_THAT(error_for("iommus;", smmu), Catch::Contains("property 'iommus'"));
+}
+
+namespace {
+
+// A PCI host at the root with `props` (its iommu-map), beside an SMMU with `smmu_props`.
+DeviceTree pci_host_with(const TempDir& dir, const std::string& props, const std::string& smmu_props = "") {
+    std::string source = "/dts-v1/;\n/ {\n\t#address-cells = <2>;\n\t#size-cells = <2>;\n\t" +
+                         smmu_node("#iommu-cells = <1>; " + smmu_props) +
+                         "\n\tpcie@40000000 {\n\t\tcompatible = \"pci-host-ecam-generic\";\n\t\t" + props +
+                         "\n\t};\n};\n";
+    return DeviceTree::load(dir.write("pci.dts", source));
+}
+
+std::optional<sw::PciIommuMap> pci_map(const DeviceTree& tree) {
+    return platform::of_pci_iommu_map(tree.at("/pcie@40000000"));
+}
+
+}  // namespace
+
+TEST_CASE("of_iommu: a PCI function's stream ID is its requester ID through the host's iommu-map and "
+          "iommu-map-mask (of_map_id)",
+          "[of_dma][iommu]") {
+    TempDir dir;
+    // Functions of a slot share a stream ID (the mask drops the function bits); bus 1 maps elsewhere.
+    std::optional<sw::PciIommuMap> map = pci_map(pci_host_with(
+        dir, "iommu-map = <0x0 &smmu 0x0 0x100>, <0x100 &smmu 0x1000 0x100>; iommu-map-mask = <0xfff8>;"));
+    REQUIRE(map);
+    CHECK(map->iommu == "/iommu@2b400000");
+    CHECK(map->mask == 0xfff8);
+    REQUIRE(map->entries.size() == 2);
+    CHECK(map->entries[1].rid_base == 0x100);
+    CHECK(map->entries[1].sid_base == 0x1000);
+    CHECK(map->entries[1].length == 0x100);
+    // 00:01.1: RID 0x0009, masked 0x0008, the first entry: stream ID 0x8.
+    REQUIRE(map->fwspec(0x0009));
+    CHECK(map->fwspec(0x0009)->iommu == "/iommu@2b400000");
+    CHECK(map->fwspec(0x0009)->ids == std::vector<uint32_t>{0x8});
+    // 01:00.1: RID 0x0101, masked 0x0100: 0x1000 + 0.
+    CHECK(map->fwspec(0x0101)->ids == std::vector<uint32_t>{0x1000});
+    // 02:00.0 is in no entry: no IOMMU (Linux's of_map_id finds no target; the function keeps direct ops).
+    CHECK_FALSE(map->fwspec(0x0200));
+    // Without iommu-map-mask every bit counts; without iommu-map there is no map.
+    CHECK(pci_map(pci_host_with(dir, "iommu-map = <0x0 &smmu 0x0 0x100>;"))->fwspec(0x0009)->ids ==
+          std::vector<uint32_t>{0x9});
+    CHECK_FALSE(pci_map(pci_host_with(dir, "")));
+    // The SMMU's stream-match-mask joins each ID, in bits 31:16 (arm_smmu_of_xlate with one cell).
+    CHECK(pci_map(pci_host_with(dir, "iommu-map = <0x0 &smmu 0x0 0x100>;", "stream-match-mask = <0x7>;"))
+              ->fwspec(0x10)
+              ->ids == std::vector<uint32_t>{0x00070010});
+}
+
+TEST_CASE("of_iommu: a bad iommu-map is an error naming the host and the property", "[of_dma][iommu]") {
+    TempDir dir;
+    auto error_for = [&](const std::string& props, const std::string& smmu_props = "") {
+        return config_error([&] { pci_map(pci_host_with(dir, props, smmu_props)); });
+    };
+    CHECK_THAT(error_for("iommu-map = <0x0 &smmu 0x0>;"),
+               Catch::Contains("node /pcie@40000000: property 'iommu-map'") && Catch::Contains("4 cells") &&
+                   Catch::Contains("got 3 cells"));
+    // Linux's of_map_id: "iommu-map-mask (0xff00) ignores id-base (0x8)".
+    CHECK_THAT(error_for("iommu-map = <0x8 &smmu 0x0 0x8>; iommu-map-mask = <0xff00>;"),
+               Catch::Contains("property 'iommu-map'") && Catch::Contains("iommu-map-mask (0xff00)") &&
+                   Catch::Contains("rid-base 0x8"));
+    CHECK_THAT(error_for("iommu-map = <0x0 &gicv 0x0 0x100>; gicv: gic { compatible = \"arm,gic-400\"; };"),
+               Catch::Contains("property 'iommu-map'") && Catch::Contains("a phandle to an IOMMU"));
+    CHECK_THAT(error_for("iommu-map = <0x0 &smmu 0x0 0x0>;"),
+               Catch::Contains("property 'iommu-map'") && Catch::Contains("length 0x0"));
+    CHECK_THAT(error_for("iommu-map = <0x0 &smmu 0xff00 0x200>;"),
+               Catch::Contains("property 'iommu-map'") && Catch::Contains("16-bit stream IDs"));
+    CHECK_THAT(error_for("iommu-map = <0x0 &smmu 0x0 0x100>, <0x100 &smmu2 0x0 0x100>; smmu2: iommu@2b500000 { "
+                         "compatible = \"arm,mmu-500\"; #iommu-cells = <1>; };"),
+               Catch::Contains("property 'iommu-map'") && Catch::Contains("one IOMMU"));
 }
 
 TEST_CASE("boot params: Linux's defaults without /chosen, and bootargs parsed like the kernel does", "[of_dma]") {
