@@ -34,8 +34,8 @@ void Platform::Builder::add_smmu(const DtNode& node) {
                                      smmu->register_file_size(), config.context_banks));
     uint32_t global_count = node.u32("#global-interrupts");
     if (global_count != 1)
-        node.fail("#global-interrupts", fmt::format("<1>: the model raises one global fault interrupt, got <{}>",
-                                                    global_count));
+        node.fail("#global-interrupts",
+                  fmt::format("<1>: the model raises one global fault interrupt, got <{}>", global_count));
     std::vector<unsigned> irqs = read_level_interrupts(node);
     if (irqs.size() < global_count + config.context_banks)
         node.fail("interrupts", fmt::format("{} global fault interrupt(s), then one per context bank ({}), as Linux's "
@@ -75,8 +75,8 @@ void Platform::Builder::wire_smmu_interrupts(models::Smmu& smmu, const SmmuSpec&
         try {
             gic->connect_line(ids[index], line);
         } catch (const std::invalid_argument& taken) {
-            node.fail("interrupts",
-                      fmt::format("interrupts no other line drives, got {} for {} ({})", ids[index], line, taken.what()));
+            node.fail("interrupts", fmt::format("interrupts no other line drives, got {} for {} ({})", ids[index], line,
+                                                taken.what()));
         }
     }
     smmu.set_irq_level([gic, ids](unsigned index, bool asserted, uint64_t delay_ps) {

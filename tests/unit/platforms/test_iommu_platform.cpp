@@ -91,10 +91,9 @@ TEST_CASE("iommu platform: a PCI function's IOVA space keeps out of the bridge's
     // The windows (PCI addresses, both ends inclusive), then from 0 to each dma-ranges window's first
     // address (Linux's reserve_iova(lo, hi) takes both pfns) and from each window's end up.
     CHECK(got == std::vector<std::pair<uint64_t, uint64_t>>{range(0x50000000, 0x5fffffff),
-                                                             range(0x1000000000, 0x10ffffffff),
-                                                             range(0x0, 0x80000000),
-                                                             range(0x100000000, 0x880000000),
-                                                             range(0x900000000, ~0ULL)});
+                                                            range(0x1000000000, 0x10ffffffff), range(0x0, 0x80000000),
+                                                            range(0x100000000, 0x880000000),
+                                                            range(0x900000000, ~0ULL)});
     // The GICv2m doorbell's bus address is among them: no IOVA can alias the page the bridge takes as MSIs.
     CHECK(reserved[2].start <= 0x2c1c0040);
     CHECK(reserved[2].end >= 0x2c1c0040);
@@ -134,8 +133,7 @@ TEST_CASE("iommu platform: the SMMU's node and the masters' IOMMU properties are
                Catch::Contains("node /soc/dma-agent@1200000: property 'iommu-map'"));
     // A bus master emits one stream ID: iommus and dmasim,stream-id must agree.
     CHECK_THAT(error_for("-c '/soc/dma-agent@1000000:dmasim,stream-id=<0x200>'"),
-               Catch::Contains("node /soc/dma-agent@1000000: property 'dmasim,stream-id'") &&
-                   Catch::Contains("0x100"));
+               Catch::Contains("node /soc/dma-agent@1000000: property 'dmasim,stream-id'") && Catch::Contains("0x100"));
     // The phandle of iommus must name the SMMU (the GIC's phandle is not one).
     CHECK_THAT(error_for("-c '/soc/dma-agent@1000000:iommus=<1 0x100>'"),
                Catch::Contains("node /soc/dma-agent@1000000: property 'iommus'"));
