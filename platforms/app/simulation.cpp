@@ -348,10 +348,9 @@ public:
                 throw std::runtime_error(fmt::format("{} {}: probe failed with error {}", sw::ArmSmmu::driver_name,
                                                      smmu->info().name, rc));
         for (dma::Device* dev : dma->devices()) {
-            std::string error;
+            std::string error;  // names the device, the IOMMU and the reason
             if (dev->iommu_fwspec() && !dma::iommu_configure(*dev, error))
-                throw std::runtime_error(fmt::format("{}: attaching to the IOMMU {} failed: {}", dev->name(),
-                                                     dev->iommu_fwspec()->iommu, error));
+                throw std::runtime_error(error);
         }
     }
     // Last at shutdown, after the devices behind them: their domains freed before dma-debug's leak check.

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <stdexcept>
 
 namespace sw {
 
@@ -225,10 +226,9 @@ void PciSubsystem::configure_dma(PciDev& pdev) {
     for (size_t i = 0; i < hosts_.size(); ++i)
         if (hosts_[i].get() == &pdev.host && local_pools_[i])
             dma::assign_coherent_memory(*pdev.dev, local_pools_[i]);
-    std::string error;
+    std::string error;  // names the function, the IOMMU and the reason
     if (config.iommu && !dma::iommu_configure(*pdev.dev, error))
-        throw std::runtime_error(fmt::format("pci {}: attaching to the IOMMU {} failed: {}", pdev.name(),
-                                             config.iommu->iommu, error));
+        throw std::runtime_error(error);
 }
 
 void PciSubsystem::probe_drivers(const PciDriverRegistry& registry) {

@@ -7,6 +7,7 @@
 #include "platforms/devicetree/device_tree.h"
 
 #include <catch2/catch.hpp>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -167,4 +168,57 @@ TEST_CASE("iommu platform: describe shows the SMMU and each device's ops, stream
     Result coherent = describe(dir, "-c '/iommu@2b400000:dma-coherent=true'");
     REQUIRE(coherent.code == 0);
     CHECK_THAT(coherent.out, Catch::Contains("coherent walk (snoops the caches, from /iommu@2b400000)"));
+}
+
+TEST_CASE("iommu platform: a run puts dma0 and the PCI functions on the IOMMU's ops, the SMMU on a track of its "
+          "own and its fault line in the waveforms",
+          "[iommu_platform][cli]") {
+    TempDir dir;
+    Result r = dmasim(dir, "run " + quote(DMASIM_SOURCE_DIR "/tests/scenarios/iommu/dma-selftest-iommu.yaml") +
+                               " -q -o out --trace-json trace.json --vcd waves.vcd");
+    REQUIRE(r.code == 0);
+    nlohmann::json config = load_json(dir.path("out/config.json"));
+    const nlohmann::json& described = config["platform"];
+    CHECK(described["dma_devices"][0]["ops"] == "iommu");
+    CHECK(described["dma_devices"][0]["iommu"]["node"] == "/iommu@2b400000");
+    CHECK(described["dma_devices"][0]["iommu"]["stream_ids"] == nlohmann::json::array({"0x100"}));
+    CHECK(described["dma_devices"][1]["ops"] == "direct");
+    CHECK_FALSE(described["dma_devices"][1].contains("iommu"));
+    CHECK(described["pci_host_bridges"][0]["endpoints"][0]["ops"] == "iommu");
+    CHECK(described["iommus"][0]["context_banks"] == 8);
+    CHECK(described["kernel"]["iommu_strict"] == true);
+    CHECK(described["kernel"]["arm_smmu_disable_bypass"] == true);
+
+    nlohmann::json trace = load_json(dir.path("trace.json"));
+    std::map<unsigned, std::string> tracks;
+    for (const nlohmann::json& record : trace["traceEvents"])
+        if (record["ph"] == "M" && record["name"] == "thread_name")
+            tracks[record["tid"].get<unsigned>()] = record["args"]["name"].get<std::string>();
+    size_t walks = 0;
+    for (const nlohmann::json& record : trace["traceEvents"])
+        if (record["ph"] == "X" && record["name"] == "smmu.walk") {
+            CHECK(tracks[record["tid"].get<unsigned>()] == "smmu0 (SMMU-500 /iommu@2b400000)");
+            ++walks;
+        }
+    CHECK(walks == load_json(dir.path("out/stats.json"))["smmu0"]["walks"].get<size_t>());
+    bool page_tables_track = false;
+    for (const auto& [tid, name] : tracks)
+        page_tables_track = page_tables_track || name == "iommu@2b400000 (page tables)";
+    CHECK(page_tables_track);
+
+    std::string waves = read_file(dir.path("waves.vcd"));
+    CHECK(contains(waves, "$scope module fault $end"));
+    CHECK(contains(waves, "smmu0"));
+}
+
+TEST_CASE("iommu platform: a device the IOMMU cannot take is a simulation error naming it and the reason",
+          "[iommu_platform][cli]") {
+    TempDir dir;
+    // Two stream-match groups: dma0 and 00:01.0 take them, 00:02.0 finds none (arm_smmu_master_alloc_smes).
+    Result r = dmasim(dir,
+                      "run --platform " + quote(iommu_platform) +
+                          " --workload dma-selftest -q -o out -c '/iommu@2b400000:dmasim,stream-match-groups=<2>'");
+    CHECK(r.code == 3);
+    CHECK_THAT(r.err, Catch::Contains("0000:00:02.0") && Catch::Contains("/iommu@2b400000") &&
+                          Catch::Contains("no free stream match register"));
 }
