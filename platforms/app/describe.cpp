@@ -33,7 +33,8 @@ std::string ops_text(const nlohmann::ordered_json& dev) {
 
 // What the kernel gives a DMA device (a device-tree node's or a PCI function's): ops, coherence, masks.
 std::string dma_setup_text(const nlohmann::ordered_json& dev) {
-    return fmt::format("{}, {}, dma mask {}, coherent mask {}", ops_text(dev),
+    return fmt::format("{}{}, {}, dma mask {}, coherent mask {}", ops_text(dev),
+                       dev.value("untrusted", false) ? ", untrusted" : "",
                        dev["coherent"].get<bool>() ? "coherent" : "non-coherent", dev["dma_mask"].get<std::string>(),
                        dev["coherent_dma_mask"].get<std::string>());
 }

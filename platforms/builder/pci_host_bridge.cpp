@@ -371,6 +371,9 @@ PciHostSpec read_pci_host(const DeviceTree& tree, const DtNode& node, const std:
     read_ranges(node, system_address, spec);
     read_inbound(node, spec);
     spec.iommu_map = of_pci_iommu_map(node);
+    // Linux's external-facing (bindings/pci/pci.txt, on a port; here the bridge stands for its root
+    // port): every function behind it is untrusted (set_pcie_untrusted).
+    spec.dma.untrusted = node.flag("external-facing");
     read_interrupt_map(tree, node, spec);
     read_msi_parent(node, system_address, spec);
     spec.timing = read_properties(node, models::PciHostBridge::timing_properties());
@@ -552,6 +555,8 @@ nlohmann::ordered_json Platform::Builder::pci_endpoint_json(const PciHostSpec& s
         {"msi_vectors", property_json(properties.at("dmasim,msi-vectors"), config)}};
     if (fwspec)  // only behind an IOMMU, so that platforms without one describe themselves as before
         json["iommu"] = fwspec_json(*fwspec);
+    if (spec.dma.untrusted)
+        json["untrusted"] = true;
     return json;
 }
 

@@ -13,6 +13,7 @@
 //   msi-parent     a GICv2m frame (arm,gic-v2m-frame): MSI writes to its page pass untranslated
 //   iommu-map, iommu-map-mask  requester IDs to the stream IDs of an IOMMU (platforms/boot/of_iommu.h):
 //                  the functions it maps translate through it and get its DMA ops
+//   external-facing  the functions behind it are untrusted (strict IOMMU unmaps, sub-page buffers bounced)
 //   dmasim,latency-ns  of ECAM, window and local-memory accesses (200)
 // Children: compatible = "pciVVVV,DDDD" (a model in platforms/builder/pci_endpoints.h), reg = <phys.hi
 // 0 0 0 0> with phys.hi = bus << 16 | devfn << 8 (bus: the root bus), and optionally

@@ -70,7 +70,8 @@ TEST_CASE("iommu platform: the SMMU-500 is built from its node and the kernel is
     CHECK(hosts[0].iommu_map->iommu == "/iommu@2b400000");
     CHECK(hosts[0].iommu_map->fwspec(0x0008)->ids == std::vector<uint32_t>{0x8});   // 00:01.0
     CHECK(hosts[0].iommu_map->fwspec(0x0010)->ids == std::vector<uint32_t>{0x10});  // 00:02.0
-    CHECK_FALSE(hosts[0].dma.iommu);  // a function's fwspec is its own, given at enumeration
+    CHECK_FALSE(hosts[0].dma.iommu);      // a function's fwspec is its own, given at enumeration
+    CHECK_FALSE(hosts[0].dma.untrusted);  // no external-facing
 
     // The SMMU's lines reach the GIC as irq.smmu0.* (declared before the run, so --vcd has them).
     std::map<std::string, std::string> events = instr.event_descriptions();
@@ -163,6 +164,12 @@ TEST_CASE("iommu platform: describe shows the SMMU and each device's ops, stream
                                       "0xffffffff"));
     CHECK_THAT(r.out, Catch::Contains("iommu ops via /iommu@2b400000, stream ID 0x10,"));
     CHECK_THAT(r.out, Catch::Contains("iommu ops via /iommu@2b400000, stream ID 0x18,"));  // the NIC at 00:03.0
+
+    // external-facing on the bridge (Linux's binding, on its root port): its functions are untrusted.
+    Result external = describe(dir, "-c '/pcie@40000000:external-facing=true'");
+    REQUIRE(external.code == 0);
+    CHECK_THAT(external.out, Catch::Contains("iommu ops via /iommu@2b400000, stream ID 0x8, untrusted, non-coherent"));
+    CHECK_FALSE(contains(r.out, "untrusted"));
 
     // A coherent walker: dma-coherent on the node (ID0.CTTW).
     Result coherent = describe(dir, "-c '/iommu@2b400000:dma-coherent=true'");
