@@ -10,9 +10,16 @@ constexpr uint32_t irq_type_level_high = 4;  // include/dt-bindings/interrupt-co
 
 }  // namespace
 
+bool is_gic(const DtNode& node) {
+    for (const std::string& compatible : gic_compatibles())
+        if (node.is_compatible(compatible))
+            return true;
+    return false;
+}
+
 unsigned gic_interrupt_id(const DtNode& node, const std::string& prop, const DtNode& controller,
                           const std::vector<uint32_t>& specifier) {
-    if (!controller.is_compatible("arm,gic-400") || specifier.size() != 3)
+    if (!is_gic(controller) || specifier.size() != 3)
         node.fail(prop, fmt::format("an interrupt parent that is a GIC (arm,gic-400, #interrupt-cells = <3>), got {}",
                                     controller.path()));
     if (specifier[0] > 1)

@@ -77,7 +77,7 @@ void Platform::Builder::visit(const DtNode& node) {
     for (const std::string& compat : compatible) {
         if (compat == "arm,pl310-cache")
             return add_outer_cache(node);
-        if (compat == "arm,gic-400" || compat == "arm,cortex-a15-gic")
+        if (std::find(gic_compatibles().begin(), gic_compatibles().end(), compat) != gic_compatibles().end())
             return add_interrupt_controller(node);
         if (compat == "arm,gic-v2m-frame")
             return check_msi_frame_parent(node);
