@@ -1,5 +1,4 @@
 // The platform builder's interrupt controller: the GIC-400 and its GICv2m frame.
-#include "platforms/builder/interrupts.h"
 #include "platforms/builder/platform_builder.h"
 
 namespace platform {
