@@ -11,9 +11,16 @@ constexpr size_t gic_interrupt_cells = 3;
 
 }  // namespace
 
+bool is_gic(const DtNode& node) {
+    for (const std::string& compatible : gic_compatibles())
+        if (node.is_compatible(compatible))
+            return true;
+    return false;
+}
+
 unsigned gic_interrupt_id(const DtNode& node, const std::string& prop, const DtNode& controller,
                           const std::vector<uint32_t>& specifier) {
-    if (!controller.is_compatible("arm,gic-400") || specifier.size() != gic_interrupt_cells)
+    if (!is_gic(controller) || specifier.size() != gic_interrupt_cells)
         node.fail(prop, fmt::format("an interrupt parent that is a GIC (arm,gic-400, #interrupt-cells = <3>), got {}",
                                     controller.path()));
     if (specifier[0] > 1)

@@ -93,7 +93,7 @@ Platform::Builder::Adder Platform::Builder::adder_for(const DtNode& node) const 
     for (const std::string& compat : node.compatible()) {
         if (compat == "arm,pl310-cache")
             return &Builder::add_outer_cache;
-        if (compat == "arm,gic-400" || compat == "arm,cortex-a15-gic")
+        if (std::find(gic_compatibles().begin(), gic_compatibles().end(), compat) != gic_compatibles().end())
             return &Builder::add_interrupt_controller;
         if (compat == "arm,gic-v2m-frame")
             return &Builder::check_msi_frame_parent;
