@@ -117,7 +117,16 @@ const PropertyTable<SmmuConfig>& Smmu::properties() {
          ns_property("dmasim,iotlb-latency-ns", "iotlb_hit_latency_ps", &SmmuConfig::iotlb_hit_latency_ps,
                      "added to each translation (the IOTLB lookup)"),
          ns_property("dmasim,walk-level-latency-ns", "walk_level_latency_ps", &SmmuConfig::walk_level_latency_ps,
-                     "added per level a table walk reads, on top of the descriptor read's own")}};
+                     "added per level a table walk reads, on top of the descriptor read's own"),
+         Spec::number(
+             PropertyType::u32, "dmasim,coherent-walk", "coherent_walk",
+             [](const SmmuConfig& c) -> uint64_t { return c.coherent_walk; },
+             [](SmmuConfig& c, uint64_t value) { c.coherent_walk = value != 0; })
+             .range(0, 1)
+             .default_is("1 with dma-coherent, else 0")
+             .with_doc("whether the hardware's table walks snoop the CPU's caches (ID0.CTTW); apart from the "
+                       "firmware's dma-coherent, which the driver believes, to model a board whose firmware "
+                       "gets it wrong")}};
     return table;
 }
 

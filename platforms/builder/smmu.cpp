@@ -1,4 +1,4 @@
-// The platform builder's IOMMUs (arm,mmu-500, docs/models/iommu.md): the SMMU model with its
+// The platform builder's IOMMUs (arm,mmu-500, docs/models/smmu.md): the SMMU model with its
 // register file on the router and its walker on the bus, its interrupts, what its driver is told,
 // its own DMA device, and the masters in front of it (a bus master's `iommus`, a PCI host bridge's
 // `iommu-map`), as Linux's arm-smmu binding and arm_smmu_device_probe read the node:
@@ -22,7 +22,8 @@ void Platform::Builder::add_smmu(const DtNode& node) {
     config.id = static_cast<uint32_t>(p_.smmus_.size());
     OfDmaConfig dma = of_dma_configure_device(node);
     add_warnings(dma);
-    config.coherent_walk = dma.coherent;
+    if (!node.has("dmasim,coherent-walk"))  // the hardware's walker, as the firmware describes it
+        config.coherent_walk = dma.coherent;
     std::string problem = models::Smmu::config_error(config);
     if (!problem.empty())
         throw ConfigError(fmt::format("{}: node {}: {}", tree_.source_name(), node.path(), problem));

@@ -40,8 +40,9 @@ public:
                 "{}: the same driver on two devices, {} transfers of {} bytes into one FROM_DEVICE mapping, {}",
                 workload_name, transfers_, size_,
                 fixed_ ? "synced for the CPU before each read" : "read without dma_sync_single_for_cpu"));
-            context_.summary.push_back(fmt::format("  {:<22} {:<6} {:>12} {:>14} {:>9} {:>12}", "device", "ops",
-                                                   "DMA address", "maintenance", "bounces", "wrong bytes"));
+            context_.summary.push_back(fmt::format("  {:<22} {:<6} {:>12} {:>17} {:>22} {:>8} {:>12}", "device", "ops",
+                                                   "DMA address", "sync maintenance", "map/unmap maintenance",
+                                                   "bounces", "wrong bytes"));
             same_driver(iommu_index_, "iommu");
             same_driver(direct_index_, "direct");
         } else if (name == "stale-iotlb") {
@@ -86,11 +87,14 @@ private:
         return total;
     }
 
-    // `role` names the device's counters: workload.per_device_ops.<role>.maintenance (cache
-    // maintenance operations), .bounces (swiotlb maps), .wrong_bytes.
+    // `role` names the device's counters: workload.per_device_ops.<role>.sync_maintenance (cache
+    // maintenance operations of the syncs: the buffer's), .map_maintenance (those of map and unmap:
+    // the buffer's, and behind a non-coherent IOMMU walker its page tables' cleans), .bounces
+    // (swiotlb maps), .wrong_bytes.
     void same_driver(uint64_t index, const std::string& role) {
         dma::Device& dev = device(index);
-        uint64_t maintenance_before = maintenance_ops();
+        uint64_t map_maintenance = maintenance_ops();
+        uint64_t sync_maintenance = 0;
         uint64_t bounces_before = context_.instr.counter_value("swiotlb.maps");
         uint64_t errors_before = context_.data_errors;
         uint64_t buffer = kernel_.kmalloc().kmalloc(size_);
@@ -98,27 +102,37 @@ private:
         if (dma::mapping_error(dev, handle))
             throw std::runtime_error(fmt::format("{}: {}: dma_map_single of {} bytes at {:#x} failed", workload_name,
                                                  dev.name(), size_, Kernel::virt_to_phys(buffer)));
+        map_maintenance = maintenance_ops() - map_maintenance;
         for (uint64_t t = 0; t < transfers_; ++t) {
             cpu_.fill_block(buffer, 0, size_);  // the driver clears the buffer: its lines are now dirty
+            uint64_t before = maintenance_ops();
             dma::sync_single_for_device(dev, handle, size_, DmaDirection::from_device);
+            sync_maintenance += maintenance_ops() - before;
             std::vector<uint8_t> data = pattern_bytes(size_, t + 1 + index * transfers_);
             if (!device_write(index, handle, data))
                 continue;
-            if (fixed_)
+            if (fixed_) {
+                before = maintenance_ops();
                 dma::sync_single_for_cpu(dev, handle, size_, DmaDirection::from_device);
+                sync_maintenance += maintenance_ops() - before;
+            }
             count_wrong(buffer, data);
         }
+        uint64_t before_unmap = maintenance_ops();
         dma::unmap_single(dev, handle, size_, DmaDirection::from_device);
+        map_maintenance += maintenance_ops() - before_unmap;
         kernel_.kmalloc().kfree(buffer);
         std::string prefix = "workload.per_device_ops." + role;
-        uint64_t& maintenance = context_.instr.counter(prefix + ".maintenance");
+        uint64_t& syncs = context_.instr.counter(prefix + ".sync_maintenance");
+        uint64_t& maps = context_.instr.counter(prefix + ".map_maintenance");
         uint64_t& bounces = context_.instr.counter(prefix + ".bounces");
         uint64_t& wrong = context_.instr.counter(prefix + ".wrong_bytes");
-        maintenance = maintenance_ops() - maintenance_before;
+        syncs = sync_maintenance;
+        maps = map_maintenance;
         bounces = context_.instr.counter_value("swiotlb.maps") - bounces_before;
         wrong = context_.data_errors - errors_before;
-        context_.summary.push_back(fmt::format("  {:<22} {:<6} {:>#12x} {:>14} {:>9} {:>12}", dev.name(),
-                                               dev.ops().name(), handle, maintenance, bounces, wrong));
+        context_.summary.push_back(fmt::format("  {:<22} {:<6} {:>#12x} {:>17} {:>22} {:>8} {:>12}", dev.name(),
+                                               dev.ops().name(), handle, syncs, maps, bounces, wrong));
     }
 
     // One page for the device, with its linear-map address.

@@ -17,7 +17,8 @@
 //   first unmapped page with a translation fault (Linux's "Unhandled context fault" message), the
 //   run goes on and the mapped part arrived.
 // Device errors are counted, not fatal. Stats: workload.per_device_ops.transfers, .device_errors, and
-// for same-driver per device (iommu, direct): .<device>.maintenance, .bounces, .wrong_bytes.
+// for same-driver per device (iommu, direct): .<device>.sync_maintenance, .map_maintenance, .bounces,
+// .wrong_bytes.
 #pragma once
 
 #include "sw/workloads/workload.h"
