@@ -74,11 +74,13 @@ public:
 
 private:
     struct State;  // probed features, ioremap'd window, domains, SMR/S2CR shadow (arm_smmu.cpp)
+    struct Group;
     struct Master;
 
     void release_resources();
     int cfg_probe();
     void device_reset();
+    void mmu500_reset();
     void test_smr_masks();
     void write_smr(unsigned idx);
     void write_s2cr(unsigned idx);
@@ -87,8 +89,9 @@ private:
     int find_sme(uint16_t id, uint16_t mask);
     int master_alloc_smes(Master& master, std::string& error);
     void master_free_smes(Master& master);
-    bool init_domain_context(Master& master, std::string& error);
-    void destroy_domain_context(Master& master);
+    Group* device_group(Master& master, std::string& error);
+    bool init_domain_context(Group& group, const std::string& device, std::string& error);
+    void destroy_domain_context(Group& group);
     void context_fault(unsigned cbndx);
     void global_fault();
     Kernel& kernel_;
