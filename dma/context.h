@@ -1,5 +1,5 @@
 // What the DMA-mapping layer runs with: the kernel services (and through them the core), the
-// policies, the direct ops shared by devices, the cache-maintenance helper, and the layer's
+// policies, the direct and IOMMU ops shared by devices, the cache-maintenance helper, and the layer's
 // warnings and stats. One per simulated system; every Device refers to it.
 #pragma once
 
@@ -8,6 +8,7 @@
 #include "dma/debug.h"
 #include "dma/direct_ops.h"
 #include "dma/iommu.h"
+#include "dma/iommu_ops.h"
 #include "dma/mapping_listener.h"
 #include "dma/policy.h"
 #include "dma/swiotlb.h"
@@ -34,6 +35,8 @@ public:
     models::Core& cpu();
     Policy& policy() { return policy_; }
     DirectOps& direct_ops() { return direct_ops_; }
+    // The IOMMU ops of every device attached to an IOMMU (iommu_configure, dma/iommu_ops.h).
+    IommuOps& iommu_ops() { return iommu_ops_; }
     // The default swiotlb pool (Linux's io_tlb_default_mem), sized by Policy::swiotlb_slots at
     // construction.
     Swiotlb& swiotlb() { return swiotlb_; }
@@ -89,6 +92,7 @@ private:
     uint64_t max_ram_pa_ = 0;
     CacheMaintenance cache_;
     DirectOps direct_ops_;
+    IommuOps iommu_ops_;
     DmaDebug debug_;
     models::EventKind ev_warning_;
     std::vector<std::string> warnings_;

@@ -70,6 +70,8 @@ void dma_configure(Device& dev, const DmaConfig& config) {
     dev.set_coherent(config.coherent);
     dev.set_untrusted(config.untrusted);
     dev.set_iommu_fwspec(config.iommu);
+    dev.set_iova_reserved(config.iova_reserved);
+    dev.set_pci(config.pci);
 }
 
 uint64_t min_not_zero(uint64_t a, uint64_t b) {

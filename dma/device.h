@@ -29,6 +29,12 @@ struct DmaRange {
     uint64_t size = 0;
 };
 
+// A range of bus addresses, both ends inclusive.
+struct BusRange {
+    uint64_t start = 0;
+    uint64_t end = 0;
+};
+
 class Device {
 public:
     // A device doing its own DMA, with Linux's defaults for a new device: 32-bit masks, no bus
@@ -104,6 +110,15 @@ public:
     // sub-page streaming buffers bounce through swiotlb, and its unmaps are always strict.
     bool untrusted() const { return untrusted_; }
     void set_untrusted(bool untrusted) { untrusted_ = untrusted; }
+    // A PCI function (Linux's dev_is_pci): the IOMMU ops try IOVAs below 4 GiB first for it.
+    bool is_pci() const { return pci_; }
+    void set_pci(bool pci) { pci_ = pci; }
+    // Bus addresses the device cannot use as IOVAs, reserved in its IOMMU domain when the domain's
+    // IOVA space is set up (Linux's iova_reserve_pci_windows: for a PCI function, the host bridge's
+    // outbound windows, which its peer-to-peer decoding claims, and the gaps around its dma-ranges,
+    // where no inbound window leads).
+    const std::vector<BusRange>& iova_reserved() const { return iova_reserved_; }
+    void set_iova_reserved(std::vector<BusRange> ranges) { iova_reserved_ = std::move(ranges); }
 
 private:
     std::string name_;
@@ -123,20 +138,32 @@ private:
     std::optional<IommuFwspec> iommu_fwspec_;
     IommuDomain* iommu_domain_ = nullptr;
     bool untrusted_ = false;
+    bool pci_ = false;
+    std::vector<BusRange> iova_reserved_;
 };
 
 // What bus code learns about a device's DMA from the firmware when it creates the device (Linux's
-// of_dma_configure_id; for a PCI function, pci_dma_configure on its host bridge's node).
+// of_dma_configure_id; for a PCI function, pci_dma_configure on its host bridge's node). The
+// constructor's defaults let code that names only the first members stay as it is.
 struct DmaConfig {
-    std::vector<DmaRange> ranges;      // empty: the device sees system addresses unchanged
-    uint64_t bus_dma_limit = 0;        // 0: no limit
-    uint64_t mask = dma_bit_mask(32);  // the masks are cut to this
-    bool coherent = false;
-    std::optional<IommuFwspec> iommu;  // iommus / iommu-map: the device translates through that IOMMU
-    bool untrusted = false;
+    DmaConfig(std::vector<DmaRange> ranges = {}, uint64_t bus_dma_limit = 0, uint64_t mask = dma_bit_mask(32),
+              bool coherent = false, std::optional<IommuFwspec> iommu = std::nullopt, bool untrusted = false,
+              std::vector<BusRange> iova_reserved = {}, bool pci = false)
+        : ranges(std::move(ranges)), bus_dma_limit(bus_dma_limit), mask(mask), coherent(coherent),
+          iommu(std::move(iommu)), untrusted(untrusted), iova_reserved(std::move(iova_reserved)), pci(pci) {}
+
+    std::vector<DmaRange> ranges;         // empty: the device sees system addresses unchanged
+    uint64_t bus_dma_limit;               // 0: no limit
+    uint64_t mask;                        // the masks are cut to this
+    bool coherent;                        // dma-coherent
+    std::optional<IommuFwspec> iommu;     // iommus / iommu-map: the device translates through that IOMMU
+    bool untrusted;                       // Device::untrusted
+    std::vector<BusRange> iova_reserved;  // Device::iova_reserved (a PCI function's host bridge windows)
+    bool pci;                             // a PCI function (Device::is_pci)
 };
-// Applies `config` to a device just created: its range map, masks, bus limit, coherence, trust
-// and IOMMU fwspec (attached later by iommu_configure, once the IOMMU's driver has probed).
+// Applies `config` to a device just created: its range map, masks, bus limit, coherence, trust,
+// PCI-ness, reserved IOVA ranges and IOMMU fwspec (attached later by iommu_configure, once the
+// IOMMU's driver has probed).
 void dma_configure(Device& dev, const DmaConfig& config);
 
 // Linux's min_not_zero(*dev->dma_mask, dev->bus_dma_limit) for a limit that may be unset.

@@ -1,5 +1,6 @@
 // DirectOps: coherent and noncoherent allocations (streaming mappings: direct_ops.cpp).
 #include "dma/context.h"
+#include "dma/contiguous.h"
 #include "dma/device.h"
 #include "dma/direct_ops.h"
 #include "models/cpu/core.h"
@@ -91,7 +92,7 @@ void DirectOps::free(Device& dev, uint64_t size, uint64_t cpu_addr, dma_addr_t d
     if (allocation.alias_removed)
         cpu.mmu().set_linear_type(allocation.pa, allocation.size, models::MemType::normal_wb);
     allocations_.erase(found);
-    release_pages(dev, allocation.pa, allocation.size);
+    dma_free_contiguous(dev, allocation.pa, allocation.size);
 }
 
 bool DirectOps::prepare_uncached(Context& context, uint64_t pa, uint64_t size) {
@@ -124,7 +125,7 @@ uint64_t DirectOps::alloc_pages(Device& dev, uint64_t size, dma_addr_t& dma_hand
 }
 
 void DirectOps::free_pages(Device& dev, uint64_t size, uint64_t pa, dma_addr_t, DmaDirection) {
-    release_pages(dev, pa, page_align(size));
+    dma_free_contiguous(dev, pa, page_align(size));
 }
 
 uint64_t DirectOps::allocate_pages(Device& dev, uint64_t size, Attrs attrs, Gfp gfp) {
@@ -170,38 +171,14 @@ uint64_t DirectOps::allocate_pages(Device& dev, uint64_t size, Attrs attrs, Gfp 
     }
 }
 
-// Linux's dma_alloc_contiguous, checked against the coherent limit as __dma_direct_alloc_pages
-// does: the device's own CMA area for any size, else the default area for more than a page (a
-// single page is always contiguous, not worth CMA's pages). CMA may block, so only a blocking
-// caller uses it. 0 (the caller falls back to the buddy allocator) without an area, when the area
-// has no such run, or when the run is out of the device's reach.
 uint64_t DirectOps::alloc_from_cma(Device& dev, uint64_t size, Gfp gfp) {
-    constexpr unsigned cma_alignment = 8;  // CONFIG_CMA_ALIGNMENT: runs aligned to at most 2^8 pages
-    sw::PageAllocator& pages = dev.context().kernel().page_allocator();
-    sw::CmaArea* area = dev.cma_area();
-    if (!area && size > models::Mmu::page_size)
-        area = pages.default_cma();
-    if (!area || gfp != Gfp::kernel)
-        return 0;
-    uint64_t count = page_align(size) / models::Mmu::page_size;
-    std::optional<uint64_t> pa = pages.cma_alloc(*area, count,
-                                                 std::min(sw::PageAllocator::get_order(size), cma_alignment));
+    std::optional<uint64_t> pa = dma_alloc_contiguous(dev, size, gfp);
     if (!pa)
         return 0;
     if (coherent_ok(dev, *pa, page_align(size)))
         return *pa;
-    pages.cma_release(*area, *pa, count);
+    dma_free_contiguous(dev, *pa, page_align(size));
     return 0;
-}
-
-// Linux's dma_free_contiguous: pages of the device's CMA area (or, for a device without one, of
-// the default area) go back there, any others to the buddy allocator.
-void DirectOps::release_pages(Device& dev, uint64_t pa, uint64_t size) {
-    sw::PageAllocator& pages = dev.context().kernel().page_allocator();
-    sw::CmaArea* area = dev.cma_area() ? dev.cma_area() : pages.default_cma();
-    if (area && pages.cma_release(*area, pa, page_align(size) / models::Mmu::page_size))
-        return;
-    dev.context().kernel().free_contiguous(pa, size);
 }
 
 bool DirectOps::coherent_ok(Device& dev, uint64_t pa, uint64_t size) {

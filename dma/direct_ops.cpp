@@ -3,6 +3,7 @@
 
 #include "dma/context.h"
 #include "dma/device.h"
+#include "dma/streaming_sync.h"
 #include "sw/kernel/kernel.h"
 
 #include <algorithm>
@@ -30,7 +31,7 @@ dma_addr_t DirectOps::map_page(Device& dev, uint64_t page_pa, uint64_t offset, u
         return DMA_MAPPING_ERROR;
     }
     if (!(attrs & attr::skip_cpu_sync))
-        cache_for_device(dev, pa, size, dir);
+        arch_sync_for_device(dev, pa, size, dir);
     return addr;
 }
 
@@ -85,6 +86,10 @@ void DirectOps::sync_sg_for_device(Device& dev, std::vector<Scatterlist>& sgl, i
         sync_single_for_device(dev, sgl[i].dma_address, sgl[i].dma_length, dir);
 }
 
+std::vector<PhysExtent> DirectOps::phys_extents(Device& dev, dma_addr_t addr, uint64_t size) const {
+    return {PhysExtent{dev.dma_to_phys(addr), size}};
+}
+
 // Linux's dma_direct_supported: 32-bit masks are always satisfiable (ZONE_DMA32); a smaller mask
 // must reach all of RAM, or all of ZONE_DMA when there is one (swiotlb bounces the rest).
 bool DirectOps::dma_supported(Device& dev, uint64_t mask) {
@@ -128,7 +133,7 @@ dma_addr_t DirectOps::swiotlb_map(Device& dev, uint64_t pa, uint64_t size, DmaDi
         return DMA_MAPPING_ERROR;
     }
     if (!(attrs & attr::skip_cpu_sync))
-        cache_for_device(dev, tlb_addr, size, dir);
+        arch_sync_for_device(dev, tlb_addr, size, dir);
     return addr;
 }
 
@@ -146,41 +151,14 @@ void DirectOps::report_unreachable(Device& dev, uint64_t pa, dma_addr_t addr, ui
 }
 
 uint64_t DirectOps::handle_to_phys(Device& dev, dma_addr_t addr, const char* operation) {
-    Context& context = dev.context();
-    if (addr == DMA_MAPPING_ERROR) {
-        context.warn(dev, fmt::format("{} of DMA_MAPPING_ERROR: the mapping failed and was not checked", operation),
-                     context.stat_bad_handles);
+    if (is_error_handle(dev, addr, operation))
         return invalid_phys_addr;
-    }
+    Context& context = dev.context();
     uint64_t pa = dev.dma_to_phys(addr);
     if (pa == invalid_phys_addr)
         context.warn(dev, fmt::format("{} of DMA addr {:#x}: it is outside every dma-range", operation, addr),
                      context.stat_bad_handles);
     return pa;
-}
-
-void DirectOps::sync_phys_for_cpu(Device& dev, uint64_t pa, uint64_t size, DmaDirection dir) {
-    cache_for_cpu(dev, pa, size, dir);
-    Swiotlb& swiotlb = dev.context().swiotlb();
-    if (swiotlb.is_swiotlb_buffer(pa))
-        swiotlb.sync_single_for_cpu(dev, pa, size, dir);
-}
-
-void DirectOps::sync_phys_for_device(Device& dev, uint64_t pa, uint64_t size, DmaDirection dir) {
-    Swiotlb& swiotlb = dev.context().swiotlb();
-    if (swiotlb.is_swiotlb_buffer(pa))
-        swiotlb.sync_single_for_device(dev, pa, size, dir);
-    cache_for_device(dev, pa, size, dir);
-}
-
-void DirectOps::cache_for_device(Device& dev, uint64_t pa, uint64_t size, DmaDirection dir) {
-    if (!dev.is_coherent())
-        dev.context().cache().for_device(pa, size, dir, dev.context().policy().from_device_map);
-}
-
-void DirectOps::cache_for_cpu(Device& dev, uint64_t pa, uint64_t size, DmaDirection dir) {
-    if (!dev.is_coherent())
-        dev.context().cache().for_cpu(pa, size, dir);
 }
 
 }  // namespace dma

@@ -38,13 +38,17 @@ public:
     void sync_sg_for_cpu(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir) override;
     void sync_sg_for_device(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir) override;
 
+    // The one run dma_to_phys gives (a bounce slot, when bounced).
+    std::vector<PhysExtent> phys_extents(Device& dev, dma_addr_t addr, uint64_t size) const override;
+
     bool dma_supported(Device& dev, uint64_t mask) override;
     uint64_t get_required_mask(Device& dev) override;
     uint64_t max_mapping_size(Device& dev) override;
 
     // Pages about to be used through an uncached mapping (ARM's arch_dma_prep_coherent plus the
     // alias policy): flushed from the caches and, under AliasPolicy::removed, their linear-map
-    // alias retyped non-cacheable. Returns whether the alias was retyped. Shared with the atomic pool.
+    // alias retyped non-cacheable. Returns whether the alias was retyped. Shared with the atomic
+    // pool and the IOMMU ops.
     static bool prepare_uncached(Context& context, uint64_t pa, uint64_t size);
 
 private:
@@ -62,23 +66,17 @@ private:
     // The warning of a mapping the device cannot reach (Linux's "DMA addr ... overflow"), with
     // `note` appended; counted in dma.mapping_errors.
     void report_unreachable(Device& dev, uint64_t pa, dma_addr_t addr, uint64_t size, const std::string& note);
-    // dma_direct_sync_single_for_cpu / _for_device on a physical address: cache maintenance and,
-    // for a bounce buffer, the copy (after the maintenance for the CPU, before it for the device).
-    void sync_phys_for_cpu(Device& dev, uint64_t pa, uint64_t size, DmaDirection dir);
-    void sync_phys_for_device(Device& dev, uint64_t pa, uint64_t size, DmaDirection dir);
     // The physical address behind a handle being unmapped or synced; warns and returns
     // invalid_phys_addr for one that translates to no page.
     uint64_t handle_to_phys(Device& dev, dma_addr_t addr, const char* operation);
-    void cache_for_device(Device& dev, uint64_t pa, uint64_t size, DmaDirection dir);
-    void cache_for_cpu(Device& dev, uint64_t pa, uint64_t size, DmaDirection dir);
 
     // Linux's __dma_direct_alloc_pages: pages the device reaches with its coherent mask, from its
     // CMA area (alloc_from_cma), else from the zone Linux's dma_direct_optimal_gfp_mask picks,
-    // retrying lower zones; 0 on failure, with a warning unless NO_WARN. release_pages gives them
-    // back where they came from (Linux's dma_free_contiguous).
+    // retrying lower zones; 0 on failure, with a warning unless NO_WARN. They go back with
+    // dma_free_contiguous (dma/contiguous.h).
     uint64_t allocate_pages(Device& dev, uint64_t size, Attrs attrs, Gfp gfp);
+    // dma_alloc_contiguous, checked against the coherent limit as __dma_direct_alloc_pages does.
     uint64_t alloc_from_cma(Device& dev, uint64_t size, Gfp gfp);
-    void release_pages(Device& dev, uint64_t pa, uint64_t size);
     // Linux's dma_direct_alloc_no_mapping (NO_KERNEL_MAPPING).
     uint64_t alloc_no_mapping(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs, Gfp gfp);
     bool coherent_ok(Device& dev, uint64_t pa, uint64_t size);

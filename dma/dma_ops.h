@@ -1,7 +1,7 @@
-// The operations a device's DMA goes through (Linux's struct dma_map_ops): direct mapping now,
-// IOMMU mapping later. `dev` is always the resolved dma_dev(). CPU addresses are kernel virtual
-// addresses; "pages" are physical addresses. Cache maintenance and bouncing are not separate ops:
-// each implementation applies them as the device's flags say.
+// The operations a device's DMA goes through (Linux's struct dma_map_ops): direct mapping
+// (dma/direct_ops.h) or IOMMU mapping (dma/iommu_ops.h). `dev` is always the resolved dma_dev(). CPU addresses are
+// kernel virtual addresses; "pages" are physical addresses. Cache maintenance and bouncing are not separate ops: each
+// implementation applies them as the device's flags say.
 #pragma once
 
 #include "dma/scatterlist.h"
@@ -40,6 +40,11 @@ public:
     virtual void sync_single_for_device(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir) = 0;
     virtual void sync_sg_for_cpu(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir) = 0;
     virtual void sync_sg_for_device(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir) = 0;
+
+    // Where the device's accesses to [addr, addr + size) of a live mapping land, in bus-address
+    // order: one run for a direct mapping, a run per physical piece behind an IOMMU mapping. From the
+    // ops' own records, without touching simulated memory: for the mapping listeners.
+    virtual std::vector<PhysExtent> phys_extents(Device& dev, dma_addr_t addr, uint64_t size) const = 0;
 
     virtual bool dma_supported(Device& dev, uint64_t mask) = 0;
     virtual uint64_t get_required_mask(Device& dev) = 0;

@@ -34,17 +34,51 @@ DmaDebug& debug(Device& dev) { return dev.context().debug(); }
 
 uint64_t now_ps(Device& dev) { return dev.context().cpu().now_ps(); }
 
+// Where a call's bytes land (MappingRecord::pa and extents).
+struct Landing {
+    uint64_t pa = invalid_phys_addr;
+    std::vector<PhysExtent> extents;
+};
+
+// The landing of [addr, addr + size) as the device's ops map it, asked only when a listener or the
+// call's event will see it; an unmap or free asks before the ops undo the mapping.
+Landing landing_if_reported(Device& dev, MappingCall call, dma_addr_t addr, uint64_t size) {
+    Context& context = dev.context();
+    if (!context.event_of(call).enabled() && context.mapping_listeners().empty())
+        return {};
+    Device& target = dev.dma_dev();
+    std::vector<PhysExtent> extents = target.ops().phys_extents(target, addr, size);
+    Landing landing;
+    if (!extents.empty())
+        landing.pa = extents.front().pa;
+    if (extents.size() > 1)
+        landing.extents = std::move(extents);
+    return landing;
+}
+
+// An allocation from the device's own coherent pool, which the ops never saw: its handle is a bus
+// address of the pool's memory.
+Landing pool_landing(Device& dev, dma_addr_t addr) { return Landing{dev.dma_dev().dma_to_phys(addr), {}}; }
+
 // A call that opened or closed a mapping or allocation, from `start_ps` to now: told to the
 // Context's mapping listeners, then emitted as its event, from the device DMA is delegated to.
 void report_call(Device& dev, MappingCall call, uint64_t start_ps, DebugType type, dma_addr_t addr, uint64_t size,
-                 std::optional<DmaDirection> dir = std::nullopt) {
+                 Landing landing, std::optional<DmaDirection> dir = std::nullopt) {
     Context& context = dev.context();
     const models::EventKind& kind = context.event_of(call);
     if (!kind.enabled() && context.mapping_listeners().empty())
         return;
     Device& target = dev.dma_dev();
-    MappingRecord record{call,     target.name(),         type, dir, addr, target.dma_to_phys(addr), size,
-                         start_ps, now_ps(dev) - start_ps};
+    MappingRecord record{call,
+                         target.name(),
+                         type,
+                         dir,
+                         addr,
+                         landing.pa,
+                         size,
+                         start_ps,
+                         now_ps(dev) - start_ps,
+                         std::move(landing.extents)};
     for (MappingListener* listener : context.mapping_listeners())
         listener->on_mapping_call(record);
     if (!kind.enabled())
@@ -59,10 +93,18 @@ void report_call(Device& dev, MappingCall call, uint64_t start_ps, DebugType typ
     context.instr().emit(kind, models::Event{start_ps, nullptr, std::move(record.device), std::move(fields)});
 }
 
-void report_sg(Device& dev, MappingCall call, uint64_t start_ps, const std::vector<Scatterlist>& sgl, int count,
-               DmaDirection dir) {
+std::vector<Landing> sg_landings(Device& dev, MappingCall call, const std::vector<Scatterlist>& sgl, int count) {
+    std::vector<Landing> landings;
     for (int i = 0; i < count; ++i)
-        report_call(dev, call, start_ps, DebugType::sg, sgl[i].dma_address, sgl[i].dma_length, dir);
+        landings.push_back(landing_if_reported(dev, call, sgl[i].dma_address, sgl[i].dma_length));
+    return landings;
+}
+
+void report_sg(Device& dev, MappingCall call, uint64_t start_ps, const std::vector<Scatterlist>& sgl,
+               std::vector<Landing> landings, DmaDirection dir) {
+    for (size_t i = 0; i < landings.size(); ++i)
+        report_call(dev, call, start_ps, DebugType::sg, sgl[i].dma_address, sgl[i].dma_length, std::move(landings[i]),
+                    dir);
 }
 
 // map_single and map_page differ only in what dma-debug records them as.
@@ -75,7 +117,8 @@ dma_addr_t map_page_as(Device& dev, uint64_t page_pa, uint64_t offset, uint64_t 
     if (addr != DMA_MAPPING_ERROR)
         ++(type == DebugType::single ? dev.context().stat_single_maps : dev.context().stat_page_maps);
     debug(dev).map_page(dev, page_pa + offset, size, dir, addr, attrs, type);
-    report_call(dev, MappingCall::map, start_ps, type, addr, size, dir);
+    report_call(dev, MappingCall::map, start_ps, type, addr, size,
+                landing_if_reported(dev, MappingCall::map, addr, size), dir);
     return addr;
 }
 
@@ -83,9 +126,10 @@ void unmap_page_as(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir
     require_direction(dev, dir, "unmap_page");
     uint64_t start_ps = now_ps(dev);
     Device& target = dev.dma_dev();
+    Landing landing = landing_if_reported(dev, MappingCall::unmap, addr, size);
     target.ops().unmap_page(target, addr, size, dir, attrs);
     debug(dev).unmap_page(dev, addr, size, dir, type);
-    report_call(dev, MappingCall::unmap, start_ps, type, addr, size, dir);
+    report_call(dev, MappingCall::unmap, start_ps, type, addr, size, std::move(landing), dir);
 }
 
 }  // namespace
@@ -129,7 +173,7 @@ int map_sg(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection d
         dev.context().stat_sg_maps += mapped;
         debug(dev).map_sg(dev, sgl, nents, mapped, dir, attrs);
     }
-    report_sg(dev, MappingCall::map, start_ps, sgl, mapped, dir);
+    report_sg(dev, MappingCall::map, start_ps, sgl, sg_landings(dev, MappingCall::map, sgl, mapped), dir);
     return mapped;
 }
 
@@ -138,9 +182,10 @@ void unmap_sg(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirectio
     require_nents(dev, sgl, nents, "unmap_sg");
     uint64_t start_ps = now_ps(dev);
     debug(dev).unmap_sg(dev, sgl, nents, dir);  // before the ops, as Linux
+    std::vector<Landing> landings = sg_landings(dev, MappingCall::unmap, sgl, nents);
     Device& target = dev.dma_dev();
     target.ops().unmap_sg(target, sgl, nents, dir, attrs);
-    report_sg(dev, MappingCall::unmap, start_ps, sgl, nents, dir);
+    report_sg(dev, MappingCall::unmap, start_ps, sgl, std::move(landings), dir);
 }
 
 bool mapping_error(Device& dev, dma_addr_t addr) {
@@ -203,7 +248,9 @@ uint64_t alloc_attrs(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs a
         debug(dev).alloc_coherent(dev, size, dma_handle, cpu_addr, attrs);
     }
     if (cpu_addr)
-        report_call(dev, MappingCall::alloc, start_ps, DebugType::coherent, dma_handle, size);
+        report_call(dev, MappingCall::alloc, start_ps, DebugType::coherent, dma_handle, size,
+                    mem ? pool_landing(dev, dma_handle)
+                        : landing_if_reported(dev, MappingCall::alloc, dma_handle, size));
     return cpu_addr;
 }
 
@@ -212,11 +259,15 @@ void free_attrs(Device& dev, uint64_t size, uint64_t cpu_addr, dma_addr_t dma_ha
         return;  // as free(NULL)
     uint64_t start_ps = now_ps(dev);
     Device& target = dev.dma_dev();
-    if (!target.dma_mem() || !target.dma_mem()->release(size, cpu_addr)) {
+    const std::shared_ptr<CoherentMemory>& mem = target.dma_mem();
+    bool from_pool = mem && mem->contains(cpu_addr);
+    Landing landing = from_pool ? pool_landing(dev, dma_handle)
+                                : landing_if_reported(dev, MappingCall::free, dma_handle, size);
+    if (!from_pool || !mem->release(size, cpu_addr)) {
         debug(dev).free_coherent(dev, size, cpu_addr, dma_handle);  // before the ops, which may throw on a bad free
         target.ops().free(target, size, cpu_addr, dma_handle, attrs);
     }
-    report_call(dev, MappingCall::free, start_ps, DebugType::coherent, dma_handle, size);
+    report_call(dev, MappingCall::free, start_ps, DebugType::coherent, dma_handle, size, std::move(landing));
 }
 
 uint64_t alloc_coherent(Device& dev, uint64_t size, dma_addr_t& dma_handle, Gfp gfp) {
@@ -244,16 +295,18 @@ uint64_t alloc_pages(Device& dev, uint64_t size, dma_addr_t& dma_handle, DmaDire
     uint64_t pa = target.ops().alloc_pages(target, size, dma_handle, dir);
     debug(dev).alloc_pages(dev, pa, size, dir, dma_handle, 0);
     if (pa)
-        report_call(dev, MappingCall::alloc, start_ps, DebugType::noncoherent, dma_handle, size, dir);
+        report_call(dev, MappingCall::alloc, start_ps, DebugType::noncoherent, dma_handle, size,
+                    landing_if_reported(dev, MappingCall::alloc, dma_handle, size), dir);
     return pa;
 }
 
 void free_pages(Device& dev, uint64_t size, uint64_t pa, dma_addr_t dma_handle, DmaDirection dir) {
     uint64_t start_ps = now_ps(dev);
     debug(dev).free_pages(dev, pa, size, dir, dma_handle);
+    Landing landing = landing_if_reported(dev, MappingCall::free, dma_handle, size);
     Device& target = dev.dma_dev();
     target.ops().free_pages(target, size, pa, dma_handle, dir);
-    report_call(dev, MappingCall::free, start_ps, DebugType::noncoherent, dma_handle, size, dir);
+    report_call(dev, MappingCall::free, start_ps, DebugType::noncoherent, dma_handle, size, std::move(landing), dir);
 }
 
 bool dma_supported(Device& dev, uint64_t mask) {

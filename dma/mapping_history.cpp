@@ -2,6 +2,15 @@
 
 namespace dma {
 
+bool DmaMapping::holds(uint64_t byte_pa) const {
+    if (extents.empty())
+        return byte_pa - pa < size;
+    for (const PhysExtent& extent : extents)
+        if (byte_pa - extent.pa < extent.size)
+            return true;
+    return false;
+}
+
 MappingHistory::Space& MappingHistory::space_of(const std::string& device) {
     auto master = device_masters_.find(device);
     return live_[master != device_masters_.end() ? master->second : device];
@@ -13,8 +22,9 @@ MappingHistory::Applied MappingHistory::apply(const MappingRecord& record) {
         return {};
     Space& space = space_of(record.device);
     if (change == MappingChange::open) {
-        DmaMapping mapping{next_serial_++, record.device, record.type,     record.direction,   record.dma_addr,
-                           record.pa,      record.size,   record.start_ps, record.duration_ps, std::nullopt};
+        DmaMapping mapping{next_serial_++,     record.device, record.type,   record.direction,
+                           record.dma_addr,    record.pa,     record.size,   record.start_ps,
+                           record.duration_ps, std::nullopt,  record.extents};
         auto [slot, inserted] = space.try_emplace(record.dma_addr, mapping);
         if (inserted) {
             ++live_count_;
@@ -55,7 +65,7 @@ const DmaMapping* MappingHistory::live_at(const std::string& master, uint64_t dm
 const DmaMapping* MappingHistory::covering(uint64_t pa) const {
     const DmaMapping* latest = nullptr;
     auto consider = [&](const DmaMapping& mapping) {
-        if (pa - mapping.pa < mapping.size && (!latest || mapping.serial > latest->serial))
+        if (mapping.holds(pa) && (!latest || mapping.serial > latest->serial))
             latest = &mapping;
     };
     for (const auto& [unused, space] : live_)

@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace dma {
 
@@ -29,6 +30,10 @@ struct DmaMapping {
     uint64_t mapped_ps = 0;               // when the map or alloc call began
     uint64_t map_call_ps = 0;             // how long it took
     std::optional<uint64_t> unmapped_ps;  // when the unmap or free call returned; none while it is live
+    std::vector<PhysExtent> extents;      // the physical runs when more than one (MappingRecord::extents)
+
+    // Whether the device's accesses to the mapping land on the byte at `pa`.
+    bool holds(uint64_t pa) const;
 };
 
 class MappingHistory : public MappingListener {
@@ -56,8 +61,8 @@ public:
     // The live mapping of `master` (as in device_masters, or a device without one) holding the
     // bus address `dma_addr`, or null. O(log n).
     const DmaMapping* live_at(const std::string& master, uint64_t dma_addr) const;
-    // The latest mapping, live or one of the last ended_kept ended, whose bytes hold `pa`, or
-    // null. A scan: meant for hazards, which are rare, not for every access.
+    // The latest mapping, live or one of the last ended_kept ended, whose bytes hold `pa` (in any
+    // of its physical runs), or null. A scan: meant for hazards, which are rare, not for every access.
     const DmaMapping* covering(uint64_t pa) const;
 
 private:

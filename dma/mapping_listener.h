@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace dma {
 
@@ -31,6 +32,9 @@ struct MappingRecord {
     uint64_t size = 0;
     uint64_t start_ps = 0;     // when the call began
     uint64_t duration_ps = 0;  // how long it took
+    // Every physical run behind the bytes, in bus-address order, when there is more than one (an
+    // IOMMU mapping of scattered pages; `pa` is the first's start); empty for one run at `pa`.
+    std::vector<PhysExtent> extents;
 
     // map and alloc open a mapping, unmap and free close one; a failed map (or an unmap of
     // DMA_MAPPING_ERROR) changes nothing.

@@ -47,7 +47,8 @@ Swiotlb::Swiotlb(sw::Kernel& kernel, models::Instrumentation& instr, uint64_t ns
     stat_total_slots_ = nslabs_;
 }
 
-uint64_t Swiotlb::tbl_map_single(Device& dev, uint64_t orig_addr, uint64_t size, Attrs attrs) {
+uint64_t Swiotlb::tbl_map_single(Device& dev, uint64_t orig_addr, uint64_t size, Attrs attrs,
+                                 uint64_t alloc_align_mask) {
     Context& context = dev.context();
     if (!is_active()) {
         context.warn(dev,
@@ -58,7 +59,7 @@ uint64_t Swiotlb::tbl_map_single(Device& dev, uint64_t orig_addr, uint64_t size,
     }
     if (size == 0)
         throw std::invalid_argument(fmt::format("{}: swiotlb mapping of PA {:#x} with 0 bytes", dev.name(), orig_addr));
-    int64_t index = find_slots(size);
+    int64_t index = find_slots(size, alloc_align_mask);
     if (index < 0) {
         ++stat_full_;
         std::string message = fmt::format("swiotlb buffer is full (sz: {} bytes), total {} (slots), used {} (slots)",
@@ -99,10 +100,12 @@ void Swiotlb::sync_single_for_cpu(Device& dev, uint64_t tlb_addr, uint64_t size,
 }
 
 // Walks from the last position with Linux's strides: a mapping of a page or more only starts on
-// a page-aligned slot (the pool starts on a page, so that is an even slot index).
-int64_t Swiotlb::find_slots(uint64_t alloc_size) {
+// a page-aligned slot (the pool starts on a page, so that is an even slot index), and one with an
+// alignment mask only on a slot so aligned.
+int64_t Swiotlb::find_slots(uint64_t alloc_size, uint64_t alloc_align_mask) {
     uint64_t nslots = nr_slots(alloc_size);
-    uint64_t stride = alloc_size >= page_size ? slots_per_page : 1;
+    uint64_t stride = std::max<uint64_t>(alloc_size >= page_size ? slots_per_page : 1,
+                                         (alloc_align_mask >> io_tlb_shift) + 1);
     if (nslots > nslabs_ - used_)
         return -1;
     uint64_t index = index_;

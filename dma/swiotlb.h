@@ -64,8 +64,10 @@ public:
     // whatever the direction (so bytes the device does not write come back unchanged). Returns
     // the bounce buffer's physical address, or invalid_phys_addr when there is no pool or it is
     // full (warned unless NO_WARN; counted in dma.mapping_errors and, when full, swiotlb.full).
-    // std::invalid_argument for 0 bytes (Linux's BUG_ON).
-    uint64_t tbl_map_single(Device& dev, uint64_t orig_addr, uint64_t size, Attrs attrs);
+    // std::invalid_argument for 0 bytes (Linux's BUG_ON). `alloc_align_mask` (Linux's parameter of
+    // that name): the bounce buffer starts on a multiple of alloc_align_mask + 1 bytes, as IOMMU ops
+    // ask for their granule so that no other mapping's slots share the device's IOMMU page.
+    uint64_t tbl_map_single(Device& dev, uint64_t orig_addr, uint64_t size, Attrs attrs, uint64_t alloc_align_mask = 0);
     // swiotlb_tbl_unmap_single: copies back for FROM_DEVICE / BIDIRECTIONAL unless SKIP_CPU_SYNC,
     // then frees the slots from `tlb_addr` to the end of its mapping.
     void tbl_unmap_single(Device& dev, uint64_t tlb_addr, uint64_t size, DmaDirection dir, Attrs attrs);
@@ -86,7 +88,7 @@ private:
     uint64_t slot_index(uint64_t tlb_addr) const { return (tlb_addr - start_) >> io_tlb_shift; }
     uint64_t wrap_index(uint64_t index) const { return index >= nslabs_ ? 0 : index; }
     // swiotlb_area_find_slots: the first fitting run from the last position on, wrapping; -1 if none.
-    int64_t find_slots(uint64_t alloc_size);
+    int64_t find_slots(uint64_t alloc_size, uint64_t alloc_align_mask);
     void release_slots(uint64_t tlb_addr);
     // swiotlb_bounce: copies between the bounce buffer at `tlb_addr` and its original, to the
     // bounce buffer for TO_DEVICE, back to the original otherwise.

@@ -13,6 +13,12 @@ constexpr dma_addr_t DMA_MAPPING_ERROR = ~0ULL;
 // What dma_to_phys returns for a bus address outside every dma-range ((phys_addr_t)-1).
 constexpr uint64_t invalid_phys_addr = ~0ULL;
 
+// A run of physical memory: [pa, pa + size).
+struct PhysExtent {
+    uint64_t pa = 0;
+    uint64_t size = 0;
+};
+
 // Linux's DMA_BIT_MASK(n): the n low bits set (all 64 for n >= 64).
 constexpr uint64_t dma_bit_mask(unsigned bits) { return bits >= 64 ? ~0ULL : (1ULL << bits) - 1; }
 

@@ -27,14 +27,14 @@ uint64_t hex(const json& text) { return std::stoull(text.get<std::string>(), nul
 TEST_CASE("hazard evidence: a mapping as run.log and the report word it, and as hazards.json holds it",
           "[hazard][mapping]") {
     dma::DmaMapping mapping{
-        1, "eth0", dma::DebugType::single, dma::DmaDirection::from_device, 0x8000, 0x48000, 0x100, 1000, 100, 3250};
+        1, "eth0", dma::DebugType::single, dma::DmaDirection::from_device, 0x8000, 0x48000, 0x100, 1000, 100, 3250, {}};
     CHECK(platform::describe_mapping(mapping) == "eth0 single from_device 256 bytes @ dma 0x8000 (unmapped at 3 ns)");
     nlohmann::ordered_json held = platform::mapping_json(mapping);
     CHECK(held.dump() == R"({"device":"eth0","type":"single","direction":"from_device","dma_addr":"0x8000",)"
                          R"("pa":"0x48000","size":256,"mapped_ps":1000,"unmapped_ps":3250})");
 
-    dma::DmaMapping allocation{2,   "eth1",      dma::DebugType::coherent, std::nullopt, 0x9000, 0x48080, 0x100, 2000,
-                               100, std::nullopt};
+    dma::DmaMapping allocation{
+        2, "eth1", dma::DebugType::coherent, std::nullopt, 0x9000, 0x48080, 0x100, 2000, 100, std::nullopt, {}};
     CHECK(platform::describe_mapping(allocation) == "eth1 coherent 256 bytes @ dma 0x9000");
     CHECK(platform::mapping_json(allocation)["direction"].is_null());
     CHECK(platform::mapping_json(allocation)["unmapped_ps"].is_null());

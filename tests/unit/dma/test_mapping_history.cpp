@@ -26,7 +26,7 @@ MappingRecord record(MappingCall call, const std::string& device, uint64_t start
                      uint64_t size, std::optional<DmaDirection> dir = DmaDirection::from_device,
                      uint64_t duration_ps = 100) {
     DebugType type = dir ? DebugType::single : DebugType::coherent;
-    return MappingRecord{call, device, type, dir, dma_addr, pa, size, start_ps, duration_ps};
+    return MappingRecord{call, device, type, dir, dma_addr, pa, size, start_ps, duration_ps, {}};
 }
 
 // Every record the layer gives, and, in one list, the records and the events in the order they came.
