@@ -8,6 +8,7 @@
 // values are read back through the model's backdoor (peek_register). One simulation per test case.
 #include "dma/context.h"
 #include "dma/device.h"
+#include "dma/iommu_ops.h"
 #include "dma/mapping.h"
 #include "models/iommu/smmu.h"
 #include "platforms/builder/platform.h"
@@ -455,4 +456,34 @@ TEST_CASE("arm-smmu: remove frees every domain's tables and turns translation of
     CHECK(fault.empty());
     CHECK(sim.context.debug().report_count() == 0);
     CHECK(sim.smmu.messages().back() == std::string(who) + "disabling translation");
+}
+
+TEST_CASE("arm-smmu: the DMA layer's IOMMU ops map a buffer through the driver's domain and the device reads it "
+          "at its IOVA",
+          "[arm_smmu]") {
+    SmmuSim sim;
+    std::string fault = sim.run([&] {
+        REQUIRE(sim.smmu.probe() == 0);
+        sim.agent_dev.set_iommu_fwspec(dma::IommuFwspec{"/iommu@2b400000", {agent_sid}});
+        std::string error;
+        REQUIRE(dma::iommu_configure(sim.agent_dev, error));
+        REQUIRE(sim.agent_dev.iommu_domain());
+        uint64_t pa = sim.kernel.alloc_contiguous(2 * 4096);
+        uint64_t va = sw::Kernel::phys_to_virt(pa);
+        std::vector<uint8_t> data = pattern(6000, 5), seen(6000);
+        sim.cpu.write_block(va, data.data(), data.size());
+        dma::dma_addr_t iova = dma::map_single(sim.agent_dev, va, data.size(), dma::DmaDirection::to_device);
+        REQUIRE_FALSE(dma::mapping_error(sim.agent_dev, iova));
+        CHECK(iova != pa);
+        CHECK(sim.agent_dev.iommu_domain()->iova_to_phys(iova) == pa);
+        CHECK(sim.agent.read(iova, seen.data(), seen.size()) == 0);
+        CHECK(seen == data);
+        uint64_t invalidations = sim.stat("smmu0.invalidations");
+        dma::unmap_single(sim.agent_dev, iova, data.size(), dma::DmaDirection::to_device);
+        CHECK(sim.stat("smmu0.invalidations") == invalidations + 2);  // strict: a TLBIVAL per page
+        CHECK(sim.agent.read(iova, seen.data(), 64) == -EIO);
+        sim.smmu.remove();
+    });
+    CHECK(fault.empty());
+    CHECK(sim.platform.monitor()->total() == 0);
 }
