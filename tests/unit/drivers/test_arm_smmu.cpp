@@ -487,3 +487,35 @@ TEST_CASE("arm-smmu: the DMA layer's IOMMU ops map a buffer through the driver's
     CHECK(fault.empty());
     CHECK(sim.platform.monitor()->total() == 0);
 }
+
+TEST_CASE("arm-smmu: context fault messages are rate-limited as dev_err_ratelimited's, every fault counted",
+          "[arm_smmu]") {
+    SmmuSim sim;
+    std::string fault = sim.run([&] {
+        REQUIRE(sim.smmu.probe() == 0);
+        std::string error;
+        REQUIRE(sim.smmu.attach_device(sim.agent_dev, {agent_sid}, error));
+        std::vector<uint8_t> seen(64);
+        for (unsigned i = 0; i < 12; ++i) {
+            CHECK(sim.agent.read(0x20000000 + i * 4096, seen.data(), seen.size()) == -EIO);
+            sim.kernel.handle_pending_irqs();
+        }
+        sim.cpu.compute(5000000000ULL);  // 5 s at 1 GHz: DEFAULT_RATELIMIT_INTERVAL
+        CHECK(sim.agent.read(0x30000000, seen.data(), seen.size()) == -EIO);
+        sim.kernel.handle_pending_irqs();
+        sim.smmu.remove();
+    });
+    CHECK(fault.empty());
+    CHECK(sim.stat("iommu.context_faults") == 13);
+    std::vector<std::string> faults;
+    for (const std::string& message : sim.smmu.messages())
+        if (message.find("context fault") != std::string::npos || message.find("suppressed") != std::string::npos)
+            faults.push_back(message);
+    REQUIRE(faults.size() == 12);  // DEFAULT_RATELIMIT_BURST, then the suppressed count, then the 13th
+    // Nothing mapped: the walk stops at level 0 (FSYNR0.PLVL 0).
+    CHECK(faults[9] == std::string(who) + "Unhandled context fault: fsr=0x2, iova=0x20009000, fsynr=0x0, "
+                                          "cbfrsynra=0x100, cb=0");
+    CHECK(faults[10] == std::string(who) + "arm_smmu_context_fault: 2 callbacks suppressed");
+    CHECK(faults[11] == std::string(who) + "Unhandled context fault: fsr=0x2, iova=0x30000000, fsynr=0x0, "
+                                           "cbfrsynra=0x100, cb=0");
+}
