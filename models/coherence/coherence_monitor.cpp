@@ -129,6 +129,8 @@ void CoherenceMonitor::check_device_read(const tlm::tlm_generic_payload& payload
 void CoherenceMonitor::note_descriptor_write(uint64_t address, uint64_t length, const Initiator& writer,
                                              uint64_t time_ps) {
     for_each_line(address, length, line_size_, [&](uint64_t line, uint64_t) {
+        if (!watch_count(line))
+            return;
         auto watched = watched_lines_.find(line);
         if (watched == watched_lines_.end())
             return;
@@ -139,14 +141,21 @@ void CoherenceMonitor::note_descriptor_write(uint64_t address, uint64_t length, 
 
 void CoherenceMonitor::on_iotlb_fill(IotlbFill& fill) {
     fill.observer_stamp = watched_writes_;
-    for (unsigned level = 0; level < fill.levels; ++level)
-        ++watched_lines_[fill.path[level].pa & ~uint64_t(line_size_ - 1)].descriptors;
+    for (unsigned level = 0; level < fill.levels; ++level) {
+        uint64_t line = fill.path[level].pa & ~uint64_t(line_size_ - 1);
+        ++watched_lines_[line].descriptors;
+        ++watch_count(line);
+    }
 }
 
 void CoherenceMonitor::on_iotlb_drop(const IotlbFill& fill) {
     for (unsigned level = 0; level < fill.levels; ++level) {
-        auto watched = watched_lines_.find(fill.path[level].pa & ~uint64_t(line_size_ - 1));
-        if (watched != watched_lines_.end() && --watched->second.descriptors == 0)
+        uint64_t line = fill.path[level].pa & ~uint64_t(line_size_ - 1);
+        auto watched = watched_lines_.find(line);
+        if (watched == watched_lines_.end())
+            continue;
+        --watch_count(line);
+        if (--watched->second.descriptors == 0)
             watched_lines_.erase(watched);
     }
 }

@@ -112,6 +112,11 @@ private:
     std::vector<Cache*> caches_;
     std::unordered_map<uint64_t, Write> last_write_;           // by line address, non-CPU-cache writers
     std::unordered_map<uint64_t, WatchedLine> watched_lines_;  // by line address
+    // Watched descriptors counted by their line number's low bits: a write whose count is 0 is to no
+    // watched line, known without a lookup.
+    static constexpr size_t watch_filter_size = 4096;
+    std::vector<uint32_t> watch_filter_ = std::vector<uint32_t>(watch_filter_size, 0);
+    uint32_t& watch_count(uint64_t line) { return watch_filter_[(line / line_size_) & (watch_filter_size - 1)]; }
     uint64_t watched_writes_ = 0;  // writes to watched lines so far: an entry stamped with it is unchanged
     std::vector<Hazard> details_;
     std::array<uint64_t*, hazard_kind_count> counts_;

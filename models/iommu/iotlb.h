@@ -7,6 +7,7 @@
 
 #include "models/coherence/iotlb_observer.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -22,7 +23,6 @@ struct IotlbEntry {
     unsigned level = 3;        // the leaf's lookup level (FSYNR0.PLVL of a permission fault)
     uint64_t descriptor = 0;   // the leaf, for its permissions
     IotlbFill fill;            // the walk that filled it
-    uint64_t last_use = 0;
 
     // Whether the leaf this entry caches translates IOVA page `va_page`.
     bool covers(uint64_t va_page) const {
@@ -39,12 +39,13 @@ public:
     // The entry translating `page` for (context_bank, asid), made most recently used; nullptr on a
     // miss.
     IotlbEntry* lookup(unsigned context_bank, uint16_t asid, uint64_t page) {
-        IotlbEntry* set = &entries_[(page & set_mask_) * ways_];
+        size_t base = (page & set_mask_) * ways_;
+        const Tag* set = &tags_[base];
         for (unsigned way = 0; way < ways_; ++way) {
-            IotlbEntry& entry = set[way];
-            if (entry.valid && entry.page == page && entry.asid == asid && entry.context_bank == context_bank) {
-                entry.last_use = ++clock_;
-                return &entry;
+            const Tag& tag = set[way];
+            if (tag.page == page && tag.asid == asid && tag.context_bank == context_bank && tag.valid) {
+                last_use_[base + way] = ++clock_;
+                return &entries_[base + way];
             }
         }
         return nullptr;
@@ -58,9 +59,10 @@ public:
     template <typename Match, typename Dropped>
     unsigned invalidate(Match match, Dropped dropped) {
         unsigned count = 0;
-        for (IotlbEntry& entry : entries_) {
+        for (size_t i = 0; i < entries_.size(); ++i) {
+            IotlbEntry& entry = entries_[i];
             if (entry.valid && match(entry)) {
-                entry.valid = false;
+                entry.valid = tags_[i].valid = false;
                 dropped(entry);
                 ++count;
             }
@@ -72,9 +74,20 @@ public:
     unsigned sets() const { return static_cast<unsigned>(set_mask_ + 1); }
 
 private:
+    // What a lookup compares, apart from the entries: a set's tags share a host cache line or two.
+    struct Tag {
+        uint64_t page = 0;
+        uint32_t context_bank = 0;
+        uint16_t asid = 0;
+        bool valid = false;
+    };
+
     unsigned ways_;
     uint64_t set_mask_;
-    std::vector<IotlbEntry> entries_;  // set s holds [s * ways_, (s + 1) * ways_)
+    // Set s holds [s * ways_, (s + 1) * ways_) of each.
+    std::vector<Tag> tags_;
+    std::vector<IotlbEntry> entries_;
+    std::vector<uint64_t> last_use_;
     uint64_t clock_ = 0;
 };
 

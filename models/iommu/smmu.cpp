@@ -212,6 +212,8 @@ void Smmu::write_register(uint64_t offset, uint32_t value, uint64_t delay_ps) {
 }
 
 void Smmu::global_register_written(unsigned offset, uint64_t delay_ps) {
+    if (offset >= GR0_SMR(0) && offset < GR0_SMR(config_.stream_match_groups))
+        last_match_.reset();
     switch (offset) {
     case GR0_sCR0:
     case GR0_sGFSR: update_global_irq(delay_ps); break;
@@ -282,19 +284,19 @@ tlm::tlm_response_status Smmu::bypass(uint64_t iova, uint64_t& pa) {
     return tlm::TLM_OK_RESPONSE;
 }
 
-int Smmu::match_stream(uint32_t stream_id, bool& conflict) const {
-    int found = -1;
+Smmu::StreamMatch Smmu::match_stream(uint32_t stream_id) const {
+    StreamMatch match{stream_id, -1, false};
     for (unsigned group = 0; group < config_.stream_match_groups; ++group) {
         uint32_t smr = regs_.gr0(GR0_SMR(group));
         uint32_t mask = field_get(smr, SMR_MASK_HI, SMR_MASK_LO);
         if ((smr & SMR_VALID) && ((stream_id ^ field_get(smr, SMR_ID_HI, SMR_ID_LO)) & ~mask) == 0) {
-            conflict = found >= 0;
-            if (conflict)
-                return found;
-            found = static_cast<int>(group);
+            match.conflict = match.group >= 0;
+            if (match.conflict)
+                return match;
+            match.group = static_cast<int>(group);
         }
     }
-    return found;
+    return match;
 }
 
 tlm::tlm_response_status Smmu::translate(uint32_t stream_id, uint64_t iova, uint64_t length, bool write,
@@ -305,9 +307,10 @@ tlm::tlm_response_status Smmu::translate(uint32_t stream_id, uint64_t iova, uint
     if (scr0 & sCR0_CLIENTPD)
         return bypass(iova, pa);
     stream_id &= (1u << config_.stream_id_bits) - 1;  // the bits the SMMU implements
-    bool conflict = false;
-    int group = match_stream(stream_id, conflict);
-    if (conflict) {
+    if (!last_match_ || last_match_->stream_id != stream_id)
+        last_match_ = match_stream(stream_id);
+    int group = last_match_->group;
+    if (last_match_->conflict) {
         global_fault(sGFSR_SMCF, stream_id, iova, write, delay_ps);
         return tlm::TLM_GENERIC_ERROR_RESPONSE;
     }

@@ -118,7 +118,12 @@ private:
 
     tlm::tlm_response_status bypass(uint64_t iova, uint64_t& pa);
     // The SMR group `stream_id` matches, or -1; `conflict` when more than one does.
-    int match_stream(uint32_t stream_id, bool& conflict) const;
+    struct StreamMatch {
+        uint32_t stream_id = 0;
+        int group = -1;
+        bool conflict = false;
+    };
+    StreamMatch match_stream(uint32_t stream_id) const;
     tlm::tlm_response_status translate_in_context(unsigned bank, uint32_t stream_id, uint64_t iova, bool write,
                                                   const Initiator& who, uint64_t& pa, uint64_t& delay_ps);
     WalkResult timed_walk(unsigned bank, uint32_t stream_id, uint64_t iova, uint64_t& delay_ps);
@@ -149,6 +154,7 @@ private:
     IrqLevel irq_level_;
     std::vector<bool> irq_asserted_;  // by interrupt index: 0 global, 1 + n context bank n
     IotlbObserver* observer_ = nullptr;
+    std::optional<StreamMatch> last_match_;  // the last stream matched, until an SMR changes
     Stats stats_;
     EventKind ev_walk_;
     EventKind ev_fault_;

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <sstream>
+#include <vector>
 
 namespace platform {
 
@@ -19,9 +20,21 @@ std::string human_size(uint64_t bytes) {
     return fmt::format("{} B", bytes);
 }
 
+// A device's ops: "direct ops", or "iommu ops via /iommu@..., stream ID 0x100" for a device behind an
+// IOMMU (its fwspec IDs: the SMR mask, if any, in bits 31:16).
+std::string ops_text(const nlohmann::ordered_json& dev) {
+    if (!dev.contains("iommu"))
+        return dev["ops"].get<std::string>() + " ops";
+    const nlohmann::ordered_json& iommu = dev["iommu"];
+    std::vector<std::string> ids = iommu["stream_ids"].get<std::vector<std::string>>();
+    return fmt::format("{} ops via {}, stream ID{} {}", dev["ops"].get<std::string>(), iommu["node"].get<std::string>(),
+                       ids.size() > 1 ? "s" : "", fmt::join(ids, ", "));
+}
+
 // What the kernel gives a DMA device (a device-tree node's or a PCI function's): ops, coherence, masks.
 std::string dma_setup_text(const nlohmann::ordered_json& dev) {
-    return fmt::format("{} ops, {}, dma mask {}, coherent mask {}", dev["ops"].get<std::string>(),
+    return fmt::format("{}{}, {}, dma mask {}, coherent mask {}", ops_text(dev),
+                       dev.value("untrusted", false) ? ", untrusted" : "",
                        dev["coherent"].get<bool>() ? "coherent" : "non-coherent", dev["dma_mask"].get<std::string>(),
                        dev["coherent_dma_mask"].get<std::string>());
 }
@@ -34,6 +47,32 @@ std::string zone_dma_text(const nlohmann::ordered_json& kernel) {
     return fmt::format("below {} ({})", kernel["zone_dma_limit"].get<std::string>(),
                        zone_dma_bound_text(kernel["zone_dma_set_by"].get<std::string>(),
                                            node.is_null() ? std::string() : node.get<std::string>()));
+}
+
+// The SMMUs: what their drivers find (context banks, stream matching), how they walk and cache.
+std::string iommus_text(const nlohmann::ordered_json& iommus) {
+    std::string text = "\nIOMMUs:\n";
+    for (const auto& i : iommus) {
+        std::vector<unsigned> context = i["context_irqs"].get<std::vector<unsigned>>();
+        text += fmt::format("  {} ({}, {}): registers at {} ({}); {} context banks, {} stream-match groups, {}-bit "
+                            "stream IDs, #iommu-cells {}; {}\n",
+                            i["name"].get<std::string>(), i["node"].get<std::string>(),
+                            i["compatible"].get<std::string>(), i["registers"].get<std::string>(),
+                            human_size(i["registers_size"].get<uint64_t>()), i["context_banks"].get<unsigned>(),
+                            i["stream_match_groups"].get<unsigned>(), i["stream_id_bits"].get<unsigned>(),
+                            i["iommu_cells"].get<unsigned>(),
+                            i["coherent_walk"].get<bool>()
+                                ? "coherent walk (snoops the caches, from " + i["coherent_from"].get<std::string>() +
+                                      ")"
+                                : std::string("non-coherent walk (its driver cleans each descriptor it writes)"));
+        text += fmt::format("    IOTLB {} entries, {}-way, {} ns a hit; walks {} ns a level; {}-bit IOVAs, {}-bit "
+                            "output; global fault interrupt {}, context interrupts {}\n",
+                            i["iotlb_entries"].get<unsigned>(), i["iotlb_ways"].get<unsigned>(),
+                            i["iotlb_latency_ns"].get<uint64_t>(), i["walk_level_latency_ns"].get<uint64_t>(),
+                            i["input_address_bits"].get<unsigned>(), i["output_address_bits"].get<unsigned>(),
+                            fmt::join(i["global_irqs"].get<std::vector<unsigned>>(), ", "), fmt::join(context, ", "));
+    }
+    return text;
 }
 
 std::string coherent_pool_text(const nlohmann::ordered_json& pool) {
@@ -141,6 +180,8 @@ std::string describe_text(const nlohmann::ordered_json& d) {
                                frame["first_id"].get<unsigned>(),
                                frame["first_id"].get<unsigned>() + frame["count"].get<unsigned>() - 1);
     }
+    if (d.contains("iommus"))
+        out << iommus_text(d["iommus"]);
     out << "\nPCI host bridges:\n";
     if (d["pci_host_bridges"].empty())
         out << "  (none)\n";
@@ -161,6 +202,14 @@ std::string describe_text(const nlohmann::ordered_json& d) {
         for (const auto& w : b["inbound"])
             out << fmt::format("    inbound:  pci {} -> cpu {}, {}\n", w["pci"].get<std::string>(),
                                w["cpu"].get<std::string>(), human_size(w["size"].get<uint64_t>()));
+        if (b.contains("iommu_map")) {
+            const auto& map = b["iommu_map"];
+            for (const auto& e : map["entries"])
+                out << fmt::format("    iommu-map: requester IDs {}+{} -> stream IDs {}+ of {} (iommu-map-mask {})\n",
+                                   e["rid_base"].get<std::string>(), e["length"].get<uint32_t>(),
+                                   e["sid_base"].get<std::string>(), map["iommu"].get<std::string>(),
+                                   map["mask"].get<std::string>());
+        }
         if (!b["local_memory"].is_null())
             out << fmt::format("    local memory: {} at {} (coherent pool of its functions)\n",
                                human_size(b["local_memory"]["size"].get<uint64_t>()),

@@ -1,5 +1,6 @@
 #include "platforms/app/simulation.h"
 
+#include "dma/iommu_ops.h"
 #include "platforms/app/heartbeat.h"
 #include "platforms/app/interrupt.h"
 #include "platforms/app/outputs.h"
@@ -9,6 +10,7 @@
 #include "platforms/builder/dma_system.h"
 #include "platforms/builder/platform.h"
 #include "platforms/devicetree/device_tree.h"
+#include "sw/drivers/iommu/arm_smmu.h"
 #include "sw/drivers/pci/pci_subsystem.h"
 #include "sw/drivers/usb/usb_bus.h"
 #include "sw/workloads/workload.h"
@@ -302,6 +304,9 @@ public:
             before_boot(platform);
         kernel = boot_kernel(platform, prepared.tree, instr);
         dma.emplace(platform, *kernel, instr);
+        std::vector<sw::ArmSmmuInfo> iommu_infos = platform.kernel_iommus();
+        for (size_t i = 0; i < iommu_infos.size(); ++i)
+            smmus.push_back(std::make_unique<sw::ArmSmmu>(*kernel, *dma->iommu_devices()[i], iommu_infos[i]));
         pci.emplace(*kernel, dma->context(), instr, platform.kernel_pci_hosts());
         std::vector<sw::BusMaster*> drivers;
         for (const sw::BusMasterInfo& info : platform.kernel_bus_masters()) {
@@ -328,10 +333,31 @@ public:
     Platform platform;
     std::unique_ptr<sw::Kernel> kernel;
     std::optional<DmaSystem> dma;
+    std::vector<std::unique_ptr<sw::ArmSmmu>> smmus;  // the platform's IOMMUs, each with its driver
     std::optional<sw::PciSubsystem> pci;
     std::vector<std::unique_ptr<sw::BusMaster>> bus_masters;  // the platform's, each with its driver
     std::optional<sw::WorkloadContext> context;               // when the request names a workload
 
+    // Boot probes the IOMMUs before the devices behind them (Linux defers a master's probe until its
+    // IOMMU has registered), then attaches each platform DMA device that names one (Linux's
+    // of_iommu_configure and iommu_setup_dma_ops); a probe or an attach that fails leaves the
+    // platform unusable as described (a simulation error naming the device and the reason).
+    void probe_iommus() {
+        for (const auto& smmu : smmus)
+            if (int rc = smmu->probe(); rc < 0)
+                throw std::runtime_error(fmt::format("{} {}: probe failed with error {}", sw::ArmSmmu::driver_name,
+                                                     smmu->info().name, rc));
+        for (dma::Device* dev : dma->devices()) {
+            std::string error;  // names the device, the IOMMU and the reason
+            if (dev->iommu_fwspec() && !dma::iommu_configure(*dev, error))
+                throw std::runtime_error(error);
+        }
+    }
+    // Last at shutdown, after the devices behind them: their domains freed before dma-debug's leak check.
+    void remove_iommus() {
+        for (const auto& smmu : smmus)
+            smmu->remove();
+    }
     // Boot binds the bus masters' drivers (platform devices) before the PCI core enumerates; a probe
     // that fails leaves the platform unusable as described (a simulation error).
     void probe_bus_masters() {
@@ -401,12 +427,14 @@ int run_simulation(const RunRequest& request) {
         dma.add_mapping_listener(*vcd);
     }
     platform.core().set_program([&](models::Core&) {
-        system.probe_bus_masters();  // boot: the platform devices' drivers; enumerate PCI, then bind its drivers
-        pci.scan();
+        system.probe_iommus();       // boot: the IOMMUs and the platform devices behind them,
+        system.probe_bus_masters();  // the platform devices' drivers; enumerate PCI (a function behind an
+        pci.scan();                  // IOMMU is attached as it is configured), then bind its drivers
         pci.probe_drivers();
         workload.run(context);
         pci.remove_drivers();
         system.remove_bus_masters();
+        system.remove_iommus();
         dma_system.context().debug().check_leaks_at_exit();
     });
 

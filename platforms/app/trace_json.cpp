@@ -93,6 +93,12 @@ TraceLayout trace_layout(Platform& platform, const std::string& title) {
         layout.tracks.push_back({master->name(), master->name()});
     for (const DmaDeviceSpec& spec : platform.dma_devices())
         layout.device_masters[spec.name] = spec.model;
+    // Per IOMMU, the SMMU (its walks, faults and invalidations) and its own DMA device (the cache
+    // maintenance of the page tables its driver writes).
+    for (const SmmuSpec& smmu : platform.iommus()) {
+        layout.tracks.push_back({smmu.model, fmt::format("{} (SMMU-500 {})", smmu.model, smmu.info.node)});
+        layout.tracks.push_back({smmu.dma.name, fmt::format("{} (page tables)", smmu.dma.name)});
+    }
     // Per bridge, each function's DMA device (created at enumeration, named as Linux's pci_name)
     // and the endpoint doing its DMA, whose requests carry the bus addresses its mappings hold.
     const std::vector<PciHostSpec>& hosts = platform.pci_hosts();

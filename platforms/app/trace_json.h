@@ -6,9 +6,11 @@
 //
 // One process, a track (thread) per source of events, in the layout's order: the core, its L1, the
 // L2, the DMA layer's cache maintenance ("dma"), each DMA device (its mapping calls and dma-debug
-// reports), each bus master (its transfers), then per PCI host bridge the bridge (unsupported
-// requests, master aborts) and per function its DMA device and its endpoint (its DMA requests and
-// commands); any other source gets a track when it first appears.
+// reports), each bus master (its transfers), each IOMMU (its table walks as slices, faults and
+// invalidations as instants) and its own DMA device (the cleans of the tables its driver writes),
+// then per PCI host bridge the bridge (unsupported requests, master aborts) and per function its
+// DMA device and its endpoint (its DMA requests and commands); any other source gets a track when
+// it first appears.
 // An event becomes
 //   - with a `duration_ps` field: a complete slice ("X") from the event's time;
 //   - dma.map / dma.alloc .. dma.unmap / dma.free: besides their slices, the mapping's life as an
@@ -63,8 +65,8 @@ struct TraceLayout {
 };
 
 // The layout of a built platform: cpu0, cpu0.l1d, l2, the DMA layer, the DMA devices, the bus
-// masters, the PCI bridges with their functions' DMA devices (named as the kernel will name them
-// when it enumerates) and endpoints.
+// masters, the IOMMUs with their own DMA devices, the PCI bridges with their functions' DMA devices (named as the
+// kernel will name them when it enumerates) and endpoints.
 TraceLayout trace_layout(Platform& platform, const std::string& title);
 
 class TraceJson : public models::EventSink, public dma::MappingListener {

@@ -57,6 +57,9 @@ VcdConfig vcd_config(Platform& platform, const std::string& path, uint64_t perio
         config.masters.push_back(master->name());
     for (const auto& endpoint : platform.pci_endpoints())
         config.masters.push_back(endpoint->name());
+    for (const SmmuSpec& smmu : platform.iommus())
+        for (const std::string& line : smmu.irq_lines)
+            config.fault_lines[models::InterruptLine::event_prefix + line] = "fault." + smmu.model;
     config.caches.push_back(&platform.core().l1d());
     if (models::OuterCache* outer = platform.outer_cache())
         config.caches.push_back(&outer->cache());
@@ -77,6 +80,8 @@ VcdWriter::VcdWriter(sc_core::sc_module_name name, models::Instrumentation& inst
     for (const auto& [event, unused] : instr.event_descriptions())
         if (event.rfind(models::InterruptLine::event_prefix, 0) == 0)
             add_wire(event);
+    for (const auto& [line, fault] : config.fault_lines)
+        fault_wire_of_[line] = wire_of_.count(fault) ? wire_of_[fault] : &add_wire(fault);
     for (const models::Cache* cache : config.caches)
         add_counter(cache->name() + ".dirty_lines", Counter{nullptr, cache, "", 0});
     add_counter("dma.active_mappings", Counter{&active_mappings_, nullptr, "", 0});
@@ -132,10 +137,16 @@ void VcdWriter::on_mapping_call(const dma::MappingRecord& record) {
 void VcdWriter::on_event(const models::Event& event) {
     if (event.name->rfind(models::InterruptLine::event_prefix, 0) == 0) {
         auto wire = wire_of_.find(*event.name);
-        if (wire != wire_of_.end())
-            for (const models::Field& field : event.fields)
-                if (field.key == "level")
-                    schedule(event.time_ps, *wire->second, std::get<uint64_t>(field.value) != 0, true);
+        auto fault = fault_wire_of_.find(*event.name);
+        for (const models::Field& field : event.fields) {
+            if (field.key != "level")
+                continue;
+            bool asserted = std::get<uint64_t>(field.value) != 0;
+            if (wire != wire_of_.end())
+                schedule(event.time_ps, *wire->second, asserted, true);
+            if (fault != fault_wire_of_.end())  // a line's event is a change of its level: one more or one fewer
+                schedule(event.time_ps, *fault->second, asserted ? +1 : -1, false);
+        }
         return;
     }
     auto wire = wire_of_.find("busy." + event.source);

@@ -4,6 +4,9 @@
 //                            transfers (dma.read, dma.write, dma.copy) is in flight;
 //   irq.<line>               a wire per interrupt line (every irq.* event declared before the run,
 //                            see models/irq/interrupt_line.h);
+//   fault.<smmu>             a wire per IOMMU, high while one of its fault interrupts (the global
+//                            one or a context bank's) is asserted: from a fault until its driver
+//                            has read and cleared the syndrome;
 //   counters.<path>          sampled every period: each cache's dirty lines, dma.active_mappings
 //                            (from the DMA layer's records of its calls: the writer is a
 //                            dma::MappingListener, add it to the dma::Context), the swiotlb, atomic
@@ -37,13 +40,16 @@ namespace platform {
 class Platform;
 
 struct VcdConfig {
-    std::string path;                          // the file, with any suffix
-    uint64_t period_ps = 1000000;              // counter sampling period
-    std::vector<std::string> masters;          // a busy wire each
+    std::string path;                  // the file, with any suffix
+    uint64_t period_ps = 1000000;      // counter sampling period
+    std::vector<std::string> masters;  // a busy wire each
+    // An interrupt line's event (irq.<line>) -> the fault wire it drives with the others it is
+    // listed with (fault.<smmu>: high while one of them is).
+    std::map<std::string, std::string> fault_lines;
     std::vector<const models::Cache*> caches;  // a dirty-lines counter each
 };
 
-// The bus masters and caches of a built platform.
+// The bus masters, IOMMUs and caches of a built platform.
 VcdConfig vcd_config(Platform& platform, const std::string& path, uint64_t period_ps);
 
 class VcdWriter : public sc_core::sc_module, public models::EventSink, public dma::MappingListener {
@@ -92,6 +98,7 @@ private:
     sc_core::sc_trace_file* file_ = nullptr;
     std::deque<Wire> wires_;  // stable addresses: the trace file holds references
     std::map<std::string, Wire*> wire_of_;
+    std::map<std::string, Wire*> fault_wire_of_;  // by interrupt line event
     std::deque<Counter> counters_;
     std::priority_queue<Change, std::vector<Change>, std::greater<Change>> changes_;
     uint64_t next_sequence_ = 0;

@@ -3,6 +3,7 @@
 #include "sw/workloads/workload.h"
 
 #include <fmt/format.h>
+#include <optional>
 #include <sstream>
 
 namespace platform {
@@ -39,6 +40,41 @@ void parse_swiotlb(const DtNode& chosen, const std::string& value, dma::Policy& 
     }
 }
 
+// Linux's kstrtobool, which reads boolean boot parameters (iommu.strict=, module bool params such
+// as arm-smmu.disable_bypass=): y/Y/t/T/1 or n/N/f/F/0 by the first character, on/off by two.
+std::optional<bool> kstrtobool(const std::string& value) {
+    if (value.empty())
+        return std::nullopt;
+    switch (value[0]) {
+    case 'y':
+    case 'Y':
+    case 't':
+    case 'T':
+    case '1': return true;
+    case 'n':
+    case 'N':
+    case 'f':
+    case 'F':
+    case '0': return false;
+    case 'o':
+    case 'O':
+        if (value.size() > 1 && (value[1] == 'n' || value[1] == 'N'))
+            return true;
+        if (value.size() > 1 && (value[1] == 'f' || value[1] == 'F'))
+            return false;
+        return std::nullopt;
+    default: return std::nullopt;
+    }
+}
+
+bool parse_bool(const DtNode& chosen, const std::string& token, const std::string& value) {
+    std::optional<bool> parsed = kstrtobool(value);
+    if (!parsed)
+        chosen.fail("bootargs", fmt::format("{}=0 or 1 (or y/n, on/off, as Linux's kstrtobool reads it), got \"{}\"",
+                                            token.substr(0, token.find('=')), token));
+    return *parsed;
+}
+
 void parse_bootarg(const DeviceTree& tree, const DtNode& chosen, const std::string& token, BootParams& params) {
     size_t equals = token.find('=');
     std::string key = token.substr(0, equals);
@@ -52,6 +88,10 @@ void parse_bootarg(const DeviceTree& tree, const DtNode& chosen, const std::stri
         if (value != "off" && value != "on")
             chosen.fail("bootargs", fmt::format("dma_debug=off or dma_debug=on, got \"{}\"", token));
         params.dma.debug = value == "on";
+    } else if (key == "iommu.strict") {
+        params.dma.iommu_strict = parse_bool(chosen, token, value);
+    } else if (key == "arm-smmu.disable_bypass") {
+        params.arm_smmu_disable_bypass = parse_bool(chosen, token, value);
     } else {
         params.warnings.push_back(fmt::format("{}: node /chosen: bootargs parameter \"{}\" is not one dmasim knows; "
                                               "ignored",
@@ -67,6 +107,9 @@ const std::vector<std::pair<std::string, std::string>>& known_bootargs() {
                                     "every streaming mapping"},
         {"coherent_pool=<size>", "atomic pool for non-blocking coherent allocations (default 256K)"},
         {"dma_debug=off", "switches the dma-debug checker off (default on)"},
+        {"iommu.strict=0", "lazy IOMMU unmaps: IOTLB invalidations deferred to a flush queue (default 1: strict, "
+                           "invalidated before unmap returns)"},
+        {"arm-smmu.disable_bypass=0", "lets streams no SMR matches bypass the SMMU (default 1: they fault)"},
     };
     return known;
 }

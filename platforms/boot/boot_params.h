@@ -1,6 +1,6 @@
 // The kernel's configuration from /chosen: Linux's own boot parameters in `bootargs`
-// (swiotlb=, coherent_pool=, dma_debug=) and the policies dmasim makes selectable as
-// `dmasim,` properties, so a scenario can pick the 2011 behaviour or today's.
+// (swiotlb=, coherent_pool=, dma_debug=, iommu.strict=, arm-smmu.disable_bypass=) and the policies dmasim makes
+// selectable as `dmasim,` properties, so a scenario can pick the 2011 behaviour or today's.
 #pragma once
 
 #include "dma/policy.h"
@@ -14,8 +14,9 @@ namespace platform {
 struct BootParams {
     std::string bootargs;
     dma::Policy dma;
-    uint64_t kmalloc_min_align = 0;     // dmasim,kmalloc-min-align; 0: kmalloc's default
-    std::vector<std::string> warnings;  // unknown bootargs, ignored as the kernel ignores them
+    uint64_t kmalloc_min_align = 0;       // dmasim,kmalloc-min-align; 0: kmalloc's default
+    bool arm_smmu_disable_bypass = true;  // arm-smmu.disable_bypass: unmatched streams fault (sCR0.USFCFG)
+    std::vector<std::string> warnings;    // unknown bootargs, ignored as the kernel ignores them
 };
 
 // ConfigError naming /chosen and the property for a malformed value.

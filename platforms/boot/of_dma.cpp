@@ -1,5 +1,7 @@
 #include "platforms/boot/of_dma.h"
 
+#include "platforms/boot/of_iommu.h"
+
 #include <algorithm>
 #include <fmt/format.h>
 
@@ -130,7 +132,15 @@ OfDmaConfig configure(const DtNode& np, const std::optional<DtNode>& bus_np) {
 
 OfDmaConfig of_dma_configure(const DtNode& np) { return configure(np, np); }
 
-OfDmaConfig of_dma_configure_device(const DtNode& node) { return configure(node, node.parent()); }
+// Linux's of_dma_configure_id with the device's own node: of_iommu_configure reads its `iommus`,
+// and arch_setup_dma_ops gives it the IOMMU's ops when it names one.
+OfDmaConfig of_dma_configure_device(const DtNode& node) {
+    OfDmaConfig config = configure(node, node.parent());
+    config.iommu = of_iommu_configure_device(node);
+    if (config.iommu)
+        config.ops = dma::IommuOps::ops_name;
+    return config;
+}
 
 std::optional<MaxCpuAddress> of_dma_get_max_cpu_address(const DeviceTree& tree) {
     std::optional<MaxCpuAddress> lowest;

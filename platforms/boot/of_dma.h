@@ -6,6 +6,7 @@
 
 #include "dma/device.h"
 #include "dma/direct_ops.h"
+#include "dma/iommu_ops.h"
 #include "platforms/devicetree/device_tree.h"
 
 #include <optional>
@@ -22,7 +23,7 @@ struct OfDmaConfig {
     bool coherent = false;                     // ARM's default: DMA does not snoop
     std::optional<std::string> ranges_node;    // the node whose dma-ranges apply
     std::optional<std::string> coherent_node;  // the node whose dma-coherent / dma-noncoherent decided
-    // Linux's arch_setup_dma_ops: direct mapping, as no IOMMU is modelled yet.
+    // Linux's arch_setup_dma_ops: the IOMMU's ops for a device that names one, else direct mapping.
     std::string ops = dma::DirectOps::ops_name;
     // The IOMMU the device translates through (Linux's of_iommu_configure), if any.
     std::optional<dma::IommuFwspec> iommu;
@@ -40,7 +41,8 @@ struct OfDmaConfig {
 // `np` is its host bridge's node. The dma-ranges search starts at `np` itself.
 OfDmaConfig of_dma_configure(const DtNode& np);
 // The same for a device described by `node` (Linux's np == dev->of_node): dma-ranges is a bus
-// property, so the search starts at the node's parent bus.
+// property, so the search starts at the node's parent bus; the node's `iommus` name its IOMMU
+// (platforms/boot/of_iommu.h).
 OfDmaConfig of_dma_configure_device(const DtNode& node);
 
 // Linux's of_dma_get_max_cpu_address: the lowest CPU address limit any dma-ranges in the tree

@@ -4,6 +4,24 @@
 
 namespace platform {
 
+namespace {
+
+// The one stream ID a bus master behind an IOMMU emits: its `iommus` entry's (the SMR mask, if any,
+// is the SMMU's business); dmasim,stream-id, if also given, must agree.
+uint32_t iommu_stream_id(const DtNode& node, const models::PropertyTable<models::BusMasterConfig>& properties,
+                         const dma::IommuFwspec& fwspec) {
+    if (fwspec.ids.size() != 1)
+        node.fail("iommus", fmt::format("one <&iommu stream-id> entry (the bus master emits one stream ID), got {}",
+                                        fwspec.ids.size()));
+    uint32_t stream_id = fwspec.ids[0] & 0xffff;
+    if (node.has("dmasim,stream-id") && read_property(node, properties.at("dmasim,stream-id")) != stream_id)
+        node.fail("dmasim,stream-id", fmt::format("the stream ID of iommus ({:#x}) or no dmasim,stream-id, got {:#x}",
+                                                  stream_id, read_property(node, properties.at("dmasim,stream-id"))));
+    return stream_id;
+}
+
+}  // namespace
+
 void Platform::Builder::add_bus_master(const DtNode& node) {
     const models::PropertyTable<models::BusMasterConfig>& properties = models::BusMaster::properties();
     models::BusMasterConfig config = properties.defaults;
@@ -12,6 +30,8 @@ void Platform::Builder::add_bus_master(const DtNode& node) {
     read_properties(node, properties.properties, config);
     OfDmaConfig dma = of_dma_configure_device(node);
     add_warnings(dma);
+    if (dma.iommu)
+        config.stream_id = iommu_stream_id(node, properties, *dma.iommu);
     config.snoop = dma.coherent;
     for (const dma::DmaRange& range : dma.ranges)
         config.inbound.push_back(models::InboundWindow{range.dma_start, range.cpu_start, range.size});

@@ -50,6 +50,10 @@ DmaSystem::DmaSystem(Platform& platform, sw::Kernel& kernel, models::Instrumenta
             pool = dma::CoherentMemory::create(*context_, area.name, *area.base, *area.base, area.size, true);
         dma::assign_coherent_memory(dev, pool);
     }
+    for (const SmmuSpec& spec : platform.iommus()) {
+        iommu_devices_.push_back(std::make_unique<dma::Device>(spec.dma.name, *context_));
+        dma::dma_configure(*iommu_devices_.back(), spec.dma.dma.dma_config());
+    }
 }
 
 DmaSystem::~DmaSystem() = default;
@@ -57,6 +61,13 @@ DmaSystem::~DmaSystem() = default;
 std::vector<dma::Device*> DmaSystem::devices() const {
     std::vector<dma::Device*> list;
     for (const auto& dev : devices_)
+        list.push_back(dev.get());
+    return list;
+}
+
+std::vector<dma::Device*> DmaSystem::iommu_devices() const {
+    std::vector<dma::Device*> list;
+    for (const auto& dev : iommu_devices_)
         list.push_back(dev.get());
     return list;
 }

@@ -1,6 +1,7 @@
 // The DMA-mapping layer of a booted platform: the context built with the boot parameters, and one
 // dma::Device per DMA-capable node, configured as Linux's of_dma_configure and
-// of_reserved_mem_device_init do (masks, bus limit, dma-ranges, coherence, per-device pool).
+// of_reserved_mem_device_init do (masks, bus limit, dma-ranges, coherence, per-device pool, the
+// IOMMU it names), and one per IOMMU for the IOMMU's own DMA (its page tables).
 #pragma once
 
 #include "dma/context.h"
@@ -24,6 +25,9 @@ public:
     dma::Context& context() { return *context_; }
     // In the order of Platform::dma_devices() (and of Platform::bus_masters()).
     std::vector<dma::Device*> devices() const;
+    // The IOMMUs' own devices (their drivers write page tables through them), in the order of
+    // Platform::iommus().
+    std::vector<dma::Device*> iommu_devices() const;
 
 private:
     // The reserved-memory region `region` with the base the kernel gave it.
@@ -31,6 +35,7 @@ private:
 
     std::unique_ptr<dma::Context> context_;
     std::vector<std::unique_ptr<dma::Device>> devices_;
+    std::vector<std::unique_ptr<dma::Device>> iommu_devices_;
 };
 
 }  // namespace platform

@@ -81,9 +81,9 @@ sw::MsiFrameInfo Platform::Builder::msi_frame(const DtNode& node, unsigned num_i
     return sw::MsiFrameInfo{system_address(node, reg[0].address), base_id, count};
 }
 
-void Platform::Builder::check_msi_frame_parent(const DtNode& node) const {
+void Platform::Builder::check_msi_frame_parent(const DtNode& node) {
     std::optional<DtNode> parent = node.parent();
-    if (!parent->is_compatible("arm,gic-400") && !parent->is_compatible("arm,cortex-a15-gic"))
+    if (!is_gic(*parent))
         node.fail("compatible",
                   "\"arm,gic-v2m-frame\" only in a child of an \"arm,gic-400\" node, got one under " + parent->path());
 }

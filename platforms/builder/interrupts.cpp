@@ -7,12 +7,20 @@ namespace platform {
 namespace {
 
 constexpr uint32_t irq_type_level_high = 4;  // include/dt-bindings/interrupt-controller/irq.h
+constexpr size_t gic_interrupt_cells = 3;
 
 }  // namespace
 
+bool is_gic(const DtNode& node) {
+    for (const std::string& compatible : gic_compatibles())
+        if (node.is_compatible(compatible))
+            return true;
+    return false;
+}
+
 unsigned gic_interrupt_id(const DtNode& node, const std::string& prop, const DtNode& controller,
                           const std::vector<uint32_t>& specifier) {
-    if (!controller.is_compatible("arm,gic-400") || specifier.size() != 3)
+    if (!is_gic(controller) || specifier.size() != gic_interrupt_cells)
         node.fail(prop, fmt::format("an interrupt parent that is a GIC (arm,gic-400, #interrupt-cells = <3>), got {}",
                                     controller.path()));
     if (specifier[0] > 1)
@@ -20,22 +28,49 @@ unsigned gic_interrupt_id(const DtNode& node, const std::string& prop, const DtN
     return specifier[0] == 0 ? 32 + specifier[1] : 16 + specifier[1];
 }
 
-std::optional<unsigned> read_level_interrupt(const DtNode& node) {
-    if (!node.has("interrupts"))
-        return std::nullopt;
-    std::optional<DtNode> parent;
-    for (std::optional<DtNode> at = node; at && !parent; at = at->parent())
+namespace {
+
+// The node's interrupt parent: its own or its nearest ancestor's `interrupt-parent`, as
+// of_irq_find_parent finds it.
+DtNode interrupt_parent(const DtNode& node) {
+    for (std::optional<DtNode> at = node; at; at = at->parent())
         if (at->has("interrupt-parent"))
-            parent = at->phandle_target("interrupt-parent");
-    if (!parent)
-        node.fail("interrupts", "an interrupt parent: an interrupt-parent property on the node or an ancestor");
-    std::vector<uint32_t> specifier = node.cells("interrupts");
-    unsigned id = gic_interrupt_id(node, "interrupts", *parent, specifier);
+            return at->phandle_target("interrupt-parent");
+    node.fail("interrupts", "an interrupt parent: an interrupt-parent property on the node or an ancestor");
+}
+
+unsigned level_interrupt_id(const DtNode& node, const DtNode& parent, const std::vector<uint32_t>& specifier) {
+    unsigned id = gic_interrupt_id(node, "interrupts", parent, specifier);
     if (specifier[2] != irq_type_level_high)
         node.fail("interrupts", fmt::format("a level-high line (flags {}: the device holds its line while an enabled "
                                             "cause is pending), got flags {}",
                                             irq_type_level_high, specifier[2]));
     return id;
+}
+
+}  // namespace
+
+std::optional<unsigned> read_level_interrupt(const DtNode& node) {
+    if (!node.has("interrupts"))
+        return std::nullopt;
+    DtNode parent = interrupt_parent(node);
+    return level_interrupt_id(node, parent, node.cells("interrupts"));
+}
+
+std::vector<unsigned> read_level_interrupts(const DtNode& node) {
+    if (!node.has("interrupts"))
+        return {};
+    DtNode parent = interrupt_parent(node);
+    std::vector<uint32_t> cells = node.cells("interrupts");
+    if (cells.empty() || cells.size() % gic_interrupt_cells)
+        node.fail("interrupts",
+                  fmt::format("GIC specifiers of {} cells each, got {} cells", gic_interrupt_cells, cells.size()));
+    std::vector<unsigned> ids;
+    for (size_t i = 0; i < cells.size(); i += gic_interrupt_cells)
+        ids.push_back(level_interrupt_id(node, parent,
+                                         std::vector<uint32_t>(cells.begin() + i,
+                                                               cells.begin() + i + gic_interrupt_cells)));
+    return ids;
 }
 
 }  // namespace platform

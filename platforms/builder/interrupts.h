@@ -11,6 +11,13 @@
 
 namespace platform {
 
+// The GICv2 compatibles dmasim models, as Linux's irq-gic.c binds them.
+inline const std::vector<std::string>& gic_compatibles() {
+    static const std::vector<std::string> compatibles = {"arm,gic-400", "arm,cortex-a15-gic"};
+    return compatibles;
+}
+bool is_gic(const DtNode& node);
+
 // `specifier` (of `node`'s property `prop`) as an interrupt ID: SPI n is 32 + n, PPI n 16 + n.
 // ConfigError unless `controller` is a GIC with #interrupt-cells = <3> and the type is 0 or 1.
 unsigned gic_interrupt_id(const DtNode& node, const std::string& prop, const DtNode& controller,
@@ -20,5 +27,7 @@ unsigned gic_interrupt_id(const DtNode& node, const std::string& prop, const DtN
 // ancestor's `interrupt-parent`, as of_irq_find_parent finds it) as an interrupt ID, or nullopt
 // without `interrupts`. The line must be a level, active high (flags IRQ_TYPE_LEVEL_HIGH, 4).
 std::optional<unsigned> read_level_interrupt(const DtNode& node);
+// All of a node's interrupts, in order, each a level-high line: none without `interrupts`.
+std::vector<unsigned> read_level_interrupts(const DtNode& node);
 
 }  // namespace platform

@@ -3,6 +3,7 @@
 #include "platforms/builder/platform_builder.h"
 
 #include "models/pci/pci_regs.h"
+#include "platforms/boot/of_iommu.h"
 #include "platforms/builder/interrupts.h"
 #include "platforms/builder/properties.h"
 
@@ -324,6 +325,9 @@ void read_endpoint(const DtNode& child, PciHostSpec& spec, uint32_t number) {
         child.fail("reg", fmt::format("function 0 of slot {:02x} before function {} (enumeration finds a slot by "
                                       "its function 0)",
                                       pci::PCI_SLOT(config.devfn), pci::PCI_FUNC(config.devfn)));
+    if (child.has("iommus"))
+        child.fail("iommus", "no iommus on a PCI function: it translates by its requester ID through its host "
+                             "bridge's iommu-map");
     read_properties(child, type->properties.properties, config);
     uint32_t pin = child.u32_or("interrupts", 1);
     if (pin > 4)
@@ -335,6 +339,24 @@ void read_endpoint(const DtNode& child, PciHostSpec& spec, uint32_t number) {
 }
 
 }  // namespace
+
+std::vector<dma::BusRange> iova_reserve_pci_windows(const PciHostSpec& spec) {
+    std::vector<dma::BusRange> reserved;
+    for (const models::PciOutboundWindow& window : spec.bridge.outbound)
+        reserved.push_back({window.pci_base, window.pci_base + window.size - 1});
+    std::vector<dma::DmaRange> ranges = spec.dma.ranges;
+    std::sort(ranges.begin(), ranges.end(),  // iommu_dma_ranges_sort
+              [](const dma::DmaRange& a, const dma::DmaRange& b) { return a.dma_start < b.dma_start; });
+    uint64_t start = 0;
+    for (const dma::DmaRange& range : ranges) {
+        if (range.dma_start > start)  // Linux's reserved range ends at the window's first address, inclusive
+            reserved.push_back({start, range.dma_start});
+        start = range.dma_start + (range.size - 1) + 1;
+    }
+    if (!ranges.empty() && start != 0)  // above the last window (start wraps to 0 when it ends the space)
+        reserved.push_back({start, ~0ULL});
+    return reserved;
+}
 
 PciHostSpec read_pci_host(const DeviceTree& tree, const DtNode& node, const std::string& name, uint32_t first_endpoint,
                           const SystemAddress& system_address) {
@@ -348,6 +370,10 @@ PciHostSpec read_pci_host(const DeviceTree& tree, const DtNode& node, const std:
     read_bus_range(node, spec);
     read_ranges(node, system_address, spec);
     read_inbound(node, spec);
+    spec.iommu_map = of_pci_iommu_map(node);
+    // Linux's external-facing (bindings/pci/pci.txt, on a port; here the bridge stands for its root
+    // port): every function behind it is untrusted (set_pcie_untrusted).
+    spec.dma.untrusted = node.flag("external-facing");
     read_interrupt_map(tree, node, spec);
     read_msi_parent(node, system_address, spec);
     spec.timing = read_properties(node, models::PciHostBridge::timing_properties());
@@ -373,6 +399,9 @@ sw::PciHostBridgeInfo PciHostSpec::kernel_info(unsigned domain) const {
     for (const models::PciOutboundWindow& window : bridge.outbound)
         info.windows.push_back({window.cpu_base, window.pci_base, window.size, window.mem64, window.prefetchable});
     info.dma = dma.dma_config();
+    info.iommu_map = iommu_map;
+    if (iommu_map)
+        info.dma.iova_reserved = iova_reserve_pci_windows(*this);
     info.intx_map = intx_map;
     info.msi = msi_parent.has_value();
     if (local_memory)
@@ -470,8 +499,19 @@ nlohmann::ordered_json Platform::Builder::pci_json() const {
                                              : nullptr},
                         {"msi_parent", spec.msi_parent ? nlohmann::ordered_json(*spec.msi_parent) : nullptr},
                         {"endpoints", endpoints}});
+        if (spec.iommu_map)
+            list.back()["iommu_map"] = iommu_map_json(*spec.iommu_map);
     }
     return list;
+}
+
+nlohmann::ordered_json Platform::Builder::iommu_map_json(const sw::PciIommuMap& map) {
+    nlohmann::ordered_json entries = nlohmann::ordered_json::array();
+    for (const models::IommuMapEntry& entry : map.entries)
+        entries.push_back({{"rid_base", hex(entry.rid_base)},
+                           {"sid_base", hex(entry.sid_base)},
+                           {"length", entry.length}});
+    return {{"iommu", map.iommu}, {"mask", hex(map.mask)}, {"entries", entries}};
 }
 
 // What the kernel will configure for the function (pci_dma_configure), its engine's and the bus's
@@ -487,28 +527,37 @@ nlohmann::ordered_json Platform::Builder::pci_endpoint_json(const PciHostSpec& s
         if (range.dma_start <= limit)
             reach.push_back({{"cpu", hex(range.cpu_start)},
                              {"size", std::min(range.size - 1, limit - range.dma_start) + 1}});
-    return {{"name", endpoint.model},
-            {"node", endpoint.node},
-            {"compatible", endpoint.compatible},
-            {"kind", p_.pci_endpoints_.at(config.number)->device_kind()},
-            {"bdf", fmt::format("{:02x}:{:02x}.{}", spec.bridge.bus_start, pci::PCI_SLOT(config.devfn),
-                                pci::PCI_FUNC(config.devfn))},
-            {"dma_bits", property_json(properties.at("dmasim,dma-bits"), config)},
-            {"dma_limit", hex(limit)},
-            {"engine_dma_limit", hex(engine_limit)},
-            {"bus_dma_limit", spec.dma.bus_dma_limit ? nlohmann::ordered_json(hex(spec.dma.bus_dma_limit)) : nullptr},
-            {"reaches", reach},
-            {"ops", spec.dma.ops},
-            {"coherent", spec.dma.coherent},
-            {"dma_mask", hex(spec.dma.mask)},
-            {"coherent_dma_mask", hex(spec.dma.mask)},
-            {"coherent_pool",
-             spec.local_memory ? pool_json(sw::local_memory_pool_name(spec.name), spec.local_memory->size) : nullptr},
-            {"burst_size", property_json(properties.at("dmasim,burst-size"), config)},
-            {"bandwidth_mbps", property_json(properties.at("dmasim,bandwidth-mbps"), config)},
-            {"interrupt_pin", config.interrupt_pin},
-            {"intx_irq", endpoint.intx_irq ? nlohmann::ordered_json(*endpoint.intx_irq) : nullptr},
-            {"msi_vectors", property_json(properties.at("dmasim,msi-vectors"), config)}};
+    std::optional<dma::IommuFwspec> fwspec;
+    if (spec.iommu_map)
+        fwspec = spec.iommu_map->fwspec(spec.bridge.bus_start << 8 | config.devfn);
+    nlohmann::ordered_json json = {
+        {"name", endpoint.model},
+        {"node", endpoint.node},
+        {"compatible", endpoint.compatible},
+        {"kind", p_.pci_endpoints_.at(config.number)->device_kind()},
+        {"bdf", fmt::format("{:02x}:{:02x}.{}", spec.bridge.bus_start, pci::PCI_SLOT(config.devfn),
+                            pci::PCI_FUNC(config.devfn))},
+        {"dma_bits", property_json(properties.at("dmasim,dma-bits"), config)},
+        {"dma_limit", hex(limit)},
+        {"engine_dma_limit", hex(engine_limit)},
+        {"bus_dma_limit", spec.dma.bus_dma_limit ? nlohmann::ordered_json(hex(spec.dma.bus_dma_limit)) : nullptr},
+        {"reaches", reach},
+        {"ops", fwspec ? dma::IommuOps::ops_name : spec.dma.ops},
+        {"coherent", spec.dma.coherent},
+        {"dma_mask", hex(spec.dma.mask)},
+        {"coherent_dma_mask", hex(spec.dma.mask)},
+        {"coherent_pool",
+         spec.local_memory ? pool_json(sw::local_memory_pool_name(spec.name), spec.local_memory->size) : nullptr},
+        {"burst_size", property_json(properties.at("dmasim,burst-size"), config)},
+        {"bandwidth_mbps", property_json(properties.at("dmasim,bandwidth-mbps"), config)},
+        {"interrupt_pin", config.interrupt_pin},
+        {"intx_irq", endpoint.intx_irq ? nlohmann::ordered_json(*endpoint.intx_irq) : nullptr},
+        {"msi_vectors", property_json(properties.at("dmasim,msi-vectors"), config)}};
+    if (fwspec)  // only behind an IOMMU, so that platforms without one describe themselves as before
+        json["iommu"] = fwspec_json(*fwspec);
+    if (spec.dma.untrusted)
+        json["untrusted"] = true;
+    return json;
 }
 
 }  // namespace platform

@@ -11,6 +11,9 @@
 //   dma-coherent   inbound traffic snoops the CPU's caches
 //   interrupt-map, interrupt-map-mask, #interrupt-cells = <1>: INTx to GIC interrupts
 //   msi-parent     a GICv2m frame (arm,gic-v2m-frame): MSI writes to its page pass untranslated
+//   iommu-map, iommu-map-mask  requester IDs to the stream IDs of an IOMMU (platforms/boot/of_iommu.h):
+//                  the functions it maps translate through it and get its DMA ops
+//   external-facing  the functions behind it are untrusted (strict IOMMU unmaps, sub-page buffers bounced)
 //   dmasim,latency-ns  of ECAM, window and local-memory accesses (200)
 // Children: compatible = "pciVVVV,DDDD" (a model in platforms/builder/pci_endpoints.h), reg = <phys.hi
 // 0 0 0 0> with phys.hi = bus << 16 | devfn << 8 (bus: the root bus), and optionally
@@ -48,6 +51,7 @@ struct PciHostSpec {
     std::optional<RegEntry> local_memory;
     models::PciHostBridgeConfig bridge;
     OfDmaConfig dma;
+    std::optional<sw::PciIommuMap> iommu_map;
     sw::PciIntxMap intx_map;
     std::optional<std::string> msi_parent;  // the GICv2m frame's node
     models::TargetTiming timing;
@@ -56,6 +60,12 @@ struct PciHostSpec {
 
     sw::PciHostBridgeInfo kernel_info(unsigned domain) const;
 };
+
+// Linux's iova_reserve_pci_windows: the bus addresses no function behind the bridge may be given as
+// IOVAs: its outbound windows (a request there is peer-to-peer, to a BAR) and, with dma-ranges, the
+// gaps below, between and above them (no inbound window leads there), each gap reserved as Linux
+// reserves it: up to and including the next window's first address.
+std::vector<dma::BusRange> iova_reserve_pci_windows(const PciHostSpec& spec);
 
 // ConfigError naming the node and property for anything malformed. Endpoints are numbered from
 // `first_endpoint`.

@@ -1,5 +1,7 @@
 #include "platforms/builder/platform_builder.h"
 
+#include "platforms/boot/of_iommu.h"
+
 namespace platform {
 
 std::string Platform::Builder::hex(uint64_t value) { return fmt::format("{:#x}", value); }
@@ -32,6 +34,7 @@ void Platform::Builder::build() {
     if (std::none_of(p_.memories_.begin(), p_.memories_.end(), [](const MemoryRegion& m) { return m.ram; }))
         throw ConfigError(tree_.source_name() + ": no memory node (device_type = \"memory\") with a reg");
     connect_outer_cache();
+    attach_iommu_masters();
     warn_reserved_outside_ram();
     configure_kernel();
     check_coherent_pools();
@@ -48,6 +51,8 @@ void Platform::Builder::build() {
     p_.description_["dma_devices"] = dma_devices_json();
     p_.description_["interrupt_controller"] = gic_json_;
     p_.description_["pci_host_bridges"] = pci_json();
+    if (!p_.smmus_.empty())  // platforms without an IOMMU describe themselves as before there was one
+        p_.description_["iommus"] = iommus_json();
     p_.description_["reserved_memory"] = reserved_json();
     p_.description_["kernel"] = kernel_json();
     p_.description_["warnings"] = p_.warnings_;
@@ -65,34 +70,56 @@ void Platform::Builder::visit(const DtNode& node) {
             return;
     if (path == "/")
         return;
-    if (path.rfind("/cpus/", 0) == 0 && node.string_or("device_type", "") == "cpu")
-        return add_core(node);
-    if (node.string_or("device_type", "") == "memory")
-        return add_memory(node);
-    if (under(node, "/reserved-memory"))
-        return add_reserved(node);
+    Adder adder = adder_for(node);
+    if (adder) {
+        check_iommu_properties(node, adder);
+        return (this->*adder)(node);
+    }
     std::vector<std::string> compatible = node.compatible();
     if (compatible.empty())
         return;
-    for (const std::string& compat : compatible) {
-        if (compat == "arm,pl310-cache")
-            return add_outer_cache(node);
-        if (compat == "arm,gic-400" || compat == "arm,cortex-a15-gic")
-            return add_interrupt_controller(node);
-        if (compat == "arm,gic-v2m-frame")
-            return check_msi_frame_parent(node);
-        if (compat == "mmio-sram")
-            return add_sram(node);
-        if (compat == "dmasim,bus-master")
-            return add_bus_master(node);
-        if (compat == "pci-host-ecam-generic")
-            return add_pci_host(node);
-        if (compat == "simple-bus")
-            return;  // its children are visited; their reg is translated through its ranges
-    }
     p_.warnings_.push_back(fmt::format("{}: node {}: no model for compatible \"{}\"; node skipped", tree_.source_name(),
                                        path, fmt::join(compatible, "\", \"")));
     skipped_.push_back(path);
+}
+
+Platform::Builder::Adder Platform::Builder::adder_for(const DtNode& node) const {
+    if (node.path().rfind("/cpus/", 0) == 0 && node.string_or("device_type", "") == "cpu")
+        return &Builder::add_core;
+    if (node.string_or("device_type", "") == "memory")
+        return &Builder::add_memory;
+    if (under(node, "/reserved-memory"))
+        return &Builder::add_reserved;
+    for (const std::string& compat : node.compatible()) {
+        if (compat == "arm,pl310-cache")
+            return &Builder::add_outer_cache;
+        if (std::find(gic_compatibles().begin(), gic_compatibles().end(), compat) != gic_compatibles().end())
+            return &Builder::add_interrupt_controller;
+        if (compat == "arm,gic-v2m-frame")
+            return &Builder::check_msi_frame_parent;
+        if (compat == "mmio-sram")
+            return &Builder::add_sram;
+        if (compat == "dmasim,bus-master")
+            return &Builder::add_bus_master;
+        if (compat == "pci-host-ecam-generic")
+            return &Builder::add_pci_host;
+        if (compat == smmu_compatible)
+            return &Builder::add_smmu;
+        if (compat == "simple-bus")
+            return &Builder::add_simple_bus;
+    }
+    return nullptr;
+}
+
+void Platform::Builder::check_iommu_properties(const DtNode& node, Adder adder) const {
+    if (node.has("iommus") && adder != &Builder::add_bus_master)
+        node.fail("iommus", adder == &Builder::add_pci_host
+                                ? "no iommus on a PCI host bridge: its functions are the masters, each translated "
+                                  "by its requester ID through the bridge's iommu-map"
+                                : "no iommus: only a DMA master (dmasim,bus-master) translates through an IOMMU");
+    if (node.has("iommu-map") && adder != &Builder::add_pci_host)
+        node.fail("iommu-map", "no iommu-map: only a PCI host bridge (pci-host-ecam-generic) maps requester IDs to "
+                               "an IOMMU's stream IDs; a platform master names its IOMMU with iommus");
 }
 
 // Translates a bus address of `node` (in its parent's address space) to a system address.
@@ -227,6 +254,16 @@ void Platform::Builder::bind_targets() {
             bridge.add_snooped_cache(&p_.outer_->cache());
         wire_pci_interrupts(bridge, p_.pci_hosts_[i]);
     }
+    for (size_t i = 0; i < p_.smmus_.size(); ++i) {
+        models::Smmu& smmu = *p_.smmus_[i];
+        smmu.walk_out.bind(p_.bus_->in);
+        if (smmu.config().coherent_walk) {
+            smmu.add_snooped_cache(&p_.core_->l1d());
+            if (p_.outer_)
+                smmu.add_snooped_cache(&p_.outer_->cache());
+        }
+        wire_smmu_interrupts(smmu, p_.smmu_specs_[i]);
+    }
     unsigned port = 0;
     for (size_t i = 0; i < p_.memories_.size(); ++i) {
         const MemoryRegion& region = p_.memories_[i];
@@ -267,6 +304,8 @@ void Platform::Builder::attach_monitor(const DtNode& root) {
         p_.outer_->set_observer(p_.monitor_.get());
     }
     p_.bus_->add_observer(p_.monitor_.get());
+    for (const auto& smmu : p_.smmus_)  // stale_iotlb: IOTLB entries whose descriptors changed since
+        smmu->set_iotlb_observer(p_.monitor_.get());
 }
 
 nlohmann::ordered_json Platform::Builder::dma_devices_json() const {
@@ -296,8 +335,17 @@ nlohmann::ordered_json Platform::Builder::dma_devices_json() const {
              {"coherent_from", spec.dma.coherent_node ? nlohmann::ordered_json(*spec.dma.coherent_node) : nullptr},
              {"coherent_pool", pool ? pool_json(pool->name, pool->size) : nullptr},
              {"cma_area", cma ? pool_json(cma->name, cma->size) : nullptr}});
+        if (spec.dma.iommu)
+            list.back()["iommu"] = fwspec_json(*spec.dma.iommu);
     }
     return list;
+}
+
+nlohmann::ordered_json Platform::Builder::fwspec_json(const dma::IommuFwspec& fwspec) {
+    nlohmann::ordered_json ids = nlohmann::ordered_json::array();
+    for (uint32_t id : fwspec.ids)
+        ids.push_back(hex(id));
+    return {{"node", fwspec.iommu}, {"stream_ids", ids}};
 }
 
 // A per-device coherent pool as describe shows it.
@@ -307,18 +355,24 @@ nlohmann::ordered_json Platform::Builder::pool_json(const std::string& name, uin
 
 nlohmann::ordered_json Platform::Builder::kernel_json() const {
     const BootParams& boot = p_.boot_params_;
-    return {{"bootargs", boot.bootargs},
-            {"swiotlb_slots", boot.dma.swiotlb_slots},
-            {"swiotlb_force", boot.dma.swiotlb_force},
-            {"atomic_pool_size", boot.dma.atomic_pool_size},
-            {"dma_debug", boot.dma.debug},
-            {"dma_pool_debug", boot.dma.pool_debug},
-            {"dma_from_device_map", dma::to_string(boot.dma.from_device_map)},
-            {"dma_alias", dma::to_string(boot.dma.alias)},
-            {"kmalloc_min_align", boot.kmalloc_min_align},
-            {"zone_dma_limit", p_.zone_dma_.limit ? nlohmann::ordered_json(hex(p_.zone_dma_.limit)) : nullptr},
-            {"zone_dma_set_by", p_.zone_dma_.limit ? nlohmann::ordered_json(p_.zone_dma_.set_by) : nullptr},
-            {"zone_dma_node", p_.zone_dma_.node.empty() ? nullptr : nlohmann::ordered_json(p_.zone_dma_.node)}};
+    nlohmann::ordered_json kernel = {
+        {"bootargs", boot.bootargs},
+        {"swiotlb_slots", boot.dma.swiotlb_slots},
+        {"swiotlb_force", boot.dma.swiotlb_force},
+        {"atomic_pool_size", boot.dma.atomic_pool_size},
+        {"dma_debug", boot.dma.debug},
+        {"dma_pool_debug", boot.dma.pool_debug},
+        {"dma_from_device_map", dma::to_string(boot.dma.from_device_map)},
+        {"dma_alias", dma::to_string(boot.dma.alias)},
+        {"kmalloc_min_align", boot.kmalloc_min_align},
+        {"zone_dma_limit", p_.zone_dma_.limit ? nlohmann::ordered_json(hex(p_.zone_dma_.limit)) : nullptr},
+        {"zone_dma_set_by", p_.zone_dma_.limit ? nlohmann::ordered_json(p_.zone_dma_.set_by) : nullptr},
+        {"zone_dma_node", p_.zone_dma_.node.empty() ? nullptr : nlohmann::ordered_json(p_.zone_dma_.node)}};
+    if (!p_.smmus_.empty()) {  // as iommus: only where there is an IOMMU
+        kernel["iommu_strict"] = boot.dma.iommu_strict;
+        kernel["arm_smmu_disable_bypass"] = boot.arm_smmu_disable_bypass;
+    }
+    return kernel;
 }
 
 nlohmann::ordered_json Platform::Builder::reserved_json() const {
@@ -352,6 +406,22 @@ std::vector<models::BusMaster*> Platform::bus_masters() const {
     for (const auto& master : masters_)
         masters.push_back(master.get());
     return masters;
+}
+
+std::vector<models::Smmu*> Platform::smmus() const {
+    std::vector<models::Smmu*> smmus;
+    for (const auto& smmu : smmus_)
+        smmus.push_back(smmu.get());
+    return smmus;
+}
+
+std::vector<sw::ArmSmmuInfo> Platform::kernel_iommus() const {
+    std::vector<sw::ArmSmmuInfo> infos;
+    for (const SmmuSpec& spec : smmu_specs_) {
+        infos.push_back(spec.info);
+        infos.back().disable_bypass = boot_params_.arm_smmu_disable_bypass;
+    }
+    return infos;
 }
 
 std::vector<sw::PhysRange> Platform::kernel_ram() const {

@@ -9,6 +9,7 @@
 #include "models/coherence/coherence_monitor.h"
 #include "models/cpu/core.h"
 #include "models/cpu/outer_cache.h"
+#include "models/iommu/smmu.h"
 #include "models/irq/interrupt_controller.h"
 #include "platforms/boot/boot_params.h"
 #include "platforms/boot/of_dma.h"
@@ -17,6 +18,7 @@
 #include "platforms/builder/pci_host_bridge.h"
 #include "platforms/devicetree/device_tree.h"
 #include "sw/drivers/dma/bus_master.h"
+#include "sw/drivers/iommu/arm_smmu.h"
 #include "sw/kernel/kernel.h"
 
 #include <memory>
@@ -53,6 +55,19 @@ struct DmaDeviceSpec {
     std::optional<std::string> cma_area = {};  // memory-region: a reusable shared-dma-pool's name (CMA)
 };
 
+// An IOMMU node (arm,mmu-500): what its driver is told (registers, interrupts; disable_bypass comes
+// from the boot parameters, see Platform::kernel_iommus) and the SMMU's own DMA device (Linux's
+// smmu->dev), whose coherence (dma-coherent) decides how the driver writes its page tables.
+struct SmmuSpec {
+    std::string model;  // smmu<N>
+    sw::ArmSmmuInfo info;
+    DmaDeviceSpec dma;
+    uint32_t iommu_cells = 1;
+    // Its interrupt lines by the model's index (global fault, then context bank n's): smmu<N>.global,
+    // smmu<N>.context<n>; each one's level is the event irq.<line>.
+    std::vector<std::string> irq_lines;
+};
+
 class Platform {
 public:
     Platform(const DeviceTree& tree, const PlatformOptions& options, models::Instrumentation& instr);
@@ -65,6 +80,11 @@ public:
     std::vector<models::BusMaster*> bus_masters() const;
     // The bus masters in their driver's terms (registers, buffer, interrupt), in the same order.
     const std::vector<sw::BusMasterInfo>& kernel_bus_masters() const { return bus_master_infos_; }
+    // The IOMMUs (arm,mmu-500), in tree order; their own DMA devices are not among dma_devices().
+    const std::vector<SmmuSpec>& iommus() const { return smmu_specs_; }
+    std::vector<models::Smmu*> smmus() const;
+    // The IOMMUs in their driver's terms, in the same order, with arm-smmu.disable_bypass from bootargs.
+    std::vector<sw::ArmSmmuInfo> kernel_iommus() const;
     const std::vector<MemoryRegion>& memories() const { return memories_; }
     const std::vector<ReservedRegion>& reserved() const { return reserved_; }
     const std::vector<DmaDeviceSpec>& dma_devices() const { return dma_devices_; }
@@ -117,6 +137,8 @@ private:
     std::vector<std::unique_ptr<models::Memory>> memory_models_;
     std::vector<std::unique_ptr<models::BusMaster>> masters_;
     std::vector<sw::BusMasterInfo> bus_master_infos_;
+    std::vector<std::unique_ptr<models::Smmu>> smmus_;
+    std::vector<SmmuSpec> smmu_specs_;
     std::unique_ptr<models::CoherenceMonitor> monitor_;
     std::unique_ptr<models::InterruptController> gic_;
     std::vector<std::unique_ptr<models::PciHostBridge>> pci_bridges_;

@@ -35,6 +35,15 @@ private:
 
     void visit(const DtNode& node);
 
+    // The builder of the model `node` describes, or nullptr when dmasim has none.
+    using Adder = void (Builder::*)(const DtNode&);
+    Adder adder_for(const DtNode& node) const;
+    // `iommus` and `iommu-map` only on the masters that translate through an IOMMU: a bus master
+    // and a PCI host bridge.
+    void check_iommu_properties(const DtNode& node, Adder adder) const;
+    // simple-bus: its children are visited; their reg is translated through its ranges.
+    void add_simple_bus(const DtNode&) {}
+
     // Translates a bus address of `node` (in its parent's address space) to a system address.
     uint64_t system_address(const DtNode& node, uint64_t address) const;
 
@@ -52,7 +61,7 @@ private:
     // arm,msi-base-spi is an interrupt ID (>= 32), as Linux's gicv2m reads it.
     sw::MsiFrameInfo msi_frame(const DtNode& node, unsigned num_ids);
 
-    void check_msi_frame_parent(const DtNode& node) const;
+    void check_msi_frame_parent(const DtNode& node);
 
     void add_register_target(const std::string& name, const std::string& node, uint64_t base, uint64_t size,
                              models::TargetTiming timing, tlm::tlm_base_target_socket_b<>& socket,
@@ -66,6 +75,19 @@ private:
     void wire_pci_interrupts(models::PciHostBridge& bridge, const PciHostSpec& spec);
 
     void add_memory(const DtNode& node);
+
+    void add_smmu(const DtNode& node);
+
+    // The global fault line (the model's index 0) and context bank n's (index 1 + n) to the GIC.
+    void wire_smmu_interrupts(models::Smmu& smmu, const SmmuSpec& spec);
+
+    // The SMMU `iommu` (a node path) that a master's `prop` (iommus, iommu-map) names.
+    models::Smmu& smmu_of(const DtNode& master, const std::string& prop, const std::string& iommu);
+
+    // Each master in front of an SMMU translates through it.
+    void attach_iommu_masters();
+
+    nlohmann::ordered_json iommus_json() const;
 
     void add_sram(const DtNode& node);
 
@@ -98,6 +120,12 @@ private:
     nlohmann::ordered_json dma_devices_json() const;
 
     nlohmann::ordered_json pci_json() const;
+
+    // A bridge's iommu-map as describe shows it.
+    static nlohmann::ordered_json iommu_map_json(const sw::PciIommuMap& map);
+
+    // A device's IOMMU and stream IDs (with the SMR mask in bits 31:16) as describe shows them.
+    static nlohmann::ordered_json fwspec_json(const dma::IommuFwspec& fwspec);
 
     // A per-device coherent pool as describe shows it.
     static nlohmann::ordered_json pool_json(const std::string& name, uint64_t size);

@@ -33,6 +33,7 @@ public:
     DtNode(const DeviceTree* tree, int offset) : tree_(tree), offset_(offset) {}
 
     int offset() const { return offset_; }
+    const DeviceTree& tree() const { return *tree_; }
     std::string path() const;
     std::string name() const;  // "cpu@0"
     std::optional<DtNode> parent() const;

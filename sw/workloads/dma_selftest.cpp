@@ -366,7 +366,9 @@ private:
             expect(kernel_.virt_addr_valid(cookie),
                    fmt::format("no_kernel_mapping: the cookie {:#x} is not a linear-map address", cookie));
             uint64_t pa = Kernel::virt_to_phys(cookie);
-            expect(dev_->dma_dev().phys_to_dma(pa) == handle,
+            // Behind an IOMMU the handle is an IOVA its tables map to the pages (iommu_iova_to_phys).
+            dma::IommuDomain* domain = dev_->dma_dev().iommu_domain();
+            expect(domain ? domain->iova_to_phys(handle) == pa : dev_->dma_dev().phys_to_dma(pa) == handle,
                    fmt::format("no_kernel_mapping: the cookie's pages (PA {:#x}) are not the handle's {:#x}", pa,
                                handle));
             models::MemType type = models::MemType::device;
@@ -451,21 +453,30 @@ private:
     }
 
     // A driver's probe-time mask negotiation, then the queries; the device's masks are restored.
+    // Behind an IOMMU a mask bounds IOVAs, not the RAM the device reaches: Linux's dma_supported
+    // takes any mask for the IOMMU's ops, and dma_capable (dma-direct's) does not apply.
     void masks() {
         uint64_t dma_mask = dev_->dma_dev().dma_mask(), coherent_mask = dev_->dma_dev().coherent_dma_mask();
+        bool iommu = dev_->dma_dev().iommu_domain() != nullptr;
         uint64_t required = dma::get_required_mask(*dev_);
         uint64_t last_ram = dev_->dma_dev().phys_to_dma(context_.dma->max_ram_pa());
         expect(dma::set_mask(*dev_, required) == 0, fmt::format("masks: set_mask({:#x}) refused", required));
         // A device whose dma-ranges stop short of the end of RAM cannot address its last byte at all.
-        if (last_ram != dma::DMA_MAPPING_ERROR)
+        if (last_ram != dma::DMA_MAPPING_ERROR && !iommu)
             expect(dma::dma_capable(*dev_, last_ram, 1),
                    fmt::format("masks: the last RAM byte ({:#x}) is not dma_capable under the required mask",
                                last_ram));
         expect(dma::set_coherent_mask(*dev_, required) == 0,
                fmt::format("masks: set_coherent_mask({:#x}) refused", required));
         expect(dma::set_mask_and_coherent(*dev_, dma::dma_bit_mask(64)) == 0, "masks: a 64-bit mask refused");
-        // No platform's RAM fits in 64 KiB: such a mask is refused and leaves the mask alone.
-        expect(dma::set_mask(*dev_, dma::dma_bit_mask(16)) == -EIO, "masks: a 16-bit mask accepted");
+        // No platform's RAM fits in 64 KiB: such a mask is refused and leaves the mask alone (direct
+        // ops); the IOMMU's ops take it.
+        if (iommu) {
+            expect(dma::set_mask(*dev_, dma::dma_bit_mask(16)) == 0, "masks: a 16-bit mask refused behind an IOMMU");
+            expect(dma::set_mask(*dev_, dma::dma_bit_mask(64)) == 0, "masks: a 64-bit mask refused");
+        } else {
+            expect(dma::set_mask(*dev_, dma::dma_bit_mask(16)) == -EIO, "masks: a 16-bit mask accepted");
+        }
         expect(dev_->dma_dev().dma_mask() == dma::dma_bit_mask(64), "masks: a refused mask changed the mask");
         expect(dma::max_mapping_size(*dev_) >= size_,
                fmt::format("masks: max_mapping_size {} below the buffer size", dma::max_mapping_size(*dev_)));

@@ -10,4 +10,12 @@ std::optional<unsigned> PciIntxMap::lookup(unsigned bus, unsigned devfn, unsigne
     return std::nullopt;
 }
 
+std::optional<dma::IommuFwspec> PciIommuMap::fwspec(uint32_t rid) const {
+    bool found = false;
+    uint32_t stream_id = models::map_requester_id(entries, mask, rid, found);
+    if (!found)
+        return std::nullopt;
+    return dma::IommuFwspec{iommu, {stream_id | smr_mask << 16}};
+}
+
 }  // namespace sw

@@ -1,11 +1,13 @@
 // What the platform tells the kernel about a PCI host bridge (pci-host-ecam-generic), in the
 // kernel's terms: where ECAM is, the bus range, the outbound windows BARs are assigned from, the
 // DMA configuration every function behind it gets (Linux's pci_dma_configure: of_dma_configure on
-// the bridge's node), its interrupt-map for INTx, whether it has an MSI controller, and its local
-// memory, if any.
+// the bridge's node), the IOMMU its functions translate through (iommu-map), its interrupt-map
+// for INTx, whether it has an MSI controller, and its local memory, if any.
 #pragma once
 
 #include "dma/device.h"
+#include "dma/iommu.h"
+#include "models/common/dma_translator.h"
 #include "sw/kernel/memory_layout.h"
 
 #include <cstdint>
@@ -43,6 +45,20 @@ struct PciBridgeWindow {
     bool prefetchable = false;
 };
 
+// A bridge's iommu-map and iommu-map-mask: its functions' requester IDs (bus << 8 | devfn) to the
+// stream IDs of one IOMMU.
+struct PciIommuMap {
+    std::string iommu;  // the IOMMU's node path
+    std::vector<models::IommuMapEntry> entries;
+    uint32_t mask = 0xffffffff;  // iommu-map-mask
+    uint32_t smr_mask = 0;       // the IOMMU's stream-match-mask, put in bits 31:16 of each ID (arm_smmu_of_xlate)
+
+    // Linux's of_pci_iommu_init for the function with requester ID `rid` (of_map_id, then the
+    // IOMMU's of_xlate); nullopt when no entry maps it: Linux then leaves the function off the
+    // IOMMU, on the direct ops.
+    std::optional<dma::IommuFwspec> fwspec(uint32_t rid) const;
+};
+
 struct PciHostBridgeInfo {
     std::string name;  // the bridge model's, e.g. "pci0"
     std::string node;  // device-tree path
@@ -52,7 +68,8 @@ struct PciHostBridgeInfo {
     unsigned bus_start = 0;
     unsigned bus_end = 0;
     std::vector<PciBridgeWindow> windows;
-    dma::DmaConfig dma;
+    dma::DmaConfig dma;  // every function's; with an iommu_map, each mapped function's fwspec is added
+    std::optional<PciIommuMap> iommu_map;
     PciIntxMap intx_map;
     bool msi = false;  // msi-parent: functions may use the kernel's MSI frame
     // Coherent memory on the bridge, at the same address for the CPU and on the PCI bus: the

@@ -2,10 +2,12 @@
 
 #include "dma/coherent_memory.h"
 #include "dma/context.h"
+#include "dma/iommu_ops.h"
 #include "sw/kernel/kernel.h"
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <stdexcept>
 
 namespace sw {
 
@@ -209,14 +211,24 @@ bool PciSubsystem::assign_bar(PciHost& host, std::vector<uint64_t>& next, PciDev
     return false;
 }
 
-// Linux's pci_dma_configure: the bridge's DMA configuration; the bridge's local memory, if any,
-// as the device's coherent pool.
+// Linux's pci_dma_configure: the bridge's DMA configuration, with the fwspec the bridge's
+// iommu-map gives the function's requester ID (of_iommu_configure for a PCI device), and the
+// device attached to that IOMMU now that its driver has probed (iommu_probe_device,
+// iommu_setup_dma_ops): a failure is a simulation error naming the function and the reason; the
+// bridge's local memory, if any, as the device's coherent pool.
 void PciSubsystem::configure_dma(PciDev& pdev) {
     pdev.dev = std::make_unique<dma::Device>(pdev.name(), dma_);
-    dma::dma_configure(*pdev.dev, pdev.host.info.dma);
+    dma::DmaConfig config = pdev.host.info.dma;
+    config.pci = true;
+    if (pdev.host.info.iommu_map)
+        config.iommu = pdev.host.info.iommu_map->fwspec(pdev.bus << 8 | pdev.devfn);
+    dma::dma_configure(*pdev.dev, config);
     for (size_t i = 0; i < hosts_.size(); ++i)
         if (hosts_[i].get() == &pdev.host && local_pools_[i])
             dma::assign_coherent_memory(*pdev.dev, local_pools_[i]);
+    std::string error;  // names the function, the IOMMU and the reason
+    if (config.iommu && !dma::iommu_configure(*pdev.dev, error))
+        throw std::runtime_error(error);
 }
 
 void PciSubsystem::probe_drivers(const PciDriverRegistry& registry) {

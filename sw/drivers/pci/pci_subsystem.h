@@ -7,7 +7,9 @@
 //                     outbound windows, largest first, each aligned to its size (a prefetchable
 //                     BAR prefers a prefetchable window; a 32-bit BAR needs a window below 4 GiB);
 //                     and a dma::Device per function, configured from the bridge, with the
-//                     bridge's local memory, if any, as its coherent pool.
+//                     bridge's local memory, if any, as its coherent pool, and attached to the
+//                     IOMMU the bridge's iommu-map names for its requester ID, if any (so scan()
+//                     runs after the IOMMUs' drivers have probed).
 //   probe_drivers():  each function bound to the first matching driver (probe); the registry must
 //                     outlive the bindings (a bound function points at its driver).
 //   remove_drivers(): each bound driver's remove, then dma-debug's leak check for the device.

@@ -136,7 +136,7 @@ TEST_CASE("pci cli: a bridge node that does not fit its binding exits 2 naming t
 
 // A PCI function's `compatible` in the IEEE 1275 PCI binding's forms: the model is chosen by the
 // vendor and device IDs of the first ID entry that has one; class entries name no model.
-TEST_CASE("pci cli: a function's compatible takes the PCI binding's forms; only malformed entries are errors",
+TEST_CASE("pci cli: a function's compatible takes the PCI binding's forms - only malformed entries are errors",
           "[pci][cli]") {
     TempDir dir;
     auto with_compatible = [&](const std::string& entries) {

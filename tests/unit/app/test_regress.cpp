@@ -419,7 +419,7 @@ TEST_CASE("regress: golden stats - missing, written, matched, and a mismatch nam
     CHECK(contains(r.out, "no golden file elsewhere/g.json"));
 }
 
-TEST_CASE("golden form: counters by path, result and fault, sorted; differences in path order", "[regress]") {
+TEST_CASE("golden form: counters by path, result and fault, sorted - differences in path order", "[regress]") {
     platform::RunStats stats;
     stats.counters = {{"b.x", 2}, {"a.y", 1}};
     stats.result = "simulation_error";
@@ -568,7 +568,7 @@ std::string stderr_on_a_terminal(const TempDir& dir, const std::vector<std::stri
 
 }  // namespace
 
-TEST_CASE("heartbeat: a run on a terminal for more than a second prints progress lines; --quiet prints none",
+TEST_CASE("heartbeat: a run on a terminal for more than a second prints progress lines - --quiet prints none",
           "[regress][heartbeat]") {
     TempDir dir;
     // Some seconds of host time (a heartbeat is due after one); the assertions are on content only.

@@ -119,7 +119,7 @@ TEST_CASE("report: each hazard's row names the mapping covering it, or none", "[
     CHECK_FALSE(contains(r.out, " @ dma "));
 }
 
-TEST_CASE("report: a mapping that had ended says when; an older hazards.json without mappings shows a dash",
+TEST_CASE("report: a mapping that had ended says when - an older hazards.json without mappings shows a dash",
           "[report][mapping]") {
     TempDir dir;
     const std::string out = run_broken(dir);
@@ -187,7 +187,7 @@ TEST_CASE("report: markdown has headings and tables", "[report]") {
     CHECK(dmasim(dir, "report out --format html").code == 2);
 }
 
-TEST_CASE("report: dma-debug reports are listed; without dma-debug.json the report says so", "[report]") {
+TEST_CASE("report: dma-debug reports are listed - without dma-debug.json the report says so", "[report]") {
     TempDir dir;
     const std::string out = run_broken(dir);
     dir.write("out/dma-debug.json",

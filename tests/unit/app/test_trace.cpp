@@ -841,6 +841,52 @@ TEST_CASE("vcd: an interrupt line declared before the run is a wire with its lev
     CHECK(vcd.vars.count("SystemC.counters.dma.active_mappings"));
 }
 
+namespace {
+
+// Drives two of an SMMU's lines as its model would: the context line, then the global one while it
+// is still high, then both low.
+struct SmmuLines : sc_core::sc_module {
+    models::InterruptLine& context;
+    models::InterruptLine& global;
+    SmmuLines(sc_core::sc_module_name name, models::InterruptLine& context, models::InterruptLine& global)
+        : sc_module(name), context(context), global(global) {
+        SC_THREAD(run);
+    }
+    SC_HAS_PROCESS(SmmuLines);
+    void run() {
+        sc_core::wait(100, sc_core::SC_NS);
+        context.set(sc_core::sc_time_stamp().value(), true);
+        global.set(150000, true);
+        context.set(200000, false);
+        global.set(300000, false);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("vcd: an SMMU's fault line is high while one of its fault interrupts is", "[trace][vcd][iommu]") {
+    TempDir dir;
+    const std::string path = dir.path("faults.vcd");
+    {
+        models::Instrumentation instr;
+        models::InterruptLine global(instr, "smmu0.global", "a test line");
+        models::InterruptLine context(instr, "smmu0.context0", "a test line");
+        platform::VcdConfig config;
+        config.path = path;
+        config.period_ps = 50000;
+        config.fault_lines = {{"irq.smmu0.global", "fault.smmu0"}, {"irq.smmu0.context0", "fault.smmu0"}};
+        platform::VcdWriter writer("vcd", instr, config);
+        SmmuLines lines("lines", context, global);
+        sc_core::sc_start(sc_core::sc_time(1, sc_core::SC_US));
+    }
+    Vcd vcd(read_file(path));
+    // Up at the first line's rise, down at the last one's fall; the lines keep their own wires.
+    CHECK(vcd.of("SystemC.fault.smmu0") ==
+          std::vector<std::pair<uint64_t, std::string>>{{0, "0"}, {100000, "1"}, {300000, "0"}});
+    CHECK(vcd.of("SystemC.irq.smmu0.context0") ==
+          std::vector<std::pair<uint64_t, std::string>>{{0, "0"}, {100000, "1"}, {200000, "0"}});
+}
+
 TEST_CASE("plot: PNGs of hazards, mappings and per-case times from a run's outputs, exit 2 for a bad folder",
           "[trace][plot]") {
     // scripts/setup installs python3-matplotlib: without it the set-up is broken, not the test optional.

@@ -204,7 +204,7 @@ TEST_CASE("dma-debug free_unallocated: unmap of an address never mapped, and a d
     CHECK(debug(sim).active_entries() == 0);
 }
 
-TEST_CASE("dma-debug free_different_size: unmap with another size; the entry still goes", "[dma-debug]") {
+TEST_CASE("dma-debug free_different_size: unmap with another size - the entry still goes", "[dma-debug]") {
     Sim sim;
     EventLog log;
     sim.context.instr().add_sink(&log, "dma_debug.*");

@@ -534,7 +534,7 @@ std::vector<dma::Scatterlist> two_runs(Sim& sim) {
 
 }  // namespace
 
-TEST_CASE("map_sg returns the merged count; unmap and sync take the original nents", "[dma]") {
+TEST_CASE("map_sg returns the merged count - unmap and sync take the original nents", "[dma]") {
     Sim sim;
     MergingOps merging;
     sim.dev.set_ops(merging);
@@ -637,7 +637,7 @@ TEST_CASE("dma_capable: empty, wrapping and error addresses, the mask, the bus l
 // through the linear alias, which a no-map pool does not have: a data abort, as Linux oopses
 // (dma-debug, which does not track pool allocations, is never reached). alloc_noncoherent bypasses
 // the pool: cacheable system memory that dma-debug tracks and the driver syncs.
-TEST_CASE("NON_CONSISTENT on a device with its own coherent pool comes from the pool; alloc_noncoherent does not",
+TEST_CASE("NON_CONSISTENT on a device with its own coherent pool comes from the pool - alloc_noncoherent does not",
           "[dma]") {
     Sim sim(dma_sim::no_map_region());
     REQUIRE(dma::declare_coherent_memory(sim.dev, dma_sim::no_map_base, dma_sim::no_map_base, dma_sim::no_map_size) ==

@@ -259,7 +259,7 @@ TEST_CASE("ring device: without loopback frames leave, and TX completions interr
     CHECK(sim.stat("ep2.irqs_by_count") == 2);
 }
 
-TEST_CASE("ring device: with RX off a frame is dropped and reported at once; a short buffer truncates", "[ring]") {
+TEST_CASE("ring device: with RX off a frame is dropped and reported at once - a short buffer truncates", "[ring]") {
     PciSim sim;
     Received received;
     uint32_t status = 0;

@@ -57,7 +57,7 @@ TEST_CASE("kernel: object_is_on_stack covers exactly the task's stack", "[kernel
     CHECK_FALSE(sim.kernel.object_is_on_stack(sim.kernel.kmalloc().kmalloc(64)));
 }
 
-TEST_CASE("kernel: vmap maps pages in order in the vmalloc area; vunmap removes them", "[kernel]") {
+TEST_CASE("kernel: vmap maps pages in order in the vmalloc area - vunmap removes them", "[kernel]") {
     Sim sim;
     uint64_t va = 0, first_page = 0, second_page = 0, through_linear = 0;
     bool mapped_before = false, mapped_after = true;
@@ -91,7 +91,7 @@ TEST_CASE("kernel: vmap maps pages in order in the vmalloc area; vunmap removes 
                       Catch::Contains("vmap of page 0x80000800, which is not page-aligned"));
 }
 
-TEST_CASE("kernel: ioremap gives vmalloc addresses; linear addresses without RAM are not valid", "[kernel]") {
+TEST_CASE("kernel: ioremap gives vmalloc addresses - linear addresses without RAM are not valid", "[kernel]") {
     Sim sim;
     uint64_t pa = sim.kernel.alloc_contiguous(4096);
     uint64_t remapped = sim.kernel.ioremap(pa + 0x10, 64, models::MemType::normal_nc);

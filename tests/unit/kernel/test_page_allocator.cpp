@@ -353,7 +353,7 @@ TEST_CASE("page allocator: ZONE_DMA is the RAM below its limit, DMA32 the rest b
     CHECK(std::string(sw::to_string(Zone::dma)) == "DMA");
 }
 
-TEST_CASE("page allocator: DMA requests stay below the limit; higher zones fall back to DMA last", "[mm][swiotlb]") {
+TEST_CASE("page allocator: DMA requests stay below the limit - higher zones fall back to DMA last", "[mm][swiotlb]") {
     models::Instrumentation instr;
     PageAllocator pages({{0x80000000, 8 * MiB}, {four_gib, 4 * MiB}}, {}, instr, 0x80400000);
     std::vector<uint64_t> dma = drain(pages, Zone::dma);

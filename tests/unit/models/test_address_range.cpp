@@ -64,7 +64,7 @@ TEST_CASE("AddressRange: a range reaching 2^64 ends at 0 and is compared by its 
     CHECK(AddressRange{top, 1}.valid());
 }
 
-TEST_CASE("AddressRange: adjacent ranges do not overlap; contains(range) needs both ends inside", "[address-range]") {
+TEST_CASE("AddressRange: adjacent ranges do not overlap - contains(range) needs both ends inside", "[address-range]") {
     AddressRange range{0x1000, 0x1000};
     CHECK_FALSE(range.overlaps(AddressRange{0x2000, 0x10}));
     CHECK_FALSE(range.overlaps(AddressRange{0xff0, 0x10}));
@@ -165,7 +165,7 @@ TEST_CASE("RangeMap: overlapping lists the entries sharing a byte with a range, 
     CHECK(bases(view.overlapping({0x1e800, 0x10})) == std::vector<uint64_t>{0x1e000});
 }
 
-TEST_CASE("RangeMap: erase frees the range; entries keep their address while in the map", "[address-range]") {
+TEST_CASE("RangeMap: erase frees the range - entries keep their address while in the map", "[address-range]") {
     RangeMap<std::vector<int>> map;
     auto first = map.insert({0x1000, 0x1000}, std::vector<int>{1, 2, 3}).first;
     const std::vector<int>* held = &first->value;

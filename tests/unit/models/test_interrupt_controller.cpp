@@ -172,7 +172,7 @@ TEST_CASE("gic: enable, pending, IAR, EOIR, spurious and the priority mask throu
     CHECK(sim.stat("gic.raised.70") == 1);
 }
 
-TEST_CASE("gic: a level line is pending while asserted and again after EOI; an edge line latches", "[irq]") {
+TEST_CASE("gic: a level line is pending while asserted and again after EOI - an edge line latches", "[irq]") {
     IrqSim sim;
     std::string fault = sim.run([&] {
         sim.enable_forwarding();
@@ -423,7 +423,7 @@ TEST_CASE("gic binding: the GIC-400 and its v2m frame from arm-noncoherent.dts, 
     CHECK(platform.warnings().empty());
 }
 
-TEST_CASE("gic binding: arm,cortex-a15-gic is the same controller; dmasim,num-irqs sets its IDs", "[irq]") {
+TEST_CASE("gic binding: arm,cortex-a15-gic is the same controller - dmasim,num-irqs sets its IDs", "[irq]") {
     models::Instrumentation instr;
     platform::DeviceTree tree = noncoherent_tree({"/interrupt-controller@2c001000:compatible=\"arm,cortex-a15-gic\"",
                                                   "/interrupt-controller@2c001000:dmasim,num-irqs=<128>"});

@@ -348,7 +348,7 @@ TEST_CASE("pci: a bus range starting at 2: ECAM offsets count from it, and BDFs 
     CHECK(sim.stat("pci0.inbound_write_bytes") == 256);
 }
 
-TEST_CASE("pci: with two inbound windows, a function's own mask decides what bounces; the hole between them "
+TEST_CASE("pci: with two inbound windows, a function's own mask decides what bounces - the hole between them "
           "bounces for everyone",
           "[pci]") {
     PciSim sim({"/pcie@40000000/ep@1,0:dmasim,dma-bits=<64>"});  // ep0 64-bit, ep1 30-bit

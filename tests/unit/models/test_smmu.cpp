@@ -205,7 +205,7 @@ TEST_CASE("smmu: without SCTLR.CFIE a fault is recorded but raises no interrupt"
     CHECK(rig.irqs[0].asserted);
 }
 
-TEST_CASE("smmu: a write to a read-only page is a permission fault; the read is translated", "[smmu]") {
+TEST_CASE("smmu: a write to a read-only page is a permission fault, the read is translated", "[smmu]") {
     MappedRig rig;
     uint64_t readonly = iova + 0x5000;
     rig.map(rig.root, readonly, leaf(data_base + 0x5000, 3, false));

@@ -6,6 +6,9 @@
 #include "models/bus/bus_port.h"
 #include "models/coherence/coherence_monitor.h"
 #include "models/cpu/cache.h"
+#include "platforms/app/outputs.h"
+
+#include <fmt/format.h>
 
 #include <catch2/catch.hpp>
 
@@ -174,4 +177,26 @@ TEST_CASE("stale_iommu_walk fixed: a coherent walk (dma-coherent, ID0.CTTW) snoo
     CHECK(t.pa == data_base + 0x2000);
     CHECK(rig.monitor.total() == 0);
     CHECK(rig.instr.counter_value("smmu0.snooped_lines") == 4);
+}
+
+TEST_CASE("stale_iotlb: hazards.json and run.log carry its evidence", "[smmu][coherence]") {
+    WatchedRig rig;
+    platform::LogSink log;
+    rig.instr.add_sink(&log, "hazard.*");
+    REQUIRE(rig.translate(sid, iova, true).ok());
+    rig.store_descriptor(rig.leaf_pa, 0);
+    REQUIRE(rig.translate(sid, iova + 0x10, false).ok());
+    nlohmann::ordered_json json = platform::hazards_json(&rig.monitor, nullptr);
+    CHECK(json["counts"]["stale_iotlb"] == 1);
+    const nlohmann::ordered_json& detail = json["details"].at(0);
+    CHECK(detail["kind"] == "stale_iotlb");
+    CHECK(detail["cache"] == "smmu0 IOTLB");
+    CHECK(detail["iova"] == fmt::format("{:#x}", iova + 0x10));
+    CHECK(detail["translated_pa"] == fmt::format("{:#x}", data_base + 0x10));
+    CHECK(detail["current_pa"].is_null());
+    CHECK(detail["filled_time_ps"] == 1000 + 4 * (2000 + ram_latency_ps));
+    CHECK(detail["previous_writer"] == "cpu0");
+    CHECK(log.text().find("hazard.stale_iotlb") != std::string::npos);
+    CHECK(log.text().find(fmt::format("iova={:#x}", iova + 0x10)) != std::string::npos);
+    CHECK(log.text().find("pa_now=\"none\"") != std::string::npos);
 }

@@ -5,6 +5,7 @@
 #include "config_error.h"
 #include "platforms/boot/boot_params.h"
 #include "platforms/boot/of_dma.h"
+#include "platforms/boot/of_iommu.h"
 
 #include <catch2/catch.hpp>
 #include <functional>
@@ -231,6 +232,145 @@ TEST_CASE("of_dma: the lowest limit of any dma-ranges is the max CPU address (fo
     CHECK(limit->node == "/soc");
 }
 
+namespace {
+
+// An SMMU-500 node at the root with `props` (e.g. its #iommu-cells), labelled smmu.
+std::string smmu_node(const std::string& props) {
+    return "smmu: iommu@2b400000 { compatible = \"arm,mmu-500\"; reg = <0x0 0x2b400000 0x0 0x10000>; " + props + " };";
+}
+
+}  // namespace
+
+TEST_CASE("of_iommu: iommus names the device's IOMMU and stream IDs, which give it the IOMMU's ops "
+          "(of_iommu_configure_device, arm_smmu_of_xlate)",
+          "[of_dma][iommu]") {
+    TempDir dir;
+    platform::OfDmaConfig config = configure(tree_with(dir, "", "iommus = <&smmu 0x100>;",
+                                                       smmu_node("#iommu-cells = <1>;")));
+    REQUIRE(config.iommu);
+    CHECK(config.iommu->iommu == "/iommu@2b400000");
+    CHECK(config.iommu->ids == std::vector<uint32_t>{0x100});
+    CHECK(config.ops == "iommu");
+    // Without iommus the device bypasses the IOMMU: no fwspec, the direct ops.
+    platform::OfDmaConfig bypass = configure(tree_with(dir, "", "", smmu_node("#iommu-cells = <1>;")));
+    CHECK_FALSE(bypass.iommu);
+    CHECK(bypass.ops == "direct");
+    CHECK_FALSE(bypass.dma_config().iommu);
+    CHECK(config.dma_config().iommu->ids == config.iommu->ids);
+}
+
+TEST_CASE("of_iommu: the SMR mask goes in bits 31:16, from the specifier's second cell or else the SMMU's "
+          "stream-match-mask (arm_smmu_of_xlate)",
+          "[of_dma][iommu]") {
+    TempDir dir;
+    auto ids = [&](const std::string& smmu_props, const std::string& iommus) {
+        return configure(tree_with(dir, "", "iommus = " + iommus + ";", smmu_node(smmu_props))).iommu->ids;
+    };
+    CHECK(ids("#iommu-cells = <1>; stream-match-mask = <0x7f00>;", "<&smmu 0x10>") ==
+          std::vector<uint32_t>{0x7f000010});
+    CHECK(ids("#iommu-cells = <2>;", "<&smmu 0x10 0xf>") == std::vector<uint32_t>{0x000f0010});
+    // A second cell wins over stream-match-mask; several entries give several IDs, in order.
+    CHECK(ids("#iommu-cells = <2>; stream-match-mask = <0x7f00>;", "<&smmu 0x10 0x3 &smmu 0x20 0x0>") ==
+          std::vector<uint32_t>{0x00030010, 0x20});
+}
+
+TEST_CASE("of_iommu: a bad iommus is an error naming the node and the property", "[of_dma][iommu]") {
+    TempDir dir;
+    auto error_for = [&](const std::string& dev_props, const std::string& top) {
+        return config_error([&] { configure(tree_with(dir, "", dev_props, top)); });
+    };
+    const std::string smmu = smmu_node("#iommu-cells = <1>;");
+    CHECK_THAT(error_for("iommus = <&other 0x1>;", smmu + " other: timer { compatible = \"arm,armv7-timer\"; };"),
+               Catch::Contains("node /soc/dev@0: property 'iommus'") && Catch::Contains("a phandle to an IOMMU") &&
+                   Catch::Contains("got /timer"));
+    CHECK_THAT(error_for("iommus = <&smmu 0x1>;", smmu_node("#iommu-cells = <3>;")),
+               Catch::Contains("node /iommu@2b400000: property '#iommu-cells'") && Catch::Contains("got <3>"));
+    CHECK_THAT(error_for("iommus = <&smmu 0x1>;", smmu_node("")),
+               Catch::Contains("node /iommu@2b400000: property '#iommu-cells'"));
+    CHECK_THAT(error_for("iommus = <&smmu 0x1>;", smmu_node("#iommu-cells = <2>;")),
+               Catch::Contains("node /soc/dev@0: property 'iommus'") && Catch::Contains("truncated"));
+    CHECK_THAT(error_for("iommus = <&smmu 0x10000>;", smmu),
+               Catch::Contains("property 'iommus'") && Catch::Contains("16 bits") && Catch::Contains("0x10000"));
+    CHECK_THAT(error_for("iommus = <&smmu 0x1>;", smmu_node("#iommu-cells = <1>; stream-match-mask = <0x10000>;")),
+               Catch::Contains("node /iommu@2b400000: property 'stream-match-mask'"));
+    CHECK_THAT(error_for("iommus = <&smmu 0x1 &smmu1 0x2>;",
+                         smmu + " smmu1: iommu@2b500000 { compatible = \"arm,mmu-500\"; #iommu-cells = <1>; };"),
+               Catch::Contains("property 'iommus'") && Catch::Contains("one IOMMU"));
+    CHECK_THAT(error_for("iommus;", smmu), Catch::Contains("property 'iommus'"));
+}
+
+namespace {
+
+// A PCI host at the root with `props` (its iommu-map), beside an SMMU with `smmu_props`.
+DeviceTree pci_host_with(const TempDir& dir, const std::string& props, const std::string& smmu_props = "") {
+    std::string source = "/dts-v1/;\n/ {\n\t#address-cells = <2>;\n\t#size-cells = <2>;\n\t" +
+                         smmu_node("#iommu-cells = <1>; " + smmu_props) +
+                         "\n\tpcie@40000000 {\n\t\tcompatible = \"pci-host-ecam-generic\";\n\t\t" + props +
+                         "\n\t};\n};\n";
+    return DeviceTree::load(dir.write("pci.dts", source));
+}
+
+std::optional<sw::PciIommuMap> pci_map(const DeviceTree& tree) {
+    return platform::of_pci_iommu_map(tree.at("/pcie@40000000"));
+}
+
+}  // namespace
+
+TEST_CASE("of_iommu: a PCI function's stream ID is its requester ID through the host's iommu-map and "
+          "iommu-map-mask (of_map_id)",
+          "[of_dma][iommu]") {
+    TempDir dir;
+    // Functions of a slot share a stream ID (the mask drops the function bits); bus 1 maps elsewhere.
+    std::optional<sw::PciIommuMap> map = pci_map(pci_host_with(
+        dir, "iommu-map = <0x0 &smmu 0x0 0x100>, <0x100 &smmu 0x1000 0x100>; iommu-map-mask = <0xfff8>;"));
+    REQUIRE(map);
+    CHECK(map->iommu == "/iommu@2b400000");
+    CHECK(map->mask == 0xfff8);
+    REQUIRE(map->entries.size() == 2);
+    CHECK(map->entries[1].rid_base == 0x100);
+    CHECK(map->entries[1].sid_base == 0x1000);
+    CHECK(map->entries[1].length == 0x100);
+    // 00:01.1: RID 0x0009, masked 0x0008, the first entry: stream ID 0x8.
+    REQUIRE(map->fwspec(0x0009));
+    CHECK(map->fwspec(0x0009)->iommu == "/iommu@2b400000");
+    CHECK(map->fwspec(0x0009)->ids == std::vector<uint32_t>{0x8});
+    // 01:00.1: RID 0x0101, masked 0x0100: 0x1000 + 0.
+    CHECK(map->fwspec(0x0101)->ids == std::vector<uint32_t>{0x1000});
+    // 02:00.0 is in no entry: no IOMMU (Linux's of_map_id finds no target; the function keeps direct ops).
+    CHECK_FALSE(map->fwspec(0x0200));
+    // Without iommu-map-mask every bit counts; without iommu-map there is no map.
+    CHECK(pci_map(pci_host_with(dir, "iommu-map = <0x0 &smmu 0x0 0x100>;"))->fwspec(0x0009)->ids ==
+          std::vector<uint32_t>{0x9});
+    CHECK_FALSE(pci_map(pci_host_with(dir, "")));
+    // The SMMU's stream-match-mask joins each ID, in bits 31:16 (arm_smmu_of_xlate with one cell).
+    CHECK(pci_map(pci_host_with(dir, "iommu-map = <0x0 &smmu 0x0 0x100>;", "stream-match-mask = <0x7>;"))
+              ->fwspec(0x10)
+              ->ids == std::vector<uint32_t>{0x00070010});
+}
+
+TEST_CASE("of_iommu: a bad iommu-map is an error naming the host and the property", "[of_dma][iommu]") {
+    TempDir dir;
+    auto error_for = [&](const std::string& props, const std::string& smmu_props = "") {
+        return config_error([&] { pci_map(pci_host_with(dir, props, smmu_props)); });
+    };
+    CHECK_THAT(error_for("iommu-map = <0x0 &smmu 0x0>;"),
+               Catch::Contains("node /pcie@40000000: property 'iommu-map'") && Catch::Contains("4 cells") &&
+                   Catch::Contains("got 3 cells"));
+    // Linux's of_map_id: "iommu-map-mask (0xff00) ignores id-base (0x8)".
+    CHECK_THAT(error_for("iommu-map = <0x8 &smmu 0x0 0x8>; iommu-map-mask = <0xff00>;"),
+               Catch::Contains("property 'iommu-map'") && Catch::Contains("iommu-map-mask (0xff00)") &&
+                   Catch::Contains("rid-base 0x8"));
+    CHECK_THAT(error_for("iommu-map = <0x0 &gicv 0x0 0x100>; gicv: gic { compatible = \"arm,gic-400\"; };"),
+               Catch::Contains("property 'iommu-map'") && Catch::Contains("a phandle to an IOMMU"));
+    CHECK_THAT(error_for("iommu-map = <0x0 &smmu 0x0 0x0>;"),
+               Catch::Contains("property 'iommu-map'") && Catch::Contains("length 0x0"));
+    CHECK_THAT(error_for("iommu-map = <0x0 &smmu 0xff00 0x200>;"),
+               Catch::Contains("property 'iommu-map'") && Catch::Contains("16-bit stream IDs"));
+    CHECK_THAT(error_for("iommu-map = <0x0 &smmu 0x0 0x100>, <0x100 &smmu2 0x0 0x100>; smmu2: iommu@2b500000 { "
+                         "compatible = \"arm,mmu-500\"; #iommu-cells = <1>; };"),
+               Catch::Contains("property 'iommu-map'") && Catch::Contains("one IOMMU"));
+}
+
 TEST_CASE("boot params: Linux's defaults without /chosen, and bootargs parsed like the kernel does", "[of_dma]") {
     TempDir dir;
     platform::BootParams defaults = platform::parse_boot_params(tree_with(dir, "", ""));
@@ -240,6 +380,8 @@ TEST_CASE("boot params: Linux's defaults without /chosen, and bootargs parsed li
     CHECK(defaults.dma.debug);
     CHECK(defaults.dma.from_device_map == dma::FromDeviceMapPolicy::clean);
     CHECK(defaults.dma.alias == dma::AliasPolicy::removed);
+    CHECK(defaults.dma.iommu_strict);
+    CHECK(defaults.arm_smmu_disable_bypass);
 
     platform::BootParams params = platform::parse_boot_params(
         tree_with(dir, "", "",
@@ -256,6 +398,29 @@ TEST_CASE("boot params: Linux's defaults without /chosen, and bootargs parsed li
     CHECK(params.kmalloc_min_align == 64);
     REQUIRE(params.warnings.size() == 1);
     CHECK_THAT(params.warnings[0], Catch::Contains("\"console=ttyAMA0\"") && Catch::Contains("ignored"));
+}
+
+TEST_CASE("boot params: iommu.strict= and arm-smmu.disable_bypass= are booleans as Linux's kstrtobool reads "
+          "them",
+          "[of_dma][iommu]") {
+    TempDir dir;
+    auto params = [&](const std::string& bootargs) {
+        return platform::parse_boot_params(tree_with(dir, "", "", "chosen { bootargs = \"" + bootargs + "\"; };"));
+    };
+    platform::BootParams lazy = params("iommu.strict=0 arm-smmu.disable_bypass=0");
+    CHECK_FALSE(lazy.dma.iommu_strict);
+    CHECK_FALSE(lazy.arm_smmu_disable_bypass);
+    CHECK(lazy.warnings.empty());
+    CHECK(params("iommu.strict=1").dma.iommu_strict);
+    CHECK_FALSE(params("iommu.strict=off").dma.iommu_strict);
+    CHECK(params("arm-smmu.disable_bypass=on").arm_smmu_disable_bypass);
+    CHECK_FALSE(params("arm-smmu.disable_bypass=N").arm_smmu_disable_bypass);
+    CHECK_THAT(config_error([&] { params("iommu.strict=maybe"); }),
+               Catch::Contains("node /chosen: property 'bootargs'") && Catch::Contains("iommu.strict=0 or 1") &&
+                   Catch::Contains("\"iommu.strict=maybe\""));
+    CHECK_THAT(config_error([&] { params("arm-smmu.disable_bypass="); }),
+               Catch::Contains("arm-smmu.disable_bypass=0 or 1"));
+    CHECK_THAT(config_error([&] { params("iommu.strict=o"); }), Catch::Contains("iommu.strict=o"));
 }
 
 TEST_CASE("boot params: bad values are errors naming /chosen, the property and the value", "[of_dma]") {

@@ -45,7 +45,7 @@ WidgetConfig read_widget(const std::string& properties) {
 
 }  // namespace
 
-TEST_CASE("read_properties: what a node lacks keeps the table's default; what it has is converted and set",
+TEST_CASE("read_properties: what a node lacks keeps the table's default - what it has is converted and set",
           "[properties]") {
     WidgetConfig defaults = read_widget("acme,lanes = <2>;");
     CHECK(defaults.burst == 64);
