@@ -21,11 +21,16 @@ using namespace smmu;
 namespace {
 
 // Linux's arm-smmu.h names the shared register header does not have.
-constexpr uint32_t id0_atosns = bit(26);                  // ARM_SMMU_ID0_ATOSNS: no address translation ops
 constexpr uint32_t scr0_bsu = field_mask(15, 14);         // ARM_SMMU_sCR0_BSU: barrier shareability upgrade
 constexpr uint32_t cbar_s1_memattr_wb = 0xf;              // ARM_SMMU_CBAR_S1_MEMATTR_WB
 constexpr unsigned fwid_mask_hi = 31, fwid_mask_lo = 16;  // ARM_SMMU_SMR_MASK: a fwspec ID's mask
 constexpr unsigned fwid_id_hi = 15, fwid_id_lo = 0;       // ARM_SMMU_SMR_ID
+constexpr unsigned id7_major_hi = 7, id7_major_lo = 4;    // ARM_SMMU_ID7_MAJOR
+// MMU-500's implementation-defined bits (arm-smmu-impl.c).
+constexpr uint32_t mmu500_acr_cache_lock = bit(26);   // ARM_MMU500_ACR_CACHE_LOCK
+constexpr uint32_t mmu500_acr_s2crb_tlben = bit(10);  // ARM_MMU500_ACR_S2CRB_TLBEN
+constexpr uint32_t mmu500_acr_smtnmb_tlben = bit(8);  // ARM_MMU500_ACR_SMTNMB_TLBEN
+constexpr uint32_t mmu500_actlr_cpre = bit(1);        // ARM_MMU500_ACTLR_CPRE
 
 constexpr uint64_t sz_4k = 1ULL << 12, sz_16k = 1ULL << 14, sz_64k = 1ULL << 16, sz_1m = 1ULL << 20, sz_2m = 1ULL << 21,
                    sz_16m = 1ULL << 24, sz_32m = 1ULL << 25, sz_512m = 1ULL << 29, sz_1g = 1ULL << 30;
@@ -66,12 +71,6 @@ struct Smr {  // struct arm_smmu_smr
     bool valid = false;
 };
 
-struct S2cr {  // struct arm_smmu_s2cr (privcfg always S2CR_PRIVCFG_DEFAULT)
-    uint32_t type = S2CR_TYPE_FAULT;
-    unsigned cbndx = 0;
-    unsigned count = 0;  // masters using the entry
-};
-
 struct ContextBank {  // struct arm_smmu_cb: the registers of an assigned bank
     uint32_t tcr[2] = {};
     uint64_t ttbr[2] = {};
@@ -80,13 +79,20 @@ struct ContextBank {  // struct arm_smmu_cb: the registers of an assigned bank
 
 }  // namespace
 
-// A device attached to the SMMU (Linux's arm_smmu_master_cfg) with its domain.
+// Devices that share stream map entries, and so a domain (Linux's iommu_group with its default
+// domain, as arm_smmu_device_group forms it); usually one device.
+struct ArmSmmu::Group {
+    std::unique_ptr<ArmSmmuDomain> domain;
+    std::optional<unsigned> irq;  // the context interrupt requested for the domain
+    unsigned masters = 0;
+};
+
+// A device attached to the SMMU (Linux's arm_smmu_master_cfg).
 struct ArmSmmu::Master {
     dma::Device* dev = nullptr;
     std::vector<uint32_t> ids;  // fwspec IDs
     std::vector<int> smendx;    // the stream map entry of each
-    std::unique_ptr<ArmSmmuDomain> domain;
-    std::optional<unsigned> irq;  // the context interrupt requested for the domain
+    Group* group = nullptr;
 };
 
 struct ArmSmmu::State {
@@ -94,6 +100,13 @@ struct ArmSmmu::State {
         : io(cpu, instr, fmt::format("{} {}", driver_name, name)),
           stat_context_faults(instr.counter("iommu.context_faults")),
           stat_global_faults(instr.counter("iommu.global_faults")) {}
+
+    struct S2cr {  // struct arm_smmu_s2cr (privcfg always S2CR_PRIVCFG_DEFAULT)
+        uint32_t type = S2CR_TYPE_FAULT;
+        unsigned cbndx = 0;
+        unsigned count = 0;      // masters using the entry
+        Group* group = nullptr;  // the group whose domain the entry translates through
+    };
 
     ArmSmmuIo io;
     bool probed = false;
@@ -115,6 +128,7 @@ struct ArmSmmu::State {
     std::vector<bool> context_map;
     std::vector<unsigned> global_irqs;  // requested
     std::vector<std::unique_ptr<Master>> masters;
+    std::vector<std::unique_ptr<Group>> groups;
 
     Ratelimit context_fault_rs{"arm_smmu_context_fault"};
     Ratelimit global_fault_rs{"arm_smmu_global_fault"};
@@ -206,7 +220,7 @@ int ArmSmmu::cfg_probe() {
         io.log(id & ID0_S2TS ? "\tno stage 1 translation, and stage 2 is not supported" : "\tno translation support!");
         return -ENODEV;
     }
-    if (!(id & id0_atosns))
+    if (!(id & ID0_ATOSNS))
         io.log("\taddress translation ops");
 
     // The firmware (dma-coherent) decides, as the DMA API must agree with it; the ID register
@@ -229,7 +243,7 @@ int ArmSmmu::cfg_probe() {
         s.smrs.assign(size, Smr{});
         io.log(fmt::format("\tstream matching with {} register groups", size));
     }
-    s.s2crs.assign(size, S2cr{info_.disable_bypass ? S2CR_TYPE_FAULT : S2CR_TYPE_BYPASS, 0, 0});
+    s.s2crs.assign(size, State::S2cr{info_.disable_bypass ? S2CR_TYPE_FAULT : S2CR_TYPE_BYPASS});
     s.num_mapping_groups = size;
     bool fmt_aarch32_l = !(id & ID0_PTFS_NO_AARCH32);
     bool fmt_aarch32_s = fmt_aarch32_l && !(id & ID0_PTFS_NO_AARCH32S);
@@ -299,8 +313,32 @@ void ArmSmmu::device_reset() {
         reg &= ~sCR0_USFCFG;
     reg &= ~sCR0_FB;   // no forced broadcasting
     reg &= ~scr0_bsu;  // no barrier upgrades
+    mmu500_reset();
     io.tlb_sync_global();
     io.gr0_write(GR0_sCR0, reg);
+}
+
+// arm_mmu500_reset (the "arm,mmu-500" implementation's reset): from r2p0 on, ACR.CACHE_LOCK
+// cleared so that writes to the banks' ACTLR stick; bypass TLB entries allowed for unmatched
+// streams and bypassing S2CRs; every bank's next-page prefetcher off, for the sake of at least
+// five errata.
+void ArmSmmu::mmu500_reset() {
+    State& s = *state_;
+    ArmSmmuIo& io = s.io;
+    unsigned major = field_get(io.gr0_read(GR0_ID7), id7_major_hi, id7_major_lo);
+    uint32_t reg = io.gr0_read(GR0_sACR);
+    if (major >= 2)
+        reg &= ~mmu500_acr_cache_lock;
+    reg |= mmu500_acr_smtnmb_tlben | mmu500_acr_s2crb_tlben;
+    io.gr0_write(GR0_sACR, reg);
+    bool warned = false;
+    for (unsigned i = 0; i < s.num_context_banks; ++i) {
+        io.cb_write(i, CB_ACTLR, io.cb_read(i, CB_ACTLR) & ~mmu500_actlr_cpre);
+        if ((io.cb_read(i, CB_ACTLR) & mmu500_actlr_cpre) && !warned) {
+            io.log("Failed to disable prefetcher for errata workarounds, check SACR.CACHE_LOCK");
+            warned = true;  // dev_warn_once
+        }
+    }
 }
 
 // arm_smmu_test_smr_masks: which SMR ID and MASK bits stick, in a free SMR.
@@ -325,7 +363,7 @@ void ArmSmmu::write_smr(unsigned idx) {
 }
 
 void ArmSmmu::write_s2cr(unsigned idx) {
-    const S2cr& s2cr = state_->s2crs[idx];
+    const State::S2cr& s2cr = state_->s2crs[idx];
     state_->io.gr0_write(GR0_S2CR(idx), field_prep(s2cr.type, S2CR_TYPE_HI, S2CR_TYPE_LO) |
                                             field_prep(s2cr.cbndx, S2CR_CBNDX_HI, S2CR_CBNDX_LO));
 }
@@ -412,10 +450,10 @@ int ArmSmmu::master_alloc_smes(Master& master, std::string& error) {
 void ArmSmmu::master_free_smes(Master& master) {
     State& s = *state_;
     for (int idx : master.smendx) {
-        S2cr& s2cr = s.s2crs[idx];
+        State::S2cr& s2cr = s.s2crs[idx];
         if (--s2cr.count)
             continue;
-        s2cr = S2cr{info_.disable_bypass ? S2CR_TYPE_FAULT : S2CR_TYPE_BYPASS, 0, 0};
+        s2cr = State::S2cr{info_.disable_bypass ? S2CR_TYPE_FAULT : S2CR_TYPE_BYPASS};
         if (s.stream_match)
             s.smrs[idx].valid = false;
         write_sme(static_cast<unsigned>(idx));
@@ -433,7 +471,7 @@ dma::IommuDomain* ArmSmmu::attach_device(dma::Device& dev, const std::vector<uin
     }
     for (const auto& master : s.masters)
         if (master->dev == &dev)
-            return master->domain.get();
+            return master->group->domain.get();
     for (uint32_t fwid : stream_ids) {
         uint32_t id = field_get(fwid, fwid_id_hi, fwid_id_lo), mask = field_get(fwid, fwid_mask_hi, fwid_mask_lo);
         if (id & ~s.streamid_mask) {
@@ -450,26 +488,53 @@ dma::IommuDomain* ArmSmmu::attach_device(dma::Device& dev, const std::vector<uin
     master->ids = stream_ids;
     if (master_alloc_smes(*master, error) < 0)
         return nullptr;
-    if (!init_domain_context(*master, error)) {
+    master->group = device_group(*master, error);
+    if (!master->group) {
         master_free_smes(*master);
         return nullptr;
     }
+    Group& group = *master->group;
     // arm_smmu_master_install_s2crs: the streams translate through the domain's bank.
     for (int idx : master->smendx) {
-        S2cr& s2cr = s.s2crs[idx];
-        if (s2cr.type == S2CR_TYPE_TRANS && s2cr.cbndx == master->domain->cbndx())
+        State::S2cr& s2cr = s.s2crs[idx];
+        s2cr.group = &group;
+        if (s2cr.type == S2CR_TYPE_TRANS && s2cr.cbndx == group.domain->cbndx())
             continue;
         s2cr.type = S2CR_TYPE_TRANS;
-        s2cr.cbndx = master->domain->cbndx();
+        s2cr.cbndx = group.domain->cbndx();
         write_s2cr(static_cast<unsigned>(idx));
     }
+    ++group.masters;
     s.masters.push_back(std::move(master));
-    return s.masters.back()->domain.get();
+    return group.domain.get();
+}
+
+// arm_smmu_device_group: the group of the entries the master shares with others, or a new one
+// with a domain of its own; null (and `error`) when the entries belong to different groups or
+// the domain cannot be made.
+ArmSmmu::Group* ArmSmmu::device_group(Master& master, std::string& error) {
+    State& s = *state_;
+    Group* shared = nullptr;
+    for (int idx : master.smendx) {
+        Group* group = s.s2crs[idx].group;
+        if (shared && group && group != shared) {
+            error = fmt::format("{}: {}'s stream IDs are in two groups", s.io.who(), master.dev->name());
+            return nullptr;
+        }
+        shared = shared ? shared : group;
+    }
+    if (shared)
+        return shared;
+    auto group = std::make_unique<Group>();
+    if (!init_domain_context(*group, master.dev->name(), error))
+        return nullptr;
+    s.groups.push_back(std::move(group));
+    return s.groups.back().get();
 }
 
 // arm_smmu_init_domain_context for a stage-1 domain: the first free bank (ASID = its index),
 // io-pgtable-arm tables for the hardware's sizes, the bank programmed, its interrupt taken.
-bool ArmSmmu::init_domain_context(Master& master, std::string& error) {
+bool ArmSmmu::init_domain_context(Group& group, const std::string& device, std::string& error) {
     State& s = *state_;
     if (!s.fmt_aarch64_4k) {
         error = fmt::format("{}: no AArch64 4 KiB page table format (ID2.PTFS_4K clear)", s.io.who());
@@ -477,12 +542,12 @@ bool ArmSmmu::init_domain_context(Master& master, std::string& error) {
     }
     auto free_cb = std::find(s.context_map.begin() + s.num_s2_context_banks, s.context_map.end(), false);
     if (free_cb == s.context_map.end()) {
-        error = fmt::format("{}: no free context bank for {} (all {} in use)", s.io.who(), master.dev->name(),
+        error = fmt::format("{}: no free context bank for {} (all {} in use)", s.io.who(), device,
                             s.num_context_banks - s.num_s2_context_banks);
         return false;
     }
     auto cbndx = static_cast<unsigned>(free_cb - s.context_map.begin());
-    auto domain = std::make_unique<ArmSmmuDomain>(s.io, master.dev->name(), cbndx, static_cast<uint16_t>(cbndx));
+    auto domain = std::make_unique<ArmSmmuDomain>(s.io, device, cbndx, static_cast<uint16_t>(cbndx));
     IoPgtableCfg pgtbl_cfg;
     pgtbl_cfg.pgsize_bitmap = s.pgsize_bitmap;
     pgtbl_cfg.ias = s.va_size;
@@ -490,7 +555,7 @@ bool ArmSmmu::init_domain_context(Master& master, std::string& error) {
     pgtbl_cfg.coherent_walk = s.coherent_walk;
     pgtbl_cfg.iommu_dev = &dev_;
     if (!domain->init_pgtable(kernel_, pgtbl_cfg)) {
-        error = fmt::format("{}: cannot allocate page tables for {}", s.io.who(), master.dev->name());
+        error = fmt::format("{}: cannot allocate page tables for {}", s.io.who(), device);
         return false;
     }
     *free_cb = true;
@@ -520,27 +585,27 @@ bool ArmSmmu::init_domain_context(Master& master, std::string& error) {
                 irq, [this, cbndx] { context_fault(cbndx); }, "arm-smmu-context-fault") < 0)
             s.io.log(fmt::format("failed to request context IRQ {} ({})", cbndx, irq));
         else
-            master.irq = irq;
+            group.irq = irq;
     }
-    master.domain = std::move(domain);
+    group.domain = std::move(domain);
     return true;
 }
 
 // arm_smmu_destroy_domain_context: the bank disabled, its interrupt freed, the tables freed
 // (after a TLBIASID), the bank given back.
-void ArmSmmu::destroy_domain_context(Master& master) {
+void ArmSmmu::destroy_domain_context(Group& group) {
     State& s = *state_;
-    unsigned cbndx = master.domain->cbndx();
+    unsigned cbndx = group.domain->cbndx();
     s.cbs[cbndx].reset();
     write_context_bank(cbndx);
-    if (master.irq)
-        kernel_.free_irq(*master.irq);
-    master.domain->free_pgtable();
+    if (group.irq)
+        kernel_.free_irq(*group.irq);
+    group.domain->free_pgtable();
     s.context_map[cbndx] = false;
-    master.domain.reset();
+    group.domain.reset();
 }
 
-// arm_smmu_device_remove: every device released (its streams back to fault or bypass) and its
+// arm_smmu_device_remove: every device released (its streams back to fault or bypass) and every
 // domain destroyed, then arm_smmu_device_shutdown: every stream bypassing (CLIENTPD).
 void ArmSmmu::remove() {
     State& s = *state_;
@@ -550,9 +615,11 @@ void ArmSmmu::remove() {
     bool translating = !s.masters.empty();
     for (const auto& master : s.masters) {
         master_free_smes(*master);
-        destroy_domain_context(*master);
+        if (!--master->group->masters)
+            destroy_domain_context(*master->group);
     }
     s.masters.clear();
+    s.groups.clear();
     if (translating)
         s.io.log("disabling translation");
     s.io.gr0_write(GR0_sCR0, sCR0_CLIENTPD);

@@ -1,15 +1,19 @@
 // The driver of the Arm SMMU-500 ("arm,mmu-500", models/iommu/smmu_regs.h), after Linux's
 // drivers/iommu/arm/arm-smmu/arm-smmu.c: probe maps the registers, reads ID0-ID2 for what the
 // hardware offers (arm_smmu_device_cfg_probe: stream matching groups, context banks, address
-// sizes, whether table walks are coherent), resets it (arm_smmu_device_reset: every SMR invalid,
-// every S2CR fault or bypass, every context bank disabled, TLBIALLNSNH and a global sync, then
-// sCR0 with GFRE/GFIE/GCFGFRE/GCFGFIE, USFCFG as the kernel's disable_bypass says, CLIENTPD clear),
-// takes the global and context interrupts, and registers itself with the DMA layer
-// (iommu_device_register). attach_device gives a device a domain of its own: a context bank with
-// an ASID, io-pgtable-arm tables (sw/drivers/iommu/io_pgtable_arm.h), TCR/TCR2/MAIR0/TTBR0 and the
-// SMR/S2CR entries of its stream IDs. A context fault prints Linux's
+// sizes; the table walk is coherent when the SMMU's device is, ID0.CTTW only noted), resets it
+// (arm_smmu_device_reset with the MMU-500's arm_mmu500_reset: every SMR invalid, every S2CR fault
+// or bypass, every context bank disabled, TLBIALLNSNH and a global sync, then sCR0 with
+// GFRE/GFIE/GCFGFRE/GCFGFIE, VMIDPNE/PTM, USFCFG as arm-smmu.disable_bypass says, CLIENTPD clear),
+// takes the global fault interrupt, and registers itself with the DMA layer
+// (iommu_device_register). attach_device gives a device a domain (its group's: devices whose
+// stream IDs share a stream map entry share one): a context bank with its ASID, io-pgtable-arm
+// tables (sw/drivers/iommu/io_pgtable_arm.h), CBAR/TCR/TCR2/TTBR0/MAIR0/SCTLR, the bank's context
+// interrupt, and the SMR/S2CR entries of its stream IDs. A context fault prints Linux's
 // "Unhandled context fault: fsr=0x…, iova=0x…, fsynr=0x…, cbfrsynra=0x…, cb=N" and clears FSR.
-// Every register access is a load or store of the core through the ioremap'd window.
+// Messages go to messages() and the event `iommu.log`; stats: iommu.context_faults,
+// iommu.global_faults. Every register access is a load or store of the core through the
+// ioremap'd window; probe, attach_device, remove and the domains' operations run on the core.
 #pragma once
 
 #include "dma/iommu.h"
@@ -74,11 +78,13 @@ public:
 
 private:
     struct State;  // probed features, ioremap'd window, domains, SMR/S2CR shadow (arm_smmu.cpp)
+    struct Group;
     struct Master;
 
     void release_resources();
     int cfg_probe();
     void device_reset();
+    void mmu500_reset();
     void test_smr_masks();
     void write_smr(unsigned idx);
     void write_s2cr(unsigned idx);
@@ -87,8 +93,9 @@ private:
     int find_sme(uint16_t id, uint16_t mask);
     int master_alloc_smes(Master& master, std::string& error);
     void master_free_smes(Master& master);
-    bool init_domain_context(Master& master, std::string& error);
-    void destroy_domain_context(Master& master);
+    Group* device_group(Master& master, std::string& error);
+    bool init_domain_context(Group& group, const std::string& device, std::string& error);
+    void destroy_domain_context(Group& group);
     void context_fault(unsigned cbndx);
     void global_fault();
     Kernel& kernel_;
