@@ -59,18 +59,21 @@ uint64_t Swiotlb::tbl_map_single(Device& dev, uint64_t orig_addr, uint64_t size,
     }
     if (size == 0)
         throw std::invalid_argument(fmt::format("{}: swiotlb mapping of PA {:#x} with 0 bytes", dev.name(), orig_addr));
-    int64_t index = find_slots(size, alloc_align_mask);
+    // Whole alignment units, as Linux's ALIGN(mapping_size + offset, alloc_align_mask + 1): an IOMMU
+    // maps the device the whole granule, so no other mapping's slots may lie in it.
+    uint64_t alloc_size = (size + alloc_align_mask) & ~alloc_align_mask;
+    int64_t index = find_slots(alloc_size, alloc_align_mask);
     if (index < 0) {
         ++stat_full_;
         std::string message = fmt::format("swiotlb buffer is full (sz: {} bytes), total {} (slots), used {} (slots)",
-                                          size, nslabs_, used_);
+                                          alloc_size, nslabs_, used_);
         if (attrs & attr::no_warn)
             ++context.stat_mapping_errors;
         else
             context.warn(dev, message, context.stat_mapping_errors);
         return invalid_phys_addr;
     }
-    for (uint64_t i = 0; i < nr_slots(size); ++i)
+    for (uint64_t i = 0; i < nr_slots(alloc_size); ++i)
         slots_[index + i].orig_addr = orig_addr + (i << io_tlb_shift);
     uint64_t tlb_addr = start_ + (uint64_t(index) << io_tlb_shift);
     ++stat_maps_;

@@ -66,7 +66,8 @@ public:
     // full (warned unless NO_WARN; counted in dma.mapping_errors and, when full, swiotlb.full).
     // std::invalid_argument for 0 bytes (Linux's BUG_ON). `alloc_align_mask` (Linux's parameter of
     // that name): the bounce buffer starts on a multiple of alloc_align_mask + 1 bytes, as IOMMU ops
-    // ask for their granule so that no other mapping's slots share the device's IOMMU page.
+    // ask for their granule, and takes whole multiples of it, so that no other mapping's slots share
+    // the device's IOMMU page (the slots in use count them all).
     uint64_t tbl_map_single(Device& dev, uint64_t orig_addr, uint64_t size, Attrs attrs, uint64_t alloc_align_mask = 0);
     // swiotlb_tbl_unmap_single: copies back for FROM_DEVICE / BIDIRECTIONAL unless SKIP_CPU_SYNC,
     // then frees the slots from `tlb_addr` to the end of its mapping.

@@ -259,9 +259,12 @@ bool RingNic::rx_fill(dma::Gfp gfp) {
 }
 
 // Each completed buffer's replacement is allocated before the frame goes up, so that a failed
-// allocation drops the frame and reposts its buffer instead of leaving a hole in the ring.
+// allocation drops the frame and reposts its buffer instead of leaving a hole in the ring. It is
+// posted, and the doorbell rung, before the frame goes up too: the stack may answer from the
+// receive path, and its answer must find the buffer its frame took. Posted later (the doorbell at
+// the end of the loop), a device faster than the loop uses up every posted buffer while the loop
+// still runs and drops the answers.
 void RingNic::rx_reap() {
-    bool reaped = false;
     while (rx_.reaped != rx_.posted && desc_done(rx_, rx_.reaped)) {
         uint32_t index = rx_.reaped++ % ring_size;
         RxSlot old = rx_slots_[index];
@@ -270,23 +273,23 @@ void RingNic::rx_reap() {
         if (options_.rx_buffers == RxBuffers::kmalloc)
             dma::unmap_single(dev(), old.dma, options_.rx_buffer_size, dma::DmaDirection::from_device);
         RxSlot fresh;
-        if (rx_alloc(fresh, dma::Gfp::atomic)) {
-            rx_deliver(old, status);
-            pdev_.kernel().kmalloc().kfree(old.info);
-        } else {
+        bool replaced = rx_alloc(fresh, dma::Gfp::atomic);
+        if (!replaced) {
             ++stats_.rx_alloc_failures;
             fresh = old;
         }
         if (rx_prepare(fresh)) {
             rx_post(fresh);
+            rx_doorbell();
         } else {
             ++stats_.rx_alloc_failures;
             rx_free(fresh);  // the ring runs one short
         }
-        reaped = true;
+        if (replaced) {
+            rx_deliver(old, status);
+            pdev_.kernel().kmalloc().kfree(old.info);
+        }
     }
-    if (reaped)
-        rx_doorbell();
 }
 
 void RingNic::rx_deliver(const RxSlot& slot, uint32_t status) {

@@ -9,8 +9,9 @@
 //   xmit:   a frame (a kmalloc'd buffer the driver takes over) is mapped TO_DEVICE, or, up to
 //           tx_copybreak bytes, copied into a small buffer of the driver's (and freed at once), its
 //           descriptor posted, the doorbell rung.
-//   the interrupt: acknowledge, reap RX (unmap, replacement allocated first, the buffer handed to
-//           the stack, which frees it when it is done, the rx_info freed, the replacement posted),
+//   the interrupt: acknowledge, reap RX (unmap, replacement allocated first and posted, the
+//           doorbell rung, then the buffer handed to the stack, which frees it when it is done,
+//           and the rx_info freed),
 //           reap TX (unmap, free), then age the per-packet records of the buffers still posted.
 //   stop / remove: engines off, every buffer, mapping, pool and ring freed; the PCI core then
 //           checks dma-debug for leaks.

@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 #include <cerrno>
+#include <deque>
 #include <map>
 #include <memory>
 
@@ -686,6 +687,106 @@ TEST_CASE("an untrusted device's map_sg maps each entry on its own, bounced wher
     CHECK(s.domain().maps.size() == 2);
     CHECK(s.sim.stat("swiotlb.maps") == 1);
     CHECK(errors == 0);
+    CHECK(s.domain().mapped_pages() == 0);
+}
+
+// Linux's iommu_dma_map_page has swiotlb_tbl_map_single allocate iova_align(size) bytes on the
+// granule (newer kernels: ALIGN(size, alloc_align_mask + 1) inside it), so the IOMMU page the
+// device reaches is all its own bounce buffer: neither the zeroed padding nor what the device
+// writes there lands in another mapping's slots.
+TEST_CASE("iommu_dma_map_page: an untrusted device's bounce buffer takes its whole IOVA granule of swiotlb slots",
+          "[iommu-ops][swiotlb]") {
+    dma::Policy forced;
+    forced.swiotlb_force = true;  // the trusted bus master (direct ops) bounces into the same pool
+    IommuSim s(forced);
+    s.dev.set_untrusted(true);
+    s.attach(s.dev);
+    uint64_t untrusted_bounce = 0, untrusted_slots = 0, trusted_bounce = 0, trusted_errors = 0, untrusted_errors = 0;
+    std::string fault = s.sim.run([&] {
+        dma::Swiotlb& swiotlb = s.sim.context.swiotlb();
+        uint64_t small = s.sim.kernel.kmalloc().kmalloc(32);
+        s.sim.cpu_write(small, 32, cpu_pattern);
+        uint64_t used_before = swiotlb.used();
+        dma::dma_addr_t iova = dma::map_single(s.dev, small, 32, DmaDirection::bidirectional);
+        untrusted_slots = swiotlb.used() - used_before;
+        untrusted_bounce = s.domain().pa_of(iova);
+        uint64_t other = s.sim.kernel.kmalloc().kmalloc(512);
+        s.sim.cpu_write(other, 512, cpu_pattern);
+        dma::dma_addr_t addr = dma::map_single(s.sim.dev, other, 512, DmaDirection::bidirectional);
+        trusted_bounce = s.sim.dev.dma_to_phys(addr);
+        s.device_write(iova, page, device_pattern);  // the untrusted device writes all it reaches
+        dma::unmap_single(s.sim.dev, addr, 512, DmaDirection::bidirectional);
+        trusted_errors = s.sim.cpu_errors(other, 512, cpu_pattern);
+        dma::unmap_single(s.dev, iova, 32, DmaDirection::bidirectional);
+        untrusted_errors = s.sim.cpu_errors(small, 32, device_pattern);
+    });
+    REQUIRE(fault.empty());
+    CHECK(untrusted_bounce % page == 0);
+    CHECK(untrusted_slots == page / dma::Swiotlb::io_tlb_size);  // 2 slots of 2 KiB for 32 bytes
+    CHECK(s.sim.context.swiotlb().is_swiotlb_buffer(trusted_bounce));
+    CHECK((trusted_bounce < untrusted_bounce || trusted_bounce >= untrusted_bounce + page));
+    CHECK(trusted_errors == 0);
+    CHECK(untrusted_errors == 0);
+    CHECK(s.sim.stat("swiotlb.slots_in_use") == 0);
+}
+
+// What a NIC on an external port does with swiotlb: small frames of every size and direction, 63
+// mapped at a time, unmapped in order; each one's bytes cross both ways and its slots come back.
+TEST_CASE("an untrusted device's small buffers, 63 live at a time: data intact both ways, every swiotlb slot back",
+          "[iommu-ops][swiotlb]") {
+    IommuSim s;
+    s.dev.set_untrusted(true);
+    s.attach(s.dev);
+    constexpr int buffers = 400;
+    constexpr size_t live_at_once = 63;
+    const DmaDirection dirs[3] = {DmaDirection::to_device, DmaDirection::from_device, DmaDirection::bidirectional};
+    struct Live {
+        uint64_t va, size;
+        DmaDirection dir;
+        dma::dma_addr_t iova;
+    };
+    uint64_t device_read_errors = 0, cpu_read_errors = 0, wrong_slot_counts = 0, most_slots = 0, mapped = 0;
+    std::string fault = s.sim.run([&] {
+        dma::Swiotlb& swiotlb = s.sim.context.swiotlb();
+        std::deque<Live> live;
+        auto unmap_oldest = [&] {
+            const Live& oldest = live.front();
+            dma::unmap_single(s.dev, oldest.iova, oldest.size, oldest.dir);
+            Pattern expected = oldest.dir == DmaDirection::to_device ? cpu_pattern : device_pattern;
+            cpu_read_errors += s.sim.cpu_errors(oldest.va, oldest.size, expected);
+            s.sim.kernel.kmalloc().kfree(oldest.va);
+            live.pop_front();
+        };
+        for (int i = 0; i < buffers; ++i) {
+            if (live.size() == live_at_once)
+                unmap_oldest();
+            Live buffer{0, 8 + uint64_t(i) * 37 % 1500, dirs[i % 3], 0};
+            buffer.va = s.sim.kernel.kmalloc().kmalloc(buffer.size);
+            s.sim.cpu_write(buffer.va, buffer.size, cpu_pattern);
+            uint64_t used_before = swiotlb.used();
+            buffer.iova = dma::map_single(s.dev, buffer.va, buffer.size, buffer.dir);
+            mapped += !dma::mapping_error(s.dev, buffer.iova);
+            // A sub-page buffer at a sub-page offset: one granule, two slots.
+            wrong_slot_counts += swiotlb.used() - used_before != page / dma::Swiotlb::io_tlb_size;
+            most_slots = std::max(most_slots, swiotlb.used());
+            if (buffer.dir != DmaDirection::from_device)
+                device_read_errors += s.device_errors(buffer.iova, buffer.size, cpu_pattern);
+            if (buffer.dir != DmaDirection::to_device)
+                s.device_write(buffer.iova, buffer.size, device_pattern);
+            live.push_back(buffer);
+        }
+        while (!live.empty())
+            unmap_oldest();
+    });
+    REQUIRE(fault.empty());
+    CHECK(mapped == buffers);
+    CHECK(device_read_errors == 0);
+    CHECK(cpu_read_errors == 0);
+    CHECK(wrong_slot_counts == 0);
+    CHECK(most_slots == live_at_once * 2);
+    CHECK(s.sim.stat("swiotlb.maps") == buffers);
+    CHECK(s.sim.stat("swiotlb.slots_in_use") == 0);
+    CHECK(s.sim.context.swiotlb().used() == 0);
     CHECK(s.domain().mapped_pages() == 0);
 }
 
