@@ -63,27 +63,12 @@ uint64_t DirectOps::alloc_no_mapping(Device& dev, uint64_t size, dma_addr_t& dma
 void DirectOps::free(Device& dev, uint64_t size, uint64_t cpu_addr, dma_addr_t dma_handle, Attrs) {
     if (dev.context().atomic_pool().free(dev, cpu_addr, size))
         return;
-    // A bad free is the simulated driver's bug: warned, counted, and the memory stays allocated
-    // (as a kernel that could not find the pages would leak them), so the run goes on.
-    Context& context = dev.context();
     auto found = allocations_.find(cpu_addr);
-    if (found == allocations_.end()) {
-        context.warn(dev,
-                     fmt::format("free of CPU address {:#x} (DMA addr {:#x}, {} bytes), which no coherent "
-                                 "allocation returned; nothing freed",
-                                 cpu_addr, dma_handle, size),
-                     context.stat_bad_frees);
-        return;
-    }
+    if (found == allocations_.end())
+        return warn_unknown_free(dev, cpu_addr, dma_handle, size);
     Allocation allocation = found->second;
-    if (page_align(size) != allocation.size || dma_handle != dev.phys_to_dma(allocation.pa)) {
-        context.warn(dev,
-                     fmt::format("free of CPU address {:#x} with DMA addr {:#x} and {} bytes, but it was "
-                                 "allocated with DMA addr {:#x} and {} bytes; nothing freed",
-                                 cpu_addr, dma_handle, size, dev.phys_to_dma(allocation.pa), allocation.size),
-                     context.stat_bad_frees);
-        return;
-    }
+    if (page_align(size) != allocation.size || dma_handle != dev.phys_to_dma(allocation.pa))
+        return warn_mismatched_free(dev, cpu_addr, dma_handle, size, dev.phys_to_dma(allocation.pa), allocation.size);
     models::Core& cpu = dev.context().cpu();
     if (allocation.remap_va) {
         cpu.dsb();  // drain write-combined stores before the mapping goes

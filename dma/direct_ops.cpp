@@ -46,22 +46,13 @@ void DirectOps::unmap_page(Device& dev, dma_addr_t addr, uint64_t size, DmaDirec
         swiotlb.tbl_unmap_single(dev, pa, size, dir, attrs | attr::skip_cpu_sync);
 }
 
+// Linux's dma_direct_map_sg / dma_direct_unmap_sg.
 int DirectOps::map_sg(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir, Attrs attrs) {
-    for (int i = 0; i < nents; ++i) {
-        Scatterlist& sg = sgl[i];
-        sg.dma_address = map_page(dev, sg.pa, sg.offset, sg.length, dir, attrs);
-        if (sg.dma_address == DMA_MAPPING_ERROR) {
-            unmap_sg(dev, sgl, i, dir, attrs | attr::skip_cpu_sync);
-            return 0;
-        }
-        sg.dma_length = sg.length;
-    }
-    return nents;
+    return map_sg_by_page(*this, dev, sgl, nents, dir, attrs);
 }
 
 void DirectOps::unmap_sg(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir, Attrs attrs) {
-    for (int i = 0; i < nents; ++i)
-        unmap_page(dev, sgl[i].dma_address, sgl[i].dma_length, dir, attrs);
+    unmap_sg_by_page(*this, dev, sgl, nents, dir, attrs);
 }
 
 void DirectOps::sync_single_for_cpu(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir) {

@@ -51,4 +51,20 @@ public:
     virtual uint64_t max_mapping_size(Device& dev) = 0;
 };
 
+// What both ops share where Linux's do the same thing.
+
+// A scatterlist mapped entry by entry with ops.map_page, the mapped ones undone if one fails
+// (dma_direct_map_sg, iommu_dma_map_sg_swiotlb): nents, or 0.
+int map_sg_by_page(DmaOps& ops, Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir, Attrs attrs);
+void unmap_sg_by_page(DmaOps& ops, Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir,
+                      Attrs attrs);
+
+// A free the ops cannot honour is the simulated driver's bug: warned, counted in dma.bad_frees, and
+// nothing freed (as a kernel that could not find the pages would leak them), so the run goes on.
+// `cpu_addr` matched no allocation:
+void warn_unknown_free(Device& dev, uint64_t cpu_addr, dma_addr_t dma_handle, uint64_t size);
+// `cpu_addr` matched one made with another handle or size:
+void warn_mismatched_free(Device& dev, uint64_t cpu_addr, dma_addr_t dma_handle, uint64_t size,
+                          dma_addr_t allocated_handle, uint64_t allocated_size);
+
 }  // namespace dma

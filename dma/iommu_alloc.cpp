@@ -198,25 +198,12 @@ bool IommuOps::prepare_pages(Device& dev, uint64_t pa, uint64_t size, bool uncac
 
 // Linux's iommu_dma_free: the IOMMU mapping goes first, then the CPU's and the pages.
 void IommuOps::free(Device& dev, uint64_t size, uint64_t cpu_addr, dma_addr_t dma_handle, Attrs) {
-    Context& context = dev.context();
     auto found = allocations_.find(cpu_addr);
-    if (found == allocations_.end()) {
-        context.warn(dev,
-                     fmt::format("free of CPU address {:#x} (DMA addr {:#x}, {} bytes), which no coherent "
-                                 "allocation returned; nothing freed",
-                                 cpu_addr, dma_handle, size),
-                     context.stat_bad_frees);
-        return;
-    }
+    if (found == allocations_.end())
+        return warn_unknown_free(dev, cpu_addr, dma_handle, size);
     Allocation allocation = found->second;
-    if (page_align(size) != allocation.size || dma_handle != allocation.iova) {
-        context.warn(dev,
-                     fmt::format("free of CPU address {:#x} with DMA addr {:#x} and {} bytes, but it was "
-                                 "allocated with DMA addr {:#x} and {} bytes; nothing freed",
-                                 cpu_addr, dma_handle, size, allocation.iova, allocation.size),
-                     context.stat_bad_frees);
-        return;
-    }
+    if (page_align(size) != allocation.size || dma_handle != allocation.iova)
+        return warn_mismatched_free(dev, cpu_addr, dma_handle, size, allocation.iova, allocation.size);
     iommu_dma_unmap(dev, dma_handle, size);
     allocations_.erase(found);
     release(dev, allocation, cpu_addr);

@@ -301,7 +301,7 @@ void IommuOps::unmap_page(Device& dev, dma_addr_t addr, uint64_t size, DmaDirect
 
 int IommuOps::map_sg(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir, Attrs attrs) {
     if (dev_use_swiotlb(dev))
-        return map_sg_swiotlb(dev, sgl, nents, dir, attrs);
+        return map_sg_by_page(*this, dev, sgl, nents, dir, attrs);  // iommu_dma_map_sg_swiotlb
     if (!(attrs & attr::skip_cpu_sync))
         sync_sg_for_device(dev, sgl, nents, dir);
     Context& context = dev.context();
@@ -374,10 +374,8 @@ int IommuOps::map_sg(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaD
 
 // The list is one IOVA range: from the first segment's address to the end of the last.
 void IommuOps::unmap_sg(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir, Attrs attrs) {
-    if (dev_use_swiotlb(dev)) {
-        unmap_sg_swiotlb(dev, sgl, nents, dir, attrs);
-        return;
-    }
+    if (dev_use_swiotlb(dev))
+        return unmap_sg_by_page(*this, dev, sgl, nents, dir, attrs);  // iommu_dma_unmap_sg_swiotlb
     if (!(attrs & attr::skip_cpu_sync))
         sync_sg_for_cpu(dev, sgl, nents, dir);
     if (nents == 0 || sgl[0].dma_length == 0)
@@ -386,24 +384,6 @@ void IommuOps::unmap_sg(Device& dev, std::vector<Scatterlist>& sgl, int nents, D
     for (int i = 0; i < nents && sgl[i].dma_length; ++i)
         end = sgl[i].dma_address + sgl[i].dma_length;
     iommu_dma_unmap(dev, start, end - start);
-}
-
-int IommuOps::map_sg_swiotlb(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir, Attrs attrs) {
-    for (int i = 0; i < nents; ++i) {
-        Scatterlist& sg = sgl[i];
-        sg.dma_address = map_page(dev, sg.pa, sg.offset, sg.length, dir, attrs);
-        if (sg.dma_address == DMA_MAPPING_ERROR) {
-            unmap_sg_swiotlb(dev, sgl, i, dir, attrs | attr::skip_cpu_sync);
-            return 0;
-        }
-        sg.dma_length = sg.length;
-    }
-    return nents;
-}
-
-void IommuOps::unmap_sg_swiotlb(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir, Attrs attrs) {
-    for (int i = 0; i < nents; ++i)
-        unmap_page(dev, sgl[i].dma_address, sgl[i].dma_length, dir, attrs);
 }
 
 // --- syncs ---

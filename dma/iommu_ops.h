@@ -136,10 +136,6 @@ private:
     // the core); warns and returns invalid_phys_addr for one nothing maps.
     uint64_t handle_to_phys(Device& dev, dma_addr_t addr, const char* operation);
 
-    // iommu_dma_map_sg_swiotlb / iommu_dma_unmap_sg_swiotlb for an untrusted device.
-    int map_sg_swiotlb(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir, Attrs attrs);
-    void unmap_sg_swiotlb(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir, Attrs attrs);
-
     // __iommu_dma_alloc_noncontiguous + dma_common_pages_remap (iommu_dma_alloc_remap).
     uint64_t alloc_remap(Device& dev, uint64_t size, dma_addr_t& dma_handle, Attrs attrs);
     // Linux's __iommu_dma_alloc_pages: `count` pages in blocks of the sizes `order_mask` allows
