@@ -227,7 +227,10 @@ std::string describe_text(const nlohmann::ordered_json& d) {
                                e["compatible"].get<std::string>(), e["kind"].get<std::string>(),
                                e["dma_bits"].get<unsigned>(), e["engine_dma_limit"].get<std::string>(),
                                e["bus_dma_limit"].is_null() ? "none" : e["bus_dma_limit"].get<std::string>(),
-                               e["dma_limit"].get<std::string>(), reach.empty() ? "" : " (reaches " + reach + ")",
+                               e["dma_limit"].get<std::string>(),
+                               e.contains("iommu") ? " (IOVAs below it, mapped by the IOMMU to any RAM)"
+                               : reach.empty()     ? ""
+                                                   : " (reaches " + reach + ")",
                                dma_setup_text(e));
             out << fmt::format("      coherent pool: {}\n", coherent_pool_text(e["coherent_pool"]));
             unsigned pin = e["interrupt_pin"].get<unsigned>();

@@ -522,14 +522,15 @@ nlohmann::ordered_json Platform::Builder::pci_endpoint_json(const PciHostSpec& s
     const models::PropertyTable<models::PciEndpointConfig>& properties = endpoint.type->properties;
     uint64_t engine_limit = config.dma_bits >= 64 ? ~0ULL : (1ULL << config.dma_bits) - 1;
     uint64_t limit = dma::min_not_zero(engine_limit, spec.dma.bus_dma_limit);
-    nlohmann::ordered_json reach = nlohmann::ordered_json::array();
-    for (const dma::DmaRange& range : spec.dma.ranges)
-        if (range.dma_start <= limit)
-            reach.push_back({{"cpu", hex(range.cpu_start)},
-                             {"size", std::min(range.size - 1, limit - range.dma_start) + 1}});
     std::optional<dma::IommuFwspec> fwspec;
     if (spec.iommu_map)
         fwspec = spec.iommu_map->fwspec(spec.bridge.bus_start << 8 | config.devfn);
+    // What the limit reaches directly; behind an IOMMU, its IOVAs reach whatever pages it maps.
+    nlohmann::ordered_json reach = nlohmann::ordered_json::array();
+    for (const dma::DmaRange& range : spec.dma.ranges)
+        if (range.dma_start <= limit && !fwspec)
+            reach.push_back({{"cpu", hex(range.cpu_start)},
+                             {"size", std::min(range.size - 1, limit - range.dma_start) + 1}});
     nlohmann::ordered_json json = {
         {"name", endpoint.model},
         {"node", endpoint.node},

@@ -164,6 +164,10 @@ TEST_CASE("iommu platform: describe shows the SMMU and each device's ops, stream
                                       "0xffffffff"));
     CHECK_THAT(r.out, Catch::Contains("iommu ops via /iommu@2b400000, stream ID 0x10,"));
     CHECK_THAT(r.out, Catch::Contains("iommu ops via /iommu@2b400000, stream ID 0x18,"));  // the NIC at 00:03.0
+    // Behind the IOMMU a function's limit bounds its IOVAs, not the RAM it reaches.
+    CHECK_THAT(r.out,
+               Catch::Contains("so limit 0xffffffff (IOVAs below it, mapped by the IOMMU to any RAM); iommu ops"));
+    CHECK_FALSE(contains(r.out, "(reaches cpu"));
 
     // external-facing on the bridge (Linux's binding, on its root port): its functions are untrusted.
     Result external = describe(dir, "-c '/pcie@40000000:external-facing=true'");
