@@ -9,6 +9,7 @@
 #include "models/bus/router.h"
 #include "models/iommu/smmu.h"
 #include "models/iommu/smmu_regs.h"
+#include "tlm_port.h"
 
 #include <catch2/catch.hpp>
 #include <cstdint>
@@ -28,37 +29,6 @@ constexpr uint64_t ram_base = 0x80000000, ram_size = 64ULL << 20;
 constexpr uint64_t ram_latency_ps = 10000;
 constexpr uint64_t data_base = ram_base + (32ULL << 20);  // pages the tables map; tables below
 constexpr uint64_t kib = 1024, mib = kib * kib;
-
-// An initiator bound to a target socket: the core's accesses without the core.
-class Port : public sc_core::sc_module, public tlm::tlm_bw_transport_if<> {
-public:
-    tlm::tlm_initiator_socket<> out;
-
-    explicit Port(sc_core::sc_module_name name) : sc_module(name), out("out") { out.bind(*this); }
-
-    // At simulated time `at_ps` (a local-time offset, as the core's accesses carry).
-    tlm::tlm_response_status access(tlm::tlm_command command, uint64_t address, void* data, unsigned length,
-                                    const models::Initiator& who = {}, uint64_t at_ps = 0) {
-        models::AccessExtension extension;
-        extension.initiator = who;
-        tlm::tlm_generic_payload payload;
-        payload.set_extension(&extension);
-        payload.set_command(command);
-        payload.set_address(address);
-        payload.set_data_ptr(static_cast<unsigned char*>(data));
-        payload.set_data_length(length);
-        payload.set_streaming_width(length);
-        payload.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-        sc_core::sc_time delay = sc_core::sc_time::from_value(at_ps);
-        out->b_transport(payload, delay);
-        payload.clear_extension(&extension);
-        return payload.get_response_status();
-    }
-    tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload&, tlm::tlm_phase&, sc_core::sc_time&) override {
-        return tlm::TLM_COMPLETED;
-    }
-    void invalidate_direct_mem_ptr(sc_dt::uint64, sc_dt::uint64) override {}
-};
 
 // io-pgtable-arm.c's stage-1 leaf for IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE (arm_lpae_prot_to_pte):
 // nG, AP_UNPRIV unless IOMMU_PRIV, AP_RDONLY without IOMMU_WRITE, inner-shareable write-back, AF.

@@ -10,6 +10,7 @@
 #include "models/bus/router.h"
 #include "platforms/builder/platform.h"
 #include "platforms/devicetree/device_tree.h"
+#include "tlm_port.h"
 
 #include <catch2/catch.hpp>
 
@@ -41,33 +42,6 @@ class Events : public models::EventSink {
 public:
     void on_event(const models::Event& event) override { names.push_back(*event.name); }
     std::vector<std::string> names;
-};
-
-// An initiator bound straight to one of the master's target sockets: the core's accesses without
-// the core.
-class Port : public sc_core::sc_module, public tlm::tlm_bw_transport_if<> {
-public:
-    tlm::tlm_initiator_socket<> out;
-
-    explicit Port(sc_core::sc_module_name name) : sc_module(name), out("out") { out.bind(*this); }
-
-    tlm::tlm_response_status access(tlm::tlm_command command, uint64_t offset, void* data, unsigned length,
-                                    uint64_t at_ps) {
-        tlm::tlm_generic_payload payload;
-        payload.set_command(command);
-        payload.set_address(offset);
-        payload.set_data_ptr(static_cast<unsigned char*>(data));
-        payload.set_data_length(length);
-        payload.set_streaming_width(length);
-        payload.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-        sc_core::sc_time delay = sc_core::sc_time::from_value(at_ps);
-        out->b_transport(payload, delay);
-        return payload.get_response_status();
-    }
-    tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload&, tlm::tlm_phase&, sc_core::sc_time&) override {
-        return tlm::TLM_COMPLETED;
-    }
-    void invalidate_direct_mem_ptr(sc_dt::uint64, sc_dt::uint64) override {}
 };
 
 models::BusMasterConfig config_with(std::vector<models::InboundWindow> inbound = {}) {
@@ -104,11 +78,11 @@ struct Rig {
     }
 
     void write(unsigned offset, uint32_t value, uint64_t at_ps = 0) {
-        REQUIRE(regs.access(tlm::TLM_WRITE_COMMAND, offset, &value, 4, at_ps) == tlm::TLM_OK_RESPONSE);
+        REQUIRE(regs.access(tlm::TLM_WRITE_COMMAND, offset, &value, 4, {}, at_ps) == tlm::TLM_OK_RESPONSE);
     }
     uint32_t read(unsigned offset, uint64_t at_ps = 0) {
         uint32_t value = 0;
-        REQUIRE(regs.access(tlm::TLM_READ_COMMAND, offset, &value, 4, at_ps) == tlm::TLM_OK_RESPONSE);
+        REQUIRE(regs.access(tlm::TLM_READ_COMMAND, offset, &value, 4, {}, at_ps) == tlm::TLM_OK_RESPONSE);
         return value;
     }
     void command(uint32_t op, uint64_t src, uint64_t dst, uint32_t length, uint64_t at_ps = 0) {
@@ -151,7 +125,7 @@ TEST_CASE("bus master: ID and buffer size read back, a READ fills the buffer, BU
     CHECK(rig.read(BM_STATUS, 300 * ns) == STATUS_DONE);
     CHECK(rig.read(BM_IRQ_STATUS, 300 * ns) == IRQ_DONE);
     std::vector<uint8_t> seen(256);
-    REQUIRE(rig.buffer.access(tlm::TLM_READ_COMMAND, 0, seen.data(), 256, 400 * ns) == tlm::TLM_OK_RESPONSE);
+    REQUIRE(rig.buffer.access(tlm::TLM_READ_COMMAND, 0, seen.data(), 256, {}, 400 * ns) == tlm::TLM_OK_RESPONSE);
     CHECK(seen == data);
     CHECK(rig.bursts.accesses.size() == 4);
     // The line: low until the end of the transfer, high from it, low once software clears the cause.
@@ -171,7 +145,7 @@ TEST_CASE("bus master: ID and buffer size read back, a READ fills the buffer, BU
 TEST_CASE("bus master: WRITE puts the buffer in memory, COPY moves memory to memory", "[bus_master]") {
     Rig rig;
     std::vector<uint8_t> data = pattern(200, 9);
-    REQUIRE(rig.buffer.access(tlm::TLM_WRITE_COMMAND, 0, data.data(), 200, 0) == tlm::TLM_OK_RESPONSE);
+    REQUIRE(rig.buffer.access(tlm::TLM_WRITE_COMMAND, 0, data.data(), 200, {}, 0) == tlm::TLM_OK_RESPONSE);
     rig.command(COMMAND_WRITE, 0, ram_base + 0x1010, 200);
     CHECK(rig.read(BM_STATUS, 1000 * ns) == STATUS_DONE);
     std::vector<uint8_t> seen(200);
@@ -248,12 +222,13 @@ TEST_CASE("bus master: a COMMAND while BUSY is ignored, registers take aligned 3
     CHECK(rig.stat("dma0.busy_rejects") == 1);
     CHECK(rig.stat("dma0.commands") == 1);
     uint64_t wide = 0;
-    CHECK(rig.regs.access(tlm::TLM_READ_COMMAND, BM_STATUS, &wide, 8, 0) == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    CHECK(rig.regs.access(tlm::TLM_READ_COMMAND, BM_STATUS, &wide, 8, {}, 0) == tlm::TLM_ADDRESS_ERROR_RESPONSE);
     uint32_t word = 0;
-    CHECK(rig.regs.access(tlm::TLM_READ_COMMAND, BM_STATUS + 2, &word, 4, 0) == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    CHECK(rig.regs.access(tlm::TLM_READ_COMMAND, BM_STATUS + 2, &word, 4, {}, 0) == tlm::TLM_ADDRESS_ERROR_RESPONSE);
     CHECK(rig.read(0x80) == 0);  // no register: reads as zero
-    CHECK(rig.buffer.access(tlm::TLM_WRITE_COMMAND, buffer_size - 2, &word, 2, 0) == tlm::TLM_OK_RESPONSE);
-    CHECK(rig.buffer.access(tlm::TLM_WRITE_COMMAND, buffer_size - 2, &word, 4, 0) == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    CHECK(rig.buffer.access(tlm::TLM_WRITE_COMMAND, buffer_size - 2, &word, 2, {}, 0) == tlm::TLM_OK_RESPONSE);
+    CHECK(rig.buffer.access(tlm::TLM_WRITE_COMMAND, buffer_size - 2, &word, 4, {}, 0) ==
+          tlm::TLM_ADDRESS_ERROR_RESPONSE);
 }
 
 TEST_CASE("bus master binding: its windows and interrupt in the platform, bad properties ConfigErrors naming the "
