@@ -23,6 +23,7 @@ constexpr const char* workload_name = "seed-per-device-ops";
 // The IOVA a driver that manages its own IOVA space picks (stale-iotlb): low in the aperture, where
 // the DMA API's top-down allocator does not reach in a run of this size.
 constexpr uint64_t driver_managed_iova = 0x10000000;
+constexpr uint64_t page_size = 4096;
 
 class PerDeviceOps {
 public:
@@ -163,15 +164,19 @@ private:
         cache.for_cpu(page.pa, data.size(), DmaDirection::from_device);
     }
 
+    // Linux's iommu_map of one page, read-write, at the driver's IOVA.
+    void map_at_driver_iova(dma::IommuDomain& domain, const Page& page) {
+        int prot = dma::iommu_prot::read | dma::iommu_prot::write;
+        if (domain.map(driver_managed_iova, page.pa, page_size, prot, dma::Gfp::kernel) != 0)
+            throw std::runtime_error(fmt::format("{}: iommu_map of IOVA {:#x} to PA {:#x} failed", workload_name,
+                                                 driver_managed_iova, page.pa));
+    }
+
     void stale_iotlb() {
         dma::Device& dev = device(iommu_index_);
         dma::IommuDomain& domain = domain_of(dev);
-        const uint64_t page_size = 4096;
         Page old_page = alloc_page(), new_page = alloc_page();
-        int prot = dma::iommu_prot::read | dma::iommu_prot::write;
-        if (domain.map(driver_managed_iova, old_page.pa, page_size, prot, dma::Gfp::kernel) != 0)
-            throw std::runtime_error(fmt::format("{}: iommu_map of IOVA {:#x} failed", workload_name,
-                                                 driver_managed_iova));
+        map_at_driver_iova(domain, old_page);
         write_at_driver_iova(old_page, pattern_bytes(page_size, 1));  // the IOTLB now holds the entry
 
         dma::IotlbGather gather;
@@ -179,7 +184,7 @@ private:
         domain.unmap(driver_managed_iova, page_size, gather);
         if (fixed_)
             domain.flush_iotlb_all();  // what the flush queue does before an IOVA is reused
-        domain.map(driver_managed_iova, new_page.pa, page_size, prot, dma::Gfp::kernel);
+        map_at_driver_iova(domain, new_page);
         std::vector<uint8_t> data = pattern_bytes(page_size, 2);
         write_at_driver_iova(new_page, data);
         uint64_t wrong = count_wrong(new_page.va(), data);
@@ -221,7 +226,6 @@ private:
     void past_mapping() {
         dma::Device& dev = device(iommu_index_);
         domain_of(dev);
-        const uint64_t page_size = 4096;
         Page page = alloc_page();
         dma_addr_t handle = dma::map_single(dev, page.va(), page_size, DmaDirection::from_device);
         if (dma::mapping_error(dev, handle))
