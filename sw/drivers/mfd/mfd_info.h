@@ -1,0 +1,33 @@
+// What the device tree gives the MFD's driver (sw/drivers/mfd/mfd.h) and mfd-core, as Linux's
+// platform_get_resource_byname, platform_get_irq and of_property_read give them: the windows'
+// physical addresses, the interrupt, the firmware's name and the cells (child nodes).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sw {
+
+// A function of the MFD: a child node, created as a platform device by mfd-core.
+struct MfdCellInfo {
+    std::string name;        // the node's name, as dev_name(), e.g. "dsp@0"
+    std::string node;        // its path
+    std::string compatible;  // e.g. "dmasim,mfd-dsp"
+};
+
+struct MfdInfo {
+    std::string name;  // the MFD node's name, e.g. "mfd@48000000"
+    std::string node;
+    uint64_t registers = 0, registers_size = 0;  // reg-names "regs"
+    uint64_t sram = 0, sram_size = 0;            // "sram"
+    uint64_t code = 0, code_size = 0;            // "code"
+    std::optional<unsigned> irq;
+    uint64_t clock_hz = 0;
+    std::string firmware_name;                 // firmware-name, e.g. "dmasim-mfd.ihx"
+    std::optional<std::string> memory_region;  // the node's memory-region (a reserved region's name)
+    std::vector<MfdCellInfo> cells;
+};
+
+}  // namespace sw
