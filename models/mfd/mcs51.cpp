@@ -738,24 +738,28 @@ bool Mcs51::vector_interrupt() {
 
 void Mcs51::count_timers(unsigned cycles) {
     uint8_t& tcon = sfr_[at(sfr::TCON)];
-    if (!(tcon & (tcon_tr0 | tcon_tr1)))
-        return;
     uint8_t tmod = sfr_[at(sfr::TMOD)];
+    if (!(tcon & (tcon_tr0 | tcon_tr1)) && (tmod & tmod_mode) != 3)
+        return;
     unsigned mode0 = tmod & tmod_mode;
     bool run0 = (tcon & tcon_tr0) && !(tmod & tmod_counter) && (!(tmod & tmod_gate) || !int0_);
     if (run0 && count_timer(sfr_[at(sfr::TL0)], sfr_[at(sfr::TH0)], mode0, cycles))
         tcon |= tcon_tf0;
+    uint8_t tmod1 = tmod >> 4;
+    unsigned mode1 = tmod1 & tmod_mode;
+    bool gate1_open = !(tmod1 & tmod_counter) && (!(tmod1 & tmod_gate) || !int1_);
     if (mode0 == 3) {
-        // TH0 is an 8-bit timer on TR1 and TF1; timer 1 has lent them and stands still.
+        // TH0 is an 8-bit timer on TR1 and TF1. Timer 1, having lent them, runs in modes 0-2
+        // without an overflow flag; its own mode 3 stops it (manual, "mode 3").
         uint8_t unused = 0;
         if ((tcon & tcon_tr1) && count_timer(sfr_[at(sfr::TH0)], unused, 3, cycles))
             tcon |= tcon_tf1;
+        if (mode1 != 3 && gate1_open)
+            count_timer(sfr_[at(sfr::TL1)], sfr_[at(sfr::TH1)], mode1, cycles);
         return;
     }
-    uint8_t tmod1 = tmod >> 4;
-    unsigned mode1 = tmod1 & tmod_mode;
-    bool run1 = (tcon & tcon_tr1) && mode1 != 3 && !(tmod1 & tmod_counter) && (!(tmod1 & tmod_gate) || !int1_);
-    if (run1 && count_timer(sfr_[at(sfr::TL1)], sfr_[at(sfr::TH1)], mode1, cycles))
+    if ((tcon & tcon_tr1) && mode1 != 3 && gate1_open &&
+        count_timer(sfr_[at(sfr::TL1)], sfr_[at(sfr::TH1)], mode1, cycles))
         tcon |= tcon_tf1;
 }
 
