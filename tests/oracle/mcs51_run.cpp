@@ -1,6 +1,5 @@
-// dmasim_mcs51_run: runs an Intel HEX image on models::Mcs51 with plain memory behind it (64 KiB of
-// XDATA and every SFR the core does not implement read and written as a byte, all zero at reset),
-// then prints the state for scripts/mcs51-oracle to compare with s51's:
+// dmasim_mcs51_run: runs an Intel HEX image on models::Mcs51 with plain memory behind it
+// (models::Mcs51PlainMemory), then prints the state for scripts/mcs51-oracle to compare with s51's:
 //
 //   dmasim_mcs51_run IMAGE.ihx (--halt | --instructions N) [--limit N]
 //
@@ -10,11 +9,12 @@
 // --halt), pc, instructions, cycles, iram (256 bytes in hex), sfr (0x80-0xff), xdata (64 KiB) and
 // unexecuted (the opcodes never executed, in hex; `-` when none).
 #include "models/mfd/mcs51.h"
+#include "models/mfd/mcs51_plain_memory.h"
+#include "oracle/intel_hex.h"
 
 #include <array>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <set>
 #include <string>
@@ -22,54 +22,9 @@
 
 namespace {
 
-struct PlainMemory : models::Mcs51Io {
-    std::vector<uint8_t> xdata = std::vector<uint8_t>(0x10000);
-    std::array<uint8_t, 128> sfrs{};
-    uint8_t read_xdata(uint16_t addr) override { return xdata[addr]; }
-    void write_xdata(uint16_t addr, uint8_t value) override { xdata[addr] = value; }
-    bool read_sfr(uint8_t addr, uint8_t& value) override {
-        value = sfrs[addr - 0x80];
-        return true;
-    }
-    bool write_sfr(uint8_t addr, uint8_t value) override {
-        sfrs[addr - 0x80] = value;
-        return true;
-    }
-};
-
 [[noreturn]] void fail(const std::string& message) {
     std::cerr << "dmasim_mcs51_run: " << message << "\n";
     std::exit(2);
-}
-
-// Intel HEX data records (type 00) into code memory; type 01 ends the file.
-void load_ihx(const std::string& path, models::Mcs51& cpu) {
-    std::ifstream in(path);
-    if (!in)
-        fail(path + ": cannot open");
-    std::string line;
-    int number = 0;
-    while (std::getline(in, line)) {
-        ++number;
-        if (!line.empty() && line.back() == '\r')
-            line.pop_back();
-        if (line.empty())
-            continue;
-        auto byte = [&](size_t index) {
-            size_t at = 1 + 2 * index;
-            if (line[0] != ':' || at + 2 > line.size())
-                fail(path + ":" + std::to_string(number) + ": expected an Intel HEX record");
-            return uint8_t(std::stoul(line.substr(at, 2), nullptr, 16));
-        };
-        uint8_t count = byte(0), type = byte(3);
-        uint16_t addr = uint16_t(byte(1) << 8 | byte(2));
-        if (type == 1)
-            return;
-        if (type != 0)
-            continue;
-        for (uint8_t i = 0; i < count; ++i)
-            cpu.write_code(uint16_t(addr + i), byte(4 + i));
-    }
 }
 
 void print_hex(const char* key, const uint8_t* bytes, size_t size) {
@@ -101,9 +56,13 @@ int main(int argc, char** argv) {
     if (image.empty() || halt == (stop_after != 0))
         fail("usage: dmasim_mcs51_run IMAGE.ihx (--halt | --instructions N) [--limit N]");
 
-    PlainMemory memory;
+    models::Mcs51PlainMemory memory;
     models::Mcs51 cpu(memory);
-    load_ihx(image, cpu);
+    try {
+        oracle::load_intel_hex(image, cpu);
+    } catch (const std::exception& error) {
+        fail(error.what());
+    }
     std::set<uint8_t> executed;
     for (uint64_t steps = 0;; ++steps) {
         if (halt && cpu.code(cpu.pc()) == 0x80 && cpu.code(uint16_t(cpu.pc() + 1)) == 0xfe)
