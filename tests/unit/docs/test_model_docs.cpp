@@ -40,8 +40,13 @@ const std::map<std::string, std::string> parts = {
     {"models/bus/dma_port.h", "bus_master"},
     {"models/irq/interrupt_line.h", "interrupt_controller"},
     {"models/mfd/mcs51_plain_memory.h", "mcs51"},
+    {"models/mfd/mfd_fw_regs.h", "mfd"},  // the MFD's registers as its 8051 sees them
+    {"models/mfd/mfd_address_decoder.h", "mfd"},
+    {"models/mfd/mfd_dma_engine.h", "mfd"},
+    {"models/mfd/mfd_mailbox.h", "mfd"},
     {"models/coherence/coherence_observer.h", "coherence_monitor"},
     {"models/coherence/iotlb_observer.h", "coherence_monitor"},
+    {"models/coherence/local_memory_observer.h", "coherence_monitor"},
     {"models/iommu/iotlb.h", "smmu"},
     {"models/iommu/smmu_register_file.h", "smmu"},
     {"models/iommu/table_walker.h", "smmu"},
