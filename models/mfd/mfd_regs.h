@@ -53,7 +53,9 @@ constexpr uint32_t DMA_CAUSE_DESCRIPTOR = 1;  // a descriptor outside the SRAM, 
 constexpr uint32_t DMA_CAUSE_SRAM = 2;        // an SRAM range past the SRAM's end
 constexpr uint32_t DMA_CAUSE_BUS = 3;         // the system bus answered an error (a hole)
 constexpr uint32_t DMA_CAUSE_BUSY = 4;        // started while a chain was running: ignored
-constexpr uint32_t dma_status_cause(uint32_t status) { return (status & DMA_STATUS_CAUSE_MASK) >> DMA_STATUS_CAUSE_SHIFT; }
+constexpr uint32_t dma_status_cause(uint32_t status) {
+    return (status & DMA_STATUS_CAUSE_MASK) >> DMA_STATUS_CAUSE_SHIFT;
+}
 
 // The smallest register window (reg's "regs" entry) that holds every register.
 constexpr uint64_t register_space = 0x100;

@@ -75,6 +75,36 @@ std::string iommus_text(const nlohmann::ordered_json& iommus) {
     return text;
 }
 
+// The MFDs: their windows, the 8051, the firmware the driver loads, the pool and the cells.
+std::string mfds_text(const nlohmann::ordered_json& mfds) {
+    std::string text = "\nmulti-function devices:\n";
+    for (const auto& m : mfds) {
+        text += fmt::format(
+            "  {} ({}, dmasim,mfd): registers at {}, {} SRAM at {} (bus {}), {} code window at {}; {}\n",
+            m["name"].get<std::string>(), m["node"].get<std::string>(), m["registers"].get<std::string>(),
+            human_size(m["sram_size"].get<uint64_t>()), m["sram"].get<std::string>(), m["sram_bus"].get<std::string>(),
+            human_size(m["code_size"].get<uint64_t>()), m["code"].get<std::string>(),
+            m["irq"].is_null() ? std::string("no interrupt (polled)")
+                               : fmt::format("interrupt {}", m["irq"].get<unsigned>()));
+        text += fmt::format("    8051 at {} MHz (quantum {} ns), firmware \"{}\"; DMA engine {} B bursts, SRAM {} ns, "
+                            "non-coherent, mask {}, {} ops\n",
+                            m["clock_hz"].get<uint64_t>() / 1000000.0, m["quantum_ns"].get<uint64_t>(),
+                            m["firmware"].get<std::string>(), m["burst_size"].get<uint32_t>(),
+                            m["sram_latency_ns"].get<uint64_t>(), m["dma_mask"].get<std::string>(),
+                            m["ops"].get<std::string>());
+        text += fmt::format("    coherent pool: {}\n",
+                            m["pool"].is_null()
+                                ? std::string("none (no memory-region: system memory)")
+                                : fmt::format("{} ({}, assigned by the driver at probe, shared by the cells)",
+                                              m["pool"]["region"].get<std::string>(),
+                                              human_size(m["pool"]["size"].get<uint64_t>())));
+        for (const auto& cell : m["cells"])
+            text += fmt::format("    cell {} ({}): {}\n", cell["name"].get<std::string>(),
+                                cell["node"].get<std::string>(), cell["compatible"].get<std::string>());
+    }
+    return text;
+}
+
 std::string coherent_pool_text(const nlohmann::ordered_json& pool) {
     if (pool.is_null())
         return "none (system memory)";
@@ -182,6 +212,8 @@ std::string describe_text(const nlohmann::ordered_json& d) {
     }
     if (d.contains("iommus"))
         out << iommus_text(d["iommus"]);
+    if (d.contains("mfds"))
+        out << mfds_text(d["mfds"]);
     out << "\nPCI host bridges:\n";
     if (d["pci_host_bridges"].empty())
         out << "  (none)\n";

@@ -99,6 +99,17 @@ TraceLayout trace_layout(Platform& platform, const std::string& title) {
         layout.tracks.push_back({smmu.model, fmt::format("{} (SMMU-500 {})", smmu.model, smmu.info.node)});
         layout.tracks.push_back({smmu.dma.name, fmt::format("{} (page tables)", smmu.dma.name)});
     }
+    // Per MFD, its DMA device, its engine (DMA slices) and its 8051 (firmware phases, windows,
+    // mailbox interrupts, state).
+    for (size_t i = 0; i < platform.mfds().size(); ++i) {
+        const MfdSpec& mfd = platform.mfds()[i];
+        const models::Mfd& model = *platform.mfd_models()[i];
+        layout.tracks.push_back({mfd.dma.name, mfd.dma.name});
+        layout.tracks.push_back({mfd.model, fmt::format("{} (MFD DMA engine {})", mfd.model, mfd.info.node)});
+        layout.tracks.push_back({model.mcs51_track(),
+                                 fmt::format("{} (8051, {} Hz)", model.mcs51_track(), mfd.info.clock_hz)});
+        layout.device_masters[mfd.dma.name] = mfd.model;
+    }
     // Per bridge, each function's DMA device (created at enumeration, named as Linux's pci_name)
     // and the endpoint doing its DMA, whose requests carry the bus addresses its mappings hold.
     const std::vector<PciHostSpec>& hosts = platform.pci_hosts();

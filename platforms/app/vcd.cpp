@@ -2,6 +2,7 @@
 
 #include "dma/dma_pool.h"
 #include "models/irq/interrupt_line.h"
+#include "platforms/app/event_fields.h"
 #include "platforms/app/trace_json.h"
 #include "platforms/builder/platform.h"
 #include "platforms/errors.h"
@@ -21,6 +22,9 @@ namespace {
 
 // SystemC writes to the name it is given plus ".vcd": the file it writes, renamed to the path asked
 // for when it is closed, whatever that path's suffix.
+// An 8051's states, as the mfd.state events name them.
+constexpr const char* mcs51_states[] = {"reset", "running", "idle"};
+
 std::string temporary_path(const std::string& path) { return fmt::format("{}.tmp.{}.vcd", path, ::getpid()); }
 
 std::string systemc_name(const std::string& temporary) { return temporary.substr(0, temporary.size() - 4); }
@@ -57,6 +61,10 @@ VcdConfig vcd_config(Platform& platform, const std::string& path, uint64_t perio
         config.masters.push_back(master->name());
     for (const auto& endpoint : platform.pci_endpoints())
         config.masters.push_back(endpoint->name());
+    for (const models::Mfd* mfd : platform.mfd_models()) {
+        config.masters.push_back(mfd->name());
+        config.mcs51s.push_back(mfd->mcs51_track());
+    }
     for (const SmmuSpec& smmu : platform.iommus())
         for (const std::string& line : smmu.irq_lines)
             config.fault_lines[models::InterruptLine::event_prefix + line] = "fault." + smmu.model;
@@ -80,6 +88,10 @@ VcdWriter::VcdWriter(sc_core::sc_module_name name, models::Instrumentation& inst
     for (const auto& [event, unused] : instr.event_descriptions())
         if (event.rfind(models::InterruptLine::event_prefix, 0) == 0)
             add_wire(event);
+    for (const std::string& mcs51 : config.mcs51s)
+        for (const char* state : mcs51_states)
+            state_wires_[mcs51].push_back(&add_wire(fmt::format("mcs51.{}.{}", mcs51.substr(0, mcs51.find('.')),
+                                                                state)));
     for (const auto& [line, fault] : config.fault_lines)
         fault_wire_of_[line] = wire_of_.count(fault) ? wire_of_[fault] : &add_wire(fault);
     for (const models::Cache* cache : config.caches)
@@ -91,7 +103,7 @@ VcdWriter::VcdWriter(sc_core::sc_module_name name, models::Instrumentation& inst
     // dma_pool's stat appears with the first pool a driver creates; a wire must be declared now.
     if (!instr.counters().count(dma::dma_pool_blocks_stat))
         add_counter(dma::dma_pool_blocks_stat, Counter{nullptr, nullptr, dma::dma_pool_blocks_stat, 0});
-    instr.add_sink(this, "dma.read,dma.write,dma.copy,irq.*");
+    instr.add_sink(this, "dma.read,dma.write,dma.copy,irq.*,mfd.state");
     SC_THREAD(apply_changes);
     SC_THREAD(sample);
 }
@@ -147,6 +159,15 @@ void VcdWriter::on_event(const models::Event& event) {
             if (fault != fault_wire_of_.end())  // a line's event is a change of its level: one more or one fewer
                 schedule(event.time_ps, *fault->second, asserted ? +1 : -1, false);
         }
+        return;
+    }
+    if (*event.name == "mfd.state") {
+        auto wires = state_wires_.find(event.source);
+        const models::FieldValue* state = find_field(event, "op");
+        if (wires == state_wires_.end() || !state)
+            return;
+        for (size_t i = 0; i < std::size(mcs51_states); ++i)
+            schedule(event.time_ps, *wires->second[i], std::get<std::string>(*state) == mcs51_states[i], true);
         return;
     }
     auto wire = wire_of_.find("busy." + event.source);

@@ -4,6 +4,8 @@
 //                            transfers (dma.read, dma.write, dma.copy) is in flight;
 //   irq.<line>               a wire per interrupt line (every irq.* event declared before the run,
 //                            see models/irq/interrupt_line.h);
+//   mcs51.<mfd>.<state>      per MFD, a wire per state of its 8051 (reset, running, idle), high
+//                            while it is in that state (the mfd.state events);
 //   fault.<smmu>             a wire per IOMMU, high while one of its fault interrupts (the global
 //                            one or a context bank's) is asserted: from a fault until its driver
 //                            has read and cleared the syndrome;
@@ -43,6 +45,7 @@ struct VcdConfig {
     std::string path;                  // the file, with any suffix
     uint64_t period_ps = 1000000;      // counter sampling period
     std::vector<std::string> masters;  // a busy wire each
+    std::vector<std::string> mcs51s;   // per MFD, its 8051's track (mfd.state's source): a wire per state
     // An interrupt line's event (irq.<line>) -> the fault wire it drives with the others it is
     // listed with (fault.<smmu>: high while one of them is).
     std::map<std::string, std::string> fault_lines;
@@ -98,7 +101,8 @@ private:
     sc_core::sc_trace_file* file_ = nullptr;
     std::deque<Wire> wires_;  // stable addresses: the trace file holds references
     std::map<std::string, Wire*> wire_of_;
-    std::map<std::string, Wire*> fault_wire_of_;  // by interrupt line event
+    std::map<std::string, Wire*> fault_wire_of_;             // by interrupt line event
+    std::map<std::string, std::vector<Wire*>> state_wires_;  // by 8051 track: its reset, running and idle wires
     std::deque<Counter> counters_;
     std::priority_queue<Change, std::vector<Change>, std::greater<Change>> changes_;
     uint64_t next_sequence_ = 0;

@@ -73,24 +73,4 @@ void Platform::Builder::add_bus_master(const DtNode& node) {
     p_.bus_master_infos_.push_back(std::move(info));
 }
 
-// The bus master's line to the GIC's level input its `interrupts` names.
-void Platform::Builder::wire_bus_master_interrupt(models::BusMaster& master, const sw::BusMasterInfo& info,
-                                                  const DtNode& node) {
-    if (!info.irq)
-        return;
-    unsigned id = *info.irq;
-    models::InterruptController* gic = p_.gic_.get();
-    if (!gic || id < gic::first_spi || id >= gic->config().num_ids)
-        node.fail("interrupts", fmt::format("an SPI of the GIC (interrupt IDs 32 to {}), got {}",
-                                            gic ? gic->config().num_ids - 1 : 0, id));
-    try {
-        gic->connect_line(id, master.name());
-    } catch (const std::invalid_argument& taken) {
-        node.fail("interrupts", fmt::format("an interrupt no other device drives, got {} ({})", id, taken.what()));
-    }
-    master.set_irq_level([gic, id](bool asserted, uint64_t delay_ps) {
-        gic->set_level(id, asserted, sc_core::sc_time::from_value(delay_ps));
-    });
-}
-
 }  // namespace platform

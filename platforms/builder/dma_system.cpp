@@ -50,6 +50,11 @@ DmaSystem::DmaSystem(Platform& platform, sw::Kernel& kernel, models::Instrumenta
         iommu_devices_.push_back(std::make_unique<dma::Device>(spec.dma.name, *context_));
         dma::dma_configure(*iommu_devices_.back(), spec.dma.dma.dma_config());
     }
+    // No pool at boot: the MFD's driver assigns its memory-region at probe.
+    for (const MfdSpec& spec : platform.mfds()) {
+        mfd_devices_.push_back(std::make_unique<dma::Device>(spec.dma.name, *context_));
+        dma::dma_configure(*mfd_devices_.back(), spec.dma.dma.dma_config());
+    }
 }
 
 DmaSystem::~DmaSystem() = default;
@@ -64,6 +69,13 @@ std::vector<dma::Device*> DmaSystem::devices() const {
 std::vector<dma::Device*> DmaSystem::iommu_devices() const {
     std::vector<dma::Device*> list;
     for (const auto& dev : iommu_devices_)
+        list.push_back(dev.get());
+    return list;
+}
+
+std::vector<dma::Device*> DmaSystem::mfd_devices() const {
+    std::vector<dma::Device*> list;
+    for (const auto& dev : mfd_devices_)
         list.push_back(dev.get());
     return list;
 }

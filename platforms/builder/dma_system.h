@@ -1,7 +1,7 @@
 // The DMA-mapping layer of a booted platform: the context built with the boot parameters, and one
 // dma::Device per DMA-capable node, configured as Linux's of_dma_configure and
 // of_reserved_mem_device_init do (masks, bus limit, dma-ranges, coherence, per-device pool, the
-// IOMMU it names), and one per IOMMU for the IOMMU's own DMA (its page tables).
+// IOMMU it names), one per IOMMU for the IOMMU's own DMA (its page tables), and one per MFD.
 #pragma once
 
 #include "dma/context.h"
@@ -24,6 +24,9 @@ public:
     // The IOMMUs' own devices (their drivers write page tables through them), in the order of
     // Platform::iommus().
     std::vector<dma::Device*> iommu_devices() const;
+    // The MFDs' devices, in the order of Platform::mfds(), configured by of_dma_configure and
+    // without a pool: each MFD's driver assigns its memory-region when it probes.
+    std::vector<dma::Device*> mfd_devices() const;
 
 private:
     // The reserved-memory region `region` with the base the kernel gave it.
@@ -32,6 +35,7 @@ private:
     std::unique_ptr<dma::Context> context_;
     std::vector<std::unique_ptr<dma::Device>> devices_;
     std::vector<std::unique_ptr<dma::Device>> iommu_devices_;
+    std::vector<std::unique_ptr<dma::Device>> mfd_devices_;
 };
 
 }  // namespace platform

@@ -88,4 +88,24 @@ void Platform::Builder::check_msi_frame_parent(const DtNode& node) {
                   "\"arm,gic-v2m-frame\" only in a child of an \"arm,gic-400\" node, got one under " + parent->path());
 }
 
+std::function<void(bool, uint64_t)> Platform::Builder::wire_level_interrupt(const DtNode& node,
+                                                                            std::optional<unsigned> irq,
+                                                                            const std::string& line) {
+    if (!irq)
+        return {};
+    unsigned id = *irq;
+    models::InterruptController* gic = p_.gic_.get();
+    if (!gic || id < gic::first_spi || id >= gic->config().num_ids)
+        node.fail("interrupts", fmt::format("an SPI of the GIC (interrupt IDs 32 to {}), got {}",
+                                            gic ? gic->config().num_ids - 1 : 0, id));
+    try {
+        gic->connect_line(id, line);
+    } catch (const std::invalid_argument& taken) {
+        node.fail("interrupts", fmt::format("an interrupt no other device drives, got {} ({})", id, taken.what()));
+    }
+    return [gic, id](bool asserted, uint64_t delay_ps) {
+        gic->set_level(id, asserted, sc_core::sc_time::from_value(delay_ps));
+    };
+}
+
 }  // namespace platform

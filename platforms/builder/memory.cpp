@@ -18,7 +18,7 @@ void Platform::Builder::add_sram(const DtNode& node) {
     if (reg.empty() || reg[0].size == 0)
         node.fail("reg", "one non-empty (address, size) region");
     add_target(MemoryRegion{fmt::format("sram{}", sram_count_++), node.path(), system_address(node, reg[0].address),
-                            reg[0].size, false, read_properties(node, models::Memory::sram_properties())},
+                            reg[0].size, false, read_properties(node, models::Memory::sram_properties()), true},
                "sram");
 }
 

@@ -38,6 +38,7 @@ void Platform::Builder::build() {
     warn_reserved_outside_ram();
     configure_kernel();
     check_coherent_pools();
+    resolve_mfd_pools();
     bind_targets();
     attach_monitor(root);
     std::stable_sort(memory_map_json_.begin(), memory_map_json_.end(), [](const auto& a, const auto& b) {
@@ -53,6 +54,8 @@ void Platform::Builder::build() {
     p_.description_["pci_host_bridges"] = pci_json();
     if (!p_.smmus_.empty())  // platforms without an IOMMU describe themselves as before there was one
         p_.description_["iommus"] = iommus_json();
+    if (!p_.mfds_.empty())  // as iommus: platforms without an MFD describe themselves as before
+        p_.description_["mfds"] = mfds_json();
     p_.description_["reserved_memory"] = reserved_json();
     p_.description_["kernel"] = kernel_json();
     p_.description_["warnings"] = p_.warnings_;
@@ -101,6 +104,8 @@ Platform::Builder::Adder Platform::Builder::adder_for(const DtNode& node) const 
             return &Builder::add_sram;
         if (compat == "dmasim,bus-master")
             return &Builder::add_bus_master;
+        if (compat == "dmasim,mfd")
+            return &Builder::add_mfd;
         if (compat == "pci-host-ecam-generic")
             return &Builder::add_pci_host;
         if (compat == smmu_compatible)
@@ -224,7 +229,9 @@ void Platform::Builder::warn_reserved_outside_ram() {
     for (const ReservedRegion& region : p_.reserved_) {
         if (!region.base)
             continue;
-        if (!p_.inside_ram(*region.base, region.size))
+        bool device_pool = region.no_map && p_.inside_device_memory(*region.base, region.size) &&
+                           std::count(region.compatible.begin(), region.compatible.end(), "shared-dma-pool");
+        if (!p_.inside_ram(*region.base, region.size) && !device_pool)  // device memory, as Linux reserves it
             p_.warnings_.push_back(fmt::format("{}: node {}: reserved region [{:#x}, {:#x}) lies outside every "
                                                "memory node; it reserves nothing",
                                                tree_.source_name(), region.node, *region.base,
@@ -242,8 +249,12 @@ void Platform::Builder::bind_targets() {
         master.add_snooped_cache(&p_.core_->l1d());
         if (p_.outer_)
             master.add_snooped_cache(&p_.outer_->cache());
-        wire_bus_master_interrupt(master, p_.bus_master_infos_[i], tree_.at(p_.dma_devices_[i].node));
+        if (auto drive = wire_level_interrupt(tree_.at(p_.dma_devices_[i].node), p_.bus_master_infos_[i].irq,
+                                              master.name()))
+            master.set_irq_level(std::move(drive));
     }
+    for (size_t i = 0; i < p_.mfds_.size(); ++i)
+        wire_mfd(*p_.mfds_[i], p_.mfd_specs_[i]);
     if (p_.gic_)
         p_.core_->set_interrupt_controller(p_.gic_.get());
     for (size_t i = 0; i < p_.pci_bridges_.size(); ++i) {
@@ -445,6 +456,19 @@ bool Platform::inside_ram(uint64_t base, uint64_t size) const {
     });
 }
 
+bool Platform::inside_device_memory(uint64_t base, uint64_t size) const {
+    return std::any_of(memories_.begin(), memories_.end(), [&](const MemoryRegion& sram) {
+        return sram.device_memory && base >= sram.base && base - sram.base + size <= sram.size;
+    });
+}
+
+std::vector<models::Mfd*> Platform::mfd_models() const {
+    std::vector<models::Mfd*> models;
+    for (const auto& mfd : mfds_)
+        models.push_back(mfd.get());
+    return models;
+}
+
 void Platform::check_coherent_pool(const DmaDeviceSpec& spec, std::optional<uint64_t> placed, uint64_t size) const {
     auto fail = [&](const std::string& expected) {
         std::string where = placed ? fmt::format("at [{:#x}, {:#x})", *placed, *placed + size)
@@ -457,8 +481,8 @@ void Platform::check_coherent_pool(const DmaDeviceSpec& spec, std::optional<uint
     if (!placed)
         return;
     uint64_t base = *placed;
-    if (!inside_ram(base, size))
-        fail("a shared-dma-pool inside a memory node");
+    if (!inside_ram(base, size) && !inside_device_memory(base, size))
+        fail("a shared-dma-pool inside a memory node or an on-chip SRAM (mmio-sram, an MFD's sram)");
     const std::vector<dma::DmaRange>& ranges = spec.dma.ranges;
     bool reached = ranges.empty() || std::any_of(ranges.begin(), ranges.end(), [&](const dma::DmaRange& range) {
                        return base >= range.cpu_start && base - range.cpu_start + size <= range.size;

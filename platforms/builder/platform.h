@@ -11,6 +11,7 @@
 #include "models/cpu/outer_cache.h"
 #include "models/iommu/smmu.h"
 #include "models/irq/interrupt_controller.h"
+#include "models/mfd/mfd.h"
 #include "platforms/boot/boot_params.h"
 #include "platforms/boot/of_dma.h"
 #include "platforms/boot/reserved_memory.h"
@@ -19,6 +20,7 @@
 #include "platforms/devicetree/device_tree.h"
 #include "sw/drivers/dma/bus_master.h"
 #include "sw/drivers/iommu/arm_smmu.h"
+#include "sw/drivers/mfd/mfd_info.h"
 #include "sw/kernel/kernel.h"
 
 #include <memory>
@@ -42,6 +44,9 @@ struct MemoryRegion {
     uint64_t base = 0, size = 0;
     bool ram = false;  // memory nodes (the kernel's RAM and linear map, less no-map regions); false for SRAM
     models::TargetTiming timing;
+    // On-chip SRAM a device's no-map shared-dma-pool may lie in (an mmio-sram, an MFD's local SRAM),
+    // as Linux reserves device memory: not RAM, yet valid coherent memory.
+    bool device_memory = false;
 };
 
 // A DMA-capable device node and what the kernel configures for it (Linux's of_dma_configure and
@@ -68,6 +73,15 @@ struct SmmuSpec {
     std::vector<std::string> irq_lines;
 };
 
+// A multi-function device (dmasim,mfd, docs/models/mfd.md): the model, what its driver is told, and
+// its own DMA device (of_dma_configure). Its coherent pool (info.memory_region) is not assigned at
+// boot: the driver assigns it, as Linux's of_reserved_mem_device_init_by_idx does at probe.
+struct MfdSpec {
+    std::string model;  // mfd<N>
+    sw::MfdInfo info;
+    DmaDeviceSpec dma;
+};
+
 class Platform {
 public:
     Platform(const DeviceTree& tree, const PlatformOptions& options, models::Instrumentation& instr);
@@ -85,6 +99,9 @@ public:
     std::vector<models::Smmu*> smmus() const;
     // The IOMMUs in their driver's terms, in the same order, with arm-smmu.disable_bypass from bootargs.
     std::vector<sw::ArmSmmuInfo> kernel_iommus() const;
+    // The MFDs (dmasim,mfd), in tree order, and their models in the same order.
+    const std::vector<MfdSpec>& mfds() const { return mfd_specs_; }
+    std::vector<models::Mfd*> mfd_models() const;
     const std::vector<MemoryRegion>& memories() const { return memories_; }
     const std::vector<ReservedRegion>& reserved() const { return reserved_; }
     const std::vector<DmaDeviceSpec>& dma_devices() const { return dma_devices_; }
@@ -118,13 +135,15 @@ public:
     std::vector<sw::PciHostBridgeInfo> kernel_pci_hosts() const;
 
     // Whether `spec`'s device can take [base, base+size) of its memory-region as its coherent pool:
-    // page-aligned (Linux's dma_init_coherent_memory), inside a memory node, and inside the
+    // page-aligned (Linux's dma_init_coherent_memory), inside a memory node or an on-chip SRAM, and inside the
     // device's dma-ranges (its handles are the device's phys_to_dma of the pages). ConfigError
     // naming the device's memory-region otherwise. The builder checks every pool, a dynamic one
     // (no `base` yet) for its size only; DmaSystem checks that one again once the kernel placed it.
     void check_coherent_pool(const DmaDeviceSpec& spec, std::optional<uint64_t> base, uint64_t size) const;
     // Whether [base, base+size) lies inside one memory node (RAM, not SRAM).
     bool inside_ram(uint64_t base, uint64_t size) const;
+    // Whether [base, base+size) lies inside one on-chip SRAM (MemoryRegion::device_memory).
+    bool inside_device_memory(uint64_t base, uint64_t size) const;
 
     // Everything `dmasim describe` prints, also recorded in config.json.
     const nlohmann::ordered_json& description() const { return description_; }
@@ -139,6 +158,8 @@ private:
     std::vector<sw::BusMasterInfo> bus_master_infos_;
     std::vector<std::unique_ptr<models::Smmu>> smmus_;
     std::vector<SmmuSpec> smmu_specs_;
+    std::vector<std::unique_ptr<models::Mfd>> mfds_;
+    std::vector<MfdSpec> mfd_specs_;
     std::unique_ptr<models::CoherenceMonitor> monitor_;
     std::unique_ptr<models::InterruptController> gic_;
     std::vector<std::unique_ptr<models::PciHostBridge>> pci_bridges_;

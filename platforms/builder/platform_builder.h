@@ -95,8 +95,18 @@ private:
 
     void add_bus_master(const DtNode& node);
 
-    // The bus master's line to the GIC's level input its `interrupts` names.
-    void wire_bus_master_interrupt(models::BusMaster& master, const sw::BusMasterInfo& info, const DtNode& node);
+    // A device's line `line` to the GIC's level input its `interrupts` names (`irq`, as
+    // read_level_interrupt read it): what drives it, or an empty function without an interrupt.
+    std::function<void(bool asserted, uint64_t delay_ps)> wire_level_interrupt(const DtNode& node,
+                                                                               std::optional<unsigned> irq,
+                                                                               const std::string& line);
+
+    // A multi-function device (platforms/builder/mfd.cpp); its cells are not visited as nodes.
+    void add_mfd(const DtNode& node);
+    // Its memory-region: a no-map shared-dma-pool, named for its driver.
+    void resolve_mfd_pools();
+    void wire_mfd(models::Mfd& mfd, const MfdSpec& spec);
+    nlohmann::ordered_json mfds_json() const;
 
     void configure_kernel();
 
@@ -145,6 +155,7 @@ private:
     std::vector<std::string> skipped_;
     std::vector<std::string> placed_by_;                      // per memories_ entry: the property that placed it
     std::vector<std::pair<DtNode, std::string>> pool_nodes_;  // device node, its memory-region's path
+    std::vector<std::string> mfd_pool_nodes_;                 // per MFD: its memory-region's path, or empty
     std::optional<DtNode> outer_node_;
     models::OuterCacheConfig outer_config_;
     uint32_t outer_level_ = 2;
