@@ -98,6 +98,7 @@ void Mcs51::reset() {
     pc_ = 0;
     in_service_ = {};
     hold_interrupts_ = false;
+    follow_levels();
 }
 
 uint16_t Mcs51::dptr() const { return uint16_t(sfr_[at(sfr::DPH)] << 8 | sfr_[at(sfr::DPL)]); }
@@ -116,12 +117,23 @@ void Mcs51::set_int0(bool asserted) {
     if (asserted && !int0_ && (sfr_[at(sfr::TCON)] & tcon_it0))
         sfr_[at(sfr::TCON)] |= tcon_ie0;
     int0_ = asserted;
+    follow_levels();
 }
 
 void Mcs51::set_int1(bool asserted) {
     if (asserted && !int1_ && (sfr_[at(sfr::TCON)] & tcon_it1))
         sfr_[at(sfr::TCON)] |= tcon_ie1;
     int1_ = asserted;
+    follow_levels();
+}
+
+// A level-triggered request flag is its pin's level, whatever software writes to it.
+void Mcs51::follow_levels() {
+    uint8_t& tcon = sfr_[at(sfr::TCON)];
+    if (!(tcon & tcon_it0))
+        tcon = int0_ ? uint8_t(tcon | tcon_ie0) : uint8_t(tcon & ~tcon_ie0);
+    if (!(tcon & tcon_it1))
+        tcon = int1_ ? uint8_t(tcon | tcon_ie1) : uint8_t(tcon & ~tcon_ie1);
 }
 
 uint8_t Mcs51::read_sfr(uint8_t addr) {
@@ -140,6 +152,8 @@ void Mcs51::write_sfr(uint8_t addr, uint8_t value) {
     if (addr == sfr::IE || addr == sfr::IP)
         hold_interrupts_ = true;
     sfr_[at(addr)] = value;
+    if (addr == sfr::TCON)
+        follow_levels();
 }
 
 void Mcs51::write_direct(uint8_t addr, uint8_t value) {
@@ -738,51 +752,50 @@ bool Mcs51::vector_interrupt() {
 
 void Mcs51::count_timers(unsigned cycles) {
     uint8_t& tcon = sfr_[at(sfr::TCON)];
-    if (!(tcon & (tcon_tr0 | tcon_tr1)))
-        return;
     uint8_t tmod = sfr_[at(sfr::TMOD)];
+    if (!(tcon & (tcon_tr0 | tcon_tr1)) && (tmod & tmod_mode) != 3)
+        return;  // the common case, kept cheap
     unsigned mode0 = tmod & tmod_mode;
     bool run0 = (tcon & tcon_tr0) && !(tmod & tmod_counter) && (!(tmod & tmod_gate) || !int0_);
     if (run0 && count_timer(sfr_[at(sfr::TL0)], sfr_[at(sfr::TH0)], mode0, cycles))
         tcon |= tcon_tf0;
+    uint8_t tmod1 = tmod >> 4;
+    unsigned mode1 = tmod1 & tmod_mode;
+    bool gate1_open = !(tmod1 & tmod_counter) && (!(tmod1 & tmod_gate) || !int1_);
     if (mode0 == 3) {
-        // TH0 is an 8-bit timer on TR1 and TF1; timer 1 has lent them and stands still.
+        // TH0 is an 8-bit timer on TR1 and TF1. Timer 1, having lent them, runs in modes 0-2
+        // without an overflow flag; its own mode 3 stops it (manual, "mode 3").
         uint8_t unused = 0;
         if ((tcon & tcon_tr1) && count_timer(sfr_[at(sfr::TH0)], unused, 3, cycles))
             tcon |= tcon_tf1;
+        if (mode1 != 3 && gate1_open)
+            count_timer(sfr_[at(sfr::TL1)], sfr_[at(sfr::TH1)], mode1, cycles);
         return;
     }
-    uint8_t tmod1 = tmod >> 4;
-    unsigned mode1 = tmod1 & tmod_mode;
-    bool run1 = (tcon & tcon_tr1) && mode1 != 3 && !(tmod1 & tmod_counter) && (!(tmod1 & tmod_gate) || !int1_);
-    if (run1 && count_timer(sfr_[at(sfr::TL1)], sfr_[at(sfr::TH1)], mode1, cycles))
+    if ((tcon & tcon_tr1) && mode1 != 3 && gate1_open &&
+        count_timer(sfr_[at(sfr::TL1)], sfr_[at(sfr::TH1)], mode1, cycles))
         tcon |= tcon_tf1;
 }
 
 unsigned Mcs51::step() {
-    // A level-triggered request flag is the pin's level.
-    uint8_t& tcon = sfr_[at(sfr::TCON)];
-    if (!(tcon & tcon_it0))
-        tcon = int0_ ? uint8_t(tcon | tcon_ie0) : uint8_t(tcon & ~tcon_ie0);
-    if (!(tcon & tcon_it1))
-        tcon = int1_ ? uint8_t(tcon | tcon_ie1) : uint8_t(tcon & ~tcon_ie1);
-    unsigned cycles = 1;  // idle
-    bool executes = false;
-    if (!hold_interrupts_ && vector_interrupt()) {
+    unsigned cycles;
+    if ((sfr_[at(sfr::IE)] & ie_ea) && !hold_interrupts_ && vector_interrupt()) {
         cycles = 2;  // the hardware LCALL
+        count_timers(cycles);
     } else {
         hold_interrupts_ = false;
-        if (!(sfr_[at(sfr::PCON)] & pcon_idl)) {
-            cycles = cycle_table[code_[pc_]];
-            executes = true;
+        if (sfr_[at(sfr::PCON)] & pcon_idl) {
+            cycles = 1;
+            count_timers(cycles);
+        } else {
+            uint8_t opcode = fetch();
+            cycles = cycle_table[opcode];
+            // The timers count through the instruction's cycles before its writes land: a SETB
+            // TR0 starts the count after itself, as on the chip, where the write comes at the end.
+            count_timers(cycles);
+            execute(opcode);
+            ++instructions_;
         }
-    }
-    // The timers count through the instruction's cycles before its writes land: a SETB TR0 starts
-    // the count after itself, as on the chip, where the write comes at the instruction's end.
-    count_timers(cycles);
-    if (executes) {
-        execute(fetch());
-        ++instructions_;
     }
     cycles_ += cycles;
     return cycles;

@@ -101,6 +101,7 @@ private:
     void execute(uint8_t opcode);
 
     void count_timers(unsigned cycles);
+    void follow_levels();
     // Vectors to the highest-priority pending interrupt the in-service levels allow; false if none.
     bool vector_interrupt();
 

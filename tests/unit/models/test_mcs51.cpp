@@ -425,7 +425,7 @@ TEST_CASE("Mcs51 timer 0 counts machine cycles in modes 0 to 3", "[mcs51]") {
         CHECK(m.cpu.sfr(sfr::TL0) == 0x00);
         CHECK(m.cpu.sfr(sfr::TH0) == 0x00);
         CHECK(m.cpu.sfr(sfr::TCON) == 0xf0);  // TF1 TR1 TF0 TR0
-        CHECK(m.cpu.sfr(sfr::TL1) == 0x00);   // timer 1 lent TR1 and TF1 and stands still
+        CHECK(m.cpu.sfr(sfr::TL1) == 0x07);   // timer 1 runs without TR1 (lent): since MOV TMOD
     }
     SECTION("GATE: timer 0 runs only while INT0 is not asserted") {
         m.cpu.set_int0(true);
