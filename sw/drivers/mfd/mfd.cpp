@@ -137,8 +137,8 @@ int Mfd::hello() {
     const uint64_t deadline = cpu.now_ps() + hello_timeout_ps;
     while (!(readl(MFD_IRQ_STATUS) & IRQ_MBOX)) {
         if (cpu.now_ps() >= deadline)
-            return fail(-ETIMEDOUT, fmt::format("firmware {} did not answer HELLO within {} ms",
-                                                info_.firmware_name, hello_timeout_ps / 1'000'000'000));
+            return fail(-ETIMEDOUT, fmt::format("firmware {} did not answer HELLO within {} ms", info_.firmware_name,
+                                                hello_timeout_ps / 1'000'000'000));
         cpu.compute(hello_poll_us * 1'000'000 / cpu.config().cycle_ps);  // udelay
     }
     Message reply = read_reply();

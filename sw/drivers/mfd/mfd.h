@@ -4,9 +4,9 @@
 // ID, takes the interrupt, loads the firmware by name (request_firmware, sw/kernel/firmware.h) --
 // CPUCS holds the 8051 in reset while the image goes through the code window, then releases it --
 // and shakes hands with it (HELLO, polled with a timeout in simulated time), then adds the cells
-// (mfd-core, sw/drivers/mfd/mfd_core.h) and binds their drivers. Messages to the firmware (sw/firmware/mfd/mfd_protocol.h)
-// go through the mailboxes; the reply comes with the MBOX interrupt, waited for in the idle loop
-// (WFI), or by polling IRQ_STATUS without an interrupt.
+// (mfd-core, sw/drivers/mfd/mfd_core.h) and binds their drivers. Messages to the firmware
+// (sw/firmware/mfd/mfd_protocol.h) go through the mailboxes; the reply comes with the MBOX interrupt, waited for in the
+// idle loop (WFI), or by polling IRQ_STATUS without an interrupt.
 //
 // What the driver says (dev_info / dev_err) is kept in messages() and emitted as `mfd.log` events.
 #pragma once
