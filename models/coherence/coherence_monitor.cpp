@@ -13,6 +13,7 @@ const char* to_string(HazardKind kind) {
     case HazardKind::mismatched_alias: return "mismatched_alias";
     case HazardKind::stale_iommu_walk: return "stale_iommu_walk";
     case HazardKind::stale_iotlb: return "stale_iotlb";
+    case HazardKind::outside_local_memory: return "outside_local_memory";
     }
     return "?";
 }
@@ -27,6 +28,9 @@ static const char* hazard_description(HazardKind kind) {
     case HazardKind::stale_iotlb:
         return "a device access was translated by an IOTLB entry whose table descriptor has changed in memory since, "
                "without an invalidation (iova, pa: the one used, pa_now: the tables', filled_ps)";
+    case HazardKind::outside_local_memory:
+        return "a device's address decoder reached its local memory for a bus address outside it (address, "
+               "local_base, local_size, local_offset: where it landed instead)";
     }
     return "?";
 }
@@ -247,6 +251,27 @@ void CoherenceMonitor::report(Hazard hazard, uint64_t line_address, uint64_t mas
     router_.backdoor_read(hazard.address, memory.data(), shown);
     hazard.expected = memory_expected ? memory : cached;
     hazard.observed = memory_expected ? cached : memory;
+    record(std::move(hazard));
+}
+
+void CoherenceMonitor::on_outside_local_memory(const LocalMemoryDecode& decode) {
+    Hazard hazard(HazardKind::outside_local_memory);
+    hazard.time_ps = decode.time_ps;
+    hazard.address = decode.bus_address;
+    hazard.length = 1;
+    hazard.actor = decode.actor;
+    hazard.where = decode.decoder;
+    hazard.local_base = decode.local_base;
+    hazard.local_size = decode.local_size;
+    hazard.local_offset = decode.local_offset;
+    ++*counts_[static_cast<int>(hazard.kind)];
+    record(std::move(hazard));
+}
+
+// `report` and the kinds without bytes to compare count before they get here.
+void CoherenceMonitor::record(Hazard hazard) {
+    int kind = static_cast<int>(hazard.kind);
+    bool keep = details_.size() < max_details_;
     if (events_[kind].enabled()) {
         std::vector<Field> fields = {{"address", hazard.address},
                                      {"length", uint64_t(hazard.length)},
@@ -257,6 +282,11 @@ void CoherenceMonitor::report(Hazard hazard, uint64_t line_address, uint64_t mas
             fields.push_back({"pa", hazard.translated_pa});
             fields.push_back({"pa_now", hazard.current_pa ? FieldValue(*hazard.current_pa) : FieldValue("none")});
             fields.push_back({"filled_ps", hazard.filled_time_ps});
+        }
+        if (hazard.kind == HazardKind::outside_local_memory) {
+            fields.push_back({"local_base", hazard.local_base});
+            fields.push_back({"local_size", hazard.local_size});
+            fields.push_back({"local_offset", hazard.local_offset});
         }
         instr_.emit(events_[kind], Event{hazard.time_ps, nullptr, hazard.where.empty() ? hazard.actor : hazard.where,
                                          std::move(fields)});

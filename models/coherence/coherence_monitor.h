@@ -7,6 +7,7 @@
 #include "models/bus/router.h"
 #include "models/coherence/coherence_observer.h"
 #include "models/coherence/iotlb_observer.h"
+#include "models/coherence/local_memory_observer.h"
 #include "models/common/property_table.h"
 #include "models/cpu/cache.h"
 
@@ -26,8 +27,9 @@ enum class HazardKind {
     mismatched_alias,
     stale_iommu_walk,
     stale_iotlb,
+    outside_local_memory,
 };
-constexpr int hazard_kind_count = 6;
+constexpr int hazard_kind_count = 7;
 const char* to_string(HazardKind kind);
 
 struct Hazard {
@@ -49,6 +51,11 @@ struct Hazard {
     uint64_t translated_pa = 0;          // the address the stale entry gave it
     std::optional<uint64_t> current_pa;  // the one the tables give now; none: they give nothing
     uint64_t filled_time_ps = 0;         // when the entry was filled
+    // outside_local_memory: `address` is the bus address decoded (length 1, no bytes compared), `where`
+    // the decoder; the local memory's range and the offset in it the address reached instead.
+    uint64_t local_base = 0;
+    uint64_t local_size = 0;
+    uint64_t local_offset = 0;
 };
 
 // Whether a platform has the monitor (the root node's switch; `--no-monitor` overrides it).
@@ -56,7 +63,10 @@ struct CoherenceMonitorConfig {
     bool enabled = true;
 };
 
-class CoherenceMonitor : public BusObserver, public CoherenceObserver, public IotlbObserver {
+class CoherenceMonitor : public BusObserver,
+                         public CoherenceObserver,
+                         public IotlbObserver,
+                         public LocalMemoryObserver {
 public:
     static constexpr unsigned evidence_bytes = 16;
 
@@ -87,6 +97,10 @@ public:
     void on_iotlb_hit(IotlbFill& fill, uint64_t iova, uint64_t pa, const Initiator& who, uint64_t delay_ps,
                       IommuTables& tables) override;
 
+    // outside_local_memory: a device's address decoder reached its local memory for a bus address
+    // outside it (the firmware was given a buffer that is not in the device's memory).
+    void on_outside_local_memory(const LocalMemoryDecode& decode) override;
+
 private:
     struct Write {
         Initiator writer;
@@ -104,6 +118,8 @@ private:
     void note_descriptor_write(uint64_t address, uint64_t length, const Initiator& writer, uint64_t time_ps);
     // Fills the byte span, previous writer and memory-side bytes, counts, keeps, and emits.
     void report(Hazard hazard, uint64_t line_address, uint64_t mask, const uint8_t* line_bytes, bool memory_expected);
+    // Counts, keeps and emits a filled-in hazard.
+    void record(Hazard hazard);
 
     Instrumentation& instr_;
     Router& router_;

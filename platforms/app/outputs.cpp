@@ -147,6 +147,11 @@ nlohmann::ordered_json hazards_json(const models::CoherenceMonitor* monitor, con
                                            : nlohmann::ordered_json(nullptr);
                 detail["filled_time_ps"] = hazard.filled_time_ps;
             }
+            if (hazard.kind == models::HazardKind::outside_local_memory) {  // the bus address decoded; where
+                detail["local_base"] = fmt::format("{:#x}", hazard.local_base);
+                detail["local_size"] = hazard.local_size;
+                detail["local_offset"] = fmt::format("{:#x}", hazard.local_offset);
+            }
             detail["mapping"] = known ? mapping_json(mappings->mappings()[index]) : nullptr;
             details.push_back(std::move(detail));
         }

@@ -8,6 +8,7 @@
 #include "models/cpu/outer_cache.h"
 #include "models/iommu/smmu.h"
 #include "models/irq/interrupt_controller.h"
+#include "models/mfd/mfd.h"
 #include "models/pci/pci_host_bridge.h"
 #include "models/usb/uhc.h"
 #include "models/usb/usb_storage.h"
@@ -78,6 +79,9 @@ std::vector<std::pair<std::string, std::vector<NodeTable>>> pages() {
          {{"`compatible = \"usb1234,0008\"` (bulk storage)",
            rows("UsbStorageConfig", models::UsbStorage::properties())}}},
         {"smmu", {{"`compatible = \"arm,mmu-500\"`", rows("SmmuConfig", models::Smmu::properties())}}},
+        {"mfd",
+         {{"`compatible = \"dmasim,mfd\"`",
+           rows("MfdConfig", models::Mfd::properties()) + rows("TargetTiming", models::register_timing_properties())}}},
         {"coherence_monitor",
          {{"`/` (the root node)", rows("CoherenceMonitorConfig", models::CoherenceMonitor::properties())}}},
     };

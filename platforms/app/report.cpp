@@ -235,6 +235,22 @@ std::string mapping_cell(const JsonField& hazard) {
     return describe_mapping(device, type, direction, size, dma_addr, unmapped_ps);
 }
 
+// outside_local_memory compares no bytes: the local memory the address should have been in, and the
+// offset in it the decoder reached instead.
+bool outside_local_memory(const JsonField& hazard) { return hazard["kind"].text() == "outside_local_memory"; }
+
+std::string expected_cell(const JsonField& hazard) {
+    if (!outside_local_memory(hazard))
+        return or_dash(hazard["expected"].text());
+    return fmt::format("local memory {} + {}", hazard["local_base"].text(), hazard["local_size"].number());
+}
+
+std::string observed_cell(const JsonField& hazard) {
+    if (!outside_local_memory(hazard))
+        return or_dash(hazard["observed"].text());
+    return "reached offset " + hazard["local_offset"].text();
+}
+
 Section hazards_section(const JsonField& hazards) {
     if (!hazards["monitor"].flag())
         return {"hazards: not watched (the coherence monitor was off)", {}, {}};
@@ -253,8 +269,7 @@ Section hazards_section(const JsonField& hazards) {
                                       std::to_string(hazard["bytes"].number()), hazard["actor"].text(),
                                       or_dash(hazard["cache"].text()), or_dash(writer),
                                       writer.empty() ? "-" : format_time(hazard["previous_time_ps"].number()),
-                                      or_dash(hazard["expected"].text()), or_dash(hazard["observed"].text()),
-                                      mapping_cell(hazard)});
+                                      expected_cell(hazard), observed_cell(hazard), mapping_cell(hazard)});
     }
     if (details.size() < total)
         section.notes.push_back(fmt::format("the first {} of {} shown: hazards.json keeps the first {}", details.size(),

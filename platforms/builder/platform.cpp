@@ -317,6 +317,8 @@ void Platform::Builder::attach_monitor(const DtNode& root) {
     p_.bus_->add_observer(p_.monitor_.get());
     for (const auto& smmu : p_.smmus_)  // stale_iotlb: IOTLB entries whose descriptors changed since
         smmu->set_iotlb_observer(p_.monitor_.get());
+    for (const auto& mfd : p_.mfds_)  // outside_local_memory: its decoder given an address outside its SRAM
+        mfd->set_local_memory_observer(p_.monitor_.get());
 }
 
 nlohmann::ordered_json Platform::Builder::dma_devices_json() const {

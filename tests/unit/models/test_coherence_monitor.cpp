@@ -65,7 +65,7 @@ Outcome run_coherence_case(const std::string& name, bool fixed, const std::vecto
 uint64_t all_hazards(const Outcome& outcome) {
     uint64_t sum = 0;
     for (const char* kind : {"stale_cpu_read", "lost_device_write", "stale_device_read", "mismatched_alias",
-                             "stale_iommu_walk", "stale_iotlb"})
+                             "stale_iommu_walk", "stale_iotlb", "outside_local_memory"})
         sum += outcome.stat(std::string("hazards.") + kind);
     return sum;
 }

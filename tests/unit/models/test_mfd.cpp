@@ -5,9 +5,11 @@
 // error cause), and the stats. Each case elaborates once: one per process, as ctest runs them.
 #include "models/bus/memory.h"
 #include "models/bus/router.h"
+#include "models/coherence/coherence_monitor.h"
 #include "models/mfd/mfd.h"
 #include "models/mfd/mfd_fw_regs.h"
 #include "models/mfd/mfd_regs.h"
+#include "platforms/app/outputs.h"
 #include "tlm_port.h"
 
 #include <catch2/catch.hpp>
@@ -409,4 +411,32 @@ TEST_CASE("mfd: a firmware-started chain raises INT1 with DMACTL DONE at its end
     CHECK(rig.stat("dma_chains") == 1);
     CHECK(rig.stat("dma_bytes_to_system") == 4096);
     CHECK(rig.stat("mcs51_cycles") * machine_cycle_ps <= sc_core::sc_time_stamp().value());
+}
+
+TEST_CASE("mfd: the coherence monitor counts outside_local_memory and hazards.json carries its evidence",
+          "[mfd][hazard]") {
+    Rig rig;
+    models::CoherenceMonitor monitor(rig.instr, rig.bus, 64, 10);
+    rig.mfd.set_local_memory_observer(&monitor);
+    std::vector<uint8_t> program;
+    for (unsigned i = 0; i < 4; ++i)
+        program.insert(program.end(), {MOV_DIR_IMM, uint8_t(MFD_SFR_XADDR0 + i), uint8_t(0x80001234 >> (8 * i))});
+    program.insert(program.end(), {MOV_A_DIR, MFD_SFR_XPAGE});
+    program.insert(program.end(), idle_loop.begin(), idle_loop.end());
+    rig.load(program);
+    rig.write(MFD_CPUCS, 0);
+    rig.run_for(100 * us);
+    CHECK(monitor.count(models::HazardKind::outside_local_memory) == 1);
+    CHECK(rig.instr.counter_value("hazards.outside_local_memory") == 1);
+    nlohmann::ordered_json json = platform::hazards_json(&monitor, nullptr);
+    CHECK(json["counts"]["outside_local_memory"] == 1);
+    REQUIRE(json["details"].size() == 1);
+    const auto& detail = json["details"][0];
+    CHECK(detail["kind"] == "outside_local_memory");
+    CHECK(detail["address"] == "0x80001234");
+    CHECK(detail["actor"] == "mfd0.mcs51");
+    CHECK(detail["cache"] == "mfd0.decoder");
+    CHECK(detail["local_base"] == "0x50010000");
+    CHECK(detail["local_size"] == sram_size);
+    CHECK(detail["local_offset"] == "0x1234");
 }
