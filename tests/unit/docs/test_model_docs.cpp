@@ -39,6 +39,7 @@ const std::map<std::string, std::string> parts = {
     {"models/bus/target_timing.h", "router"},
     {"models/bus/dma_port.h", "bus_master"},
     {"models/irq/interrupt_line.h", "interrupt_controller"},
+    {"models/mfd/mcs51_plain_memory.h", "mcs51"},
     {"models/coherence/coherence_observer.h", "coherence_monitor"},
     {"models/coherence/iotlb_observer.h", "coherence_monitor"},
     {"models/iommu/iotlb.h", "smmu"},
