@@ -68,3 +68,18 @@ TEST_CASE("mfd: seed 6 - job blocks from the SRAM pool are right, from system RA
     CHECK(contains(log, "mfd@50000000 has no memory-region: coherent memory comes from system RAM"));
     CHECK(contains(log, "what the firmware wrote did not reach the block"));
 }
+
+TEST_CASE("mfd: a firmware that never answers HELLO, or one past the code memory, fails the MFD's probe",
+          "[mfd][cli]") {
+    TempDir dir;
+    dir.write("fw/silent.ihx", ":0200000080FE80\n:00000001FF\n");  // sjmp . at the reset vector
+    dir.write("fw/large.ihx", ":0280000080FE00\n:00000001FF\n");   // at 32 KiB, past the 16 KiB code window
+    const std::string run = "run -q -o out --platform arm-mfd.dts --workload seed-mfd-local-memory --firmware-path " +
+                            quote(dir.path("fw")) + " -c '" + mfd_node + ":firmware-name=";
+    Result silent = dmasim(dir, run + "\"silent.ihx\"'");
+    CHECK(silent.code == 3);
+    CHECK(contains(silent.err, "dmasim-mfd mfd@50000000: firmware silent.ihx did not answer HELLO within 10 ms"));
+    Result large = dmasim(dir, run + "\"large.ihx\"'");
+    CHECK(large.code == 3);
+    CHECK(contains(large.err, "firmware large.ihx: 2 bytes at 0x8000 lie past the 16384-byte code memory"));
+}
