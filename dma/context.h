@@ -14,6 +14,8 @@
 #include "dma/swiotlb.h"
 #include "models/common/instrumentation.h"
 
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,6 +25,7 @@ class Kernel;
 
 namespace dma {
 
+class CoherentMemory;
 class Device;
 
 class Context {
@@ -53,6 +56,10 @@ public:
     void register_iommu(Iommu& iommu) { iommus_.push_back(&iommu); }
     void unregister_iommu(Iommu& iommu);
     Iommu* find_iommu(const std::string& node) const;
+
+    // The coherent pool of the no-map shared-dma-pool region `region` (Linux's rmem->priv): null
+    // until of_reserved_mem_device_init (dma/reserved_mem.h) makes it for the first device naming it.
+    std::shared_ptr<CoherentMemory>& reserved_pool(const std::string& region) { return reserved_pools_[region]; }
 
     // The last byte of RAM (Linux's (max_pfn << PAGE_SHIFT) - 1).
     uint64_t max_ram_pa() const { return max_ram_pa_; }
@@ -98,6 +105,7 @@ private:
     std::vector<std::string> warnings_;
     std::vector<MappingListener*> mapping_listeners_;
     std::vector<Iommu*> iommus_;
+    std::map<std::string, std::shared_ptr<CoherentMemory>> reserved_pools_;
     AtomicPool atomic_pool_;  // last: it uses the kernel and the policy as it is built
 };
 

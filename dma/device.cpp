@@ -24,6 +24,12 @@ Device::Device(std::string name, Context& context)
 Device::Device(std::string name, Device& parent)
     : name_(std::move(name)), parent_(&parent), context_(parent.context()), ops_(&parent.ops()) {}
 
+void Device::share_dma_mask(Device& owner) {
+    dma_mask_ = owner.dma_mask_;
+    dma_parms_ = owner.dma_parms_;
+    coherent_dma_mask_ = owner.coherent_dma_mask_;
+}
+
 void Device::add_dma_range(const DmaRange& range) {
     auto describe = [&] {
         return fmt::format("{}: dma-range cpu {:#x} -> bus {:#x}, size {:#x}", name_, range.cpu_start, range.dma_start,

@@ -51,11 +51,11 @@ public:
     // The device whose DMA settings apply: the end of the delegation chain.
     Device& dma_dev() { return parent_ ? parent_->dma_dev() : *this; }
 
-    uint64_t dma_mask() const { return dma_mask_; }
+    uint64_t dma_mask() const { return *dma_mask_; }
     uint64_t coherent_dma_mask() const { return coherent_dma_mask_; }
     // Stores a mask without checks, as bus code does when it creates the device; drivers call
     // dma::set_mask / set_coherent_mask, which check dma_supported first.
-    void store_dma_mask(uint64_t mask) { dma_mask_ = mask; }
+    void store_dma_mask(uint64_t mask) { *dma_mask_ = mask; }
     void store_coherent_dma_mask(uint64_t mask) { coherent_dma_mask_ = mask; }
 
     // The highest bus address the interconnect lets the device reach (0: no limit).
@@ -74,10 +74,16 @@ public:
     // segment must not cross (dma_set_max_seg_size / dma_set_seg_boundary).
     static constexpr uint64_t default_max_segment_size = 64 * 1024;
     static constexpr uint64_t default_segment_boundary_mask = 0xffffffff;
-    uint64_t max_segment_size() const { return max_segment_size_; }
-    uint64_t segment_boundary_mask() const { return segment_boundary_mask_; }
-    void set_max_segment_size(uint64_t size) { max_segment_size_ = size; }
-    void set_segment_boundary_mask(uint64_t mask) { segment_boundary_mask_ = mask; }
+    uint64_t max_segment_size() const { return dma_parms_->max_segment_size; }
+    uint64_t segment_boundary_mask() const { return dma_parms_->segment_boundary_mask; }
+    void set_max_segment_size(uint64_t size) { dma_parms_->max_segment_size = size; }
+    void set_segment_boundary_mask(uint64_t mask) { dma_parms_->segment_boundary_mask = mask; }
+
+    // What Linux's mfd_add_device does to a cell: its dma_mask and dma_parms pointers are the
+    // parent's (`owner`'s), so a mask or parameter set through either device is both devices',
+    // and its coherent mask starts as a copy of the owner's (a value, set apart from then on).
+    // The owner outlives the device.
+    void share_dma_mask(Device& owner);
 
     bool is_coherent() const { return coherent_; }
     void set_coherent(bool coherent) { coherent_ = coherent; }
@@ -125,12 +131,17 @@ private:
     Device* parent_ = nullptr;
     Context& context_;
     DmaOps* ops_;
-    uint64_t dma_mask_ = dma_bit_mask(32);
+    struct DmaParms {
+        uint64_t max_segment_size = default_max_segment_size;
+        uint64_t segment_boundary_mask = default_segment_boundary_mask;
+    };
+    uint64_t own_dma_mask_ = dma_bit_mask(32);
+    uint64_t* dma_mask_ = &own_dma_mask_;  // Linux's dev->dma_mask: the owner's with share_dma_mask
     uint64_t coherent_dma_mask_ = dma_bit_mask(32);
     uint64_t bus_dma_limit_ = 0;
     std::vector<DmaRange> ranges_;
-    uint64_t max_segment_size_ = default_max_segment_size;
-    uint64_t segment_boundary_mask_ = default_segment_boundary_mask;
+    DmaParms own_dma_parms_;
+    DmaParms* dma_parms_ = &own_dma_parms_;
     bool coherent_ = false;
     bool force_bounce_ = false;
     std::shared_ptr<CoherentMemory> dma_mem_;

@@ -301,11 +301,14 @@ void Mfd::execute() {
         if (state_ != State::running)
             set_state(State::running);
         uint64_t instructions = mcs51_.instructions();
+        bool was_idle = mcs51_.idle();
         unsigned cycles = mcs51_.step();
         stat_instructions_ += mcs51_.instructions() - instructions;
         stat_cycles_ += cycles;
         local_ps_ += cycles * machine_cycle_ps_;
-        if (mcs51_.idle() && !(mcs51_.sfr(sfr::TCON) & tcon_tr0))
+        // Sleeps after an idle step that took no interrupt: an enabled interrupt already pending when
+        // the core enters idle mode ends it at once (the firmware's re-enable-then-idle relies on it).
+        if (was_idle && mcs51_.idle() && !(mcs51_.sfr(sfr::TCON) & tcon_tr0))
             sleep();
         else if (local_ps_ >= config_.quantum_ps)
             sync();

@@ -30,6 +30,7 @@ struct RunOptions {
     std::string workload;
     std::vector<std::string> params;
     std::vector<std::string> overrides;
+    std::vector<std::string> firmware_path;
     std::optional<uint64_t> seed;
     std::string outdir = "simout";
     std::string quantum;
@@ -67,6 +68,7 @@ RunRequest build_request(const RunOptions& options) {
         request.params[param.substr(0, equals)] = param.substr(equals + 1);
     }
     request.overrides.insert(request.overrides.end(), options.overrides.begin(), options.overrides.end());
+    request.firmware_path = options.firmware_path;
     if (options.seed)
         request.seed = *options.seed;
     if (!options.quantum.empty()) {
@@ -169,10 +171,12 @@ RunRequest tree_request(const std::string& file, const std::vector<std::string>&
     return request;
 }
 
-void check(const std::string& file) {
+void check(const std::string& file, const std::vector<std::string>& firmware_path) {
     std::string extension = fs::path(file).extension().string();
     bool scenario = extension == ".yaml" || extension == ".yml";
-    validate_printing_warnings(scenario ? RunRequest::from_scenario(Scenario::load(file)) : tree_request(file, {}));
+    RunRequest request = scenario ? RunRequest::from_scenario(Scenario::load(file)) : tree_request(file, {});
+    request.firmware_path = firmware_path;
+    validate_printing_warnings(request);
     std::cout << file << ": ok\n";
 }
 
@@ -190,6 +194,8 @@ int run_cli(int argc, char** argv) {
     run_cmd->add_option("--workload", run.workload, "workload name (see `dmasim list workloads`)");
     run_cmd->add_option("-p,--param", run.params, "workload parameter key=value (repeatable)");
     run_cmd->add_option("-c,--config", run.overrides, "device-tree override /node/path:prop=value (repeatable)");
+    run_cmd->add_option("--firmware-path", run.firmware_path,
+                        "a folder searched for firmware images before the build's (repeatable)");
     run_cmd->add_option("--seed", run.seed, "random seed (default: the scenario's, else 1)");
     run_cmd->add_option("-o,--outdir", run.outdir, "output folder")->capture_default_str();
     run_cmd->add_option("--quantum", run.quantum, "core time quantum, e.g. 1us or 500ns");
@@ -219,6 +225,9 @@ int run_cli(int argc, char** argv) {
     std::string check_file;
     CLI::App* check_cmd = app.add_subcommand("check", "validate a device tree or a scenario without running it");
     check_cmd->add_option("file", check_file, "a .dts/.dtb or a scenario .yaml")->required();
+    std::vector<std::string> check_firmware_path;
+    check_cmd->add_option("--firmware-path", check_firmware_path,
+                          "a folder searched for firmware images before the build's (repeatable)");
 
     std::string report_dir;
     std::string report_format = "text";
@@ -284,7 +293,7 @@ int run_cli(int argc, char** argv) {
             : list_what == "properties" ? list_properties(list_page)
                                         : list_scenarios();
         else if (*check_cmd)
-            check(check_file);
+            check(check_file, check_firmware_path);
         else if (*report_cmd)
             std::cout << report(report_dir, report_format == "markdown" ? ReportFormat::markdown : ReportFormat::text);
         else if (*regress_cmd) {

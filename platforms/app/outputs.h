@@ -60,7 +60,7 @@ public:
     static constexpr size_t max_event_lines = 10000;
     static constexpr const char* default_events =
         "bus.error,bus_master.error,cpu.abort,hazard.*,workload.*,dma.warning,dma_debug.*,pci.*,usb.log,"
-        "kernel.warning,iommu.log,smmu.fault";
+        "kernel.warning,iommu.log,smmu.fault,mfd.log";
 
     void note(uint64_t time_ps, const std::string& text);
     // Each hazard line then ends with the mapping covering its address when it was raised.

@@ -11,6 +11,7 @@
 #include "platforms/builder/platform.h"
 #include "platforms/devicetree/device_tree.h"
 #include "sw/drivers/iommu/arm_smmu.h"
+#include "sw/drivers/mfd/mfd.h"
 #include "sw/drivers/pci/pci_subsystem.h"
 #include "sw/drivers/usb/usb_bus.h"
 #include "sw/workloads/workload.h"
@@ -313,6 +314,17 @@ public:
             bus_masters.push_back(std::make_unique<sw::BusMaster>(*kernel, info));
             drivers.push_back(bus_masters.back().get());
         }
+        for (const std::string& dir : request.firmware_path)
+            kernel->firmware().add_path(dir);
+        std::vector<sw::Mfd*> mfd_drivers;
+        for (size_t i = 0; i < platform.mfds().size(); ++i) {
+            const sw::MfdInfo& info = platform.mfds()[i].info;
+            if (!kernel->firmware().find(info.firmware_name))  // request_firmware would fail at boot
+                throw ConfigError(fmt::format("{}: node {}: property 'firmware-name': {}", platform.source_name(),
+                                              info.node, kernel->firmware().not_found(info.name, info.firmware_name)));
+            mfds.push_back(std::make_unique<sw::Mfd>(*kernel, instr, info, *dma->mfd_devices()[i]));
+            mfd_drivers.push_back(mfds.back().get());
+        }
         declare_run_time_events(instr);
         if (!prepared.workload)
             return;
@@ -320,6 +332,7 @@ public:
                                             instr.counter("workload.data_errors"), drivers, &dma->context(),
                                             dma->devices()});
         context->pci = &*pci;
+        context->mfds = mfd_drivers;
         if (prepared.workload->check) {
             try {
                 prepared.workload->check(*context);
@@ -336,6 +349,7 @@ public:
     std::vector<std::unique_ptr<sw::ArmSmmu>> smmus;  // the platform's IOMMUs, each with its driver
     std::optional<sw::PciSubsystem> pci;
     std::vector<std::unique_ptr<sw::BusMaster>> bus_masters;  // the platform's, each with its driver
+    std::vector<std::unique_ptr<sw::Mfd>> mfds;               // the platform's MFDs, each with its driver
     std::optional<sw::WorkloadContext> context;               // when the request names a workload
 
     // Boot probes the IOMMUs before the devices behind them (Linux defers a master's probe until its
@@ -369,6 +383,16 @@ public:
     void remove_bus_masters() {
         for (const auto& master : bus_masters)
             master->remove();
+    }
+    // The MFDs' drivers load their firmware and add their cells at boot, beside the bus masters'.
+    void probe_mfds() {
+        for (const auto& mfd : mfds)
+            if (mfd->probe() < 0)
+                throw std::runtime_error(mfd->error());
+    }
+    void remove_mfds() {
+        for (const auto& mfd : mfds)
+            mfd->remove();
     }
 };
 
@@ -429,10 +453,12 @@ int run_simulation(const RunRequest& request) {
     platform.core().set_program([&](models::Core&) {
         system.probe_iommus();       // boot: the IOMMUs and the platform devices behind them,
         system.probe_bus_masters();  // the platform devices' drivers; enumerate PCI (a function behind an
-        pci.scan();                  // IOMMU is attached as it is configured), then bind its drivers
+        system.probe_mfds();         // IOMMU is attached as it is configured), then bind its drivers
+        pci.scan();
         pci.probe_drivers();
         workload.run(context);
         pci.remove_drivers();
+        system.remove_mfds();
         system.remove_bus_masters();
         system.remove_iommus();
         dma_system.context().debug().check_leaks_at_exit();

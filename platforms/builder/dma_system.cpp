@@ -1,11 +1,10 @@
 #include "platforms/builder/dma_system.h"
 
-#include "dma/coherent_memory.h"
+#include "dma/reserved_mem.h"
 #include "platforms/errors.h"
 #include "sw/kernel/kernel.h"
 
 #include <fmt/format.h>
-#include <map>
 
 namespace platform {
 
@@ -32,23 +31,20 @@ std::unique_ptr<dma::Context> boot_dma_layer(Platform& platform, sw::Kernel& ker
 
 DmaSystem::DmaSystem(Platform& platform, sw::Kernel& kernel, models::Instrumentation& instr)
     : context_(boot_dma_layer(platform, kernel, instr)) {
-    // A shared-dma-pool named by several devices is one pool they share (Linux's rmem_dma_device_init).
-    std::map<std::string, std::shared_ptr<dma::CoherentMemory>> pools;
     for (const DmaDeviceSpec& spec : platform.dma_devices()) {
         devices_.push_back(std::make_unique<dma::Device>(spec.name, *context_));
         dma::Device& dev = *devices_.back();
         dma::dma_configure(dev, spec.dma.dma_config());
-        if (spec.cma_area)  // Linux's rmem_cma_device_init
-            dev.set_cma_area(kernel.page_allocator().cma_area(*spec.cma_area));
-        if (!spec.coherent_pool)
-            continue;
-        const sw::ReservedArea& area = placed_area(*spec.coherent_pool, kernel);
-        if (area.dynamic)  // the platform checked the ones placed by reg, and this one's size
-            platform.check_coherent_pool(spec, area.base, area.size);
-        std::shared_ptr<dma::CoherentMemory>& pool = pools[*spec.coherent_pool];
-        if (!pool)  // Linux's rmem_dma_setup + dma_init_coherent_memory, at the base the kernel placed it
-            pool = dma::CoherentMemory::create(*context_, area.name, *area.base, *area.base, area.size, true);
-        dma::assign_coherent_memory(dev, pool);
+        for (const std::optional<std::string>& region : {spec.cma_area, spec.coherent_pool}) {
+            if (!region)
+                continue;
+            const sw::ReservedArea& area = placed_area(*region, kernel);
+            if (area.dynamic && region == spec.coherent_pool)  // the platform checked the ones placed by reg
+                platform.check_coherent_pool(spec, area.base, area.size);
+            if (int rc = dma::of_reserved_mem_device_init(dev, *region); rc < 0)
+                throw ConfigError(fmt::format("{}: node {}: property 'memory-region': region {} refused ({})",
+                                              platform.source_name(), spec.node, *region, rc));
+        }
     }
     for (const SmmuSpec& spec : platform.iommus()) {
         iommu_devices_.push_back(std::make_unique<dma::Device>(spec.dma.name, *context_));

@@ -11,10 +11,6 @@
 #include <memory>
 #include <vector>
 
-namespace dma {
-class CoherentMemory;
-}
-
 namespace platform {
 
 class DmaSystem {

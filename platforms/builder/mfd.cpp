@@ -84,7 +84,8 @@ void Platform::Builder::add_mfd(const DtNode& node) {
         std::vector<std::string> compatible = child.compatible();
         if (compatible.empty())
             child.fail("compatible", "a cell of the MFD: a child node with a compatible");
-        info.cells.push_back(sw::MfdCellInfo{child.name(), child.path(), compatible[0]});
+        info.cells.push_back(sw::MfdCellInfo{child.name(), child.path(), compatible[0],
+                                             of_dma_configure_device(child).dma_config()});
     }
     skipped_.push_back(node.path());  // the cells are the MFD's, not models of their own
     // Where the host's DMA API places the SRAM: its bus address through the dma-ranges, if any.

@@ -8,6 +8,7 @@
 #include "models/common/access_extension.h"
 #include "models/common/instrumentation.h"
 #include "models/cpu/core.h"
+#include "sw/kernel/firmware.h"
 #include "sw/kernel/irq.h"
 #include "sw/kernel/kmalloc.h"
 #include "sw/kernel/memory_layout.h"
@@ -53,6 +54,8 @@ public:
     const std::vector<PhysRange>& ram() const { return ram_; }
     PageAllocator& page_allocator() { return pages_; }
     Kmalloc& kmalloc() { return kmalloc_; }  // e.g. kmalloc().set_min_align(64)
+    // request_firmware's search path and loader (sw/kernel/firmware.h).
+    FirmwareLoader& firmware() { return firmware_; }
     // The reserved-memory table with the bases the kernel chose for dynamic regions.
     const std::vector<ReservedArea>& reserved() const { return pages_.reserved(); }
 
@@ -124,6 +127,7 @@ private:
     std::vector<PhysRange> ram_;
     PageAllocator pages_;
     Kmalloc kmalloc_;
+    FirmwareLoader firmware_;
     VirtRange text_, rodata_, stack_;
     uint64_t next_vmalloc_ = models::Mmu::vmalloc_base;
     std::map<uint64_t, uint64_t> vmap_areas_;  // vmap address -> length

@@ -24,6 +24,7 @@ namespace sw {
 
 class BusMaster;
 class Kernel;
+class Mfd;
 class PciSubsystem;
 
 class ParamError : public std::runtime_error {
@@ -81,6 +82,9 @@ struct WorkloadContext {
     // The kernel's PCI core after boot: host bridges enumerated, drivers bound; null on a run
     // without it.
     PciSubsystem* pci = nullptr;
+    // The drivers of the platform's multi-function devices ("dmasim,mfd"), probed at boot with
+    // their cells' drivers (sw/drivers/mfd/mfd.h).
+    std::vector<Mfd*> mfds = {};
 };
 
 struct Workload {

@@ -3,6 +3,8 @@
 // physical addresses, the interrupt, the firmware's name and the cells (child nodes).
 #pragma once
 
+#include "dma/device.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,6 +17,9 @@ struct MfdCellInfo {
     std::string name;        // the node's name, as dev_name(), e.g. "dsp@0"
     std::string node;        // its path
     std::string compatible;  // e.g. "dmasim,mfd-dsp"
+    // What of_dma_configure finds on the cell's own node (its coherence, the dma-ranges above it),
+    // applied when the cell probes (Linux's platform_dma_configure).
+    dma::DmaConfig dma = {};
 };
 
 struct MfdInfo {

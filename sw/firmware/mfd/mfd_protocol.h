@@ -20,9 +20,10 @@
 #define MFD_MSG_RUN 0x02u
 
 /* The job block, at a page boundary, in the MFD's coherent memory (offsets in bytes). */
-#define MFD_JOB_FUNCTION 0u  /* 16 bits: MFD_FN_* */
-#define MFD_JOB_LENGTH 2u    /* 16 bits: bytes of data, at most MFD_JOB_MAX_DATA */
-#define MFD_JOB_INPUT 4u     /* 32 bits: bus address of system memory the engine fetches the data
+#define MFD_JOB_FUNCTION 0u /* 16 bits: MFD_FN_* */
+#define MFD_JOB_LENGTH 2u   /* 16 bits: bytes of data, at most MFD_JOB_MAX_DATA */
+#define MFD_JOB_INPUT                                                                             \
+    4u                       /* 32 bits: bus address of system memory the engine fetches the data \
                               * from into the block's data area; 0 = the host wrote the data there */
 #define MFD_JOB_OUTPUT 8u    /* 32 bits: bus address the engine writes the result to; 0 = none */
 #define MFD_JOB_PARAM 12u    /* 8 bits: the function's parameter */
@@ -34,7 +35,7 @@
 #define MFD_JOB_MAX_DATA (MFD_JOB_PAGES * 4096u - MFD_JOB_DATA)
 
 /* Functions, one per cell. */
-#define MFD_FN_GAIN 1u /* sample processing: y = min(255, (x * param) >> 4); checksum = sum of y (mod 2^16) */
+#define MFD_FN_GAIN 1u  /* sample processing: y = min(255, (x * param) >> 4); checksum = sum of y (mod 2^16) */
 #define MFD_FN_CRC16 2u /* the USB-like function: checksum = CRC-16/USB of the data; data unchanged */
 
 #define MFD_STATUS_NONE 0u /* as allocated (zeroed): the firmware never wrote the block */
