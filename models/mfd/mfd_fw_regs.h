@@ -43,7 +43,8 @@
 #define MFD_SFR_XOFFL 0xa6
 #define MFD_SFR_XOFFH 0xa7
 
-/* DMA engine, started by the firmware: DMADL/DMADH hold the SRAM offset of the first descriptor;
+/* DMA engine, started by the firmware: DMADL/DMADH hold the SRAM offset of the first descriptor
+ * (16 bits: a firmware-started chain begins in the SRAM's first 64 KiB; its descriptors reach all of it);
  * writing START to DMACTL starts the chain. DMACTL reads BUSY, then DONE or ERROR; writing CLEAR
  * clears DONE and ERROR (and external interrupt 1). */
 #define MFD_SFR_DMADL 0xa9

@@ -1,12 +1,14 @@
-// Reads an Intel HEX image (SDCC's .ihx: data records 00 up to the end record 01) into the 8051's
-// code memory, for the 8051 cross-check's runner and the 8051 benchmark. Throws std::runtime_error
-// naming the file and line of a malformed record.
+// Loads an Intel HEX image (SDCC's .ihx) into the 8051's code memory, for the 8051 cross-check's
+// runner and the 8051 benchmark, with the kernel's reader (sw::parse_ihex, the one the MFD's
+// driver loads firmware with). Throws sw::FirmwareError naming the file and line of a bad record,
+// std::runtime_error for a file it cannot open or data past the code memory.
 #pragma once
 
 #include "models/mfd/mcs51.h"
+#include "sw/kernel/firmware.h"
 
-#include <cctype>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -16,27 +18,13 @@ inline void load_intel_hex(const std::string& path, models::Mcs51& cpu) {
     std::ifstream in(path);
     if (!in)
         throw std::runtime_error(path + ": cannot open");
-    std::string line;
-    for (int number = 1; std::getline(in, line); ++number) {
-        if (!line.empty() && line.back() == '\r')
-            line.pop_back();
-        if (line.empty())
-            continue;
-        auto byte = [&](size_t index) {
-            size_t at = 1 + 2 * index;
-            if (line[0] != ':' || at + 2 > line.size() || !isxdigit(line[at]) || !isxdigit(line[at + 1]))
-                throw std::runtime_error(path + ":" + std::to_string(number) +
-                                         ": expected an Intel HEX record (:LLAAAATT...)");
-            return uint8_t(std::stoul(line.substr(at, 2), nullptr, 16));
-        };
-        uint8_t count = byte(0), type = byte(3);
-        uint16_t addr = uint16_t(byte(1) << 8 | byte(2));
-        if (type == 1)
-            return;
-        if (type != 0)
-            continue;
-        for (uint8_t i = 0; i < count; ++i)
-            cpu.write_code(uint16_t(addr + i), byte(4 + i));
+    std::ostringstream text;
+    text << in.rdbuf();
+    for (const sw::FirmwareRecord& record : sw::parse_ihex(text.str(), path)) {
+        if (record.address + record.data.size() > models::Mcs51::code_size)
+            throw std::runtime_error(path + ": data past the 8051's 64 KiB of code memory");
+        for (size_t i = 0; i < record.data.size(); ++i)
+            cpu.write_code(static_cast<uint16_t>(record.address + i), record.data[i]);
     }
 }
 
