@@ -1,5 +1,6 @@
 #include "models/bus/bus_master.h"
 
+#include "models/common/register_transport.h"
 #include "models/common/shared_events.h"
 
 #include <algorithm>
@@ -66,36 +67,20 @@ BusMaster::BusMaster(sc_core::sc_module_name name, const BusMasterConfig& config
 }
 
 void BusMaster::mmio_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
-    uint64_t offset = payload.get_address();
-    if (payload.get_data_length() != 4 || offset % 4 || payload.get_byte_enable_ptr()) {
-        payload.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-        return;
-    }
-    uint64_t time_ps = (sc_core::sc_time_stamp() + delay).value();
-    settle(time_ps);
-    uint32_t value = 0;
-    if (payload.is_write()) {
-        std::memcpy(&value, payload.get_data_ptr(), 4);
-        write_register(static_cast<unsigned>(offset), value, time_ps);
-    } else {
-        value = read_register(static_cast<unsigned>(offset));
-        std::memcpy(payload.get_data_ptr(), &value, 4);
-    }
-    payload.set_response_status(tlm::TLM_OK_RESPONSE);
+    transport_registers32(
+        payload, delay,
+        [this](unsigned offset, uint64_t time_ps) {
+            settle(time_ps);
+            return read_register(offset);
+        },
+        [this](unsigned offset, uint32_t value, uint64_t time_ps) {
+            settle(time_ps);
+            write_register(offset, value, time_ps);
+        });
 }
 
 void BusMaster::buffer_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time&) {
-    uint64_t offset = payload.get_address();
-    unsigned length = payload.get_data_length();
-    if (offset > buffer_.size() || length > buffer_.size() - offset || payload.get_byte_enable_ptr()) {
-        payload.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-        return;
-    }
-    if (payload.is_write())
-        std::memcpy(buffer_.data() + offset, payload.get_data_ptr(), length);
-    else
-        std::memcpy(payload.get_data_ptr(), buffer_.data() + offset, length);
-    payload.set_response_status(tlm::TLM_OK_RESPONSE);
+    transport_bytes(payload, buffer_.data(), buffer_.size());
 }
 
 uint32_t BusMaster::read_register(unsigned offset) const {

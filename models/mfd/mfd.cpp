@@ -1,5 +1,6 @@
 #include "models/mfd/mfd.h"
 
+#include "models/common/register_transport.h"
 #include "models/mfd/mfd_fw_regs.h"
 #include "models/mfd/mfd_regs.h"
 
@@ -91,36 +92,20 @@ const MfdConfig& Mfd::config() const { return config_; }
 // ---- The host's side -------------------------------------------------------------------------
 
 void Mfd::mmio_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
-    uint64_t offset = payload.get_address();
-    if (payload.get_data_length() != 4 || offset % 4 || payload.get_byte_enable_ptr()) {
-        payload.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-        return;
-    }
-    uint64_t time_ps = (sc_core::sc_time_stamp() + delay).value();
-    settle(time_ps);
-    uint32_t value = 0;
-    if (payload.is_write()) {
-        std::memcpy(&value, payload.get_data_ptr(), 4);
-        write_register(static_cast<unsigned>(offset), value, time_ps);
-    } else {
-        value = read_register(static_cast<unsigned>(offset));
-        std::memcpy(payload.get_data_ptr(), &value, 4);
-    }
-    payload.set_response_status(tlm::TLM_OK_RESPONSE);
+    transport_registers32(
+        payload, delay,
+        [this](unsigned offset, uint64_t time_ps) {
+            settle(time_ps);
+            return read_register(offset);
+        },
+        [this](unsigned offset, uint32_t value, uint64_t time_ps) {
+            settle(time_ps);
+            write_register(offset, value, time_ps);
+        });
 }
 
 void Mfd::sram_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time&) {
-    uint64_t offset = payload.get_address();
-    unsigned length = payload.get_data_length();
-    if (offset > sram_.size() || length > sram_.size() - offset || payload.get_byte_enable_ptr()) {
-        payload.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-        return;
-    }
-    if (payload.is_write())
-        std::memcpy(sram_.data() + offset, payload.get_data_ptr(), length);
-    else
-        std::memcpy(payload.get_data_ptr(), sram_.data() + offset, length);
-    payload.set_response_status(tlm::TLM_OK_RESPONSE);
+    transport_bytes(payload, sram_.data(), sram_.size());
 }
 
 // Code memory behind the window: writes land while CPUCS holds the core in reset, else are ignored
