@@ -78,6 +78,10 @@ std::vector<DmaBufAttachment*> DmaBuf::attachments() const {
 std::unique_ptr<DmaBuf> dma_buf_export(Context& context, DmaBufExportInfo info) {
     if (!info.ops || info.size == 0)
         return nullptr;
+    // Every dma.buf stat exists (at 0) once a buffer is, so that runs compare field for field.
+    for (const char* name : {"attachments", "maps", "cpu_access.begin", "cpu_access.end", "move_notify", "misuse",
+                             "bounce_buffers", "bounced_bytes", "iommu_maps", "syncs"})
+        stat(context, name);
     ++stat(context, "exported");
     return std::make_unique<DmaBuf>(context, std::move(info));
 }

@@ -43,7 +43,7 @@ struct Scenario {
     std::vector<std::string> labels;  // CTest labels, each one of known_labels()
     bool golden = false;              // `dmasim regress` compares stats with a golden file
 
-    // The labels a scenario may carry (smoke, coherence, dma, pci, slow).
+    // The labels a scenario may carry (smoke, coherence, dma, pci, iommu, mfd, dma-buf, slow).
     static const std::vector<std::string>& known_labels();
 
     // Unknown key, wrong type or bad value: ConfigError "FILE:LINE: ..." naming the key.

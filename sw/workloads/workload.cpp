@@ -10,6 +10,7 @@
 #include "sw/workloads/seed_mfd_local_memory.h"
 #include "sw/workloads/seed_missing_sync.h"
 #include "sw/workloads/seed_per_device_ops.h"
+#include "sw/workloads/seed_shared_buffer.h"
 #include "sw/workloads/seed_small_buffers.h"
 #include "sw/workloads/seed_usb_delegation.h"
 
@@ -67,6 +68,7 @@ WorkloadRegistry& WorkloadRegistry::builtin() {
         r.add(seed_small_buffers_workload());
         r.add(seed_mfd_local_memory_workload());
         r.add(seed_per_device_ops_workload());
+        r.add(seed_shared_buffer_workload());
         return r;
     }();
     return registry;
