@@ -92,15 +92,27 @@ std::string mfds_text(const nlohmann::ordered_json& mfds) {
                             m["firmware"].get<std::string>(), m["burst_size"].get<uint32_t>(),
                             m["sram_latency_ns"].get<uint64_t>(), m["dma_mask"].get<std::string>(),
                             m["ops"].get<std::string>());
-        text += fmt::format("    coherent pool: {}\n",
-                            m["pool"].is_null()
-                                ? std::string("none (no memory-region: system memory)")
-                                : fmt::format("{} ({}, assigned by the driver at probe, shared by the cells)",
-                                              m["pool"]["region"].get<std::string>(),
-                                              human_size(m["pool"]["size"].get<uint64_t>())));
-        for (const auto& cell : m["cells"])
-            text += fmt::format("    cell {} ({}): {}\n", cell["name"].get<std::string>(),
+        std::string pool = m["pool"].is_null()
+                               ? std::string("none (no memory-region: system memory)")
+                               : fmt::format("{} ({}, assigned by the driver at probe, shared by the cells)",
+                                             m["pool"]["region"].get<std::string>(),
+                                             human_size(m["pool"]["size"].get<uint64_t>()));
+        if (m["declare_sram"].get<bool>())
+            pool = "a slice of the SRAM per cell, declared by its driver at probe (dmasim_mfd.declare_sram=1)" +
+                   (m["pool"].is_null()
+                        ? std::string()
+                        : fmt::format("; memory-region {} not used", m["pool"]["region"].get<std::string>()));
+        text += fmt::format("    coherent pool: {}\n", pool);
+        for (const auto& cell : m["cells"]) {
+            text += fmt::format("    cell {} ({}): {}", cell["name"].get<std::string>(),
                                 cell["node"].get<std::string>(), cell["compatible"].get<std::string>());
+            const auto& declared = cell["declared_pool"];
+            if (!declared.is_null())
+                text += fmt::format("; declared pool {} of SRAM at {} (bus {})",
+                                    human_size(declared["size"].get<uint64_t>()), declared["start"].get<std::string>(),
+                                    declared["bus"].get<std::string>());
+            text += "\n";
+        }
     }
     return text;
 }

@@ -1,7 +1,9 @@
 #include "platforms/boot/boot_params.h"
 
+#include "sw/drivers/mfd/mfd.h"
 #include "sw/workloads/workload.h"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <optional>
 #include <sstream>
@@ -75,9 +77,16 @@ bool parse_bool(const DtNode& chosen, const std::string& token, const std::strin
     return *parsed;
 }
 
+// Linux's parameq: '-' and '_' are the same in a parameter's name (arm_smmu.disable_bypass is
+// arm-smmu.disable_bypass, dmasim-mfd.declare_sram is dmasim_mfd.declare_sram).
+std::string parameter_name(std::string key) {
+    std::replace(key.begin(), key.end(), '-', '_');
+    return key;
+}
+
 void parse_bootarg(const DeviceTree& tree, const DtNode& chosen, const std::string& token, BootParams& params) {
     size_t equals = token.find('=');
-    std::string key = token.substr(0, equals);
+    std::string key = parameter_name(token.substr(0, equals));
     std::string value = equals == std::string::npos ? "" : token.substr(equals + 1);
     if (key == "swiotlb") {
         parse_swiotlb(chosen, value, params.dma);
@@ -90,8 +99,10 @@ void parse_bootarg(const DeviceTree& tree, const DtNode& chosen, const std::stri
         params.dma.debug = value == "on";
     } else if (key == "iommu.strict") {
         params.dma.iommu_strict = parse_bool(chosen, token, value);
-    } else if (key == "arm-smmu.disable_bypass") {
+    } else if (key == "arm_smmu.disable_bypass") {
         params.arm_smmu_disable_bypass = parse_bool(chosen, token, value);
+    } else if (key == sw::Mfd::declare_sram_param) {
+        params.mfd_declare_sram = parse_bool(chosen, token, value);
     } else {
         params.warnings.push_back(fmt::format("{}: node /chosen: bootargs parameter \"{}\" is not one dmasim knows; "
                                               "ignored",
@@ -110,6 +121,10 @@ const std::vector<std::pair<std::string, std::string>>& known_bootargs() {
         {"iommu.strict=0", "lazy IOMMU unmaps: IOTLB invalidations deferred to a flush queue (default 1: strict, "
                            "invalidated before unmap returns)"},
         {"arm-smmu.disable_bypass=0", "lets streams no SMR matches bypass the SMMU (default 1: they fault)"},
+        {std::string(sw::Mfd::declare_sram_param) + "=1",
+         "the MFD driver splits its SRAM between its cells and each cell's driver declares its slice as its "
+         "coherent pool at probe (dma_declare_coherent_memory, as SM501's cells do), in place of the memory-region "
+         "pool (default 0)"},
     };
     return known;
 }

@@ -1,5 +1,6 @@
 // The kernel's configuration from /chosen: Linux's own boot parameters in `bootargs`
-// (swiotlb=, coherent_pool=, dma_debug=, iommu.strict=, arm-smmu.disable_bypass=) and the policies dmasim makes
+// (swiotlb=, coherent_pool=, dma_debug=, iommu.strict=, arm-smmu.disable_bypass=), dmasim's drivers'
+// module parameters (dmasim_mfd.declare_sram=) and the policies dmasim makes
 // selectable as `dmasim,` properties, so a scenario can pick the 2011 behaviour or today's.
 #pragma once
 
@@ -16,6 +17,7 @@ struct BootParams {
     dma::Policy dma;
     uint64_t kmalloc_min_align = 0;       // dmasim,kmalloc-min-align; 0: kmalloc's default
     bool arm_smmu_disable_bypass = true;  // arm-smmu.disable_bypass: unmatched streams fault (sCR0.USFCFG)
+    bool mfd_declare_sram = false;        // dmasim_mfd.declare_sram: the MFD's cells declare SRAM slices
     std::vector<std::string> warnings;    // unknown bootargs, ignored as the kernel ignores them
 };
 

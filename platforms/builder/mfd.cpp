@@ -7,12 +7,14 @@
 //   firmware-name      the image its driver loads (default "dmasim-mfd.ihx")
 //   interrupts         one level-high SPI (optional: the driver polls without it)
 //   memory-region      a no-map shared-dma-pool, the MFD's coherent memory: named for the driver,
-//                      which assigns it at probe (Linux's of_reserved_mem_device_init_by_idx)
+//                      which assigns it at probe (Linux's of_reserved_mem_device_init_by_idx);
+//                      not used when bootargs has dmasim_mfd.declare_sram=1 (sw/drivers/mfd/mfd.h)
 //   child nodes        the cells (mfd-core's), each with a compatible
 //   dmasim,*           the model's (models::Mfd::properties())
 #include "platforms/builder/platform_builder.h"
 
 #include "models/mfd/mfd_regs.h"
+#include "sw/drivers/mfd/mfd.h"
 
 namespace platform {
 
@@ -108,10 +110,11 @@ void Platform::Builder::add_mfd(const DtNode& node) {
 
 void Platform::Builder::resolve_mfd_pools() {
     for (size_t i = 0; i < p_.mfd_specs_.size(); ++i) {
+        MfdSpec& spec = p_.mfd_specs_[i];
+        spec.info.declare_sram = p_.boot_params_.mfd_declare_sram;
         const std::string& region_node = mfd_pool_nodes_[i];
         if (region_node.empty())
             continue;
-        MfdSpec& spec = p_.mfd_specs_[i];
         auto region = std::find_if(p_.reserved_.begin(), p_.reserved_.end(),
                                    [&](const ReservedRegion& r) { return r.node == region_node; });
         bool pool = region != p_.reserved_.end() && region->no_map &&
@@ -145,9 +148,22 @@ nlohmann::ordered_json Platform::Builder::mfds_json() const {
         for (const ReservedRegion& region : p_.reserved_)
             if (info.memory_region && region.name == *info.memory_region)
                 pool = pool_json(region.name, region.size);
+        // Under dmasim_mfd.declare_sram, each cell's slice of the SRAM, as its driver declares it.
+        std::vector<sw::MfdMemResource> slices = info.declare_sram ? sw::Mfd::sram_slices(info)
+                                                                   : std::vector<sw::MfdMemResource>{};
         nlohmann::ordered_json cells = nlohmann::ordered_json::array();
-        for (const sw::MfdCellInfo& cell : info.cells)
-            cells.push_back({{"name", cell.name}, {"node", cell.node}, {"compatible", cell.compatible}});
+        for (size_t c = 0; c < info.cells.size(); ++c) {
+            const sw::MfdCellInfo& cell = info.cells[c];
+            nlohmann::ordered_json declared = nullptr;
+            if (c < slices.size())
+                declared = {{"start", hex(slices[c].start)},
+                            {"size", slices[c].size},
+                            {"bus", hex(config.sram_bus_base + (slices[c].start - slices[c].parent_start))}};
+            cells.push_back({{"name", cell.name},
+                             {"node", cell.node},
+                             {"compatible", cell.compatible},
+                             {"declared_pool", declared}});
+        }
         list.push_back({{"name", spec.model},
                         {"node", info.node},
                         {"registers", hex(info.registers)},
@@ -157,6 +173,7 @@ nlohmann::ordered_json Platform::Builder::mfds_json() const {
                         {"code", hex(info.code)},
                         {"code_size", info.code_size},
                         {"pool", pool},
+                        {"declare_sram", info.declare_sram},
                         {"cells", cells},
                         {"firmware", info.firmware_name},
                         {"clock_hz", property_json(properties.at("clock-frequency"), config)},

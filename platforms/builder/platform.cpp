@@ -385,6 +385,8 @@ nlohmann::ordered_json Platform::Builder::kernel_json() const {
         kernel["iommu_strict"] = boot.dma.iommu_strict;
         kernel["arm_smmu_disable_bypass"] = boot.arm_smmu_disable_bypass;
     }
+    if (!p_.mfds_.empty())  // as iommus: only where there is an MFD
+        kernel["dmasim_mfd_declare_sram"] = boot.mfd_declare_sram;
     return kernel;
 }
 

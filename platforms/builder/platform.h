@@ -75,7 +75,8 @@ struct SmmuSpec {
 
 // A multi-function device (dmasim,mfd, docs/models/mfd.md): the model, what its driver is told, and
 // its own DMA device (of_dma_configure). Its coherent pool (info.memory_region) is not assigned at
-// boot: the driver assigns it, as Linux's of_reserved_mem_device_init_by_idx does at probe.
+// boot: the driver assigns it, as Linux's of_reserved_mem_device_init_by_idx does at probe, or its
+// cells declare slices of the SRAM instead (info.declare_sram, from bootargs).
 struct MfdSpec {
     std::string model;  // mfd<N>
     sw::MfdInfo info;

@@ -84,13 +84,19 @@ public:
             "seed-mfd-local-memory: {} jobs of {} bytes on {} (input {}, output {}), coherent memory {}: {} failed, "
             "{} bad checksums, {} wrong bytes or checksums",
             jobs, length_, names(), engine_in_ ? "by the engine" : "in the block",
-            engine_out_ ? "by the engine" : "in the block",
-            mfd_.info().memory_region ? "from the pool " + *mfd_.info().memory_region : "from system RAM",
-            stat_job_errors_, stat_bad_checksums_, context_.data_errors));
+            engine_out_ ? "by the engine" : "in the block", pool_text(), stat_job_errors_, stat_bad_checksums_,
+            context_.data_errors));
     }
 
 private:
     uint64_t& counter(const char* name) { return context_.instr.counter(std::string("workload.mfd.") + name); }
+
+    // Where the cells' coherent memory comes from, as the MFD's driver chose it (sw/drivers/mfd/mfd.h).
+    std::string pool_text() const {
+        if (mfd_.info().declare_sram)
+            return "from SRAM slices declared by the cells' drivers";
+        return mfd_.info().memory_region ? "from the pool " + *mfd_.info().memory_region : "from system RAM";
+    }
 
     std::string names() const {
         std::vector<std::string> list;

@@ -4,6 +4,7 @@
 
 #include "dma/device.h"
 #include "models/cpu/core.h"
+#include "models/mfd/mfd_fw_regs.h"
 #include "models/mfd/mfd_regs.h"
 #include "sw/firmware/mfd/mfd_protocol.h"
 #include "sw/kernel/kernel.h"
@@ -14,6 +15,12 @@
 namespace sw {
 
 using namespace mfd;
+
+namespace {
+
+constexpr uint64_t sram_page = uint64_t(1) << MFD_SRAM_PAGE_SHIFT;
+
+}  // namespace
 
 Mfd::Mfd(Kernel& kernel, models::Instrumentation& instr, MfdInfo info, dma::Device& dev)
     : kernel_(kernel), instr_(instr), info_(std::move(info)), dev_(dev),
@@ -68,10 +75,41 @@ int Mfd::probe() {
     }
     if (irq_requested_)
         writel(MFD_IRQ_ENABLE, IRQ_MBOX);
-    cells_ = mfd_add_devices(dev_, info_.cells);
+    std::vector<MfdMemResource> slices;
+    if (info_.declare_sram && !info_.cells.empty()) {
+        slices = sram_slices(info_);
+        if (slices.empty()) {
+            remove();
+            return fail(-ENOMEM, fmt::format("{}=1: the {}-page SRAM cannot be split between {} cells",
+                                             declare_sram_param, info_.sram_size / sram_page, info_.cells.size()));
+        }
+        log(fmt::format("{}=1: the SRAM [{:#x}, {:#x}) split between {} cells, each slice declared by its "
+                        "cell's driver{}",
+                        declare_sram_param, info_.sram, info_.sram + info_.sram_size, slices.size(),
+                        info_.memory_region
+                            ? fmt::format("; memory-region {} not used (a device has one coherent pool)",
+                                          *info_.memory_region)
+                            : ""));
+    }
+    cells_ = mfd_add_devices(dev_, info_.cells, slices);
     bind_cells();
     return 0;
 }
+
+std::vector<MfdMemResource> Mfd::sram_slices(const MfdInfo& info) {
+    const uint64_t pages = info.sram_size / sram_page, cells = info.cells.size();
+    if (cells == 0 || pages < cells)
+        return {};
+    const uint64_t slice = pages / cells * sram_page;
+    std::vector<MfdMemResource> slices;
+    for (uint64_t i = 0; i < cells; ++i) {
+        uint64_t start = info.sram + i * slice;
+        slices.push_back(MfdMemResource{start, i + 1 == cells ? info.sram + info.sram_size - start : slice, info.sram});
+    }
+    return slices;
+}
+
+dma::dma_addr_t Mfd::sram_bus() const { return dev_.phys_to_dma(info_.sram); }
 
 // The driver core's part: each cell to the driver of its compatible, probed.
 void Mfd::bind_cells() {
@@ -131,7 +169,7 @@ int Mfd::load_firmware() {
 
 // The first message, polled: the firmware tells its version and echoes the SRAM's bus address.
 int Mfd::hello() {
-    const uint32_t sram_bus = static_cast<uint32_t>(dev_.phys_to_dma(info_.sram));
+    const uint32_t sram_bus = static_cast<uint32_t>(this->sram_bus());
     post(Message{MFD_MSG_HELLO, sram_bus, 0, 0});
     models::Core& cpu = kernel_.cpu();
     const uint64_t deadline = cpu.now_ps() + hello_timeout_ps;

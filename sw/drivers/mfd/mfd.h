@@ -8,6 +8,20 @@
 // (sw/firmware/mfd/mfd_protocol.h) go through the mailboxes; the reply comes with the MBOX interrupt, waited for in the
 // idle loop (WFI), or by polling IRQ_STATUS without an interrupt.
 //
+// The cells' coherent memory comes one of two ways, as Linux's drivers get it:
+//   memory-region    the MFD node names a no-map shared-dma-pool over the SRAM; each cell's driver
+//                    assigns it at probe (of_reserved_mem_device_init on the parent's node), one
+//                    pool shared by the cells.
+//   declare_sram     the module parameter dmasim_mfd.declare_sram=1 on the kernel command line:
+//                    the driver splits its "sram" window between the cells, handing each a memory
+//                    resource as drivers/mfd/sm501.c does (sm501_create_mem), and each cell's driver
+//                    declares its slice at probe (dma_declare_coherent_memory, as
+//                    drivers/usb/host/ohci-sm501.c does): a pool per cell, named after it.
+// With both, the parameter wins: it is the administrator's explicit choice at boot, and a device
+// has one coherent pool (dma_declare_coherent_memory on a device that already has one is -EBUSY),
+// so the cells' drivers do not call of_reserved_mem_device_init and the driver logs that the
+// memory-region is not used.
+//
 // What the driver says (dev_info / dev_err) is kept in messages() and emitted as `mfd.log` events.
 #pragma once
 
@@ -37,6 +51,9 @@ public:
     // How long the firmware has to answer HELLO after its release.
     static constexpr uint64_t hello_timeout_ps = 10'000'000'000;  // 10 ms
     static constexpr uint64_t hello_poll_us = 10;
+    // The module parameter, as the kernel command line names it: Linux's <module>.<param>, the
+    // module (KBUILD_MODNAME) the driver's name with '_' for '-'.
+    static constexpr const char* declare_sram_param = "dmasim_mfd.declare_sram";
 
     using Message = std::array<uint32_t, 4>;
 
@@ -48,8 +65,18 @@ public:
 
     // 0, or -ENODEV (not the registers this driver knows), request_irq's error, request_firmware's
     // (-ENOENT, -EINVAL), -EFBIG (an image past the code memory), -ETIMEDOUT or -EPROTO (no or a
-    // wrong HELLO reply); error() then says why and the device is left in reset. Runs on the core.
+    // wrong HELLO reply), -ENOMEM (declare_sram with fewer SRAM pages than cells); error() then
+    // says why and the device is left in reset. Runs on the core.
     int probe();
+
+    // The cells' memory resources under declare_sram, as sm501.c carves its local memory for its
+    // functions (sm501_create_mem): equal whole-page slices of the "sram" window in the cells'
+    // order, the last one also taking the pages left over (as sm501's display takes the rest);
+    // none when the SRAM has fewer pages than there are cells.
+    static std::vector<MfdMemResource> sram_slices(const MfdInfo& info);
+    // The SRAM's bus address through the MFD's dma-ranges: what HELLO tells the firmware and what
+    // the MFD's address decoder maps to SRAM offset 0 (models/mfd/mfd_address_decoder.h).
+    dma::dma_addr_t sram_bus() const;
     void remove();
     bool probed() const { return regs_ != 0; }
 

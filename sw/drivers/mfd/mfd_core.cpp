@@ -4,8 +4,8 @@
 
 namespace sw {
 
-MfdCellDevice::MfdCellDevice(dma::Device& parent, MfdCellInfo info)
-    : info_(std::move(info)), parent_(parent), dev_(info_.name, parent.context()) {
+MfdCellDevice::MfdCellDevice(dma::Device& parent, MfdCellInfo info, std::optional<MfdMemResource> memory)
+    : info_(std::move(info)), parent_(parent), memory_(memory), dev_(info_.name, parent.context()) {
     // pdev->dev.dma_mask = parent->dma_mask; dma_parms = parent->dma_parms;
     // coherent_dma_mask = parent->coherent_dma_mask.
     dev_.share_dma_mask(parent);
@@ -18,10 +18,13 @@ void MfdCellDevice::dma_configure() {
     configured_ = true;
 }
 
-MfdCells mfd_add_devices(dma::Device& parent, const std::vector<MfdCellInfo>& cells) {
+MfdCells mfd_add_devices(dma::Device& parent, const std::vector<MfdCellInfo>& cells,
+                         const std::vector<MfdMemResource>& memory) {
     MfdCells devices;
-    for (const MfdCellInfo& cell : cells)
-        devices.push_back(std::make_unique<MfdCellDevice>(parent, cell));
+    for (size_t i = 0; i < cells.size(); ++i)
+        devices.push_back(std::make_unique<MfdCellDevice>(parent, cells[i],
+                                                          i < memory.size() ? std::optional<MfdMemResource>(memory[i])
+                                                                            : std::nullopt));
     return devices;
 }
 

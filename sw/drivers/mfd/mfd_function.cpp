@@ -1,10 +1,12 @@
 #include "sw/drivers/mfd/mfd_function.h"
 
+#include "dma/coherent_memory.h"
 #include "dma/device.h"
 #include "dma/mapping.h"
 #include "dma/reserved_mem.h"
 #include "models/cpu/core.h"
 #include "sw/drivers/mfd/mfd.h"
+#include "sw/drivers/mfd/mfd_core.h"
 #include "sw/kernel/kernel.h"
 
 #include <cerrno>
@@ -54,6 +56,8 @@ int MfdFunction::fail(int rc, const std::string& message) {
 
 int MfdFunction::probe() {
     cell_.dma_configure();
+    if (cell_.memory())
+        return declare_memory(*cell_.memory());
     const std::optional<std::string>& region = mfd_.info().memory_region;
     if (!region) {
         mfd_.log_as(kind_.driver_name, name(),
@@ -66,7 +70,28 @@ int MfdFunction::probe() {
     return 0;
 }
 
-void MfdFunction::remove() { dma::of_reserved_mem_device_release(dev()); }
+// As drivers/usb/host/ohci-sm501.c ohci_hcd_sm501_drv_probe declares its slice of SM501's local
+// memory: dma_declare_coherent_memory(dev, mem->start, mem->start - mem->parent->start,
+// resource_size(mem)). SM501's functions see their local memory from address 0; the MFD's engine and
+// address decoder see the SRAM at its bus address (the one HELLO told the firmware), so the handles
+// are that address plus the slice's offset in the SRAM.
+int MfdFunction::declare_memory(const MfdMemResource& mem) {
+    const dma::dma_addr_t device_addr = mfd_.sram_bus() + (mem.start - mem.parent_start);
+    if (int rc = dma::declare_coherent_memory(dev(), mem.start, device_addr, mem.size); rc < 0)
+        return fail(rc, fmt::format("cannot declare coherent memory [{:#x}, {:#x}) ({})", mem.start,
+                                    mem.start + mem.size, rc));
+    mfd_.log_as(kind_.driver_name, name(),
+                fmt::format("coherent memory declared: {}'s SRAM [{:#x}, {:#x}), bus addresses from {:#x}",
+                            mfd_.info().name, mem.start, mem.start + mem.size, device_addr));
+    return 0;
+}
+
+void MfdFunction::remove() {
+    if (cell_.memory())
+        dma::release_coherent_memory(dev());  // dma_release_declared_memory, as ohci-sm501's remove
+    else
+        dma::of_reserved_mem_device_release(dev());
+}
 
 int MfdFunction::alloc_block(MfdJobBlock& block) {
     block.cpu = dma::alloc_coherent(dev(), job_block_size, block.bus);

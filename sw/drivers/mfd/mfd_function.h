@@ -1,8 +1,10 @@
 // The drivers of the MFD's cells (sw/drivers/mfd/mfd_core.h), one per function the firmware runs
 // (sw/firmware/mfd/mfd_protocol.h): "dmasim,mfd-dsp" (mfd-dsp, FN_GAIN) and "dmasim,mfd-usb"
 // (mfd-usb, FN_CRC16). Probe configures the cell's DMA from its node (platform_dma_configure) and
-// reaches the MFD's coherent pool through the parent's memory-region, as Linux's cell drivers call
-// of_reserved_mem_device_init_by_idx(dev, parent's node, 0). A job: dma_alloc_coherent of a job
+// either declares the memory resource the MFD's driver gave the cell (dmasim_mfd.declare_sram, as
+// ohci-sm501 declares its slice of SM501's local memory) or reaches the MFD's coherent pool through
+// the parent's memory-region, as Linux's cell drivers call of_reserved_mem_device_init_by_idx(dev,
+// parent's node, 0). A job: dma_alloc_coherent of a job
 // block on the cell's device (from the pool; NULL when it is full -- kernel/dma/coherent.c has no
 // fallback to system RAM), its header (and data) written by the CPU, RUN through the MFD's
 // mailbox, the reply checked against the status the firmware wrote into the block.
@@ -23,6 +25,7 @@ namespace sw {
 
 class Mfd;
 class MfdCellDevice;
+struct MfdMemResource;
 
 struct MfdFunctionKind {
     const char* compatible;
@@ -60,8 +63,9 @@ public:
     MfdFunction(const MfdFunction&) = delete;
     MfdFunction& operator=(const MfdFunction&) = delete;
 
-    // 0, or of_reserved_mem_device_init's error for the parent's memory-region. Without one the
-    // cell's coherent memory comes from system RAM (logged).
+    // 0, or the error of dma_declare_coherent_memory for the cell's memory resource, else of
+    // of_reserved_mem_device_init for the parent's memory-region. With neither the cell's coherent
+    // memory comes from system RAM (logged).
     int probe();
     void remove();
 
@@ -85,6 +89,7 @@ public:
 
 private:
     int fail(int rc, const std::string& message);
+    int declare_memory(const MfdMemResource& mem);
 
     Mfd& mfd_;
     MfdCellDevice& cell_;

@@ -1,6 +1,7 @@
 // What the device tree gives the MFD's driver (sw/drivers/mfd/mfd.h) and mfd-core, as Linux's
 // platform_get_resource_byname, platform_get_irq and of_property_read give them: the windows'
-// physical addresses, the interrupt, the firmware's name and the cells (child nodes).
+// physical addresses, the interrupt, the firmware's name and the cells (child nodes); and the
+// driver's module parameter from the kernel command line.
 #pragma once
 
 #include "dma/device.h"
@@ -32,6 +33,9 @@ struct MfdInfo {
     uint64_t clock_hz = 0;
     std::string firmware_name;                 // firmware-name, e.g. "dmasim-mfd.ihx"
     std::optional<std::string> memory_region;  // the node's memory-region (a reserved region's name)
+    // dmasim_mfd.declare_sram (bootargs): the driver splits the SRAM between the cells, and each
+    // cell's driver declares its slice as its coherent pool at probe (sw/drivers/mfd/mfd.h).
+    bool declare_sram = false;
     std::vector<MfdCellInfo> cells;
 };
 

@@ -69,6 +69,24 @@ TEST_CASE("mfd: seed 6 - job blocks from the SRAM pool are right, from system RA
     CHECK(contains(log, "what the firmware wrote did not reach the block"));
 }
 
+TEST_CASE("mfd: dmasim_mfd.declare_sram=1 with a memory-region too - the cells declare their slices, the region is "
+          "not used",
+          "[mfd][cli]") {
+    TempDir dir;
+    Result r = dmasim(dir, "run -q -o out --platform arm-mfd.dts --workload seed-mfd-local-memory -p jobs=2 -c "
+                           "'/chosen:bootargs=\"dmasim_mfd.declare_sram=1\"'");
+    REQUIRE(r.code == 0);
+    nlohmann::json stats = load_json(dir.path("out/stats.json"));
+    CHECK(stats["workload"]["mfd"]["job_errors"] == 0);
+    CHECK(stats["workload"]["data_errors"] == 0);
+    CHECK(stats["dma"]["coherent_pool"]["dsp@0"]["allocs"] == 1);
+    CHECK(stats["dma"]["coherent_pool"]["usb@1"]["allocs"] == 1);
+    CHECK_FALSE(stats["dma"]["coherent_pool"].contains("mfd-sram@50010000"));  // of_reserved_mem_device_init never ran
+    std::string log = read_file(dir.path("out/run.log"));
+    CHECK(contains(log, "memory-region mfd-sram@50010000 not used (a device has one coherent pool)"));
+    CHECK(contains(log, "coherent memory declared: mfd@50000000's SRAM [0x50018000, 0x50020000)"));
+}
+
 TEST_CASE("mfd: a firmware that never answers HELLO, or one past the code memory, fails the MFD's probe",
           "[mfd][cli]") {
     TempDir dir;

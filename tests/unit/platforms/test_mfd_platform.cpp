@@ -41,6 +41,7 @@ TEST_CASE("mfd platform: arm-mfd.dts builds the MFD, its driver's info and its p
     CHECK(info.clock_hz == 48000000);
     CHECK(info.firmware_name == "dmasim-mfd.ihx");
     CHECK(info.memory_region == std::optional<std::string>("mfd-sram@50010000"));
+    CHECK_FALSE(info.declare_sram);  // dmasim_mfd.declare_sram is not in the bootargs
     REQUIRE(info.cells.size() == 2);
     CHECK(info.cells[0].name == "dsp@0");
     CHECK(info.cells[0].compatible == "dmasim,mfd-dsp");
@@ -61,6 +62,9 @@ TEST_CASE("mfd platform: arm-mfd.dts builds the MFD, its driver's info and its p
     CHECK(json["cells"].size() == 2);
     CHECK(json["firmware"] == "dmasim-mfd.ihx");
     CHECK(json["clock_hz"] == 48000000);
+    CHECK(json["declare_sram"] == false);
+    CHECK(json["cells"][0]["declared_pool"].is_null());
+    CHECK(p.description()["kernel"]["dmasim_mfd_declare_sram"] == false);
 }
 
 TEST_CASE("mfd platform: describe shows the SRAM, the pool, the cells, the firmware and the 8051's clock",
@@ -77,6 +81,14 @@ TEST_CASE("mfd platform: describe shows the SRAM, the pool, the cells, the firmw
     Result bare = describe(dir, "-c '" + mfd_node + ":memory-region=false'");
     REQUIRE(bare.code == 0);
     CHECK_THAT(bare.out, Catch::Contains("coherent pool: none"));
+    // dmasim_mfd.declare_sram=1: a slice per cell, the memory-region not used.
+    Result declared = describe(dir, "-c '/chosen:bootargs=\"dmasim_mfd.declare_sram=1\"'");
+    REQUIRE(declared.code == 0);
+    CHECK_THAT(declared.out,
+               Catch::Contains("coherent pool: a slice of the SRAM per cell, declared by its driver at probe "
+                               "(dmasim_mfd.declare_sram=1); memory-region mfd-sram@50010000 not used") &&
+                   Catch::Contains("dmasim,mfd-dsp; declared pool 32 KiB of SRAM at 0x50010000 (bus 0x50010000)") &&
+                   Catch::Contains("dmasim,mfd-usb; declared pool 32 KiB of SRAM at 0x50018000 (bus 0x50018000)"));
 }
 
 TEST_CASE("mfd platform: bad reg, reg-names, sizes and pools are errors naming the node and property",

@@ -423,6 +423,26 @@ TEST_CASE("boot params: iommu.strict= and arm-smmu.disable_bypass= are booleans 
     CHECK_THAT(config_error([&] { params("iommu.strict=o"); }), Catch::Contains("iommu.strict=o"));
 }
 
+TEST_CASE("boot params: the MFD driver's module parameter dmasim_mfd.declare_sram, '-' or '_' as Linux's parameq "
+          "reads its name",
+          "[of_dma][mfd]") {
+    TempDir dir;
+    auto params = [&](const std::string& bootargs) {
+        return platform::parse_boot_params(tree_with(dir, "", "", "chosen { bootargs = \"" + bootargs + "\"; };"));
+    };
+    CHECK_FALSE(params("swiotlb=1024").mfd_declare_sram);
+    platform::BootParams declared = params("dmasim_mfd.declare_sram=1");
+    CHECK(declared.mfd_declare_sram);
+    CHECK(declared.warnings.empty());
+    CHECK(params("dmasim-mfd.declare_sram=y").mfd_declare_sram);
+    CHECK_FALSE(params("dmasim_mfd.declare_sram=0").mfd_declare_sram);
+    CHECK_FALSE(params("arm_smmu.disable_bypass=0").arm_smmu_disable_bypass);  // the same name as arm-smmu's
+    CHECK_THAT(config_error([&] { params("dmasim_mfd.declare_sram=perhaps"); }),
+               Catch::Contains("node /chosen: property 'bootargs'") &&
+                   Catch::Contains("dmasim_mfd.declare_sram=0 or 1"));
+    CHECK(params("dmasim_mfd.declare=1").warnings.size() == 1);  // not a parameter the driver has
+}
+
 TEST_CASE("boot params: bad values are errors naming /chosen, the property and the value", "[of_dma]") {
     TempDir dir;
     auto error_for = [&](const std::string& chosen) {
