@@ -335,7 +335,7 @@ bool Expectation::holds(double actual, double right) const {
 }
 
 const std::vector<std::string>& Scenario::known_labels() {
-    static const std::vector<std::string> labels = {"smoke", "coherence", "dma", "pci", "iommu", "mfd", "slow"};
+    static const std::vector<std::string> labels = {"smoke", "coherence", "dma", "pci", "iommu", "mfd", "ttm", "slow"};
     return labels;
 }
 
