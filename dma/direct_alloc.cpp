@@ -113,6 +113,16 @@ void DirectOps::free_pages(Device& dev, uint64_t size, uint64_t pa, dma_addr_t, 
     dma_free_contiguous(dev, pa, page_align(size));
 }
 
+sw::Zone dma_direct_optimal_zone(Device& dev, uint64_t limit) {
+    uint64_t phys_limit = dev.dma_to_phys(limit);
+    uint64_t zone_dma_limit = dev.context().kernel().page_allocator().zone_dma_limit();
+    if (zone_dma_limit && phys_limit <= zone_dma_limit - 1)
+        return sw::Zone::dma;
+    if (phys_limit <= dma_bit_mask(32))
+        return sw::Zone::dma32;
+    return sw::Zone::normal;
+}
+
 uint64_t DirectOps::allocate_pages(Device& dev, uint64_t size, Attrs attrs, Gfp gfp) {
     Context& context = dev.context();
     auto fail = [&](const std::string& why) {
@@ -126,15 +136,10 @@ uint64_t DirectOps::allocate_pages(Device& dev, uint64_t size, Attrs attrs, Gfp 
         return fail("the size is 0");
     if (uint64_t pa = alloc_from_cma(dev, size, gfp))
         return pa;
-    // Linux's dma_direct_optimal_gfp_mask: the zone the coherent limit falls into, in physical terms.
     uint64_t limit = min_not_zero(dev.coherent_dma_mask(), dev.bus_dma_limit());
     uint64_t phys_limit = dev.dma_to_phys(limit);
     uint64_t zone_dma_limit = context.kernel().page_allocator().zone_dma_limit();
-    sw::Zone zone = sw::Zone::normal;
-    if (zone_dma_limit && phys_limit <= zone_dma_limit - 1)
-        zone = sw::Zone::dma;
-    else if (phys_limit <= dma_bit_mask(32))
-        zone = sw::Zone::dma32;
+    sw::Zone zone = dma_direct_optimal_zone(dev, limit);
     for (;;) {
         uint64_t pa;
         try {

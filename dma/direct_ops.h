@@ -8,6 +8,7 @@
 #pragma once
 
 #include "dma/dma_ops.h"
+#include "sw/kernel/page_allocator.h"
 
 #include <map>
 #include <string>
@@ -87,5 +88,10 @@ private:
 
     std::map<uint64_t, Allocation> allocations_;
 };
+
+// Linux's dma_direct_optimal_gfp_mask: the highest zone whose pages lie below the physical address
+// that bus address `limit` (a mask, or the bus limit) of `dev` leads to: ZONE_DMA when that is
+// within it, else DMA32 when below 4 GiB, else normal.
+sw::Zone dma_direct_optimal_zone(Device& dev, uint64_t limit);
 
 }  // namespace dma

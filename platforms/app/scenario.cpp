@@ -335,8 +335,8 @@ bool Expectation::holds(double actual, double right) const {
 }
 
 const std::vector<std::string>& Scenario::known_labels() {
-    static const std::vector<std::string> labels = {"smoke", "coherence", "dma",     "pci",
-                                                    "iommu", "mfd",       "dma-buf", "slow"};
+    static const std::vector<std::string> labels = {"smoke", "coherence", "dma", "pci", "iommu",
+                                                    "mfd",   "dma-buf",   "ttm", "slow"};
     return labels;
 }
 

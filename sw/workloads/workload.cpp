@@ -7,6 +7,7 @@
 #include "sw/workloads/dma_selftest.h"
 #include "sw/workloads/memtest.h"
 #include "sw/workloads/peek.h"
+#include "sw/workloads/seed_buffer_objects.h"
 #include "sw/workloads/seed_mfd_local_memory.h"
 #include "sw/workloads/seed_missing_sync.h"
 #include "sw/workloads/seed_per_device_ops.h"
@@ -64,6 +65,7 @@ WorkloadRegistry& WorkloadRegistry::builtin() {
         r.add(coherent_alias_workload());
         r.add(alloc_attrs_workload());
         r.add(seed_missing_sync_workload());
+        r.add(seed_buffer_objects_workload());
         r.add(seed_usb_delegation_workload());
         r.add(seed_small_buffers_workload());
         r.add(seed_mfd_local_memory_workload());

@@ -460,7 +460,7 @@ TEST_CASE("scenario keys expect_exit, labels and golden: values and errors", "[r
     };
     CHECK(error("expect_exit: 2\n") == "s.yaml:4: key 'expect_exit': expected 0 or 3 (a simulation error), got '2'");
     CHECK(error("labels: [smoke, fast]\n") == "s.yaml:4: key 'labels': unknown label 'fast' (expected one of: smoke, "
-                                              "coherence, dma, pci, iommu, mfd, dma-buf, slow)");
+                                              "coherence, dma, pci, iommu, mfd, dma-buf, ttm, slow)");
     CHECK(error("labels: [dma, dma]\n") == "s.yaml:4: key 'labels': label 'dma' given twice");
     CHECK(error("labels:\n  - smoke\n") ==
           "s.yaml:4: key 'labels': expected a one-line list such as [smoke, coherence] (CMake reads that line)");

@@ -1,0 +1,25 @@
+// `seed-buffer-objects` (seed experiment 4, seeds 000 and 001: moving TTM buffer objects between a
+// 64-bit and a 32-bit device): a BO of `pages` pages is created on the wide test endpoint, filled
+// by the CPU and read by that device, moved to the narrow endpoint, updated by the CPU, read and
+// then overwritten by that device, moved back (the CPU checks what the narrow device wrote), and
+// moved to the narrow device again, which reads it once more: on that second move a per-device
+// pool hands out the pages the move back gave it (pool hits). The narrow device's pool switches
+// are the configuration: `plain` pages (mapped; bounced by swiotlb, or copied into pages it
+// reaches with unreachable=copy), `dma32` (TTM's GFP_DMA32 pages), `dma-alloc` (a per-device
+// dma_alloc_attrs pool), or `auto` (Linux's choice, nouveau's: dma_alloc and DMA32 for a device
+// short of RAM). On arm-pci-iommu.dts the narrow device maps the same pages at an IOVA.
+// fixed=false leaves out the syncs Linux's TTM leaves out (none after populate or after a move's
+// CPU copy): on the non-coherent bridge the devices read stale data from cached BOs.
+// The summary prints one row for the configuration. Stats: workload.buffer_objects.* -- moves,
+// bo_copies, bytes_copied, bounces, bytes_bounced, iova_allocations, bytes_cleaned,
+// bytes_invalidated, second_move_pool_hits, pages_<device>_<zone> (pages allocated), bad_device_reads,
+// bad_cpu_checks, time_ns -- beside the TTM layer's ttm.* ones.
+#pragma once
+
+#include "sw/workloads/workload.h"
+
+namespace sw {
+
+Workload seed_buffer_objects_workload();
+
+}  // namespace sw
