@@ -78,18 +78,22 @@ public:
           narrow_("narrow", narrow_test_.dev(), context.kernel, context.instr,
                   switches_of(context.params.text("pool"))),
           fixed_(context.params.boolean("fixed")), policy_{context.params.text("unreachable") == "copy",
-                                                           context.params.boolean("fixed")},
+                                                           context.params.boolean("fixed"),
+                                                           {}},
           stat_bad_device_reads_(instr_.counter("workload.buffer_objects.bad_device_reads")),
           stat_bad_cpu_checks_(instr_.counter("workload.buffer_objects.bad_cpu_checks")) {
         if (&wide_test_ == &narrow_test_)
             throw std::runtime_error(fmt::format("{}: the wide and the narrow device are the same function, {}",
                                                  workload_name, wide_test_.pdev().name()));
+        if (context.params.text("copy") == "engine")
+            policy_.engines = copy_engines();
     }
 
     void run() {
         uint64_t start_ps = context_.cpu.now_ps();
         bounces_before_ = stat("swiotlb.maps");
         bounced_before_ = stat("swiotlb.bounced_bytes");
+        ptes_before_ = stat("iommu.ptes_written");
         std::vector<std::string> moves;
         {
             TtmBufferObject bo(wide_, context_.params.integer("pages"), caching_of(context_.params.text("caching")));
@@ -116,6 +120,20 @@ public:
     }
 
 private:
+    // copy=engine: the endpoints' DMA engines, the wide one first, copy what a move copies (the
+    // test function's COPY command through its driver).
+    std::vector<TtmCopyEngine> copy_engines() {
+        std::vector<TtmCopyEngine> engines;
+        for (PciEndpointTest* test : {&wide_test_, &narrow_test_})
+            engines.push_back(TtmCopyEngine{&test->dev(),
+                                            [test](dma::dma_addr_t src, dma::dma_addr_t dst, uint64_t size) {
+                                                return (test->run_command(COMMAND_COPY, src, dst,
+                                                                          static_cast<uint32_t>(size)) &
+                                                        STATUS_COPY_SUCCESS) != 0;
+                                            }});
+        return engines;
+    }
+
     // The CPU writes the BO; the fixed driver ends its CPU access (syncs for the device).
     void cpu_fill(TtmBufferObject& bo, const std::vector<uint8_t>& data) {
         bo.cpu_write(0, data);
@@ -213,31 +231,38 @@ private:
         };
         uint64_t copies = copy_stat("bo_copies", stat("ttm.moves.copy"));
         uint64_t copied = copy_stat("bytes_copied", stat("ttm.bytes_copied"));
+        copy_stat("cpu_copies", stat("ttm.cpu_copies"));
+        uint64_t engine_copies = copy_stat("engine_copies", stat("ttm.engine_copies"));
+        copy_stat("engine_bytes_copied", stat("ttm.engine_bytes_copied"));
+        uint64_t ptes = copy_stat("ptes_written", stat("iommu.ptes_written") - ptes_before_);
         uint64_t bounces = copy_stat("bounces", stat("swiotlb.maps") - bounces_before_);
         uint64_t bounced = copy_stat("bytes_bounced", stat("swiotlb.bounced_bytes") - bounced_before_);
         uint64_t iovas = copy_stat("iova_allocations", stat("ttm.iova_allocations"));
         uint64_t cleaned = copy_stat("bytes_cleaned", stat("ttm.bytes_cleaned"));
         uint64_t invalidated = copy_stat("bytes_invalidated", stat("ttm.bytes_invalidated"));
         TtmPool& pool = narrow_.pool();
-        std::string config = fmt::format("{}{}{}",
+        std::string config = fmt::format("{}{}{}{}",
                                          pool.use_dma_alloc() ? "dma-alloc"
                                          : pool.use_dma32()   ? "dma32"
                                                               : "plain",
                                          narrow_.behind_iommu() ? "+iommu" : "",
-                                         policy_.copy_unreachable ? " (copy)" : "");
+                                         policy_.copy_unreachable ? " (copy)" : "",
+                                         policy_.engines.empty() ? "" : " +engine");
         context_.summary.push_back(fmt::format(
             "{}: a {}-page {} BO, {} ({} bits) -> {} ({} bits, pool: {}) and back, {}: moves {}", workload_name,
             context_.params.integer("pages"), context_.params.text("caching"), wide_test_.pdev().name(),
             wide_test_.dma_bits(), narrow_test_.pdev().name(), narrow_test_.dma_bits(), config,
             fixed_ ? "synced around CPU access" : "no sync after populate (as TTM)", fmt::join(moves, ", ")));
         context_.summary
-            .push_back(fmt::format("  {:<18} {:>6} {:>10} {:>7} {:>10} {:>9} {:>6} {:>10} {:>12} {:>11} {:>6} {:>7}",
-                                   "configuration", "copies", "copied", "bounces", "bounced", "pool hits", "IOVAs",
-                                   "cleaned", "invalidated", "time (us)", "errors", "hazards"));
-        context_.summary.push_back(fmt::format(
-            "  {:<18} {:>6} {:>10} {:>7} {:>10} {:>9} {:>6} {:>10} {:>12} {:>11} {:>6} {:>7}", config, copies, copied,
-            bounces, bounced, stat("workload.buffer_objects.second_move_pool_hits"), iovas, cleaned, invalidated,
-            stat("workload.buffer_objects.time_ns") / 1000, context_.data_errors, hazards()));
+            .push_back(fmt::format("  {:<27} {:>6} {:>6} {:>10} {:>7} {:>10} {:>9} {:>6} {:>6} {:>10} {:>12} {:>11} "
+                                   "{:>6} {:>7}",
+                                   "configuration", "copies", "engine", "copied", "bounces", "bounced", "pool hits",
+                                   "IOVAs", "PTEs", "cleaned", "invalidated", "time (us)", "errors", "hazards"));
+        context_.summary.push_back(
+            fmt::format("  {:<27} {:>6} {:>6} {:>10} {:>7} {:>10} {:>9} {:>6} {:>6} {:>10} {:>12} {:>11} {:>6} {:>7}",
+                        config, copies, engine_copies, copied, bounces, bounced,
+                        stat("workload.buffer_objects.second_move_pool_hits"), iovas, ptes, cleaned, invalidated,
+                        stat("workload.buffer_objects.time_ns") / 1000, context_.data_errors, hazards()));
         context_.summary.push_back("  pages allocated: " + pages_allocated());
     }
 
@@ -253,6 +278,7 @@ private:
     uint64_t& stat_bad_cpu_checks_;
     uint64_t bounces_before_ = 0;  // swiotlb's counts before the run: boot maps some buffers
     uint64_t bounced_before_ = 0;
+    uint64_t ptes_before_ = 0;  // the IOMMU's descriptors before the run (boot maps some buffers)
 };
 
 }  // namespace
@@ -274,6 +300,12 @@ Workload seed_buffer_objects_workload() {
              "bounce",
              "plain pages the target cannot reach: mapped and bounced by swiotlb, or copied into pages it reaches",
              {"bounce", "copy"}},
+            {"copy",
+             ParamType::choice,
+             "cpu",
+             "who copies a move's pages: the CPU, or the DMA engine of an endpoint that reaches the old and the new "
+             "pages (the CPU when none does)",
+             {"cpu", "engine"}},
             {"fixed", ParamType::boolean, "true", "sync around CPU access and after a move's copy", {}},
             {"caching", ParamType::choice, "cached", "the BO's CPU caching", {"cached", "wc", "uc"}},
             {"pages", ParamType::integer, "64", "pages of the BO", {}, 1, 4096},

@@ -10,10 +10,15 @@
 // short of RAM). On arm-pci-iommu.dts the narrow device maps the same pages at an IOVA.
 // fixed=false leaves out the syncs Linux's TTM leaves out (none after populate or after a move's
 // CPU copy): on the non-coherent bridge the devices read stale data from cached BOs.
+// copy=engine: a move's copy is made by the DMA engine of an endpoint that reaches both the old
+// and the new pages (the COPY command, the pages mapped for it with the DMA API), by the CPU when
+// no endpoint does.
 // The summary prints one row for the configuration. Stats: workload.buffer_objects.* -- moves,
-// bo_copies, bytes_copied, bounces, bytes_bounced, iova_allocations, bytes_cleaned,
+// bo_copies, bytes_copied, cpu_copies, engine_copies, engine_bytes_copied, bounces, bytes_bounced,
+// iova_allocations, ptes_written (the IOMMU's descriptors written during the run), bytes_cleaned,
 // bytes_invalidated, second_move_pool_hits, pages_<device>_<zone> (pages allocated), bad_device_reads,
-// bad_cpu_checks, time_ns -- beside the TTM layer's ttm.* ones.
+// bad_cpu_checks, time_ns -- beside the TTM layer's ttm.* ones (ttm.<device>.pages.<caching>.order<N>.<zone>:
+// the pages per device, caching, order and zone).
 #pragma once
 
 #include "sw/workloads/workload.h"

@@ -2,6 +2,7 @@
 
 #include "dma/context.h"
 #include "dma/device.h"
+#include "dma/mapping.h"
 #include "models/cpu/core.h"
 #include "sw/kernel/kernel.h"
 
@@ -34,6 +35,51 @@ models::MemType mem_type(TtmCaching caching) {
 }
 
 models::Instrumentation& instr_of(TtmDevice& dev) { return dev.dev().context().instr(); }
+
+// Unmaps what engine_map mapped: the destination's unmap (FROM_DEVICE) invalidates the CPU's
+// lines, the source's (TO_DEVICE) maintains nothing.
+void engine_unmap(const TtmTt& tt, const std::vector<TtmDmaSegment>& blocks, dma::Device& engine,
+                  dma::DmaDirection dir) {
+    for (size_t i = 0; i < blocks.size(); ++i) {
+        if (tt.blocks[i].vaddr)
+            continue;
+        dma::unmap_page(engine, blocks[i].addr, blocks[i].size, dir);
+        if (dir != dma::DmaDirection::to_device)
+            TtmPool::count_maintenance(engine, blocks[i].size, false);
+    }
+}
+
+// The engine's view of a tt, block by block: a per-device pool's block (the engine's own device's,
+// engine_for saw to it) at its allocation's address, coherent: nothing to map; any other block
+// mapped with dma_map_page for the engine. Empty, with nothing left mapped, when a mapping fails.
+std::vector<TtmDmaSegment> engine_map(const TtmTt& tt, dma::Device& engine, dma::DmaDirection dir) {
+    std::vector<TtmDmaSegment> blocks;
+    uint64_t offset = 0;
+    for (const TtmBlock& block : tt.blocks) {
+        bool coherent = block.vaddr != 0;
+        dma::dma_addr_t addr = coherent ? block.dma_addr : dma::map_page(engine, block.pa, 0, block.size(), dir);
+        if (!coherent && dma::mapping_error(engine, addr)) {
+            engine_unmap(tt, blocks, engine, dir);
+            return {};
+        }
+        if (!coherent)
+            TtmPool::count_maintenance(engine, block.size(), true);
+        blocks.push_back(TtmDmaSegment{addr, offset, block.size()});
+        offset += block.size();
+    }
+    return blocks;
+}
+
+// The runs contiguous in bus addresses among `blocks`.
+std::vector<TtmDmaSegment> contiguous_runs(const std::vector<TtmDmaSegment>& blocks) {
+    std::vector<TtmDmaSegment> runs;
+    for (const TtmDmaSegment& block : blocks)
+        if (!runs.empty() && runs.back().addr + runs.back().size == block.addr)
+            runs.back().size += block.size;
+        else
+            runs.push_back(block);
+    return runs;
+}
 
 }  // namespace
 
@@ -107,7 +153,10 @@ TtmMoveKind TtmBufferObject::move_to(TtmDevice& target, const TtmMovePolicy& pol
     if (!pool.alloc(fresh, zone))
         throw std::runtime_error(fmt::format("ttm: no {} pages on {} to move a buffer object to", fresh.num_pages,
                                              target.dev().name()));
-    copy_into(fresh);
+    if (const TtmCopyEngine* engine = engine_for(fresh, policy.engines))
+        engine_copy_into(fresh, *engine);
+    else
+        copy_into(fresh);
     device_ = &target;
     if (policy.sync_after_copy)
         TtmPool::sync_for_device(tt_);
@@ -125,6 +174,68 @@ void TtmBufferObject::copy_into(TtmTt& fresh) {
     cpu_write(0, data);
     fresh.pool->free(fresh);
     instr_of(*device_).counter("ttm.bytes_copied") += data.size();
+    ++instr_of(*device_).counter("ttm.cpu_copies");
+}
+
+const TtmCopyEngine* TtmBufferObject::engine_for(const TtmTt& fresh, const std::vector<TtmCopyEngine>& engines) const {
+    for (const TtmCopyEngine& engine : engines) {
+        bool reached = true;
+        for (const TtmTt* tt : {&tt_, &fresh})
+            for (const TtmBlock& block : tt->blocks)
+                reached = reached && TtmDevice::reaches(*engine.dev, block.pa, block.size()) &&
+                          (!block.vaddr || &tt->pool->device() == engine.dev);
+        if (reached)
+            return &engine;
+    }
+    return nullptr;
+}
+
+// A driver's blit: the old pages unmapped from their device (as ttm_bo_move_memcpy's) and the new
+// ones from the target (the engine writes them before the target may use them); both mapped for
+// the engine's device, the source TO_DEVICE (which cleans what the CPU wrote) and the destination
+// FROM_DEVICE; copied run by run, one COPY command per run that is contiguous on both sides;
+// unmapped (the destination's unmap invalidates: the CPU sees what the engine wrote); the new
+// pages mapped for the target again, the old ones given back to their pool.
+void TtmBufferObject::engine_copy_into(TtmTt& fresh, const TtmCopyEngine& engine) {
+    dma::Device& target = *fresh.mapped_for;
+    dma::Device& dev = *engine.dev;
+    TtmPool::unmap(tt_);
+    TtmPool::unmap(fresh);
+    std::vector<TtmDmaSegment> src = engine_map(tt_, dev, dma::DmaDirection::to_device);
+    std::vector<TtmDmaSegment> dst = engine_map(fresh, dev, dma::DmaDirection::from_device);
+    bool copied = !src.empty() && !dst.empty();
+    uint64_t commands = 0;
+    std::vector<TtmDmaSegment> from = contiguous_runs(src), to = contiguous_runs(dst);
+    for (size_t i = 0, j = 0; copied && i < from.size() && j < to.size();) {
+        uint64_t length = std::min(from[i].size, to[j].size);  // contiguous on both sides
+        copied = engine.copy(from[i].addr, to[j].addr, length);
+        ++commands;
+        auto advance = [length](std::vector<TtmDmaSegment>& runs, size_t& index) {
+            runs[index].addr += length;
+            runs[index].size -= length;
+            if (!runs[index].size)
+                ++index;
+        };
+        advance(from, i);
+        advance(to, j);
+    }
+    engine_unmap(fresh, dst, dev, dma::DmaDirection::from_device);
+    engine_unmap(tt_, src, dev, dma::DmaDirection::to_device);
+    if (!copied)
+        throw std::runtime_error(fmt::format("ttm: {}'s copy engine failed to move a {}-page buffer object", dev.name(),
+                                             tt_.num_pages));
+    if (!TtmPool::map(fresh, target))
+        throw std::runtime_error(fmt::format("ttm: mapping a {}-page buffer object for {} failed", fresh.num_pages,
+                                             target.name()));
+    kunmap();
+    std::swap(tt_, fresh);
+    kmap();
+    fresh.pool->free(fresh);
+    models::Instrumentation& instr = instr_of(*device_);
+    instr.counter("ttm.bytes_copied") += size();
+    ++instr.counter("ttm.engine_copies");
+    instr.counter("ttm.engine_bytes_copied") += size();
+    instr.counter("ttm.engine_commands") += commands;
 }
 
 void TtmBufferObject::kmap() {

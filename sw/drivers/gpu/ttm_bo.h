@@ -9,14 +9,16 @@
 //   and swiotlb bounces every transfer.
 // - copy: new pages from the target's pool (use_dma32: DMA32 pages, as TTM_PAGE_FLAG_DMA32 asks;
 //   use_dma_alloc: its own coherent pool), or, when the move asks to copy what it cannot reach,
-//   pages of the zone the target reaches; the CPU copies, the old pages go back to their pool.
+//   pages of the zone the target reaches; a copy engine of the policy's that reaches both the old
+//   and the new pages copies them (engine_for), else the CPU; the old pages go back to their pool.
 //   Pages from a per-device (dma_alloc) pool belong to that device: they always take this path
 //   ("you can't hand over pages belonging to other physical devices").
 // Like Linux's TTM, nothing syncs the caches after populate or after the CPU copy: on a
 // non-coherent device, CPU writes to cached pages after they were mapped reach the device stale.
 // The fix is the CPU-access bracket (begin_cpu_access / end_cpu_access, as dma-buf's), or
 // MovePolicy::sync_after_copy for the move's own copy.
-// Stats: ttm.moves.{rebind,iommu,bounce,copy}, ttm.bytes_copied.
+// Stats: ttm.moves.{rebind,iommu,bounce,copy}, ttm.bytes_copied; of the copies, ttm.cpu_copies and
+// ttm.engine_copies, ttm.engine_bytes_copied, ttm.engine_commands (COPY commands the engines ran).
 #pragma once
 
 #include "sw/drivers/gpu/ttm_device.h"
@@ -31,9 +33,22 @@ namespace sw {
 enum class TtmMoveKind { rebind, iommu, bounce, copy };
 const char* to_string(TtmMoveKind kind);
 
+// A device's DMA copy engine, a driver's blit (amdgpu_move_blit, nouveau_bo_move_m2mf): copies
+// `size` bytes from bus address `src` to `dst` of `dev`; false when the engine failed.
+struct TtmCopyEngine {
+    dma::Device* dev = nullptr;
+    std::function<bool(dma::dma_addr_t src, dma::dma_addr_t dst, uint64_t size)> copy;
+};
+
 struct TtmMovePolicy {
     bool copy_unreachable = false;  // copy rather than bounce where the target cannot reach the pages
     bool sync_after_copy = false;   // the fix: the copied pages synced for the target before use
+    // Engines a move's copy may use (a driver's ttm_device_funcs.move): the first whose device
+    // reaches both the old and the new pages directly and owns the per-device pool's blocks among
+    // them (another device mapping a coherent allocation again is what dma-debug's
+    // overlapping-cacheline check reports); with none, the CPU copies (ttm_bo_move_memcpy, the
+    // fallback Linux's drivers take).
+    std::vector<TtmCopyEngine> engines;
 };
 
 // One DMA-contiguous run of a BO as its device sees it.
@@ -81,6 +96,9 @@ private:
     void kmap();
     void kunmap();
     void copy_into(TtmTt& fresh);
+    // The first engine that may copy between the pages of both tts (TtmMovePolicy::engines), or nullptr.
+    const TtmCopyEngine* engine_for(const TtmTt& fresh, const std::vector<TtmCopyEngine>& engines) const;
+    void engine_copy_into(TtmTt& fresh, const TtmCopyEngine& engine);
 
     TtmDevice* device_;
     TtmTt tt_;

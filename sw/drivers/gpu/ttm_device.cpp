@@ -27,9 +27,9 @@ TtmDevice::TtmDevice(std::string label, dma::Device& dev, Kernel& kernel, models
 
 bool TtmDevice::behind_iommu() const { return dev().dma_dev().iommu_domain() != nullptr; }
 
-bool TtmDevice::reaches(uint64_t pa, uint64_t size) const {
-    dma::Device& target = dev().dma_dev();
-    return !behind_iommu() && !target.force_bounce() && dma::dma_capable(target, target.phys_to_dma(pa), size);
+bool TtmDevice::reaches(dma::Device& dev, uint64_t pa, uint64_t size) {
+    dma::Device& target = dev.dma_dev();
+    return !target.iommu_domain() && !target.force_bounce() && dma::dma_capable(target, target.phys_to_dma(pa), size);
 }
 
 Zone TtmDevice::reachable_zone() const {

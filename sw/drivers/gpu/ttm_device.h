@@ -40,7 +40,8 @@ public:
     bool behind_iommu() const;
     // Whether the device reaches [pa, pa + size) directly, without an IOMMU or a bounce buffer
     // (dma_capable of phys_to_dma: its mask, bus limit and dma-ranges).
-    bool reaches(uint64_t pa, uint64_t size) const;
+    bool reaches(uint64_t pa, uint64_t size) const { return reaches(dev(), pa, size); }
+    static bool reaches(dma::Device& dev, uint64_t pa, uint64_t size);
     // The highest zone whose pages the device reaches (dma_direct_optimal_gfp_mask's choice):
     // what a copy allocates when the pool's own zone would not do.
     Zone reachable_zone() const;

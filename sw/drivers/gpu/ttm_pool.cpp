@@ -19,17 +19,16 @@ constexpr uint64_t page_size = PageAllocator::page_size;
 // Linux's __fls.
 unsigned fls(uint64_t value) { return 63 - static_cast<unsigned>(__builtin_clzll(value)); }
 
-// What the DMA layer's maps, unmaps and syncs cost in cache maintenance, for the ttm.bytes_* stats:
-// nothing on a coherent device; on a non-coherent one, a clean towards the device and an
-// invalidate towards the CPU (a BIDIRECTIONAL buffer's, arch_sync_dma_for_device/_for_cpu).
-void count_maintenance(dma::Device& dev, uint64_t size, bool for_device) {
+}  // namespace
+
+// On a non-coherent device, a clean towards the device and an invalidate towards the CPU (a
+// BIDIRECTIONAL buffer's, arch_sync_dma_for_device/_for_cpu).
+void TtmPool::count_maintenance(dma::Device& dev, uint64_t size, bool for_device) {
     if (dev.dma_dev().is_coherent())
         return;
     models::Instrumentation& instr = dev.context().instr();
     instr.counter(for_device ? "ttm.bytes_cleaned" : "ttm.bytes_invalidated") += size;
 }
-
-}  // namespace
 
 TtmPool::TtmPool(std::string label, dma::Device& dev, Kernel& kernel, models::Instrumentation& instr,
                  bool use_dma_alloc, bool use_dma32)

@@ -79,6 +79,10 @@ public:
     // (nothing for a per-device pool's coherent blocks).
     static void sync_for_device(TtmTt& tt);
     static void sync_for_cpu(TtmTt& tt);
+    // Adds what a map, unmap or sync of `size` bytes on `dev` costs in cache maintenance to
+    // ttm.bytes_cleaned (towards the device) or ttm.bytes_invalidated (towards the CPU): nothing on
+    // a coherent device.
+    static void count_maintenance(dma::Device& dev, uint64_t size, bool for_device);
 
 private:
     struct PoolType {

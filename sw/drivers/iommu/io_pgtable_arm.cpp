@@ -94,6 +94,10 @@ uint64_t IoPgtableArm::read_pte(uint64_t ptep) { return kernel_.cpu().load64(Ker
 
 void IoPgtableArm::write_pte(uint64_t ptep, uint64_t pte) { kernel_.cpu().store64(Kernel::phys_to_virt(ptep), pte); }
 
+void IoPgtableArm::count(const char* stat, unsigned descriptors) {
+    cfg_.iommu_dev->context().instr().counter(stat) += descriptors;
+}
+
 // __arm_lpae_sync_pte: the descriptors' bytes cleaned for a walker that does not snoop.
 void IoPgtableArm::sync_pte(uint64_t ptep, unsigned num_entries) {
     dma::sync_single_for_device(*cfg_.iommu_dev, ptep, uint64_t(pte_size) * num_entries, dma::DmaDirection::to_device);
@@ -103,6 +107,7 @@ void IoPgtableArm::sync_pte(uint64_t ptep, unsigned num_entries) {
 void IoPgtableArm::clear_pte(uint64_t ptep, unsigned num_entries) {
     for (unsigned i = 0; i < num_entries; ++i)
         write_pte(ptep + i * pte_size, 0);
+    count("iommu.ptes_cleared", num_entries);
     if (!cfg_.coherent_walk && num_entries)
         sync_pte(ptep, num_entries);
 }
@@ -218,6 +223,7 @@ int IoPgtableArm::init_pte(uint64_t iova, uint64_t paddr, uint64_t prot, unsigne
     uint64_t pte = prot | (lvl == max_levels - 1 ? PTE_TYPE_PAGE : PTE_TYPE_BLOCK);
     for (unsigned i = 0; i < num_entries; ++i)
         write_pte(ptep + i * pte_size, pte | ((paddr + i * size) & PTE_ADDR_MASK));
+    count("iommu.ptes_written", num_entries);
     if (!cfg_.coherent_walk)
         sync_pte(ptep, num_entries);
     return 0;
@@ -230,6 +236,7 @@ int IoPgtableArm::init_pte(uint64_t iova, uint64_t paddr, uint64_t prot, unsigne
 void IoPgtableArm::install_table(uint64_t table, uint64_t ptep) {
     kernel_.cpu().dmb();
     write_pte(ptep, (table & PTE_ADDR_MASK) | PTE_TYPE_TABLE);
+    count("iommu.ptes_written", 1);
     if (!cfg_.coherent_walk)
         sync_pte(ptep, 1);
 }

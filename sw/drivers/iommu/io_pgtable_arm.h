@@ -65,6 +65,8 @@ private:
     uint64_t read_pte(uint64_t ptep);
     void write_pte(uint64_t ptep, uint64_t pte);
     void sync_pte(uint64_t ptep, unsigned num_entries);
+    // Adds to iommu.ptes_written (leaf and table descriptors stored) or iommu.ptes_cleared.
+    void count(const char* stat, unsigned descriptors);
     void clear_pte(uint64_t ptep, unsigned num_entries);
     uint64_t alloc_table(uint64_t size);  // 0 on failure
     void free_table(uint64_t table, uint64_t size);

@@ -294,6 +294,8 @@ TEST_CASE("io-pgtable-arm: 16 scattered pages at consecutive IOVAs on a non-cohe
             expected_lines.insert(sim.line_of(byte));
         CHECK(leaf_lines == expected_lines);
         CHECK(expected_lines.size() == 3);  // bytes 32-159 of the table: lines 0, 1 and 2
+        // Counted: three table descriptors and 16 leaves.
+        CHECK(sim.stat("iommu.ptes_written") == 3 + 16);
 
         // A run of pages in one call: written, then cleaned once (__arm_lpae_init_pte's num_entries).
         mark = sim.cleans.ranges.size();
@@ -303,6 +305,8 @@ TEST_CASE("io-pgtable-arm: 16 scattered pages at consecutive IOVAs on a non-cohe
         CHECK(sim.cleans.since(mark) == std::vector<Cleans::Range>{{first_leaf + 16 * 8, 16 * 8}});
         CHECK(sim.backdoor_read64(first_leaf + 31 * 8) ==
               ((0x90000000 + 15 * sz_4k) | af | sh_os | ng | ap_unpriv | ap_rdonly | attrindx_nc | type_page));
+        CHECK(sim.stat("iommu.ptes_written") == 3 + 32);
+        CHECK(sim.stat("iommu.ptes_cleared") == 0);
 
         pgtbl->free();
         for (uint64_t page : pages)
@@ -349,6 +353,7 @@ TEST_CASE("io-pgtable-arm: unmap clears and cleans the descriptors, one tlb_add_
             CHECK(sim.backdoor_read64(first_leaf + i * 8) == 0);
         CHECK(sim.backdoor_read64(first_leaf + 4 * 8) != 0);
         CHECK(sim.cleans.since(mark) == std::vector<Cleans::Range>{{first_leaf, 4 * 8}});
+        CHECK(sim.stat("iommu.ptes_cleared") == 4);
         std::vector<RecordingTlb::Call> expected;
         for (unsigned i = 0; i < 4; ++i)
             expected.push_back({"add_page", iova_base + i * sz_4k, sz_4k, sz_4k});

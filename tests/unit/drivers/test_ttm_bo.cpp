@@ -53,12 +53,12 @@ TEST_CASE("ttm_bo: moves between a 64-bit and a 30-bit device on the non-coheren
         TtmBufferObject bo(wide, 64, TtmCaching::cached);  // high RAM: beyond the 30-bit device's window
         CHECK(bo.move_kind(wide, {}) == TtmMoveKind::rebind);
         CHECK(bo.move_kind(narrow_plain, {}) == TtmMoveKind::bounce);
-        CHECK(bo.move_kind(narrow_plain, TtmMovePolicy{true, false}) == TtmMoveKind::copy);
+        CHECK(bo.move_kind(narrow_plain, TtmMovePolicy{true, false, {}}) == TtmMoveKind::copy);
         CHECK(bo.move_kind(narrow_dma32, {}) == TtmMoveKind::copy);  // TTM_PAGE_FLAG_DMA32
         CHECK(bo.move_kind(narrow_alloc, {}) == TtmMoveKind::copy);  // its own coherent pages
 
         // Copied into pages the 30-bit device reaches (ZONE_DMA): then the wide one reaches them too.
-        REQUIRE(bo.move_to(narrow_plain, TtmMovePolicy{true, true}) == TtmMoveKind::copy);
+        REQUIRE(bo.move_to(narrow_plain, TtmMovePolicy{true, true, {}}) == TtmMoveKind::copy);
         CHECK(sim.kernel.page_allocator().zone_of(bo.tt().blocks[0].pa) == sw::Zone::dma);
         CHECK(sim.stat("ttm.bytes_copied") == 64 * 4096);
         CHECK(bo.move_kind(wide, {}) == TtmMoveKind::rebind);
@@ -174,4 +174,57 @@ TEST_CASE("ttm_bo: the data survives every kind of move there and back", "[ttm]"
         CHECK(sim.stat("ttm.bytes_copied") == 2 * bo.size());
     });
     CHECK(sim.hazards() == 0);
+}
+
+TEST_CASE("ttm_bo: a move's copy by the first engine that reaches the old and the new pages, else by the CPU",
+          "[ttm]") {
+    PciSim sim(wide_ep1);
+    sim.run([&] {
+        sim.boot();
+        sw::PciEndpointTest& ep1_test = sim.test_device(ep1);
+        sw::PciEndpointTest& ep2_test = sim.test_device(ep2);
+        TtmDevice wide("wide", ep1_test.dev(), sim.kernel, sim.instrumentation(), plain);
+        TtmDevice narrow("np", ep2_test.dev(), sim.kernel, sim.instrumentation(), plain);
+        TtmDevice narrow_dma32("nd", ep2_test.dev(), sim.kernel, sim.instrumentation(), TtmPoolSwitches{false, true});
+        std::vector<std::string> used;
+        auto engine = [&](sw::PciEndpointTest& test) {
+            return sw::TtmCopyEngine{&test.dev(),
+                                     [&used, &test](dma::dma_addr_t src, dma::dma_addr_t dst, uint64_t size) {
+                                         used.push_back(test.pdev().name());
+                                         return (test.run_command(pci_endpoint_test::COMMAND_COPY, src, dst,
+                                                                  static_cast<uint32_t>(size)) &
+                                                 pci_endpoint_test::STATUS_COPY_SUCCESS) != 0;
+                                     }};
+        };
+        // The 30-bit endpoint first: it cannot reach the BO's high pages, so the 64-bit one copies.
+        TtmMovePolicy policy{true, false, {engine(ep2_test), engine(ep1_test)}};
+
+        TtmBufferObject bo(wide, 64, TtmCaching::cached);
+        std::vector<uint8_t> data = sw::pattern_bytes(bo.size(), 4);
+        bo.cpu_write(0, data);
+        bo.end_cpu_access();
+        REQUIRE(bo.move_to(narrow, policy) == TtmMoveKind::copy);
+        CHECK(used == std::vector<std::string>{ep1});  // one order-6 block each side: one COPY command
+        CHECK(sim.stat("ttm.engine_copies") == 1);
+        CHECK(sim.stat("ttm.engine_bytes_copied") == bo.size());
+        CHECK(sim.stat("ttm.engine_commands") == 1);
+        CHECK(sim.stat("ttm.cpu_copies") == 0);
+        CHECK(sim.stat("ttm.bytes_copied") == bo.size());
+        CHECK(sim.kernel.page_allocator().zone_of(bo.tt().blocks[0].pa) == sw::Zone::dma);
+        // The engine's mappings are gone; the BO is mapped for its new device only.
+        CHECK(sim.context.debug().entries_of(ep1_test.dev()).empty());
+        CHECK(device_reads(ep2_test, bo, data));
+        bo.begin_cpu_access();
+        CHECK(bo.cpu_read(0, bo.size()) == data);  // the destination's unmap invalidated the CPU's lines
+
+        // DMA32 pages are in neither inbound window: no engine reaches them, the CPU copies.
+        TtmBufferObject dma32_bo(narrow_dma32, 16, TtmCaching::cached);
+        used.clear();
+        REQUIRE(dma32_bo.move_to(narrow, policy) == TtmMoveKind::copy);
+        CHECK(used.empty());
+        CHECK(sim.stat("ttm.cpu_copies") == 1);
+        CHECK(sim.stat("ttm.engine_copies") == 1);
+    });
+    CHECK(sim.hazards() == 0);
+    CHECK(sim.context.debug().report_count() == 0);
 }
