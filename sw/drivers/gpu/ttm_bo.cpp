@@ -37,12 +37,17 @@ models::Instrumentation& instr_of(TtmDevice& dev) { return dev.dev().context().i
 
 }  // namespace
 
-TtmBufferObject::TtmBufferObject(TtmDevice& dev, uint64_t num_pages, TtmCaching caching) : device_(&dev) {
+TtmBufferObject::TtmBufferObject(TtmDevice& dev, uint64_t num_pages, TtmCaching caching)
+    : TtmBufferObject(dev.pool(), num_pages, caching) {
+    device_ = &dev;
+}
+
+TtmBufferObject::TtmBufferObject(TtmPool& pool, uint64_t num_pages, TtmCaching caching) {
     tt_.num_pages = num_pages;
     tt_.caching = caching;
-    if (!dev.pool().alloc(tt_))
-        throw std::runtime_error(fmt::format("ttm: no {} pages for a buffer object on {}", num_pages,
-                                             dev.dev().name()));
+    if (!pool.alloc(tt_))
+        throw std::runtime_error(fmt::format("ttm: no {} pages for a buffer object from pool {}", num_pages,
+                                             pool.label()));
     kmap();
 }
 
@@ -124,7 +129,7 @@ void TtmBufferObject::copy_into(TtmTt& fresh) {
     kmap();
     cpu_write(0, data);
     fresh.pool->free(fresh);
-    instr_of(*device_).counter("ttm.bytes_copied") += data.size();
+    tt_.pool->instr().counter("ttm.bytes_copied") += data.size();
 }
 
 void TtmBufferObject::kmap() {
@@ -186,7 +191,14 @@ std::vector<uint8_t> TtmBufferObject::cpu_read(uint64_t offset, uint64_t length)
     return data;
 }
 
-void TtmBufferObject::begin_cpu_access() { TtmPool::sync_for_cpu(tt_); }
-void TtmBufferObject::end_cpu_access() { TtmPool::sync_for_device(tt_); }
+void TtmBufferObject::begin_cpu_access() {
+    if (tt_.mapped_for)
+        TtmPool::sync_for_cpu(tt_);
+}
+
+void TtmBufferObject::end_cpu_access() {
+    if (tt_.mapped_for)
+        TtmPool::sync_for_device(tt_);
+}
 
 }  // namespace sw
