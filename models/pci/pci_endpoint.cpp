@@ -140,6 +140,24 @@ void PciEndpoint::init_msi() {
     put(msi_capability + PCI_MSI_DATA_64, 2, 0, 0xffff);
 }
 
+void PciEndpoint::add_vendor_capability(const std::vector<uint8_t>& data) {
+    unsigned length = 3 + static_cast<unsigned>(data.size());
+    if (config_read(vendor_capability, 1) == PCI_CAP_ID_VNDR)
+        throw std::logic_error(fmt::format("{}: a second vendor-specific capability", name()));
+    if (vendor_capability + length > space_.size())
+        throw std::logic_error(fmt::format("{}: a vendor-specific capability of {} bytes", name(), length));
+    put(vendor_capability, 1, PCI_CAP_ID_VNDR, 0);
+    put(vendor_capability + PCI_CAP_LIST_NEXT, 1, 0, 0);
+    put(vendor_capability + 2, 1, length, 0);
+    for (size_t i = 0; i < data.size(); ++i)
+        put(vendor_capability + 3 + static_cast<unsigned>(i), 1, data[i], 0);
+    if (config_.msi_vectors)
+        put(msi_capability + PCI_CAP_LIST_NEXT, 1, vendor_capability, 0);
+    else
+        put(PCI_CAPABILITY_LIST, 1, vendor_capability, 0);
+    put(PCI_STATUS, 2, config_read(PCI_STATUS, 2) | PCI_STATUS_CAP_LIST, 0);
+}
+
 void PciEndpoint::attach(PciUpstream& upstream, uint8_t bus) {
     upstream_ = &upstream;
     bus_ = bus;

@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <systemc>
+#include <vector>
 
 namespace models {
 
@@ -80,6 +81,7 @@ struct PciEndpointConfig {
 class PciEndpoint : public sc_core::sc_module {
 public:
     static constexpr unsigned msi_capability = 0x50;
+    static constexpr unsigned vendor_capability = 0x60;  // after the MSI capability's 14 bytes
 
     // std::invalid_argument for a configuration the hardware cannot have (a BAR size that is not a
     // power of two, a 64-bit BAR in the last register, too many MSI vectors...).
@@ -138,6 +140,9 @@ protected:
     // MSI vector `vector` (0-based) as a memory write of the message through the bridge; false
     // (nothing sent) when MSI is off, the vector is not enabled, or bus mastering is off.
     bool raise_msi(unsigned vector, uint64_t& delay_ps);
+    // A vendor-specific capability (PCI_CAP_ID_VNDR, next, length, then `data`, read-only) at
+    // vendor_capability, linked at the end of the capability list; at most one.
+    void add_vendor_capability(const std::vector<uint8_t>& data);
 
     Instrumentation& instr_;
 

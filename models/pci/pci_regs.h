@@ -35,6 +35,7 @@ constexpr unsigned PCI_STD_HEADER_SIZEOF = 0x40;
 
 // --- MSI capability (offsets from the capability) ---
 constexpr uint8_t PCI_CAP_ID_MSI = 0x05;
+constexpr uint8_t PCI_CAP_ID_VNDR = 0x09;  // vendor-specific: its byte 2 is its length, the rest the vendor's
 constexpr unsigned PCI_CAP_LIST_NEXT = 1;
 constexpr unsigned PCI_MSI_FLAGS = 2;  // 16 bits
 constexpr uint16_t PCI_MSI_FLAGS_ENABLE = 0x0001;

@@ -72,6 +72,8 @@ std::vector<std::pair<std::string, std::vector<NodeTable>>> pages() {
          {{"`compatible = \"pci104c,b500\"`", rows("PciEndpointConfig", endpoint_properties("pci104c,b500"))}}},
         {"ring_nic",
          {{"`compatible = \"pci1234,0201\"`", rows("PciEndpointConfig", endpoint_properties("pci1234,0201"))}}},
+        {"hv_dma_constraints",
+         {{"`compatible = \"pci1234,0580\"`", rows("PciEndpointConfig", endpoint_properties("pci1234,0580"))}}},
         {"uhc",
          {{"`compatible = \"pci1234,0c03\"`", rows("PciEndpointConfig", endpoint_properties("pci1234,0c03")) +
                                                   rows("UhcConfig", models::Uhc::properties())}}},

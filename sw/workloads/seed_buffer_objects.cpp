@@ -4,7 +4,9 @@
 #include "dma/device.h"
 #include "models/cpu/core.h"
 #include "models/pci/pci_endpoint_test_regs.h"
+#include "sw/drivers/gpu/ttm_anon_pool.h"
 #include "sw/drivers/gpu/ttm_bo.h"
+#include "sw/drivers/pci/hv_dma_constraints.h"
 #include "sw/drivers/pci/pci_endpoint_test.h"
 #include "sw/drivers/pci/pci_subsystem.h"
 #include "sw/kernel/kernel.h"
@@ -96,9 +98,10 @@ public:
         ptes_before_ = stat("iommu.ptes_written");
         std::vector<std::string> moves;
         {
-            TtmBufferObject bo(wide_, context_.params.integer("pages"), caching_of(context_.params.text("caching")));
+            TtmBufferObject bo = create_bo();
             std::vector<uint8_t> data = pattern_bytes(bo.size(), 1);
             cpu_fill(bo, data);
+            bind_anonymous(bo);
             device_read(wide_test_, bo, data);
 
             moves.push_back(to_string(bo.move_to(narrow_, policy_)));
@@ -264,6 +267,42 @@ private:
                         stat("workload.buffer_objects.second_move_pool_hits"), iovas, ptes, cleaned, invalidated,
                         stat("workload.buffer_objects.time_ns") / 1000, context_.data_errors, hazards()));
         context_.summary.push_back("  pages allocated: " + pages_allocated());
+        if (anon_pool_)
+            summarize_anonymous();
+    }
+
+    // The BO on the wide device, or with anonymous=true from the pool of anonymous BOs (seed 001),
+    // bound to no device yet.
+    TtmBufferObject create_bo() {
+        uint64_t pages = context_.params.integer("pages");
+        TtmCaching caching = caching_of(context_.params.text("caching"));
+        if (!context_.params.boolean("anonymous"))
+            return TtmBufferObject(wide_, pages, caching);
+        anon_pool_ = ttm_anon_pool_create(context_.pci, context_.kernel, instr_);
+        return TtmBufferObject(*anon_pool_, pages, caching);
+    }
+
+    // An anonymous BO's first binding: to the wide device, as the driver that takes it would.
+    void bind_anonymous(TtmBufferObject& bo) {
+        if (!bo.bound())
+            first_bind_ = to_string(bo.move_to(wide_, policy_));
+    }
+
+    // Where the anonymous BO's pages came from: through the hypervisor's function (coherent
+    // allocations) or, on bare metal, from the page allocator.
+    void summarize_anonymous() {
+        HvDmaConstraints* hypervisor = HvDmaConstraints::find(context_.pci);
+        std::string prefix = fmt::format("ttm.{}.", ttm_anon_pool_label);
+        uint64_t coherent = instr_.counter("workload.buffer_objects.anon_coherent_allocations") =
+            stat(prefix + "coherent_allocations");
+        uint64_t allocator = instr_.counter("workload.buffer_objects.anon_allocator_pages") = stat(prefix +
+                                                                                                   "allocator_pages");
+        context_.summary.push_back(fmt::format(
+            "  anonymous BO: {}: coherent allocations: {}, pages from the page allocator: {}; first bind to {}: {}",
+            hypervisor ? fmt::format("through the hypervisor's function {} ({} bits)", hypervisor->pdev().name(),
+                                     hypervisor->dma_bits())
+                       : std::string("bare metal (no hypervisor's function)"),
+            coherent, allocator, wide_test_.pdev().name(), first_bind_));
     }
 
     WorkloadContext& context_;
@@ -279,6 +318,8 @@ private:
     uint64_t bounces_before_ = 0;  // swiotlb's counts before the run: boot maps some buffers
     uint64_t bounced_before_ = 0;
     uint64_t ptes_before_ = 0;  // the IOMMU's descriptors before the run (boot maps some buffers)
+    std::unique_ptr<TtmPool> anon_pool_;  // with anonymous=true
+    std::string first_bind_;              // how the anonymous BO was first bound
 };
 
 }  // namespace
@@ -309,6 +350,13 @@ Workload seed_buffer_objects_workload() {
             {"fixed", ParamType::boolean, "true", "sync around CPU access and after a move's copy", {}},
             {"caching", ParamType::choice, "cached", "the BO's CPU caching", {"cached", "wc", "uc"}},
             {"pages", ParamType::integer, "64", "pages of the BO", {}, 1, 4096},
+            {"anonymous",
+             ParamType::boolean,
+             "false",
+             "create the BO before binding it, from the pool of anonymous BOs: through the hypervisor's "
+             "DMA-constraints "
+             "function when it is there (seed 001), from the page allocator on bare metal",
+             {}},
             {"wide", ParamType::text, "", "the 64-bit device's PCI function; default: the widest test endpoint", {}},
             {"narrow",
              ParamType::text,

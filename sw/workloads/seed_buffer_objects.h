@@ -8,6 +8,10 @@
 // reaches with unreachable=copy), `dma32` (TTM's GFP_DMA32 pages), `dma-alloc` (a per-device
 // dma_alloc_attrs pool), or `auto` (Linux's choice, nouveau's: dma_alloc and DMA32 for a device
 // short of RAM). On arm-pci-iommu.dts the narrow device maps the same pages at an IOVA.
+// anonymous=true creates the BO before any device takes it, from the pool of anonymous BOs
+// (sw/drivers/gpu/ttm_anon_pool.h, seed 001: through the hypervisor's DMA-constraints function when
+// one is bound, plain pages on bare metal) and binds it to the wide device after the CPU filled it;
+// the summary adds a line, stats anon_coherent_allocations and anon_allocator_pages.
 // fixed=false leaves out the syncs Linux's TTM leaves out (none after populate or after a move's
 // CPU copy): on the non-coherent bridge the devices read stale data from cached BOs.
 // copy=engine: a move's copy is made by the DMA engine of an endpoint that reaches both the old

@@ -83,12 +83,17 @@ std::vector<TtmDmaSegment> contiguous_runs(const std::vector<TtmDmaSegment>& blo
 
 }  // namespace
 
-TtmBufferObject::TtmBufferObject(TtmDevice& dev, uint64_t num_pages, TtmCaching caching) : device_(&dev) {
+TtmBufferObject::TtmBufferObject(TtmDevice& dev, uint64_t num_pages, TtmCaching caching)
+    : TtmBufferObject(dev.pool(), num_pages, caching) {
+    device_ = &dev;
+}
+
+TtmBufferObject::TtmBufferObject(TtmPool& pool, uint64_t num_pages, TtmCaching caching) {
     tt_.num_pages = num_pages;
     tt_.caching = caching;
-    if (!dev.pool().alloc(tt_))
-        throw std::runtime_error(fmt::format("ttm: no {} pages for a buffer object on {}", num_pages,
-                                             dev.dev().name()));
+    if (!pool.alloc(tt_))
+        throw std::runtime_error(fmt::format("ttm: no {} pages for a buffer object from pool {}", num_pages,
+                                             pool.label()));
     kmap();
 }
 
@@ -173,8 +178,8 @@ void TtmBufferObject::copy_into(TtmTt& fresh) {
     kmap();
     cpu_write(0, data);
     fresh.pool->free(fresh);
-    instr_of(*device_).counter("ttm.bytes_copied") += data.size();
-    ++instr_of(*device_).counter("ttm.cpu_copies");
+    tt_.pool->instr().counter("ttm.bytes_copied") += data.size();
+    ++tt_.pool->instr().counter("ttm.cpu_copies");
 }
 
 const TtmCopyEngine* TtmBufferObject::engine_for(const TtmTt& fresh, const std::vector<TtmCopyEngine>& engines) const {
@@ -183,7 +188,7 @@ const TtmCopyEngine* TtmBufferObject::engine_for(const TtmTt& fresh, const std::
         for (const TtmTt* tt : {&tt_, &fresh})
             for (const TtmBlock& block : tt->blocks)
                 reached = reached && TtmDevice::reaches(*engine.dev, block.pa, block.size()) &&
-                          (!block.vaddr || &tt->pool->device() == engine.dev);
+                          (!block.vaddr || tt->pool->device() == engine.dev);
         if (reached)
             return &engine;
     }
@@ -231,7 +236,7 @@ void TtmBufferObject::engine_copy_into(TtmTt& fresh, const TtmCopyEngine& engine
     std::swap(tt_, fresh);
     kmap();
     fresh.pool->free(fresh);
-    models::Instrumentation& instr = instr_of(*device_);
+    models::Instrumentation& instr = tt_.pool->instr();
     instr.counter("ttm.bytes_copied") += size();
     ++instr.counter("ttm.engine_copies");
     instr.counter("ttm.engine_bytes_copied") += size();
@@ -297,7 +302,14 @@ std::vector<uint8_t> TtmBufferObject::cpu_read(uint64_t offset, uint64_t length)
     return data;
 }
 
-void TtmBufferObject::begin_cpu_access() { TtmPool::sync_for_cpu(tt_); }
-void TtmBufferObject::end_cpu_access() { TtmPool::sync_for_device(tt_); }
+void TtmBufferObject::begin_cpu_access() {
+    if (tt_.mapped_for)
+        TtmPool::sync_for_cpu(tt_);
+}
+
+void TtmBufferObject::end_cpu_access() {
+    if (tt_.mapped_for)
+        TtmPool::sync_for_device(tt_);
+}
 
 }  // namespace sw

@@ -63,11 +63,15 @@ public:
     // Creates and populates a BO of `num_pages` on `dev` (ttm_bo_init + ttm_tt_populate);
     // std::runtime_error when its pool cannot fill it.
     TtmBufferObject(TtmDevice& dev, uint64_t num_pages, TtmCaching caching);
+    // An anonymous BO (seed 001): populated from `pool` (ttm_anon_pool.h), bound to no device until
+    // its first move_to.
+    TtmBufferObject(TtmPool& pool, uint64_t num_pages, TtmCaching caching);
     ~TtmBufferObject();
     TtmBufferObject(const TtmBufferObject&) = delete;
     TtmBufferObject& operator=(const TtmBufferObject&) = delete;
 
-    TtmDevice& device() const { return *device_; }
+    bool bound() const { return device_ != nullptr; }
+    TtmDevice& device() const { return *device_; }  // only when bound
     const TtmTt& tt() const { return tt_; }
     uint64_t size() const { return tt_.size(); }
     std::vector<TtmDmaSegment> dma_segments() const;
@@ -82,7 +86,8 @@ public:
     // per-device pool's blocks).
     void cpu_write(uint64_t offset, const std::vector<uint8_t>& data);
     std::vector<uint8_t> cpu_read(uint64_t offset, uint64_t size);
-    // The bracket: the BO's pages synced for the CPU before it reads, for the device after it wrote.
+    // The bracket: the BO's pages synced for the CPU before it reads, for the device after it wrote
+    // (nothing while they are mapped for no device: mapping them cleans the caches).
     void begin_cpu_access();
     void end_cpu_access();
 
@@ -100,7 +105,7 @@ private:
     const TtmCopyEngine* engine_for(const TtmTt& fresh, const std::vector<TtmCopyEngine>& engines) const;
     void engine_copy_into(TtmTt& fresh, const TtmCopyEngine& engine);
 
-    TtmDevice* device_;
+    TtmDevice* device_ = nullptr;
     TtmTt tt_;
     uint64_t vmap_ = 0;  // the BO's vmap of non-cached pages from the page allocator
 };

@@ -22,7 +22,7 @@ TtmPoolSwitches TtmDevice::linux_switches(dma::Device& dev) {
 
 TtmDevice::TtmDevice(std::string label, dma::Device& dev, Kernel& kernel, models::Instrumentation& instr,
                      std::optional<TtmPoolSwitches> forced)
-    : pool_(std::move(label), dev, kernel, instr, forced.value_or(linux_switches(dev)).use_dma_alloc,
+    : pool_(std::move(label), &dev, kernel, instr, forced.value_or(linux_switches(dev)).use_dma_alloc,
             forced.value_or(linux_switches(dev)).use_dma32) {}
 
 bool TtmDevice::behind_iommu() const { return dev().dma_dev().iommu_domain() != nullptr; }

@@ -34,7 +34,7 @@ public:
               std::optional<TtmPoolSwitches> forced = std::nullopt);
 
     const std::string& label() const { return pool_.label(); }
-    dma::Device& dev() const { return pool_.device(); }
+    dma::Device& dev() const { return *pool_.device(); }
     TtmPool& pool() { return pool_; }
     // Behind an IOMMU: any page can be mapped at an IOVA the device reaches.
     bool behind_iommu() const;

@@ -30,11 +30,18 @@ void TtmPool::count_maintenance(dma::Device& dev, uint64_t size, bool for_device
     instr.counter(for_device ? "ttm.bytes_cleaned" : "ttm.bytes_invalidated") += size;
 }
 
-TtmPool::TtmPool(std::string label, dma::Device& dev, Kernel& kernel, models::Instrumentation& instr,
+}  // namespace
+
+TtmPool::TtmPool(std::string label, dma::Device* dev, Kernel& kernel, models::Instrumentation& instr,
                  bool use_dma_alloc, bool use_dma32)
     : label_(std::move(label)), dev_(dev), kernel_(kernel), instr_(instr), use_dma_alloc_(use_dma_alloc),
       use_dma32_(use_dma32), stat_hits_(instr.counter("ttm." + label_ + ".pool.hits")),
-      stat_pooled_pages_(instr.counter("ttm." + label_ + ".pool.pages")) {}
+      stat_pooled_pages_(instr.counter("ttm." + label_ + ".pool.pages")),
+      stat_coherent_allocations_(instr.counter("ttm." + label_ + ".coherent_allocations")),
+      stat_allocator_pages_(instr.counter("ttm." + label_ + ".allocator_pages")) {
+    if (!dev && use_dma_alloc)
+        throw std::logic_error(fmt::format("ttm_pool_init: pool {} has use_dma_alloc but no device", label_));
+}
 
 TtmPool::~TtmPool() {
     for (auto& orders : pools_)
@@ -73,7 +80,7 @@ bool TtmPool::alloc(TtmTt& tt, std::optional<Zone> highest) {
         tt.blocks.push_back(*block);
         remaining -= 1ULL << order;
     }
-    if (!map(tt, dev_)) {
+    if (dev_ && !map(tt, *dev_)) {
         free(tt);
         return false;
     }
@@ -121,12 +128,14 @@ std::optional<TtmBlock> TtmPool::alloc_block(unsigned order, Zone highest) {
         if (!pa)
             return std::nullopt;
         block.pa = *pa;
+        stat_allocator_pages_ += 1ULL << order;
         return block;
     }
     dma::Attrs attrs = dma::attr::force_contiguous | (order ? dma::attr::no_warn : 0);
-    block.vaddr = dma::alloc_attrs(dev_, block.size(), block.dma_addr, attrs);
+    block.vaddr = dma::alloc_attrs(*dev_, block.size(), block.dma_addr, attrs);
     if (!block.vaddr)
         return std::nullopt;
+    ++stat_coherent_allocations_;
     // vmalloc_to_page / virt_to_page: the CPU address may be a remap of the pages.
     models::Translation translation;
     if (!kernel_.cpu().mmu().translate(block.vaddr, translation))
@@ -139,7 +148,7 @@ std::optional<TtmBlock> TtmPool::alloc_block(unsigned order, Zone highest) {
 // ttm_pool_free_page.
 void TtmPool::free_block(const TtmBlock& block) {
     if (block.vaddr)
-        dma::free_attrs(dev_, block.size(), block.vaddr, block.dma_addr,
+        dma::free_attrs(*dev_, block.size(), block.vaddr, block.dma_addr,
                         dma::attr::force_contiguous | (block.order ? dma::attr::no_warn : 0));
     else
         kernel_.page_allocator().free_pages(block.pa, block.order);
@@ -171,9 +180,9 @@ bool TtmPool::map(TtmTt& tt, dma::Device& dev) {
     for (size_t i = 0; i < tt.blocks.size(); ++i) {
         TtmBlock& block = tt.blocks[i];
         if (block.vaddr) {
-            if (&tt.pool->device() != &dev)
+            if (tt.pool->device() != &dev)
                 throw std::logic_error(fmt::format("ttm_pool_map: a block of {}'s pool mapped for {}",
-                                                   tt.pool->device().name(), dev.name()));
+                                                   tt.pool->device()->name(), dev.name()));
             continue;  // dma_alloc_attrs' address
         }
         block.dma_addr = dma::map_page(dev, block.pa, 0, block.size(), dma::DmaDirection::bidirectional);

@@ -10,13 +10,17 @@
 //   (ttm_pool_map) and unmapped at free. Not pooled: Linux keeps global pools only of
 //   write-combined and uncached pages, and only on x86 (ttm_pool_select_type's #ifdef CONFIG_X86),
 //   to save the linear map's caching change; on Arm they go back to the page allocator.
+// - a pool without a device (Linux's ttm_pool_init allows dev == NULL without use_dma_alloc; its
+//   WARN_ON(!dev && use_dma_alloc)): pages from the page allocator, left unmapped until a device
+//   maps them (the pool of anonymous buffer objects on bare metal, ttm_anon_pool.h).
 // TTM does not sync after populate (Linux's ttm_pool_alloc neither): sync_for_device/sync_for_cpu
 // are the explicit syncs a driver adds around CPU access.
 // Stats (<label> names the device): ttm.<label>.pool.hits (blocks taken from the pool),
 // ttm.<label>.pool.pages (pages kept in it now), ttm.<label>.pages.<caching>.order<N>.<zone> (pages
-// allocated from the system); for every pool: ttm.maps (dma_map_page calls), ttm.iova_allocations
-// (those on a device behind an IOMMU), ttm.bytes_cleaned and ttm.bytes_invalidated (bytes of the
-// maps, unmaps and syncs the DMA layer maintains the caches for: those of a non-coherent device).
+// allocated from the system), ttm.<label>.coherent_allocations (dma_alloc_attrs calls that gave a
+// block), ttm.<label>.allocator_pages (pages taken from the page allocator); for every pool: ttm.maps (dma_map_page
+// calls), ttm.iova_allocations (those on a device behind an IOMMU), ttm.bytes_cleaned and ttm.bytes_invalidated (bytes
+// of the maps, unmaps and syncs the DMA layer maintains the caches for: those of a non-coherent device).
 #pragma once
 
 #include "models/common/instrumentation.h"
@@ -36,8 +40,9 @@ class TtmPool {
 public:
     static constexpr unsigned max_order = PageAllocator::max_order;  // Linux's MAX_PAGE_ORDER
 
-    // Linux's ttm_pool_init(pool, dev, nid, use_dma_alloc, use_dma32).
-    TtmPool(std::string label, dma::Device& dev, Kernel& kernel, models::Instrumentation& instr, bool use_dma_alloc,
+    // Linux's ttm_pool_init(pool, dev, nid, use_dma_alloc, use_dma32); `dev` may be null without
+    // use_dma_alloc (std::logic_error otherwise).
+    TtmPool(std::string label, dma::Device* dev, Kernel& kernel, models::Instrumentation& instr, bool use_dma_alloc,
             bool use_dma32);
     // Linux's ttm_pool_fini: the pooled blocks are freed.
     ~TtmPool();
@@ -45,14 +50,16 @@ public:
     TtmPool& operator=(const TtmPool&) = delete;
 
     const std::string& label() const { return label_; }
-    dma::Device& device() const { return dev_; }
+    // The device it allocates and maps for; null for a pool without one.
+    dma::Device* device() const { return dev_; }
     Kernel& kernel() const { return kernel_; }
+    models::Instrumentation& instr() const { return instr_; }
     bool use_dma_alloc() const { return use_dma_alloc_; }
     bool use_dma32() const { return use_dma32_; }
 
     // Linux's ttm_pool_alloc: `tt` (num_pages and caching set, no blocks) filled and mapped for
-    // the pool's device. `highest`: the zone limit instead of the pool's (a caller that needs
-    // pages its device reaches). False when memory or a mapping fails; `tt` is then left empty.
+    // the pool's device (left unmapped by a pool without one). `highest`: the zone limit instead of the pool's (a
+    // caller that needs pages its device reaches). False when memory or a mapping fails; `tt` is then left empty.
     bool alloc(TtmTt& tt, std::optional<Zone> highest = std::nullopt);
     // Linux's ttm_pool_free: unmapped (from whichever device it is mapped for), then given back to
     // the pool or the page allocator.
@@ -95,7 +102,7 @@ private:
     void count_allocated(TtmCaching caching, const TtmBlock& block);
 
     std::string label_;
-    dma::Device& dev_;
+    dma::Device* dev_;
     Kernel& kernel_;
     models::Instrumentation& instr_;
     bool use_dma_alloc_;
@@ -103,6 +110,8 @@ private:
     std::array<std::array<PoolType, max_order + 1>, ttm_num_caching_types> pools_;
     uint64_t& stat_hits_;
     uint64_t& stat_pooled_pages_;
+    uint64_t& stat_coherent_allocations_;
+    uint64_t& stat_allocator_pages_;
 };
 
 }  // namespace sw

@@ -74,6 +74,18 @@ void update_command(PciDev& pdev, uint16_t set, uint16_t clear) {
 
 }  // namespace
 
+unsigned pci_find_capability(PciDev& pdev, uint8_t cap) {
+    if (!(pci_read_config_word(pdev, PCI_STATUS) & PCI_STATUS_CAP_LIST))
+        return 0;
+    unsigned pos = pci_read_config_byte(pdev, PCI_CAPABILITY_LIST) & ~3u;
+    for (int ttl = 48; pos >= PCI_STD_HEADER_SIZEOF && ttl > 0; --ttl) {  // Linux's PCI_FIND_CAP_TTL
+        if (pci_read_config_byte(pdev, pos) == cap)
+            return pos;
+        pos = pci_read_config_byte(pdev, pos + PCI_CAP_LIST_NEXT) & ~3u;
+    }
+    return 0;
+}
+
 int pci_enable_device(PciDev& pdev) {
     if (pdev.enable_count++ > 0)
         return 0;

@@ -87,6 +87,10 @@ void pci_write_config_dword(PciDev& pdev, unsigned where, uint32_t value);
 uint32_t pci_bus_read_config(PciHost& host, unsigned bus, unsigned devfn, unsigned where, unsigned size);
 void pci_bus_write_config(PciHost& host, unsigned bus, unsigned devfn, unsigned where, unsigned size, uint32_t value);
 
+// Linux's pci_find_capability: the offset of the function's first capability `cap`
+// (PCI_CAP_ID_*) in its capability list, 0 if none.
+unsigned pci_find_capability(PciDev& pdev, uint8_t cap);
+
 // Turns memory decoding on for a device with memory BARs (0; counted, so disable pairs with it).
 int pci_enable_device(PciDev& pdev);
 // The last disable turns bus mastering off, as Linux's do_pci_disable_device does.

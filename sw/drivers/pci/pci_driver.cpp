@@ -1,5 +1,6 @@
 #include "sw/drivers/pci/pci_driver.h"
 
+#include "sw/drivers/pci/hv_dma_constraints.h"
 #include "sw/drivers/pci/pci.h"
 #include "sw/drivers/pci/pci_endpoint_test.h"
 #include "sw/drivers/pci/ring_nic.h"
@@ -13,6 +14,7 @@ const PciDriverRegistry& PciDriverRegistry::builtin() {
         r.add(pci_endpoint_test_driver());
         r.add(ring_nic_driver());
         r.add(uhc_hcd_driver());
+        r.add(hv_dma_constraints_driver());
         return r;
     }();
     return registry;

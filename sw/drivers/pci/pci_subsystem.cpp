@@ -92,7 +92,7 @@ void PciSubsystem::setup_device(PciHost& host, unsigned devfn) {
     }
     ++stat_functions_;
     read_bases(*pdev);
-    find_msi(*pdev);
+    pdev->msi_cap = pci_find_capability(*pdev, PCI_CAP_ID_MSI);
     pdev->pin = pci_read_config_byte(*pdev, PCI_INTERRUPT_PIN);
     if (pdev->pin)
         pdev->intx_irq = host.info.intx_map.lookup(pdev->bus, devfn, pdev->pin).value_or(0);
@@ -134,19 +134,6 @@ void PciSubsystem::read_bases(PciDev& pdev) {
     }
     if (command & PCI_COMMAND_MEMORY)
         pci_write_config_word(pdev, PCI_COMMAND, command);
-}
-
-void PciSubsystem::find_msi(PciDev& pdev) {
-    if (!(pci_read_config_word(pdev, PCI_STATUS) & PCI_STATUS_CAP_LIST))
-        return;
-    unsigned pos = pci_read_config_byte(pdev, PCI_CAPABILITY_LIST) & ~3u;
-    for (int ttl = 48; pos >= PCI_STD_HEADER_SIZEOF && ttl > 0; --ttl) {  // Linux's PCI_FIND_CAP_TTL
-        if (pci_read_config_byte(pdev, pos) == PCI_CAP_ID_MSI) {
-            pdev.msi_cap = pos;
-            return;
-        }
-        pos = pci_read_config_byte(pdev, pos + PCI_CAP_LIST_NEXT) & ~3u;
-    }
 }
 
 void PciSubsystem::assign_resources(PciHost& host) {

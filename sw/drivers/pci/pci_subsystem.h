@@ -60,7 +60,6 @@ private:
     void scan_host(PciHost& host);
     void setup_device(PciHost& host, unsigned devfn);
     void read_bases(PciDev& pdev);
-    void find_msi(PciDev& pdev);
     void assign_resources(PciHost& host);
     bool assign_bar(PciHost& host, std::vector<uint64_t>& next, PciDev& pdev, unsigned bar);
     void configure_dma(PciDev& pdev);

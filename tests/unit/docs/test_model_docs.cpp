@@ -198,9 +198,9 @@ TEST_CASE("model docs: every model of the tree has its page with the fixed secti
     std::vector<std::string> problems = check_model_docs(DMASIM_SOURCE_DIR, &models);
     INFO(joined(problems));
     CHECK(problems.empty());
-    for (const char* model :
-         {"core", "cache", "outer_cache", "router", "memory", "bus_master", "interrupt_controller", "pci_host_bridge",
-          "pci_endpoint", "pci_endpoint_test", "ring_nic", "uhc", "usb_device", "coherence_monitor"})
+    for (const char* model : {"core", "cache", "outer_cache", "router", "memory", "bus_master", "interrupt_controller",
+                              "pci_host_bridge", "pci_endpoint", "pci_endpoint_test", "ring_nic", "hv_dma_constraints",
+                              "uhc", "usb_device", "coherence_monitor"})
         CHECK(std::find(models.begin(), models.end(), model) != models.end());
 }
 
