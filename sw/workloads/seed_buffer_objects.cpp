@@ -317,7 +317,7 @@ private:
     uint64_t& stat_bad_cpu_checks_;
     uint64_t bounces_before_ = 0;  // swiotlb's counts before the run: boot maps some buffers
     uint64_t bounced_before_ = 0;
-    uint64_t ptes_before_ = 0;  // the IOMMU's descriptors before the run (boot maps some buffers)
+    uint64_t ptes_before_ = 0;            // the IOMMU's descriptors before the run (boot maps some buffers)
     std::unique_ptr<TtmPool> anon_pool_;  // with anonymous=true
     std::string first_bind_;              // how the anonymous BO was first bound
 };

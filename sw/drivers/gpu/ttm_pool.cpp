@@ -30,8 +30,6 @@ void TtmPool::count_maintenance(dma::Device& dev, uint64_t size, bool for_device
     instr.counter(for_device ? "ttm.bytes_cleaned" : "ttm.bytes_invalidated") += size;
 }
 
-}  // namespace
-
 TtmPool::TtmPool(std::string label, dma::Device* dev, Kernel& kernel, models::Instrumentation& instr,
                  bool use_dma_alloc, bool use_dma32)
     : label_(std::move(label)), dev_(dev), kernel_(kernel), instr_(instr), use_dma_alloc_(use_dma_alloc),
