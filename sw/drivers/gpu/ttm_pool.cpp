@@ -60,8 +60,10 @@ bool TtmPool::alloc(TtmTt& tt, std::optional<Zone> highest) {
     tt.pool = this;
     uint64_t remaining = tt.num_pages;
     // __ttm_pool_alloc: the largest order the remaining pages allow, from the pool first, then
-    // from the system; one order lower when neither has it.
-    for (unsigned order = std::min(max_order, fls(remaining)); remaining; order = std::min(order, fls(remaining))) {
+    // from the system; one order lower when neither has it. (Linux's loop also takes __fls(0) after
+    // the last block; undefined, so the order is recomputed only while pages remain.)
+    for (unsigned order = max_order; remaining;) {
+        order = std::min(order, fls(remaining));
         std::optional<TtmBlock> block = pooled(tt.caching) ? take(tt.caching, order) : std::nullopt;
         if (!block)
             block = alloc_block(order, zone);
