@@ -144,7 +144,7 @@ OfDmaConfig of_dma_configure_device(const DtNode& node) {
 
 std::optional<MaxCpuAddress> of_dma_get_max_cpu_address(const DeviceTree& tree) {
     std::optional<MaxCpuAddress> lowest;
-    for (const DtNode& node : tree.all_nodes()) {
+    for (const DtNode& node : tree.available_nodes()) {
         if (!has_entries(node.ranges("dma-ranges")))
             continue;
         uint64_t highest_end = 0;

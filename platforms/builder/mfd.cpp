@@ -83,6 +83,8 @@ void Platform::Builder::add_mfd(const DtNode& node) {
     info.clock_hz = config.clock_hz;
     info.firmware_name = node.string_or("firmware-name", default_firmware);
     for (const DtNode& child : node.children()) {
+        if (!child.is_available())  // mfd_add_device: "Ignore disabled devices error free"
+            continue;
         std::vector<std::string> compatible = child.compatible();
         if (compatible.empty())
             child.fail("compatible", "a cell of the MFD: a child node with a compatible");

@@ -27,7 +27,7 @@ void Platform::Builder::build() {
     p_.source_name_ = tree_.source_name();
     p_.description_["platform"] = tree_.source_name();
     p_.description_["model"] = root.string_or("model", "");
-    for (const DtNode& node : tree_.all_nodes())
+    for (const DtNode& node : tree_.available_nodes())
         visit(node);
     if (!p_.core_)
         throw ConfigError(tree_.source_name() + ": no /cpus/cpu@N node with device_type = \"cpu\"");

@@ -485,6 +485,13 @@ std::vector<DtNode> DtNode::children() const {
     return result;
 }
 
+bool DtNode::is_available() const {
+    if (!has("status"))
+        return true;
+    std::string status = string_or("status", "");
+    return status == "okay" || status == "ok";
+}
+
 std::optional<DtNode> DtNode::child(const std::string& name) const {
     const int offset = fdt_subnode_offset(fdt_of(tree_), offset_, name.c_str());
     if (offset < 0)
@@ -656,6 +663,25 @@ std::vector<DtNode> DeviceTree::all_nodes() const {
     int depth = 0;
     for (int offset = 0; offset >= 0 && depth >= 0; offset = fdt_next_node(blob_.data(), offset, &depth))
         nodes.emplace_back(this, offset);
+    return nodes;
+}
+
+std::vector<DtNode> DeviceTree::available_nodes() const {
+    std::vector<DtNode> nodes;
+    int depth = 0;
+    for (int offset = 0; offset >= 0 && depth >= 0;) {
+        DtNode node(this, offset);
+        if (node.is_available()) {
+            nodes.push_back(node);
+            offset = fdt_next_node(blob_.data(), offset, &depth);
+            continue;
+        }
+        // Skip the subtree: the next node at this node's depth or shallower.
+        const int own_depth = depth;
+        do
+            offset = fdt_next_node(blob_.data(), offset, &depth);
+        while (offset >= 0 && depth > own_depth);
+    }
     return nodes;
 }
 

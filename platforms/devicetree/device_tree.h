@@ -39,6 +39,9 @@ public:
     std::optional<DtNode> parent() const;
     std::vector<DtNode> children() const;
     std::optional<DtNode> child(const std::string& name) const;
+    // Linux's of_device_is_available: no `status`, or "okay" / "ok". Any other status (e.g.
+    // "disabled", "reserved", "fail") makes the node, and what it holds, absent for every purpose.
+    bool is_available() const;
 
     bool has(const std::string& prop) const;
     std::vector<std::string> compatible() const;                      // empty if absent
@@ -95,6 +98,10 @@ public:
     std::optional<DtNode> find(const std::string& path) const;
     DtNode at(const std::string& path) const;  // ConfigError if missing
     std::vector<DtNode> all_nodes() const;     // depth-first, document order
+    // all_nodes() less every node that is not available and its subtree, as Linux's walks with
+    // for_each_available_child_of_node (of_platform_populate, of_dma_get_max_cpu_address,
+    // fdt_scan_reserved_mem) leave them out.
+    std::vector<DtNode> available_nodes() const;
     std::optional<DtNode> by_phandle(uint32_t phandle) const;
 
     const std::string& source_name() const { return source_name_; }  // file name, no folder
