@@ -119,10 +119,15 @@ void read_ranges(const DtNode& node, const SystemAddress& system_address, PciHos
         if (window.size == 0 || window.size - 1 > ~0ULL - window.cpu_base || window.size - 1 > ~0ULL - window.pci_base)
             node.fail("ranges", fmt::format("non-empty windows that end below 2^64, got PCI {:#x} size {:#x}",
                                             window.pci_base, window.size));
-        if (!window.mem64 && window.pci_base + window.size > (1ULL << 32))
-            node.fail("ranges", fmt::format("a 32-bit window (space code 0x02) below 4 GiB in PCI space, got PCI {:#x} "
-                                            "size {:#x}",
-                                            window.pci_base, window.size));
+        // Linux takes the space code as flags only (of_bus_pci_get_flags) and never checks a 0x02
+        // window against 4 GiB: Juno's prefetchable window at PCI 0x40_0000_0000 is one. Only a
+        // 64-bit BAR can be placed there, so it is a 64-bit window here.
+        if (!window.mem64 && window.pci_base + window.size > (1ULL << 32)) {
+            spec.warnings.push_back(fmt::format("node {}: property 'ranges': window at PCI {:#x} has the 32-bit "
+                                                "space code (0x02) but lies above 4 GiB; only 64-bit BARs can use it",
+                                                node.path(), window.pci_base));
+            window.mem64 = true;
+        }
         spec.bridge.outbound.push_back(window);
     }
     if (spec.bridge.outbound.empty())
@@ -370,7 +375,7 @@ PciHostSpec read_pci_host(const DeviceTree& tree, const DtNode& node, const std:
     read_bus_range(node, spec);
     read_ranges(node, system_address, spec);
     read_inbound(node, spec);
-    spec.iommu_map = of_pci_iommu_map(node);
+    spec.iommu_map = of_pci_iommu_map(node, spec.warnings);
     // Linux's external-facing (bindings/pci/pci.txt, on a port; here the bridge stands for its root
     // port): every function behind it is untrusted (set_pcie_untrusted).
     spec.dma.untrusted = node.flag("external-facing");
