@@ -383,8 +383,11 @@ PciHostSpec read_pci_host(const DeviceTree& tree, const DtNode& node, const std:
     read_msi_parent(node, system_address, spec);
     spec.timing = read_properties(node, models::PciHostBridge::timing_properties());
     uint32_t number = first_endpoint;
+    // A function whose node is not available is not added: Linux's pci_set_of_node returns -ENODEV
+    // for it and pci_setup_device gives up (6fffbc7ae137 "PCI: Honor firmware's device disabled
+    // status", Linux 6.2; before, the node was attached and the function enumerated regardless).
     for (const DtNode& child : node.children())
-        if (!child.compatible().empty()) {
+        if (child.is_available() && !child.compatible().empty()) {
             size_t before = spec.endpoints.size();
             read_endpoint(child, spec, number);
             number += spec.endpoints.size() - before;

@@ -177,6 +177,20 @@ void Platform::Builder::configure_kernel() {
     p_.zone_dma_ = arm64_zone_dma(tree_, ram_start, ram_end);
 }
 
+// Linux's of_reserved_mem_device_init_by_idx returns 0 for a region that is not available: the
+// device goes on without memory of its own and allocates from system memory.
+std::optional<std::string> Platform::Builder::memory_region(const DtNode& node) {
+    if (!node.has("memory-region"))
+        return std::nullopt;
+    const DtNode region = node.phandle_target("memory-region");
+    if (region.is_available())
+        return region.path();
+    p_.warnings_.push_back(fmt::format("{}: node {}: property 'memory-region': {} is disabled; the device has no "
+                                       "memory of its own and allocates from system memory",
+                                       tree_.source_name(), node.path(), region.path()));
+    return std::nullopt;
+}
+
 // memory-region must name a shared-dma-pool: no-map, the device's own coherent memory
 // (rmem_dma_device_init), or reusable, its own CMA area (rmem_cma_device_init).
 void Platform::Builder::check_coherent_pools() {

@@ -113,6 +113,9 @@ private:
     // memory-region must name a shared-dma-pool: no-map, the device's own coherent memory
     // (rmem_dma_device_init), or reusable, its own CMA area (rmem_cma_device_init).
     void check_coherent_pools();
+    // The path of the region `node`'s memory-region names, or nullopt without one or (with a
+    // warning) when that region is not available.
+    std::optional<std::string> memory_region(const DtNode& node);
 
     void add_reserved(const DtNode& node);
 
