@@ -475,6 +475,19 @@ void Platform::Builder::wire_pci_interrupts(models::PciHostBridge& bridge, const
         });
 }
 
+void Platform::Builder::report_unmodelled_pci_host(const DtNode& node) {
+    const std::string compatible = fmt::format("\"{}\"", fmt::join(node.compatible(), "\", \""));
+    nlohmann::ordered_json inbound = nlohmann::ordered_json::array();
+    // What of_dma_configure would give the functions behind it, had they been enumerated.
+    for (const dma::DmaRange& range : of_dma_configure(node).ranges)
+        inbound.push_back({{"pci", hex(range.dma_start)}, {"cpu", hex(range.cpu_start)}, {"size", range.size}});
+    unmodelled_pci_json_.push_back({{"node", node.path()}, {"compatible", node.compatible()}, {"inbound", inbound}});
+    p_.warnings_.push_back(fmt::format("{}: node {}: PCI host bridge {} is not modelled (only pci-host-ecam-generic "
+                                       "is): nothing behind it is enumerated; its dma-ranges still bound ZONE_DMA",
+                                       tree_.source_name(), node.path(), compatible));
+    skipped_.push_back(node.path());
+}
+
 nlohmann::ordered_json Platform::Builder::pci_json() const {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     for (const PciHostSpec& spec : p_.pci_hosts_) {

@@ -52,6 +52,8 @@ void Platform::Builder::build() {
     p_.description_["dma_devices"] = dma_devices_json();
     p_.description_["interrupt_controller"] = gic_json_;
     p_.description_["pci_host_bridges"] = pci_json();
+    if (!unmodelled_pci_json_.empty())  // as iommus: platforms without one describe themselves as before
+        p_.description_["pci_hosts_not_modelled"] = unmodelled_pci_json_;
     if (!p_.smmus_.empty())  // platforms without an IOMMU describe themselves as before there was one
         p_.description_["iommus"] = iommus_json();
     if (!p_.mfds_.empty())  // as iommus: platforms without an MFD describe themselves as before
@@ -81,6 +83,8 @@ void Platform::Builder::visit(const DtNode& node) {
     std::vector<std::string> compatible = node.compatible();
     if (compatible.empty())
         return;
+    if (node.string_or("device_type", "") == "pci")
+        return report_unmodelled_pci_host(node);
     p_.warnings_.push_back(fmt::format("{}: node {}: no model for compatible \"{}\"; node skipped", tree_.source_name(),
                                        path, fmt::join(compatible, "\", \"")));
     skipped_.push_back(path);

@@ -69,6 +69,9 @@ private:
 
     // A PCI host bridge and the endpoints below it; its children are not visited as nodes.
     void add_pci_host(const DtNode& node);
+    // A PCI host bridge dmasim has no model for (device_type "pci", not ECAM): reported, its
+    // subtree skipped; its dma-ranges still count towards ZONE_DMA (of_dma_get_max_cpu_address).
+    void report_unmodelled_pci_host(const DtNode& node);
 
     // INTx lines to the GIC's level inputs; bridges share nothing, endpoints of one bridge that
     // reach one ID share its line (the bridge ORs them).
@@ -172,6 +175,7 @@ private:
     nlohmann::ordered_json cores_json_ = nlohmann::ordered_json::array();
     nlohmann::ordered_json caches_json_ = nlohmann::ordered_json::array();
     nlohmann::ordered_json masters_json_ = nlohmann::ordered_json::array();
+    nlohmann::ordered_json unmodelled_pci_json_ = nlohmann::ordered_json::array();
 };
 
 }  // namespace platform
