@@ -31,8 +31,20 @@ void Platform::Builder::build() {
         visit(node);
     if (!p_.core_)
         throw ConfigError(tree_.source_name() + ": no /cpus/cpu@N node with device_type = \"cpu\"");
-    if (std::none_of(p_.memories_.begin(), p_.memories_.end(), [](const MemoryRegion& m) { return m.ram; }))
-        throw ConfigError(tree_.source_name() + ": no memory node (device_type = \"memory\") with a reg");
+    if (std::none_of(p_.memories_.begin(), p_.memories_.end(), [](const MemoryRegion& m) { return m.ram; })) {
+        // Linux's early_init_dt_scan_memory skips entries of size 0: a bootloader fills them in
+        // (the Raspberry Pi's memory@0 { reg = <0 0 0>; }), so the user has to, with an override.
+        std::string empty;
+        for (const DtNode& node : tree_.available_nodes())
+            if (empty.empty() && node.string_or("device_type", "") == "memory")
+                empty = fmt::format(" (node {} has only entries of size 0, which the bootloader fills in: give "
+                                    "them, e.g. -c '{}:reg=<...>')",
+                                    node.path(), node.path());
+        throw ConfigError(tree_.source_name() +
+                          ": no memory node (device_type = \"memory\") with a reg of non-zero "
+                          "size" +
+                          empty);
+    }
     connect_outer_cache();
     attach_iommu_masters();
     warn_reserved_outside_ram();
