@@ -30,6 +30,7 @@ struct RunOptions {
     std::string workload;
     std::vector<std::string> params;
     std::vector<std::string> overrides;
+    std::vector<std::string> include_dirs;
     std::vector<std::string> firmware_path;
     std::optional<uint64_t> seed;
     std::string outdir = "simout";
@@ -68,6 +69,7 @@ RunRequest build_request(const RunOptions& options) {
         request.params[param.substr(0, equals)] = param.substr(equals + 1);
     }
     request.overrides.insert(request.overrides.end(), options.overrides.begin(), options.overrides.end());
+    request.include_dirs.insert(request.include_dirs.end(), options.include_dirs.begin(), options.include_dirs.end());
     request.firmware_path = options.firmware_path;
     if (options.seed)
         request.seed = *options.seed;
@@ -163,18 +165,40 @@ Validation validate_printing_warnings(const RunRequest& request) {
     return validation;
 }
 
+// The device tree `describe` and `check` read: the file, its -c overrides and its -I include folders.
+struct TreeOptions {
+    std::string file;
+    std::vector<std::string> overrides;
+    std::vector<std::string> include_dirs;
+};
+
+// Both take -c and -I as run does.
+void add_tree_options(CLI::App* command, TreeOptions& tree) {
+    command->add_option("-c,--config", tree.overrides, "device-tree override /node/path:prop=value (repeatable)");
+    command->add_option("-I,--include", tree.include_dirs,
+                        "a folder the .dts's #include and /include/ search (repeatable), e.g. a kernel's include/");
+}
+
 // What `describe` and `check` of a device tree validate: everything a run builds, without a workload.
-RunRequest tree_request(const std::string& file, const std::vector<std::string>& overrides) {
+RunRequest tree_request(const TreeOptions& tree) {
     RunRequest request;
-    request.platform = file;
-    request.overrides = overrides;
+    request.platform = tree.file;
+    request.overrides = tree.overrides;
+    request.include_dirs = tree.include_dirs;
     return request;
 }
 
-void check(const std::string& file, const std::vector<std::string>& firmware_path) {
+// A scenario's own overrides and include folders come first, as with run.
+void check(const TreeOptions& tree, const std::vector<std::string>& firmware_path) {
+    const std::string& file = tree.file;
     std::string extension = fs::path(file).extension().string();
     bool scenario = extension == ".yaml" || extension == ".yml";
-    RunRequest request = scenario ? RunRequest::from_scenario(Scenario::load(file)) : tree_request(file, {});
+    RunRequest request = tree_request(tree);
+    if (scenario) {
+        request = RunRequest::from_scenario(Scenario::load(file));
+        request.overrides.insert(request.overrides.end(), tree.overrides.begin(), tree.overrides.end());
+        request.include_dirs.insert(request.include_dirs.end(), tree.include_dirs.begin(), tree.include_dirs.end());
+    }
     request.firmware_path = firmware_path;
     validate_printing_warnings(request);
     std::cout << file << ": ok\n";
@@ -194,6 +218,8 @@ int run_cli(int argc, char** argv) {
     run_cmd->add_option("--workload", run.workload, "workload name (see `dmasim list workloads`)");
     run_cmd->add_option("-p,--param", run.params, "workload parameter key=value (repeatable)");
     run_cmd->add_option("-c,--config", run.overrides, "device-tree override /node/path:prop=value (repeatable)");
+    run_cmd->add_option("-I,--include", run.include_dirs,
+                        "a folder the .dts's #include and /include/ search (repeatable), e.g. a kernel's include/");
     run_cmd->add_option("--firmware-path", run.firmware_path,
                         "a folder searched for firmware images before the build's (repeatable)");
     run_cmd->add_option("--seed", run.seed, "random seed (default: the scenario's, else 1)");
@@ -207,12 +233,10 @@ int run_cli(int argc, char** argv) {
     run_cmd->add_option("--vcd", run.vcd, "write waveforms (VCD, for GTKWave)");
     run_cmd->add_option("--vcd-period", run.vcd_period, "sampling period of the waveforms' counters (default 1us)");
 
-    std::string describe_file;
+    TreeOptions describe_tree;
     CLI::App* describe_cmd = app.add_subcommand("describe", "print the platform a device tree builds");
-    std::vector<std::string> describe_overrides;
-    describe_cmd->add_option("platform", describe_file, "device tree (.dts/.dtb)")->required();
-    describe_cmd->add_option("-c,--config", describe_overrides,
-                             "device-tree override /node/path:prop=value (repeatable)");
+    describe_cmd->add_option("platform", describe_tree.file, "device tree (.dts/.dtb)")->required();
+    add_tree_options(describe_cmd, describe_tree);
 
     std::string list_what, list_page;
     CLI::App* list_cmd =
@@ -222,9 +246,10 @@ int run_cli(int argc, char** argv) {
         ->check(CLI::IsMember({"workloads", "platforms", "scenarios", "properties"}));
     list_cmd->add_option("page", list_page, "properties: the doc page (docs/models/PAGE.md) whose tables to print");
 
-    std::string check_file;
+    TreeOptions check_tree;
     CLI::App* check_cmd = app.add_subcommand("check", "validate a device tree or a scenario without running it");
-    check_cmd->add_option("file", check_file, "a .dts/.dtb or a scenario .yaml")->required();
+    check_cmd->add_option("file", check_tree.file, "a .dts/.dtb or a scenario .yaml")->required();
+    add_tree_options(check_cmd, check_tree);
     std::vector<std::string> check_firmware_path;
     check_cmd->add_option("--firmware-path", check_firmware_path,
                           "a folder searched for firmware images before the build's (repeatable)");
@@ -275,9 +300,9 @@ int run_cli(int argc, char** argv) {
                 return exit_pass;
             }
             if (run.scenario.empty() && run.workload.empty()) {
-                if (!run.params.empty() || !run.overrides.empty() || run.seed || !run.quantum.empty() ||
-                    run.no_monitor || !run.trace_json.empty() || !run.trace_events.empty() || !run.vcd.empty() ||
-                    !run.vcd_period.empty())
+                if (!run.params.empty() || !run.overrides.empty() || !run.include_dirs.empty() || run.seed ||
+                    !run.quantum.empty() || run.no_monitor || !run.trace_json.empty() || !run.trace_events.empty() ||
+                    !run.vcd.empty() || !run.vcd_period.empty())
                     throw ConfigError("these options need --workload or a scenario file (with neither, run runs seed "
                                       "experiment 1 and takes only -o and -q)");
                 return run_default_experiment(self_executable(argv[0]), run.outdir, run.quiet, std::cout);
@@ -285,15 +310,14 @@ int run_cli(int argc, char** argv) {
             return run_simulation(build_request(run));
         }
         if (*describe_cmd)
-            std::cout
-                << describe_text(validate_printing_warnings(tree_request(describe_file, describe_overrides)).platform);
+            std::cout << describe_text(validate_printing_warnings(tree_request(describe_tree)).platform);
         else if (*list_cmd)
             list_what == "workloads"    ? list_workloads()
             : list_what == "platforms"  ? list_platforms()
             : list_what == "properties" ? list_properties(list_page)
                                         : list_scenarios();
         else if (*check_cmd)
-            check(check_file, check_firmware_path);
+            check(check_tree, check_firmware_path);
         else if (*report_cmd)
             std::cout << report(report_dir, report_format == "markdown" ? ReportFormat::markdown : ReportFormat::text);
         else if (*regress_cmd) {

@@ -227,8 +227,17 @@ std::string describe_text(const nlohmann::ordered_json& d) {
     if (d.contains("mfds"))
         out << mfds_text(d["mfds"]);
     out << "\nPCI host bridges:\n";
-    if (d["pci_host_bridges"].empty())
+    const nlohmann::ordered_json unmodelled = d.contains("pci_hosts_not_modelled") ? d["pci_hosts_not_modelled"]
+                                                                                   : nlohmann::ordered_json::array();
+    if (d["pci_host_bridges"].empty() && unmodelled.empty())
         out << "  (none)\n";
+    for (const auto& b : unmodelled) {
+        out << fmt::format("  {} ({}): not modelled, nothing behind it enumerated\n", b["node"].get<std::string>(),
+                           fmt::join(b["compatible"].get<std::vector<std::string>>(), ", "));
+        for (const auto& w : b["inbound"])
+            out << fmt::format("    inbound:  pci {} -> cpu {}, {}\n", w["pci"].get<std::string>(),
+                               w["cpu"].get<std::string>(), human_size(w["size"].get<uint64_t>()));
+    }
     for (const auto& b : d["pci_host_bridges"]) {
         out << fmt::format("  {} ({}, pci-host-ecam-generic): ECAM at {} ({}, buses {:02x}-{:02x}), {}, MSI {}\n",
                            b["name"].get<std::string>(), b["node"].get<std::string>(), b["ecam"].get<std::string>(),

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -214,6 +215,18 @@ private:
         }
     }
 
+    // Resolved against the scenario's folder, as its platform is.
+    void read_include_dirs(const Entry& entry, Scenario& scenario) const {
+        for (const YAML::Node& item : string_items(entry)) {
+            if (item.Scalar().empty())
+                key_error(entry, item, expected("each item to be a folder", item));
+            const std::filesystem::path dir = item.Scalar();
+            scenario.include_dirs.push_back(dir.is_relative()
+                                                ? (std::filesystem::path(file_).parent_path() / dir).string()
+                                                : dir.string());
+        }
+    }
+
     // Values stay text: only the workload knows their types.
     void read_params(const Entry& entry, Scenario& scenario) const {
         if (!entry.value.IsMap())
@@ -281,6 +294,7 @@ const std::vector<ScenarioReader::Field> ScenarioReader::fields_ = {
     {"description", false, &ScenarioReader::read_description},
     {"platform", true, &ScenarioReader::read_platform},
     {"overrides", false, &ScenarioReader::read_overrides},
+    {"include_dirs", false, &ScenarioReader::read_include_dirs},
     {"workload", true, &ScenarioReader::read_workload},
     {"params", false, &ScenarioReader::read_params},
     {"seed", false, &ScenarioReader::read_seed},

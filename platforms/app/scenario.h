@@ -35,6 +35,8 @@ struct Scenario {
     std::string description;
     std::string platform;                // as written; resolved by the caller
     std::vector<std::string> overrides;  // "/node/path:prop=value"
+    std::vector<std::string>
+        include_dirs;  // the platform's #include folders, relative ones resolved against the file's folder
     std::string workload;
     std::map<std::string, std::string> params;  // values as text, typed by the workload
     std::optional<uint64_t> seed;

@@ -40,6 +40,7 @@ RunRequest RunRequest::from_scenario(const Scenario& scenario) {
     request.platform = scenario.platform;
     request.search_dir = fs::path(scenario.file).parent_path().string();
     request.overrides = scenario.overrides;
+    request.include_dirs = scenario.include_dirs;
     request.workload = scenario.workload;
     request.params = scenario.params;
     request.seed = scenario.seed.value_or(1);
@@ -97,7 +98,7 @@ struct Prepared {
 };
 
 DeviceTree load_tree(const RunRequest& request) {
-    DeviceTree tree = DeviceTree::load(resolve_platform(request.platform, request.search_dir));
+    DeviceTree tree = DeviceTree::load(resolve_platform(request.platform, request.search_dir), request.include_dirs);
     for (const std::string& spec : request.overrides)
         tree.apply_override(spec);
     return tree;

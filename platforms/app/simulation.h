@@ -21,6 +21,7 @@ struct RunRequest {
     std::string platform;       // a path, or a name in the platforms folder
     std::string search_dir;     // tried first for a relative platform (the scenario's folder)
     std::vector<std::string> overrides;
+    std::vector<std::string> include_dirs;   // -I: the .dts's #include folders (cpp -I, dtc -i)
     std::vector<std::string> firmware_path;  // --firmware-path: searched before the build's firmware dir
     std::string workload;
     std::map<std::string, std::string> params;

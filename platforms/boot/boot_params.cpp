@@ -134,7 +134,9 @@ BootParams parse_boot_params(const DeviceTree& tree) {
     std::optional<DtNode> chosen = tree.find("/chosen");
     if (!chosen)
         return params;
-    params.bootargs = chosen->string_or("bootargs", "");
+    // Empty is as good as absent (early_init_dt_scan_chosen copies whatever is there).
+    const std::vector<std::string> bootargs = chosen->strings("bootargs");
+    params.bootargs = bootargs.empty() ? "" : bootargs[0];
     std::istringstream tokens(params.bootargs);
     for (std::string token; tokens >> token;)
         parse_bootarg(tree, *chosen, token, params);

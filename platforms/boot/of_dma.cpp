@@ -136,7 +136,7 @@ OfDmaConfig of_dma_configure(const DtNode& np) { return configure(np, np); }
 // and arch_setup_dma_ops gives it the IOMMU's ops when it names one.
 OfDmaConfig of_dma_configure_device(const DtNode& node) {
     OfDmaConfig config = configure(node, node.parent());
-    config.iommu = of_iommu_configure_device(node);
+    config.iommu = of_iommu_configure_device(node, config.warnings);
     if (config.iommu)
         config.ops = dma::IommuOps::ops_name;
     return config;

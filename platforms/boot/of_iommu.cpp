@@ -8,15 +8,27 @@ namespace {
 
 constexpr uint32_t smr_field_max = 0xffff;  // the fwspec's ID and mask fields (Linux's ARM_SMMU_SMR_ID / _MASK)
 
-// The node a phandle names, which must be an IOMMU dmasim models.
-DtNode iommu_target(const DtNode& node, const std::string& prop, uint32_t phandle) {
+// The IOMMU a phandle names, or nullopt (with a warning) when it is an IOMMU (it has
+// #iommu-cells) that is disabled or that dmasim does not model: Linux's of_iommu_xlate then returns
+// NO_IOMMU (no available node, or no driver for it) and the device does DMA without an IOMMU.
+// A phandle to anything else stays an error.
+std::optional<DtNode> iommu_target(const DtNode& node, const std::string& prop, uint32_t phandle,
+                                   std::vector<std::string>& warnings) {
     std::optional<DtNode> target = node.tree().by_phandle(phandle);
     if (!target)
         node.fail(prop, fmt::format("the phandle of an IOMMU node, got {:#x} which no node has", phandle));
+    const std::string compatible = fmt::format("\"{}\"", fmt::join(target->compatible(), "\", \""));
+    if (target->has("#iommu-cells") && (!is_iommu(*target) || !target->is_available())) {
+        warnings.push_back(fmt::format("node {}: property '{}': IOMMU {} ({}) is {}; DMA goes without it, as Linux's "
+                                       "of_iommu_xlate leaves a device with no IOMMU driver (NO_IOMMU)",
+                                       node.path(), prop, target->path(), compatible,
+                                       target->is_available() ? "not modelled" : "disabled"));
+        return std::nullopt;
+    }
     if (!is_iommu(*target))
-        node.fail(prop, fmt::format("a phandle to an IOMMU (compatible \"{}\"), got {} (compatible \"{}\")",
-                                    smmu_compatible, target->path(), fmt::join(target->compatible(), "\", \"")));
-    return *target;
+        node.fail(prop, fmt::format("a phandle to an IOMMU (compatible \"{}\"), got {} (compatible {})",
+                                    smmu_compatible, target->path(), compatible));
+    return target;
 }
 
 }  // namespace
@@ -43,7 +55,7 @@ uint32_t arm_smmu_of_xlate(const DtNode& node, const std::string& prop, const Dt
     return args[0] | mask << 16;
 }
 
-std::optional<dma::IommuFwspec> of_iommu_configure_device(const DtNode& node) {
+std::optional<dma::IommuFwspec> of_iommu_configure_device(const DtNode& node, std::vector<std::string>& warnings) {
     if (!node.has("iommus"))
         return std::nullopt;
     std::vector<uint32_t> cells = node.cells("iommus");
@@ -51,7 +63,10 @@ std::optional<dma::IommuFwspec> of_iommu_configure_device(const DtNode& node) {
         node.fail("iommus", "<&iommu stream-id> entries, got an empty property");
     dma::IommuFwspec fwspec;
     for (size_t i = 0; i < cells.size();) {
-        DtNode iommu = iommu_target(node, "iommus", cells[i]);
+        std::optional<DtNode> target = iommu_target(node, "iommus", cells[i], warnings);
+        if (!target)
+            return std::nullopt;
+        const DtNode& iommu = *target;
         uint32_t args = iommu_cells(iommu);
         if (cells.size() - i - 1 < args)
             node.fail("iommus", fmt::format("entries of a phandle and {} cell(s) (#iommu-cells of {}), got a "
@@ -69,7 +84,7 @@ std::optional<dma::IommuFwspec> of_iommu_configure_device(const DtNode& node) {
     return fwspec;
 }
 
-std::optional<sw::PciIommuMap> of_pci_iommu_map(const DtNode& host) {
+std::optional<sw::PciIommuMap> of_pci_iommu_map(const DtNode& host, std::vector<std::string>& warnings) {
     if (!host.has("iommu-map"))
         return std::nullopt;
     constexpr size_t entry_cells = 4;
@@ -86,7 +101,10 @@ std::optional<sw::PciIommuMap> of_pci_iommu_map(const DtNode& host) {
                       fmt::format("rid-bases the iommu-map-mask ({:#x}) keeps, got rid-base {:#x} (Linux's "
                                   "of_map_id refuses the map)",
                                   map.mask, rid_base));
-        DtNode iommu = iommu_target(host, "iommu-map", cells[i + 1]);
+        std::optional<DtNode> target = iommu_target(host, "iommu-map", cells[i + 1], warnings);
+        if (!target)
+            return std::nullopt;
+        const DtNode& iommu = *target;
         iommu_cells(iommu);
         if (!map.iommu.empty() && map.iommu != iommu.path())
             host.fail("iommu-map", fmt::format("entries naming one IOMMU (the bridge's inbound path goes through one), "

@@ -33,14 +33,16 @@ uint32_t arm_smmu_of_xlate(const DtNode& node, const std::string& prop, const Dt
 
 // A device node's `iommus`, or nullopt without one. ConfigError naming the node and `iommus` for a
 // phandle to a node that is not an IOMMU, a truncated specifier, or entries naming two IOMMUs (a
-// device has one fwspec: Linux's iommu_fwspec_init refuses a second IOMMU).
-std::optional<dma::IommuFwspec> of_iommu_configure_device(const DtNode& node);
+// device has one fwspec: Linux's iommu_fwspec_init refuses a second IOMMU). An IOMMU that is
+// disabled or not modelled gives nullopt and a warning, as Linux's of_iommu_xlate gives NO_IOMMU.
+std::optional<dma::IommuFwspec> of_iommu_configure_device(const DtNode& node, std::vector<std::string>& warnings);
 
 // A PCI host bridge's `iommu-map` and `iommu-map-mask`, or nullopt without iommu-map. ConfigError
 // naming the node and property for a length that is not whole <rid-base &iommu sid-base length>
 // entries (Linux's of_map_id: "Bad iommu-map length"), a rid-base the mask ignores (of_map_id
 // refuses the map), a phandle to a node that is not an IOMMU, entries naming two IOMMUs (the
-// bridge's inbound path goes through one), an empty entry, or stream IDs past 16 bits.
-std::optional<sw::PciIommuMap> of_pci_iommu_map(const DtNode& host);
+// bridge's inbound path goes through one), an empty entry, or stream IDs past 16 bits; nullopt and
+// a warning for an IOMMU that is disabled or not modelled, as for iommus.
+std::optional<sw::PciIommuMap> of_pci_iommu_map(const DtNode& host, std::vector<std::string>& warnings);
 
 }  // namespace platform

@@ -12,6 +12,7 @@ sw::ReservedArea ReservedRegion::kernel_area() const {
     area.no_map = no_map;
     area.reusable = reusable;
     area.cma_default = cma_default;
+    area.alloc_ranges = alloc_ranges;
     return area;
 }
 
@@ -34,6 +35,27 @@ ReservedRegion read_reserved_region(const DtNode& node, const SystemAddress& sys
         region.size = reg[0].size;
     } else {
         region.size = node.u64("size");
+        // Linux's __reserved_mem_alloc_size reads it with the root's cell counts (dt_root_addr_cells,
+        // dt_root_size_cells), untranslated: CPU physical addresses.
+        if (node.has("alloc-ranges")) {
+            const DtNode root = node.tree().root();
+            const uint32_t address_cells = root.address_cells(), size_cells = root.size_cells();
+            const std::vector<uint32_t> cells = node.cells("alloc-ranges");
+            const size_t entry = address_cells + size_cells;
+            if (cells.empty() || cells.size() % entry)
+                node.fail("alloc-ranges", "(address, size) pairs of " + std::to_string(address_cells) + "+" +
+                                              std::to_string(size_cells) +
+                                              " cells (the root's #address-cells and #size-cells)");
+            auto join = [&](size_t at, uint32_t count) {
+                uint64_t value = 0;
+                for (uint32_t i = 0; i < count; ++i)
+                    value = value << 32 | cells[at + i];
+                return value;
+            };
+            for (size_t i = 0; i < cells.size(); i += entry)
+                region.alloc_ranges.push_back(sw::PhysRange{join(i, address_cells),
+                                                            join(i + address_cells, size_cells)});
+        }
     }
     if (region.size == 0)
         node.fail(node.has("reg") ? "reg" : "size", "a non-zero size");

@@ -5,6 +5,7 @@
 //   no-map         left out of the kernel's RAM and linear map
 //   reusable       a CMA area; at most one of no-map and reusable
 //   linux,cma-default  the global CMA area
+//   alloc-ranges   of a dynamic region: (address, size) pairs in the root's cells, tried in order
 #pragma once
 
 #include "platforms/devicetree/device_tree.h"
@@ -25,6 +26,7 @@ struct ReservedRegion {
     bool no_map = false;
     bool reusable = false;
     bool cma_default = false;
+    std::vector<sw::PhysRange> alloc_ranges;  // of a dynamic region: where it may be placed
     std::vector<std::string> compatible;
 
     sw::ReservedArea kernel_area() const;

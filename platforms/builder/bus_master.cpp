@@ -51,8 +51,8 @@ void Platform::Builder::add_bus_master(const DtNode& node) {
     }
     std::string name = fmt::format("dma{}", config.id);
     std::optional<std::string> pool;
-    if (node.has("memory-region"))
-        pool_nodes_.push_back({node, node.phandle_target("memory-region").path()});
+    if (std::optional<std::string> region = memory_region(node))
+        pool_nodes_.push_back({node, *region});
     p_.dma_devices_.push_back(DmaDeviceSpec{node.name(), node.path(), name, dma, pool});
     p_.masters_.push_back(std::make_unique<models::BusMaster>(name.c_str(), config, instr_));
     models::BusMaster& master = *p_.masters_.back();

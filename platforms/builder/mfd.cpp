@@ -97,7 +97,7 @@ void Platform::Builder::add_mfd(const DtNode& node) {
     for (const dma::DmaRange& range : dma.ranges)
         if (info.sram >= range.cpu_start && info.sram - range.cpu_start < range.size)
             config.sram_bus_base = range.dma_start + (info.sram - range.cpu_start);
-    mfd_pool_nodes_.push_back(node.has("memory-region") ? node.phandle_target("memory-region").path() : "");
+    mfd_pool_nodes_.push_back(memory_region(node).value_or(""));
     spec.dma = DmaDeviceSpec{node.name(), node.path(), name, dma, std::nullopt};
 
     p_.mfds_.push_back(std::make_unique<models::Mfd>(name.c_str(), config, instr_));

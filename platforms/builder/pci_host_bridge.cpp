@@ -119,10 +119,15 @@ void read_ranges(const DtNode& node, const SystemAddress& system_address, PciHos
         if (window.size == 0 || window.size - 1 > ~0ULL - window.cpu_base || window.size - 1 > ~0ULL - window.pci_base)
             node.fail("ranges", fmt::format("non-empty windows that end below 2^64, got PCI {:#x} size {:#x}",
                                             window.pci_base, window.size));
-        if (!window.mem64 && window.pci_base + window.size > (1ULL << 32))
-            node.fail("ranges", fmt::format("a 32-bit window (space code 0x02) below 4 GiB in PCI space, got PCI {:#x} "
-                                            "size {:#x}",
-                                            window.pci_base, window.size));
+        // Linux takes the space code as flags only (of_bus_pci_get_flags) and never checks a 0x02
+        // window against 4 GiB: Juno's prefetchable window at PCI 0x40_0000_0000 is one. Only a
+        // 64-bit BAR can be placed there, so it is a 64-bit window here.
+        if (!window.mem64 && window.pci_base + window.size > (1ULL << 32)) {
+            spec.warnings.push_back(fmt::format("node {}: property 'ranges': window at PCI {:#x} has the 32-bit "
+                                                "space code (0x02) but lies above 4 GiB; only 64-bit BARs can use it",
+                                                node.path(), window.pci_base));
+            window.mem64 = true;
+        }
         spec.bridge.outbound.push_back(window);
     }
     if (spec.bridge.outbound.empty())
@@ -370,7 +375,7 @@ PciHostSpec read_pci_host(const DeviceTree& tree, const DtNode& node, const std:
     read_bus_range(node, spec);
     read_ranges(node, system_address, spec);
     read_inbound(node, spec);
-    spec.iommu_map = of_pci_iommu_map(node);
+    spec.iommu_map = of_pci_iommu_map(node, spec.warnings);
     // Linux's external-facing (bindings/pci/pci.txt, on a port; here the bridge stands for its root
     // port): every function behind it is untrusted (set_pcie_untrusted).
     spec.dma.untrusted = node.flag("external-facing");
@@ -378,8 +383,11 @@ PciHostSpec read_pci_host(const DeviceTree& tree, const DtNode& node, const std:
     read_msi_parent(node, system_address, spec);
     spec.timing = read_properties(node, models::PciHostBridge::timing_properties());
     uint32_t number = first_endpoint;
+    // A function whose node is not available is not added: Linux's pci_set_of_node returns -ENODEV
+    // for it and pci_setup_device gives up (6fffbc7ae137 "PCI: Honor firmware's device disabled
+    // status", Linux 6.2; before, the node was attached and the function enumerated regardless).
     for (const DtNode& child : node.children())
-        if (!child.compatible().empty()) {
+        if (child.is_available() && !child.compatible().empty()) {
             size_t before = spec.endpoints.size();
             read_endpoint(child, spec, number);
             number += spec.endpoints.size() - before;
@@ -465,6 +473,19 @@ void Platform::Builder::wire_pci_interrupts(models::PciHostBridge& bridge, const
         bridge.set_irq_level([gic](unsigned id, bool asserted, uint64_t delay_ps) {
             gic->set_level(id, asserted, sc_core::sc_time::from_value(delay_ps));
         });
+}
+
+void Platform::Builder::report_unmodelled_pci_host(const DtNode& node) {
+    const std::string compatible = fmt::format("\"{}\"", fmt::join(node.compatible(), "\", \""));
+    nlohmann::ordered_json inbound = nlohmann::ordered_json::array();
+    // What of_dma_configure would give the functions behind it, had they been enumerated.
+    for (const dma::DmaRange& range : of_dma_configure(node).ranges)
+        inbound.push_back({{"pci", hex(range.dma_start)}, {"cpu", hex(range.cpu_start)}, {"size", range.size}});
+    unmodelled_pci_json_.push_back({{"node", node.path()}, {"compatible", node.compatible()}, {"inbound", inbound}});
+    p_.warnings_.push_back(fmt::format("{}: node {}: PCI host bridge {} is not modelled (only pci-host-ecam-generic "
+                                       "is): nothing behind it is enumerated; its dma-ranges still bound ZONE_DMA",
+                                       tree_.source_name(), node.path(), compatible));
+    skipped_.push_back(node.path());
 }
 
 nlohmann::ordered_json Platform::Builder::pci_json() const {

@@ -31,8 +31,20 @@ void Platform::Builder::build() {
         visit(node);
     if (!p_.core_)
         throw ConfigError(tree_.source_name() + ": no /cpus/cpu@N node with device_type = \"cpu\"");
-    if (std::none_of(p_.memories_.begin(), p_.memories_.end(), [](const MemoryRegion& m) { return m.ram; }))
-        throw ConfigError(tree_.source_name() + ": no memory node (device_type = \"memory\") with a reg");
+    if (std::none_of(p_.memories_.begin(), p_.memories_.end(), [](const MemoryRegion& m) { return m.ram; })) {
+        // Linux's early_init_dt_scan_memory skips entries of size 0: a bootloader fills them in
+        // (the Raspberry Pi's memory@0 { reg = <0 0 0>; }), so the user has to, with an override.
+        std::string empty;
+        for (const DtNode& node : tree_.available_nodes())
+            if (empty.empty() && node.string_or("device_type", "") == "memory")
+                empty = fmt::format(" (node {} has only entries of size 0, which the bootloader fills in: give "
+                                    "them, e.g. -c '{}:reg=<...>')",
+                                    node.path(), node.path());
+        throw ConfigError(tree_.source_name() +
+                          ": no memory node (device_type = \"memory\") with a reg of non-zero "
+                          "size" +
+                          empty);
+    }
     connect_outer_cache();
     attach_iommu_masters();
     warn_reserved_outside_ram();
@@ -52,6 +64,8 @@ void Platform::Builder::build() {
     p_.description_["dma_devices"] = dma_devices_json();
     p_.description_["interrupt_controller"] = gic_json_;
     p_.description_["pci_host_bridges"] = pci_json();
+    if (!unmodelled_pci_json_.empty())  // as iommus: platforms without one describe themselves as before
+        p_.description_["pci_hosts_not_modelled"] = unmodelled_pci_json_;
     if (!p_.smmus_.empty())  // platforms without an IOMMU describe themselves as before there was one
         p_.description_["iommus"] = iommus_json();
     if (!p_.mfds_.empty())  // as iommus: platforms without an MFD describe themselves as before
@@ -81,6 +95,8 @@ void Platform::Builder::visit(const DtNode& node) {
     std::vector<std::string> compatible = node.compatible();
     if (compatible.empty())
         return;
+    if (node.string_or("device_type", "") == "pci")
+        return report_unmodelled_pci_host(node);
     p_.warnings_.push_back(fmt::format("{}: node {}: no model for compatible \"{}\"; node skipped", tree_.source_name(),
                                        path, fmt::join(compatible, "\", \"")));
     skipped_.push_back(path);
@@ -175,6 +191,20 @@ void Platform::Builder::configure_kernel() {
         ram_end = std::max(ram_end, region.base + region.size);
     }
     p_.zone_dma_ = arm64_zone_dma(tree_, ram_start, ram_end);
+}
+
+// Linux's of_reserved_mem_device_init_by_idx returns 0 for a region that is not available: the
+// device goes on without memory of its own and allocates from system memory.
+std::optional<std::string> Platform::Builder::memory_region(const DtNode& node) {
+    if (!node.has("memory-region"))
+        return std::nullopt;
+    const DtNode region = node.phandle_target("memory-region");
+    if (region.is_available())
+        return region.path();
+    p_.warnings_.push_back(fmt::format("{}: node {}: property 'memory-region': {} is disabled; the device has no "
+                                       "memory of its own and allocates from system memory",
+                                       tree_.source_name(), node.path(), region.path()));
+    return std::nullopt;
 }
 
 // memory-region must name a shared-dma-pool: no-map, the device's own coherent memory

@@ -69,6 +69,9 @@ private:
 
     // A PCI host bridge and the endpoints below it; its children are not visited as nodes.
     void add_pci_host(const DtNode& node);
+    // A PCI host bridge dmasim has no model for (device_type "pci", not ECAM): reported, its
+    // subtree skipped; its dma-ranges still count towards ZONE_DMA (of_dma_get_max_cpu_address).
+    void report_unmodelled_pci_host(const DtNode& node);
 
     // INTx lines to the GIC's level inputs; bridges share nothing, endpoints of one bridge that
     // reach one ID share its line (the bridge ORs them).
@@ -113,6 +116,9 @@ private:
     // memory-region must name a shared-dma-pool: no-map, the device's own coherent memory
     // (rmem_dma_device_init), or reusable, its own CMA area (rmem_cma_device_init).
     void check_coherent_pools();
+    // The path of the region `node`'s memory-region names, or nullopt without one or (with a
+    // warning) when that region is not available.
+    std::optional<std::string> memory_region(const DtNode& node);
 
     void add_reserved(const DtNode& node);
 
@@ -169,6 +175,7 @@ private:
     nlohmann::ordered_json cores_json_ = nlohmann::ordered_json::array();
     nlohmann::ordered_json caches_json_ = nlohmann::ordered_json::array();
     nlohmann::ordered_json masters_json_ = nlohmann::ordered_json::array();
+    nlohmann::ordered_json unmodelled_pci_json_ = nlohmann::ordered_json::array();
 };
 
 }  // namespace platform

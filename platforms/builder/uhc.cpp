@@ -55,6 +55,8 @@ std::unique_ptr<models::PciEndpoint> create_uhc(const std::string& name, const m
                                                 const DtNode& node, models::Instrumentation& instr) {
     unsigned ports = read_properties(node, models::Uhc::properties()).ports;
     std::vector<DtNode> children;
+    // Status is not read here, as Linux's USB core does not read it: a device on a port is
+    // enumerated whatever its node says (usb_of_get_device_node only attaches the node).
     for (const DtNode& child : node.children())
         if (!child.compatible().empty())
             children.push_back(child);

@@ -176,24 +176,71 @@ std::string folder_of(const std::string& path) {
     return folder.empty() ? "." : folder.string();
 }
 
-std::vector<char> compile_dts(const std::string& path, const std::vector<std::string>& include_dirs) {
-    std::vector<std::string> argv = {"dtc", "-q", "-I", "dts", "-O", "dtb", "-i", folder_of(path)};
-    for (const std::string& dir : include_dirs)
-        argv.insert(argv.end(), {"-i", dir});
-    argv.insert(argv.end(), {"-o", "-", "--", path});  // "--": a file name may start with '-'
+// A file removed when it goes out of scope: where cpp's output waits for dtc.
+class TempFile {
+public:
+    explicit TempFile(const std::vector<char>& contents) {
+        std::string name = (std::filesystem::temp_directory_path() / "dmasim-XXXXXX.dts").string();
+        Fd fd(::mkstemps(name.data(), 4));
+        if (fd.get() < 0)
+            throw ConfigError("cannot create a temporary file for the preprocessed tree: " +
+                              std::string(std::strerror(errno)));
+        path_ = name;
+        for (size_t done = 0; done < contents.size();) {
+            ssize_t n = ::write(fd.get(), contents.data() + done, contents.size() - done);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                throw ConfigError(path_ + ": cannot write: " + std::strerror(errno));
+            done += static_cast<size_t>(n);
+        }
+    }
+    TempFile(const TempFile&) = delete;
+    TempFile& operator=(const TempFile&) = delete;
+    ~TempFile() { ::unlink(path_.c_str()); }
+    const std::string& path() const { return path_; }
 
+private:
+    std::string path_;
+};
+
+// Runs a tool of the .dts build and returns its standard output; ConfigError with the tool's own
+// message (which names the user's file and line) when it fails, or with `install` when it is absent.
+std::vector<char> run_tool(const std::vector<std::string>& argv, const std::string& path, const std::string& install) {
+    const std::string& tool = argv[0];
     ProcessResult run = run_program(argv);
     if (run.spawn_error == ENOENT)
-        throw ConfigError(path + ": cannot compile: dtc not found in PATH (install device-tree-compiler)");
+        throw ConfigError(path + ": cannot compile: " + tool + " not found in PATH (install " + install + ")");
     if (run.spawn_error != 0)
-        throw ConfigError(path + ": cannot run dtc: " + std::strerror(run.spawn_error));
+        throw ConfigError(path + ": cannot run " + tool + ": " + std::strerror(run.spawn_error));
     if (!WIFEXITED(run.status) || WEXITSTATUS(run.status) != 0) {
         const std::string message = without_trailing_newlines(std::string(run.err.begin(), run.err.end()));
         if (message.empty())
-            throw ConfigError("dtc failed on " + path + ": " + describe_exit(run.status));
-        throw ConfigError("dtc failed on " + path + ":\n" + message);
+            throw ConfigError(tool + " failed on " + path + ": " + describe_exit(run.status));
+        throw ConfigError(tool + " failed on " + path + ":\n" + message);
     }
     return std::move(run.out);
+}
+
+// A path no tool reads as an option.
+std::string as_operand(const std::string& path) { return !path.empty() && path[0] == '-' ? "./" + path : path; }
+
+// As the kernel's build does (scripts/Makefile.lib, cmd_dtc): every .dts goes through the C
+// preprocessor, for its #include and the dt-bindings headers' #defines, then through dtc. cpp's
+// linemarkers make dtc name the user's file (or the .dtsi) and line in its errors. The file's own
+// folder and `include_dirs` are cpp's -I folders and dtc's -i folders (for /include/).
+std::vector<char> compile_dts(const std::string& path, const std::vector<std::string>& include_dirs) {
+    std::vector<std::string> cpp = {"cpp", "-nostdinc",          "-undef", "-D__DTS__",
+                                    "-x",  "assembler-with-cpp", "-I",     folder_of(path)};
+    std::vector<std::string> dtc = {"dtc", "-q", "-I", "dts", "-O", "dtb", "-i", folder_of(path)};
+    for (const std::string& dir : include_dirs) {
+        cpp.insert(cpp.end(), {"-I", dir});
+        dtc.insert(dtc.end(), {"-i", dir});
+    }
+    cpp.push_back(as_operand(path));
+    const TempFile preprocessed(run_tool(cpp, path, "cpp"));
+    dtc.insert(dtc.end(), {"-o", "-", "--", preprocessed.path()});  // "--": a file name may start with '-'
+    return run_tool(dtc, path, "device-tree-compiler");
 }
 
 bool looks_like_blob(const std::string& path, const std::vector<char>& bytes) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace sw {
 
@@ -19,11 +20,12 @@ struct ReservedArea {
     std::string node;              // device-tree path, for messages
     std::optional<uint64_t> base;  // static (`reg`); for a dynamic one, set once the kernel placed it
     uint64_t size = 0;
-    uint64_t alignment = 0;    // dynamic placement only; 0 = page
-    bool no_map = false;       // not allocatable, not in the linear map
-    bool reusable = false;     // a CMA area
-    bool cma_default = false;  // `linux,cma-default`: the global CMA area
-    bool dynamic = false;      // set by the kernel when it placed the region (no `reg`)
+    uint64_t alignment = 0;               // dynamic placement only; 0 = page
+    bool no_map = false;                  // not allocatable, not in the linear map
+    bool reusable = false;                // a CMA area
+    bool cma_default = false;             // `linux,cma-default`: the global CMA area
+    bool dynamic = false;                 // set by the kernel when it placed the region (no `reg`)
+    std::vector<PhysRange> alloc_ranges;  // `alloc-ranges`: a dynamic placement lies in the first that fits
 };
 
 // The reserved-memory table cannot be honoured (a dynamic region does not fit, a CMA area lies

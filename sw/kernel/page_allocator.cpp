@@ -148,14 +148,20 @@ void PageAllocator::place_dynamic(ReservedArea& area, std::vector<PhysRange>& fr
     if (area.reusable)
         align = std::max(align, max_block_size);  // as Linux aligns CMA areas to its pageblocks
     uint64_t size = align_up(area.size, page);
-    // Top-down, as memblock does: the highest fit below 4 GiB, else the highest fit anywhere.
-    for (uint64_t limit : {dma32_limit, uint64_t{~0ULL}}) {
+    // Top-down, as memblock does: with alloc-ranges, the highest fit in the first range that has
+    // one (Linux's __reserved_mem_alloc_size tries them in order); without, the highest fit below
+    // 4 GiB, else the highest fit anywhere.
+    std::vector<PhysRange> windows = area.alloc_ranges;
+    if (windows.empty())
+        windows = {PhysRange{0, dma32_limit}, PhysRange{0, ~0ULL}};
+    for (const PhysRange& window : windows) {
         for (auto range = free_ram.rbegin(); range != free_ram.rend(); ++range) {
-            uint64_t top = std::min(range->end(), limit);
-            if (top <= range->base || top - range->base < size)
+            uint64_t bottom = std::max(range->base, window.base);
+            uint64_t top = std::min(range->end(), window.base + std::min<uint64_t>(window.size, ~0ULL - window.base));
+            if (top <= bottom || top - bottom < size)
                 continue;
             uint64_t base = align_down(top - size, align);
-            if (base < range->base)
+            if (base < bottom)
                 continue;
             area.base = base;
             area.dynamic = true;
@@ -163,8 +169,9 @@ void PageAllocator::place_dynamic(ReservedArea& area, std::vector<PhysRange>& fr
             return;
         }
     }
-    throw ReservedMemoryError(fmt::format("{}: no free RAM for a dynamic region of 0x{:x} bytes aligned to 0x{:x}",
-                                          where(area), area.size, align));
+    throw ReservedMemoryError(fmt::format("{}: no free RAM for a dynamic region of 0x{:x} bytes aligned to 0x{:x}{}",
+                                          where(area), area.size, align,
+                                          area.alloc_ranges.empty() ? "" : " inside its alloc-ranges"));
 }
 
 Zone PageAllocator::zone_of(uint64_t pa) const {

@@ -16,7 +16,7 @@ using platform::Scenario;
 namespace {
 
 const std::string known_keys =
-    "name, description, platform, overrides, workload, params, seed, expect, expect_exit, labels, golden";
+    "name, description, platform, overrides, include_dirs, workload, params, seed, expect, expect_exit, labels, golden";
 
 std::string scenario_error(const std::string& yaml) {
     return error_of([&] { Scenario::parse(yaml, "s.yaml"); });
@@ -84,6 +84,14 @@ TEST_CASE("a scenario with only the required keys leaves the rest empty", "[scen
     CHECK(s.params.empty());
     CHECK_FALSE(s.seed.has_value());
     CHECK(s.expect.empty());
+}
+
+TEST_CASE("include_dirs are resolved against the scenario's folder, absolute ones kept", "[scenario]") {
+    Scenario s = Scenario::parse(minimal + "include_dirs: [include, ../dts, /usr/src/linux/include]\n",
+                                 "boards/s.yaml");
+    CHECK(s.include_dirs == std::vector<std::string>{"boards/include", "boards/../dts", "/usr/src/linux/include"});
+    CHECK_THAT(scenario_error(minimal + "include_dirs: include\n"),
+               Catch::Contains("s.yaml:4") && Catch::Contains("include_dirs") && Catch::Contains("a list of strings"));
 }
 
 TEST_CASE("flow-style lists and maps are accepted", "[scenario]") {

@@ -276,6 +276,30 @@ TEST_CASE("page allocator: a dynamic region with no room below 4 GiB goes to the
     CHECK(*pages.find_reserved("big")->base == 0x100000000 + 64 * MiB);
 }
 
+TEST_CASE("page allocator: __reserved_mem_alloc_size places a dynamic region in the first alloc-ranges entry that "
+          "fits, top-down",
+          "[mm]") {
+    models::Instrumentation instr;
+    // The Raspberry Pi 4's CMA: alloc-ranges = <0x0 0x00000000 0x40000000> keeps it in the first GiB
+    // although RAM reaches 4 GiB and beyond.
+    ReservedArea cma = dynamic_area("linux,cma", 64 * MiB, 0);
+    cma.reusable = cma.cma_default = true;
+    cma.alloc_ranges = {PhysRange{0, 1 * GiB}};
+    PageAllocator rpi({{0, 0x3b400000}, {0x40000000, 0xbc000000}, {0x100000000, 2 * GiB}}, {cma}, instr);
+    CHECK(*rpi.find_reserved("linux,cma")->base == 0x3b400000 - 64 * MiB);
+
+    // A first range without room is passed over; the next one is used from its top.
+    ReservedArea pool = dynamic_area("pool", 16 * MiB, 0);
+    pool.alloc_ranges = {PhysRange{0x80000000, 8 * MiB}, PhysRange{0x90000000, 0x10000000}};
+    PageAllocator pages({{0x80000000, 1 * GiB}}, {pool}, instr);
+    CHECK(*pages.find_reserved("pool")->base == 0xa0000000 - 16 * MiB);
+
+    ReservedArea nowhere = dynamic_area("nowhere", 16 * MiB, 0);
+    nowhere.alloc_ranges = {PhysRange{0x10000000, 0x10000000}};
+    CHECK_THROWS_WITH(PageAllocator({{0x80000000, 1 * GiB}}, {nowhere}, instr),
+                      Catch::Contains("/reserved-memory/nowhere") && Catch::Contains("inside its alloc-ranges"));
+}
+
 TEST_CASE("page allocator: a reserved-memory table it cannot honour is a ReservedMemoryError", "[mm]") {
     models::Instrumentation instr;
     ReservedArea huge = dynamic_area("huge", 1 * GiB, 0);

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <functional>
 #include <regex>
+#include <sstream>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -38,6 +39,15 @@ public:
 private:
     std::string saved_;
 };
+
+// The executable `name` in PATH (the tests need its real location to build a PATH of their own).
+std::string find_in_path(const std::string& name) {
+    std::stringstream dirs(std::getenv("PATH") ? std::getenv("PATH") : "");
+    for (std::string dir; std::getline(dirs, dir, ':');)
+        if (::access((dir + "/" + name).c_str(), X_OK) == 0)
+            return dir + "/" + name;
+    return name;
+}
 
 const char* const kBoard = R"(/dts-v1/;
 / {
@@ -367,10 +377,60 @@ TEST_CASE("loading .dts files", "[device_tree]") {
         const std::string path = dir.write("boards/board.dts", "/dts-v1/;\n/include/ \"parts/cpu.dtsi\"\n/ { };\n");
         CHECK(DeviceTree::load(path).root().string("model") == "beside");
     }
-    SECTION("a missing dtc is reported as such") {
-        const PathOverride no_dtc(dir.path("empty-bin"));
+    SECTION("a missing cpp or dtc is reported as such, with the package to install") {
         const std::string path = dir.write("board.dts", kBoard);
-        CHECK_THAT(config_error([&] { DeviceTree::load(path); }), Catch::Contains("dtc not found"));
+        {
+            const PathOverride no_tools(dir.path("empty-bin"));
+            CHECK_THAT(config_error([&] { DeviceTree::load(path); }),
+                       Catch::Contains("cpp not found in PATH (install cpp)"));
+        }
+        std::filesystem::create_directories(dir.path("cpp-only"));
+        std::filesystem::create_symlink(find_in_path("cpp"), dir.path("cpp-only/cpp"));
+        const PathOverride only_cpp(dir.path("cpp-only"));
+        CHECK_THAT(config_error([&] { DeviceTree::load(path); }),
+                   Catch::Contains("dtc not found in PATH (install device-tree-compiler)"));
+    }
+}
+
+// The kernel's cmd_dtc (scripts/Makefile.lib): cpp -nostdinc -undef -D__DTS__ -x assembler-with-cpp
+// with -I folders, then dtc, whose errors follow cpp's linemarkers back to the user's files.
+TEST_CASE("cmd_dtc: a .dts is preprocessed - #include of a .dtsi and of a header from an -I folder, #define, "
+          "errors at the included file's line",
+          "[device_tree][cpp]") {
+    TempDir dir;
+    dir.write("include/dt-bindings/acme.h", "#define ACME_IRQ 42\n#define ACME_BASE(n) (0x1000 * (n))\n");
+    dir.write("dts/soc.dtsi", "#include <dt-bindings/acme.h>\n/ {\n\tsoc {\n\t\tirq = <ACME_IRQ>;\n"
+                              "\t\tbase = <ACME_BASE(3)>;\n\t};\n};\n");
+    const std::string board = dir.write("dts/board.dts", "/dts-v1/;\n#include \"soc.dtsi\"\n#define LABEL \"acme\"\n"
+                                                         "/ { model = LABEL; linux,code = <1>; };\n");
+
+    SECTION("macros expand, the file's own folder and -I folders are searched, and linux/arm stay names") {
+        const DeviceTree tree = DeviceTree::load(board, {dir.path("include")});
+        CHECK(tree.at("/soc").u32("irq") == 42);
+        CHECK(tree.at("/soc").u32("base") == 0x3000);
+        CHECK(tree.root().string("model") == "acme");
+        CHECK(tree.root().u32("linux,code") == 1);  // -undef: no predefined `linux` macro
+    }
+    SECTION("a header no -I folder holds: cpp's message naming the including file and line") {
+        const std::string message = config_error([&] { DeviceTree::load(board); });
+        CHECK_THAT(message, Catch::StartsWith("cpp failed on " + board + ":\n"));
+        CHECK_THAT(message, Catch::Contains("soc.dtsi:1:") && Catch::Contains("dt-bindings/acme.h"));
+    }
+    SECTION("a syntax error in the included .dtsi names that .dtsi and its line") {
+        dir.write("dts/soc.dtsi", "/ {\n\tsoc {\n\t\tok = <1>;\n\t\tbad = ;\n\t};\n};\n");
+        const std::string message = config_error([&] { DeviceTree::load(board, {dir.path("include")}); });
+        CHECK_THAT(message, Catch::StartsWith("dtc failed on " + board + ":\n"));
+        CHECK(std::regex_search(message, std::regex(R"(dts/soc\.dtsi:4\.\d)")));
+    }
+    SECTION("a .dts without directives compiles to the blob dtc alone makes") {
+        const std::string plain = dir.write("plain.dts", kBoard);
+        const std::vector<std::string> dtc = {"dtc", "-q", "-I", "dts", "-O", "dtb", "-o", dir.path("plain.dtb"),
+                                              plain};
+        std::string command;
+        for (const std::string& arg : dtc)
+            command += arg + " ";
+        REQUIRE(std::system(command.c_str()) == 0);
+        CHECK(DeviceTree::load(plain).blob() == DeviceTree::load(dir.path("plain.dtb")).blob());
     }
 }
 

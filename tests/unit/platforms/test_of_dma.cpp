@@ -310,8 +310,9 @@ DeviceTree pci_host_with(const TempDir& dir, const std::string& props, const std
     return DeviceTree::load(dir.write("pci.dts", source));
 }
 
-std::optional<sw::PciIommuMap> pci_map(const DeviceTree& tree) {
-    return platform::of_pci_iommu_map(tree.at("/pcie@40000000"));
+std::optional<sw::PciIommuMap> pci_map(const DeviceTree& tree, std::vector<std::string>* warnings = nullptr) {
+    std::vector<std::string> ignored;
+    return platform::of_pci_iommu_map(tree.at("/pcie@40000000"), warnings ? *warnings : ignored);
 }
 
 }  // namespace
@@ -346,6 +347,30 @@ TEST_CASE("of_iommu: a PCI function's stream ID is its requester ID through the 
     CHECK(pci_map(pci_host_with(dir, "iommu-map = <0x0 &smmu 0x0 0x100>;", "stream-match-mask = <0x7>;"))
               ->fwspec(0x10)
               ->ids == std::vector<uint32_t>{0x00070010});
+}
+
+TEST_CASE("of_iommu_xlate: an IOMMU that is disabled or not modelled leaves the device without one (NO_IOMMU), "
+          "with a warning",
+          "[of_dma][iommu]") {
+    TempDir dir;
+    const std::string other_smmu =
+        " smmu1: iommu@2b500000 { compatible = \"arm,mmu-401\", \"arm,smmu-v1\"; #iommu-cells = <1>; };";
+    const platform::OfDmaConfig unmodelled = configure(tree_with(dir, "", "iommus = <&smmu1 0x1>;", other_smmu));
+    CHECK_FALSE(unmodelled.iommu);
+    CHECK(unmodelled.ops == dma::DirectOps::ops_name);
+    REQUIRE(unmodelled.warnings.size() == 1);
+    CHECK_THAT(unmodelled.warnings[0], Catch::Contains("node /soc/dev@0: property 'iommus'") &&
+                                           Catch::Contains("/iommu@2b500000") && Catch::Contains("not modelled"));
+    const platform::OfDmaConfig disabled =
+        configure(tree_with(dir, "", "iommus = <&smmu 0x1>;", smmu_node("#iommu-cells = <1>; status = \"disabled\";")));
+    CHECK_FALSE(disabled.iommu);
+    REQUIRE(disabled.warnings.size() == 1);
+    CHECK_THAT(disabled.warnings[0], Catch::Contains("disabled"));
+
+    std::vector<std::string> warnings;
+    CHECK_FALSE(pci_map(pci_host_with(dir, "iommu-map = <0x0 &smmu 0x0 0x100>;", "status = \"disabled\";"), &warnings));
+    REQUIRE(warnings.size() == 1);
+    CHECK_THAT(warnings[0], Catch::Contains("property 'iommu-map'") && Catch::Contains("disabled"));
 }
 
 TEST_CASE("of_iommu: a bad iommu-map is an error naming the host and the property", "[of_dma][iommu]") {
