@@ -97,11 +97,11 @@ Cache::Cache(std::string name, CacheGeometry geometry, CacheTiming timing, Instr
 
 void Cache::write_back(size_t index, const Initiator& who, uint64_t& delay_ps) {
     ++stats_.write_backs;
-    uint64_t start_ps = delay_ps, below_before_ps = below_->write_back_ps();
+    uint64_t start_ps = delay_ps, below_before_ps = below_->write_back_time_ps();
     stale_[index] = below_->write_back_line(line_base(index), line_data(index), dirty_[index], stale_[index], who,
                                             delay_ps);
     dirty_[index] = 0;
-    write_back_ps_ += (delay_ps - start_ps) - (below_->write_back_ps() - below_before_ps);
+    write_back_time_ps_ += (delay_ps - start_ps) - (below_->write_back_time_ps() - below_before_ps);
 }
 
 // The first empty way of the set starting at `base`, else its first least recently used one.
@@ -206,9 +206,9 @@ bool Cache::prefetch(uint64_t pa, const Initiator& who, uint64_t& delay_ps) {
     size_t index = allocate(line_number, who, delay_ps);
     ++stats_.prefetch_fills;
     uint64_t fill_ps = delay_ps;  // the fill's own clock: nobody waits for it
-    uint64_t below_before_ps = below_->write_back_ps();
+    uint64_t below_before_ps = below_->write_back_time_ps();
     stale_[index] = below_->fetch_line(line_base(index), line_data(index), who, fill_ps);
-    delay_ps += below_->write_back_ps() - below_before_ps;  // room made below for the fill
+    delay_ps += below_->write_back_time_ps() - below_before_ps;  // room made below for the fill
     lru_[index] = 0;  // not "used": a prefetched line is the next victim candidate
     prefetch_ready_ps_[index] = sc_core::sc_time_stamp().value() + fill_ps;
     ++unused_prefetches_;

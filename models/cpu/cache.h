@@ -122,7 +122,7 @@ public:
     uint64_t write_back_line(uint64_t line_address, const uint8_t* data, uint64_t dirty, uint64_t stale,
                              const Initiator& who, uint64_t& delay_ps) override;
 
-    uint64_t write_back_ps() const override { return write_back_ps_ + below_->write_back_ps(); }
+    uint64_t write_back_time_ps() const override { return write_back_time_ps_ + below_->write_back_time_ps(); }
 
     uint64_t dirty_lines() const;
 
@@ -224,7 +224,7 @@ private:
     std::vector<uint64_t> prefetch_ready_ps_;
     uint64_t unused_prefetches_ = 0;
     bool prefetched_hit_ = false;
-    uint64_t write_back_ps_ = 0;  // this level's write-backs, without what they cost in write-backs below
+    uint64_t write_back_time_ps_ = 0;  // this level's write-backs, without what they cost in write-backs below
     uint64_t lru_clock_ = 0;
     // The line the last access used: most accesses hit it again. Reset whenever a tag changes.
     uint64_t mru_line_ = invalid_tag;

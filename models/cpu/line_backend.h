@@ -21,7 +21,7 @@ public:
                                      const Initiator& initiator, uint64_t& delay_ps) = 0;
     // Simulated time spent so far writing back victims evicted by this level and those below, each
     // counted once: a prefetch charges its requester what its fill cost in write-backs.
-    virtual uint64_t write_back_ps() const { return 0; }
+    virtual uint64_t write_back_time_ps() const { return 0; }
 };
 
 inline uint64_t byte_mask(unsigned offset, unsigned length) {
