@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <fmt/format.h>
+#include <systemc>
 
 namespace models {
 
@@ -77,25 +78,30 @@ Cache::Cache(std::string name, CacheGeometry geometry, CacheTiming timing, Instr
     : name_(std::move(name)), geometry_(geometry), timing_(timing), ways_(geometry.ways()),
       line_shift_(log2_of(geometry.line_size)), set_mask_(geometry.sets - 1),
       tags_(size_t(geometry.sets) * ways_, invalid_tag), lru_(tags_.size(), 0), dirty_(tags_.size(), 0),
-      stale_(tags_.size(), 0),
-      data_(size_t(geometry.size), 0), stats_{instr.counter(name_ + ".read_hits"),
-                                              instr.counter(name_ + ".read_misses"),
-                                              instr.counter(name_ + ".write_hits"),
-                                              instr.counter(name_ + ".write_misses"),
-                                              instr.counter(name_ + ".fills"),
-                                              instr.counter(name_ + ".evictions"),
-                                              instr.counter(name_ + ".write_backs"),
-                                              instr.counter(name_ + ".prefetch_fills"),
-                                              {&instr.counter(name_ + ".maint.clean"),
-                                               &instr.counter(name_ + ".maint.invalidate"),
-                                               &instr.counter(name_ + ".maint.clean_invalidate")},
-                                              instr.counter(name_ + ".maint.set_way")} {}
+      stale_(tags_.size(), 0), data_(size_t(geometry.size), 0),
+      prefetch_ready_ps_(tags_.size(), not_prefetched), stats_{instr.counter(name_ + ".read_hits"),
+                                                               instr.counter(name_ + ".read_misses"),
+                                                               instr.counter(name_ + ".write_hits"),
+                                                               instr.counter(name_ + ".write_misses"),
+                                                               instr.counter(name_ + ".fills"),
+                                                               instr.counter(name_ + ".evictions"),
+                                                               instr.counter(name_ + ".write_backs"),
+                                                               instr.counter(name_ + ".prefetch_fills"),
+                                                               instr.counter(name_ + ".prefetch_useful"),
+                                                               instr.counter(name_ + ".prefetch_useless"),
+                                                               instr.counter(name_ + ".prefetch_late"),
+                                                               {&instr.counter(name_ + ".maint.clean"),
+                                                                &instr.counter(name_ + ".maint.invalidate"),
+                                                                &instr.counter(name_ + ".maint.clean_invalidate")},
+                                                               instr.counter(name_ + ".maint.set_way")} {}
 
 void Cache::write_back(size_t index, const Initiator& who, uint64_t& delay_ps) {
     ++stats_.write_backs;
+    uint64_t start_ps = delay_ps, below_before_ps = below_->write_back_time_ps();
     stale_[index] = below_->write_back_line(line_base(index), line_data(index), dirty_[index], stale_[index], who,
                                             delay_ps);
     dirty_[index] = 0;
+    write_back_time_ps_ += (delay_ps - start_ps) - (below_->write_back_time_ps() - below_before_ps);
 }
 
 // The first empty way of the set starting at `base`, else its first least recently used one.
@@ -121,6 +127,7 @@ size_t Cache::allocate(uint64_t line_number, const Initiator& who, uint64_t& del
     size_t victim = choose_victim(size_t(set_of(line_number)) * ways_);
     if (tags_[victim] != invalid_tag) {
         ++stats_.evictions;
+        drop_prefetched(victim);
         if (dirty_[victim])
             write_back(victim, who, delay_ps);
     }
@@ -150,6 +157,7 @@ void Cache::apply(MaintOp op, size_t index, const Initiator& who, uint64_t& dela
     if (op != MaintOp::invalidate && dirty_[index])
         write_back(index, who, delay_ps);
     if (op != MaintOp::clean) {
+        drop_prefetched(index);
         tags_[index] = invalid_tag;  // dirty data, if any, is discarded, as on hardware
         mru_line_ = invalid_tag;
         dirty_[index] = 0;
@@ -176,14 +184,34 @@ void Cache::maintain_set_way(MaintOp op, uint32_t set, uint32_t way, const Initi
     apply(op, size_t(set) * ways_ + way, who, delay_ps);
 }
 
+void Cache::use_prefetched(size_t index, uint64_t& delay_ps) {
+    uint64_t ready_ps = prefetch_ready_ps_[index];
+    if (ready_ps == not_prefetched)
+        return;
+    prefetch_ready_ps_[index] = not_prefetched;
+    --unused_prefetches_;
+    ++stats_.prefetch_useful;
+    prefetched_hit_ = true;
+    uint64_t now_ps = sc_core::sc_time_stamp().value() + delay_ps;
+    if (ready_ps > now_ps) {
+        ++stats_.prefetch_late;
+        delay_ps += ready_ps - now_ps;
+    }
+}
+
 bool Cache::prefetch(uint64_t pa, const Initiator& who, uint64_t& delay_ps) {
     uint64_t line_number = pa >> line_shift_;
     if (find_way(line_number) >= 0)
         return false;
     size_t index = allocate(line_number, who, delay_ps);
     ++stats_.prefetch_fills;
-    stale_[index] = below_->fetch_line(line_base(index), line_data(index), who, delay_ps);
+    uint64_t fill_ps = delay_ps;  // the fill's own clock: nobody waits for it
+    uint64_t below_before_ps = below_->write_back_time_ps();
+    stale_[index] = below_->fetch_line(line_base(index), line_data(index), who, fill_ps);
+    delay_ps += below_->write_back_time_ps() - below_before_ps;  // room made below for the fill
     lru_[index] = 0;  // not "used": a prefetched line is the next victim candidate
+    prefetch_ready_ps_[index] = sc_core::sc_time_stamp().value() + fill_ps;
+    ++unused_prefetches_;
     return true;
 }
 
@@ -212,6 +240,7 @@ uint64_t Cache::write_back_line(uint64_t line_address, const uint8_t* data, uint
     if (way >= 0) {
         ++stats_.write_hits;
         index = size_t(set_of(line_number)) * ways_ + way;
+        drop_prefetched(index);  // the whole line is replaced: the prefetched copy went unused
     } else {
         ++stats_.write_misses;
         index = allocate(line_number, who, delay_ps);

@@ -1,7 +1,8 @@
 // A physically indexed, physically tagged, set-associative, write-back, write-allocate cache with
 // LRU replacement that holds real data: a stale line really returns stale bytes. Plain C++ (no
 // SystemC) so that a hit never enters the kernel or a socket; used as L1D inside the core and as
-// the outer L2's array.
+// the outer L2's array. Prefetch fills run in the background: the data is there at once, but a
+// demand access pays what remains of the fill's time (the one place that reads the simulated clock).
 #pragma once
 
 #include "models/coherence/coherence_observer.h"
@@ -89,8 +90,23 @@ public:
     void maintain_line(MaintOp op, uint64_t pa, const Initiator& who, uint64_t& delay_ps);
     void maintain_set_way(MaintOp op, uint32_t set, uint32_t way, const Initiator& who, uint64_t& delay_ps);
 
-    // Speculative fill of a clean line if absent; false if already present.
+    // Speculative fill of a clean line if absent; false if already present. Issued at the
+    // requester's local time `delay_ps`, the fill goes through the level below as a demand fill does
+    // (same bus, same memory bandwidth) but is not waited for: the line arrives at its own time and
+    // a demand access before then waits for the rest. Cortex-A53 TRM (DDI 0500D) 6.6.1-6.6.2: PLD and
+    // the automatic prefetcher start linefills "in the background"; Cortex-A72 TRM 7.4: a demand for
+    // a line being prefetched is served from the prefetch's data as it returns. Only write-backs of
+    // dirty victims, here and in the levels below, advance `delay_ps`, as on a demand fill: this
+    // model charges write-backs to the requester, and prefetching does not hide them.
     bool prefetch(uint64_t pa, const Initiator& who, uint64_t& delay_ps);
+
+    // Whether the last demand access was the first use of a prefetched line; clears the flag. A
+    // next-line prefetcher goes on while the program keeps hitting the lines it prefetched.
+    bool take_prefetched_hit() {
+        bool taken = prefetched_hit_;
+        prefetched_hit_ = false;
+        return taken;
+    }
 
     // Look-up without side effects (no LRU update, no stats), for the monitor and alias checks.
     struct LineView {
@@ -106,10 +122,13 @@ public:
     uint64_t write_back_line(uint64_t line_address, const uint8_t* data, uint64_t dirty, uint64_t stale,
                              const Initiator& who, uint64_t& delay_ps) override;
 
+    uint64_t write_back_time_ps() const override { return write_back_time_ps_ + below_->write_back_time_ps(); }
+
     uint64_t dirty_lines() const;
 
 private:
     static constexpr uint64_t invalid_tag = ~0ULL;
+    static constexpr uint64_t not_prefetched = ~0ULL;
     struct Stats {
         uint64_t& read_hits;
         uint64_t& read_misses;
@@ -119,7 +138,10 @@ private:
         uint64_t& evictions;
         uint64_t& write_backs;
         uint64_t& prefetch_fills;
-        uint64_t* maint[3];  // indexed by MaintOp
+        uint64_t& prefetch_useful;   // prefetched lines a demand access used
+        uint64_t& prefetch_useless;  // prefetched lines evicted, invalidated or overwritten unused
+        uint64_t& prefetch_late;     // useful ones demanded while their fill was still in flight
+        uint64_t* maint[3];          // indexed by MaintOp
         uint64_t& maint_set_way;
     };
 
@@ -134,6 +156,17 @@ private:
     size_t choose_victim(size_t base) const;
     size_t allocate(uint64_t line_number, const Initiator& who, uint64_t& delay_ps);  // evicts a victim
     size_t fill(uint64_t line_number, const Initiator& who, uint64_t& delay_ps);      // allocate + fetch
+    // A demand access to the line at `index`: if it is a prefetched line not used yet, counts the
+    // prefetch useful (and late, charging the rest of its fill to `delay_ps`).
+    void use_prefetched(size_t index, uint64_t& delay_ps);
+    // The line at `index` leaves (evicted, invalidated, overwritten): an unused prefetch was useless.
+    void drop_prefetched(size_t index) {
+        if (__builtin_expect(unused_prefetches_ != 0, 0) && prefetch_ready_ps_[index] != not_prefetched) {
+            ++stats_.prefetch_useless;
+            prefetch_ready_ps_[index] = not_prefetched;
+            --unused_prefetches_;
+        }
+    }
     // The line for an access, filled on a miss; counts the access, marks the line used and
     // charges the hit latency.
     size_t serve(uint64_t pa, bool is_write, const Initiator& who, uint64_t& delay_ps, bool& hit) {
@@ -145,8 +178,14 @@ private:
         } else {
             int way = find_way(line_number);
             hit = way >= 0;
-            index = __builtin_expect(hit, 1) ? size_t(set_of(line_number)) * ways_ + way
-                                             : fill(line_number, who, delay_ps);
+            if (__builtin_expect(hit, 1)) {
+                index = size_t(set_of(line_number)) * ways_ + way;
+                // The MRU line above is never an unused prefetch: only a demand makes a line MRU.
+                if (__builtin_expect(unused_prefetches_ != 0, 0))
+                    use_prefetched(index, delay_ps);
+            } else {
+                index = fill(line_number, who, delay_ps);
+            }
             mru_line_ = line_number;
             mru_index_ = index;
             touch(index);
@@ -179,6 +218,13 @@ private:
     std::vector<uint64_t> dirty_;  // byte masks
     std::vector<uint64_t> stale_;
     std::vector<uint8_t> data_;
+    // Per line: when its prefetch fill completes (absolute ps) while no demand has used it yet, else
+    // not_prefetched. unused_prefetches_ counts the former, so that with no prefetch pending a hit
+    // costs one compare more.
+    std::vector<uint64_t> prefetch_ready_ps_;
+    uint64_t unused_prefetches_ = 0;
+    bool prefetched_hit_ = false;
+    uint64_t write_back_time_ps_ = 0;  // this level's write-backs, without what they cost in write-backs below
     uint64_t lru_clock_ = 0;
     // The line the last access used: most accesses hit it again. Reset whenever a tag changes.
     uint64_t mru_line_ = invalid_tag;

@@ -135,18 +135,29 @@ void Core::access_split(uint64_t va, void* data, unsigned length, bool is_write)
     }
 }
 
-void Core::prefetch_after(uint64_t pa, bool missed) {
-    Initiator prefetch{InitiatorKind::prefetch, config_.id, 0};
-    uint64_t candidate = missed ? prefetcher_.next_line_candidate(pa) : ~0ULL;
-    if (candidate != ~0ULL && l1d_.prefetch(candidate, prefetch, local_ps_))
-        ++stat_prefetch_issued_;
+// Next-line goes on while the program hits the lines it prefetched, as the Cortex-A9's prefetcher
+// "continues to prefetch ... as long as it keeps hitting in the prefetched cache line" (TRM r4p1,
+// 7.6.2). The fills go out at the access's own time, alongside its miss, and the core does not wait
+// for them (Cache::prefetch).
+void Core::prefetch_after(uint64_t pa, bool trigger, uint64_t issue_ps) {
+    uint64_t candidate = trigger ? prefetcher_.next_line_candidate(pa) : ~0ULL;
+    if (candidate != ~0ULL)
+        prefetch_line(candidate, issue_ps);
     if (prefetcher_.mode() != PrefetchMode::aggressive)
         return;
     candidate = prefetcher_.random_candidate(pa);
     MemType type;
-    if (candidate != ~0ULL && mmu_.linear_type(candidate, type) && type == MemType::normal_wb &&
-        l1d_.prefetch(candidate, prefetch, local_ps_))
+    if (candidate != ~0ULL && mmu_.linear_type(candidate, type) && type == MemType::normal_wb)
+        prefetch_line(candidate, issue_ps);
+}
+
+// Issued at `issue_ps`, before the access's own time was charged; the core pays only what the L1
+// charges it, a dirty victim's write-back.
+void Core::prefetch_line(uint64_t pa, uint64_t issue_ps) {
+    uint64_t delay_ps = issue_ps;
+    if (l1d_.prefetch(pa, Initiator{InitiatorKind::prefetch, config_.id, 0}, delay_ps))
         ++stat_prefetch_issued_;
+    local_ps_ += delay_ps - issue_ps;
 }
 
 // The "unexpected cache hit": with AliasPolicy::hit an uncached access to a cached line is served
@@ -283,7 +294,8 @@ void Core::dc_set_way(MaintOp op, uint32_t set, uint32_t way) {
         sync();
 }
 
-// A hint: an unmapped address is ignored, as PLD never faults.
+// A hint: an unmapped address is ignored, as PLD never faults. It retires once its linefill has
+// started (Cortex-A53 TRM 6.6.1): the fill runs in the background.
 void Core::pld(uint64_t va) {
     Translation translation;
     if (mmu_.translate(va, translation) && translation.type == MemType::normal_wb)

@@ -135,10 +135,11 @@ private:
     // Everything else: faults, line and page crossings, uncached and write-combined accesses.
     void access_split(uint64_t va, void* data, unsigned length, bool is_write);
     void access_cacheable(uint64_t pa, void* data, unsigned length, bool is_write) {
+        uint64_t issue_ps = local_ps_;  // a prefetch this access triggers goes out with it
         bool hit = is_write ? l1d_.write(pa, data, length, self_, local_ps_)
                             : l1d_.read(pa, data, length, self_, local_ps_);
         if (prefetcher_.mode() != PrefetchMode::off)
-            prefetch_after(pa, !hit);
+            prefetch_after(pa, !hit || l1d_.take_prefetched_hit(), issue_ps);
         if (__builtin_expect(local_ps_ >= config_.quantum_ps, 0))
             sync();
     }
@@ -146,7 +147,10 @@ private:
     bool alias_hit(uint64_t pa, void* data, unsigned length, bool is_write, MemType type);
     void write_combine(uint64_t pa, const void* data, unsigned length);
     void drain_write_buffer();
-    void prefetch_after(uint64_t pa, bool missed);
+    // The prefetcher's fills after an access at `pa` that began at local time `issue_ps`; `trigger`:
+    // it missed, or was the first use of a prefetched line.
+    void prefetch_after(uint64_t pa, bool trigger, uint64_t issue_ps);
+    void prefetch_line(uint64_t pa, uint64_t issue_ps);
     void maintain_range(MaintOp op, uint64_t va, uint64_t length);
     Translation translate(uint64_t va);
     void advance(uint64_t ps) {

@@ -19,6 +19,9 @@ public:
     // line has reached memory, since memory then holds exactly these bytes).
     virtual uint64_t write_back_line(uint64_t line_address, const uint8_t* data, uint64_t dirty, uint64_t stale,
                                      const Initiator& initiator, uint64_t& delay_ps) = 0;
+    // Simulated time spent so far writing back victims evicted by this level and those below, each
+    // counted once: a prefetch charges its requester what its fill cost in write-backs.
+    virtual uint64_t write_back_time_ps() const { return 0; }
 };
 
 inline uint64_t byte_mask(unsigned offset, unsigned length) {

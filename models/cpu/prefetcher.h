@@ -1,7 +1,7 @@
 // A core's speculative data prefetcher, seeded and deterministic. `next_line` fetches the line
-// after a miss (within the page); `aggressive` also fills, at a set rate, random lines near recent
-// accesses — any line the cacheable linear map allows, which is how a cacheable alias of an
-// uncached buffer gets refilled behind the software's back.
+// after a miss, and after the first use of a line it prefetched (within the page); `aggressive` also fills, at a set
+// rate, random lines near recent accesses — any line the cacheable linear map allows, which is how a cacheable alias of
+// an uncached buffer gets refilled behind the software's back.
 #pragma once
 
 #include "models/common/property_table.h"

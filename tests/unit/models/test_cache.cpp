@@ -368,6 +368,111 @@ TEST_CASE("a prefetched line that is never used is the next victim of its set", 
     CHECK(f.present(C));
 }
 
+// Cortex-A53 TRM (DDI 0500D) 6.6.1-6.6.2: PLD and the automatic prefetcher start linefills "in the
+// background"; the requester goes on at once.
+TEST_CASE("prefetch: the fill goes to the level below but the requester is not charged for it", "[cache][prefetch]") {
+    Fixture f;
+    f.delay = 3000;
+    CHECK(f.cache.prefetch(A, f.cpu, f.delay));
+    CHECK(f.below.fetches == 1);  // the level below (memory) served a fill, as for a demand miss
+    CHECK(f.delay == 3000);       // issued, not waited for
+}
+
+// Cortex-A72 TRM 7.4: a demand for a line a prefetch is fetching is served as the data returns.
+TEST_CASE("prefetch: a demand while the fill is in flight pays the rest of the fill and the hit", "[cache][prefetch]") {
+    Fixture f;
+    CHECK(f.cache.prefetch(A, f.cpu, f.delay));  // issued at 0, arrives at fetch_ps
+    f.delay = 20000;
+    CHECK(f.read8(A + 8) == initial_byte(A + 8));  // a hit, on a line still arriving
+    CHECK(f.delay == fetch_ps + 1000);
+    CHECK(f.stat("prefetch_useful") == 1);
+    CHECK(f.stat("prefetch_late") == 1);
+    CHECK(f.stat("read_hits") == 1);
+    CHECK(f.stat("read_misses") == 0);
+    CHECK(f.below.fetches == 1);
+}
+
+TEST_CASE("prefetch: a demand after the fill arrived pays the hit latency only", "[cache][prefetch]") {
+    Fixture f;
+    CHECK(f.cache.prefetch(A, f.cpu, f.delay));
+    f.delay = fetch_ps + 5000;
+    CHECK(f.read8(A + 3) == initial_byte(A + 3));
+    CHECK(f.delay == fetch_ps + 5000 + 1000);
+    CHECK(f.stat("prefetch_useful") == 1);
+    CHECK(f.stat("prefetch_late") == 0);
+}
+
+TEST_CASE("prefetch: only the first demand of a prefetched line counts it useful and reports it", "[cache][prefetch]") {
+    Fixture f;
+    CHECK(f.cache.prefetch(A, f.cpu, f.delay));
+    CHECK_FALSE(f.cache.take_prefetched_hit());
+    f.read8(A);
+    CHECK(f.cache.take_prefetched_hit());
+    CHECK_FALSE(f.cache.take_prefetched_hit());  // taken once
+    f.read8(D);
+    f.write32(A, 1);  // a later demand of the same line: an ordinary hit
+    CHECK_FALSE(f.cache.take_prefetched_hit());
+    CHECK(f.stat("prefetch_useful") == 1);
+    CHECK(f.stat("prefetch_useless") == 0);
+}
+
+TEST_CASE("prefetch: a prefetched line evicted or invalidated unused is counted useless", "[cache][prefetch]") {
+    Fixture f;
+    f.read8(A);                                  // way 0, used
+    CHECK(f.cache.prefetch(B, f.cpu, f.delay));  // way 1, never demanded
+    f.read8(C);                                  // evicts B
+    CHECK_FALSE(f.present(B));
+    CHECK(f.stat("prefetch_useless") == 1);
+    CHECK(f.stat("prefetch_useful") == 0);
+
+    CHECK(f.cache.prefetch(D, f.cpu, f.delay));
+    f.cache.maintain_line(MaintOp::invalidate, D, f.cpu, f.delay);
+    CHECK(f.stat("prefetch_useless") == 2);
+    f.cache.maintain_line(MaintOp::clean, D, f.cpu, f.delay);  // gone: nothing more to count
+    f.read8(D);                                                // a demand miss now, not a prefetch use
+    CHECK(f.stat("prefetch_useful") == 0);
+    CHECK(f.stat("prefetch_useless") == 2);
+    CHECK(f.stat("prefetch_fills") == 2);
+}
+
+TEST_CASE("prefetch: a dirty victim's write-back is charged to the requester as on a demand fill",
+          "[cache][prefetch]") {
+    Fixture f;
+    f.write32(A, 1);
+    f.write32(B, 2);  // set 0 full of dirty lines; A least recently used
+    f.delay = 0;
+    CHECK(f.cache.prefetch(C, f.cpu, f.delay));
+    REQUIRE(f.below.write_backs.size() == 1);
+    CHECK(f.below.write_backs[0].line_address == A);
+    CHECK(f.delay == write_back_ps);  // the write-back, not the fill
+    f.read8(C);                       // the fill started after the write-back
+    CHECK(f.delay == write_back_ps + fetch_ps + 1000);
+}
+
+TEST_CASE("prefetch: write-backs the fill causes in the level below are charged to the requester",
+          "[cache][prefetch]") {
+    Instrumentation instr;
+    FakeBackend memory;
+    Cache l2{"l2", CacheGeometry{512, line, 4}, CacheTiming{8000, {2000, 2000, 2000}}, instr};
+    Cache l1{"l1", CacheGeometry{256, line, 4}, CacheTiming{1000, {2000, 2000, 2000}}, instr};
+    l2.set_next_level(&memory);
+    l1.set_next_level(&l2);
+    Initiator cpu{InitiatorKind::core, 0, 0};
+    uint64_t delay = 0;
+    uint32_t value = 7;
+    l2.write(A, &value, 4, cpu, delay);
+    l2.write(B, &value, 4, cpu, delay);  // the L2's set 0 full of dirty lines
+    delay = 0;
+    CHECK(l1.prefetch(C, cpu, delay));  // the L2 must evict A to fill C
+    REQUIRE(memory.write_backs.size() == 1);
+    CHECK(delay == write_back_ps);
+    CHECK(l1.write_back_time_ps() == write_back_ps);  // counted once, by the level that wrote back
+    uint8_t byte = 0;
+    l1.read(C, &byte, 1, cpu, delay);
+    CHECK(delay == write_back_ps + fetch_ps + 8000 + 1000);  // then the fill through the L2, then the hit
+    CHECK(instr.counter_value("l1.prefetch_late") == 1);
+}
+
 TEST_CASE("the cache's statistics count each kind of access under its name", "[cache]") {
     Fixture f;
     f.read8(A);       // read miss, fill
