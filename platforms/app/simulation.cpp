@@ -401,6 +401,9 @@ public:
 Validation validate(const RunRequest& request) {
     models::Instrumentation instr;
     System system(request, instr);
+    // What sc_start does before it simulates: every socket's binding checked, so that a platform
+    // check passes is one a run can start.
+    sc_core::sc_get_curr_simcontext()->elaborate();
     return Validation{system.platform.description(), system.platform.warnings()};
 }
 
