@@ -358,9 +358,10 @@ public:
     // platform unusable as described (a simulation error naming the device and the reason).
     void probe_iommus() {
         for (const auto& smmu : smmus)
-            if (int rc = smmu->probe(); rc < 0)
-                throw std::runtime_error(fmt::format("{} {}: probe failed with error {}", sw::ArmSmmu::driver_name,
-                                                     smmu->info().name, rc));
+            if (int rc = smmu->probe(); rc < 0)  // after the driver's dev_err, if it printed one
+                throw std::runtime_error(fmt::format("{}{} {}: probe failed with error {}",
+                                                     smmu->messages().empty() ? "" : smmu->messages().back() + "; ",
+                                                     sw::ArmSmmu::driver_name, smmu->info().name, rc));
         for (dma::Device* dev : dma->devices()) {
             std::string error;  // names the device, the IOMMU and the reason
             if (dev->iommu_fwspec() && !dma::iommu_configure(*dev, error))
@@ -377,8 +378,9 @@ public:
     void probe_bus_masters() {
         for (const auto& master : bus_masters)
             if (int rc = master->probe(); rc < 0)
-                throw std::runtime_error(fmt::format("{} {}: probe failed with error {}", sw::BusMaster::driver_name,
-                                                     master->info().name, rc));
+                throw std::runtime_error(fmt::format("{}{} {}: probe failed with error {}",
+                                                     master->error().empty() ? "" : master->error() + "; ",
+                                                     sw::BusMaster::driver_name, master->info().name, rc));
     }
     void remove_bus_masters() {
         for (const auto& master : bus_masters)
