@@ -69,7 +69,7 @@ InterruptController::InterruptController(sc_core::sc_module_name name, const Int
 
 MsiFrameConfig InterruptController::default_msi_frame(unsigned num_ids) {
     constexpr unsigned count = 32;
-    return MsiFrameConfig{std::min(num_ids, max_ids) - count, count};
+    return MsiFrameConfig{std::min(num_ids, v2m_max_spi) - count, count};
 }
 
 void InterruptController::check_id(unsigned id, const char* what) const {

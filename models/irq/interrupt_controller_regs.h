@@ -81,7 +81,8 @@ constexpr uint64_t redistributor_space = 0x20000;  // RD_base and SGI_base
 constexpr uint32_t msi_typer_base_shift = 16, msi_typer_mask = 0x3ff;
 constexpr unsigned first_ppi = 16;
 constexpr unsigned first_spi = 32;
-constexpr unsigned max_ids = 1020;  // 1020..1023 are special
+constexpr unsigned max_ids = 1020;      // 1020..1023 are special
+constexpr unsigned v2m_max_spi = 1019;  // the last ID Linux's gicv2m takes (V2M_MAX_SPI)
 constexpr unsigned spurious_id = 1023;
 constexpr uint32_t default_priority = 0xa0;    // Linux's GICD_INT_DEF_PRI, for every ID
 constexpr uint32_t priority_mask_bits = 0xf8;  // the GIC-400's 32 priority levels

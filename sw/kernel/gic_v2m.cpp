@@ -9,8 +9,6 @@ namespace sw {
 
 namespace {
 
-constexpr unsigned v2m_min_spi = 32, v2m_max_spi = 1019;  // Linux's V2M_MIN_SPI, V2M_MAX_SPI
-
 unsigned count_order_size(unsigned count) {
     unsigned size = 1;
     while (size < count)
@@ -31,10 +29,10 @@ std::string GicV2m::init() {
         base = typer >> gic::msi_typer_base_shift & gic::msi_typer_mask;
         count = typer & gic::msi_typer_mask;
     }
-    if (base < v2m_min_spi)
+    if (base < gic::first_spi)
         return fmt::format("Invalid MSI base SPI (base:{})", base);
-    if (count == 0 || base + count > v2m_max_spi)
-        return fmt::format("Number of SPIs ({}) exceed maximum ({})", count, v2m_max_spi - v2m_min_spi + 1);
+    if (count == 0 || base + count > gic::v2m_max_spi)
+        return fmt::format("Number of SPIs ({}) exceed maximum ({})", count, gic::v2m_max_spi - gic::first_spi + 1);
     base_id_ = base;
     count_ = count;
     allocated_.assign(count, false);

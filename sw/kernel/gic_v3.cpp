@@ -49,7 +49,7 @@ void GicV3::dist_init() {
 
 // gic_populate_rdist (the core's redistributor, by GICR_TYPER's affinity), gic_enable_redist
 // (wake it: clear ProcessorSleep, wait for ChildrenAsleep to clear) and gic_cpu_config on its SGI
-// frame (PPIs disabled, the default priority).
+// frame (every private interrupt disabled, the default priority).
 void GicV3::enable_redist() {
     if ((cpu_.load32(gicr_va_ + gic::gicr_pidr2) & gic::pidr2_arch_mask) != gic::pidr2_arch_gicv3 ||
         cpu_.load64(gicr_va_ + gic::gicr_typer) >> 32 != boot_cpu_affinity)
@@ -59,7 +59,7 @@ void GicV3::enable_redist() {
     while (cpu_.load32(gicr_va_ + gic::gicr_waker) & gic::gicr_waker_children_asleep)
         cpu_.compute(1000);  // cpu_relax(); udelay(1)
     uint64_t sgi = gicr_va_ + gic::gicr_sgi_base;
-    cpu_.store32(sgi + gic::gicd_icenabler, 0xffff0000);  // GICD_INT_EN_CLR_PPI
+    cpu_.store32(sgi + gic::gicd_icenabler, ~0u);  // GICD_INT_EN_CLR_X32
     for (unsigned id = 0; id < gic::first_spi; id += 4)
         cpu_.store32(sgi + gic::gicd_ipriorityr + id, gicd_int_def_pri_x4);
 }
