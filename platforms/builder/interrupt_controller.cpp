@@ -6,11 +6,10 @@ namespace platform {
 
 namespace {
 
-// The CPU interface's registers the model maps: Cortex-A9's is 256 bytes in its private region
-// (the A9 MPCore TRM), a GIC-400's 8 KiB.
-uint64_t cpu_interface_size(const DtNode& node) {
-    return node.is_compatible("arm,cortex-a9-gic") ? 0x100 : gic::cpu_interface_space;
-}
+// The smallest GICv2 CPU interface region a tree gives: Cortex-A9's 256 bytes in its private
+// region (the A9 MPCore TRM); boards give a Cortex-A15's 4 KiB or 8 KiB, a GIC-400's 8 KiB. The
+// model's registers lie in the first 256 bytes; it is mapped over the region, at most 8 KiB.
+constexpr uint64_t min_cpu_interface_size = 0x100;
 
 }  // namespace
 
@@ -34,7 +33,7 @@ void Platform::Builder::add_interrupt_controller(const DtNode& node) {
                                                   v3 ? "[, PPI partition]" : "", cells));
     std::vector<RegEntry> reg = node.reg();
     uint64_t first_size = v3 ? gic::gicv3_distributor_space : gic::distributor_space;
-    uint64_t second_size = v3 ? gic::redistributor_space : cpu_interface_size(node);
+    uint64_t second_size = v3 ? gic::redistributor_space : min_cpu_interface_size;
     if (reg.size() < 2 || reg[0].size < first_size || reg[1].size < second_size)
         node.fail("reg", fmt::format("the distributor (at least {:#x} bytes) then the {} (at least {:#x} bytes)",
                                      first_size, v3 ? "redistributors" : "CPU interface", second_size));
@@ -71,7 +70,8 @@ void Platform::Builder::add_interrupt_controller(const DtNode& node) {
     if (v3)
         add_register_target("gicr", node.path(), info.redistributor, second_size, timing, p_.gic_->gicr_in);
     else
-        add_register_target("gicc", node.path(), info.cpu_interface, second_size, timing, p_.gic_->gicc_in);
+        add_register_target("gicc", node.path(), info.cpu_interface, std::min(reg[1].size, gic::cpu_interface_space),
+                            timing, p_.gic_->gicc_in);
     gic_json_ = {{"name", "gic"},
                  {"node", node.path()},
                  {"compatible", node.compatible().front()},

@@ -115,3 +115,14 @@ TEST_CASE("gic cli: a PCI function with neither an MSI controller nor an INTx ro
     CHECK(contains(log, "ring_nic 0000:00:03.0: pci.log message=\"Failed to get MSI or INTx interrupts: no MSI "
                         "controller (the GIC has no GICv2m frame)"));
 }
+
+TEST_CASE("gic cli: a Cortex-A15 GIC's 4 KiB CPU interface (as Exynos trees give it) is mapped over its size",
+          "[irq][cli]") {
+    TempDir dir;
+    std::string tree = gic_trees::gic400_without_v2m();
+    tree.replace(tree.find("<0x2c002000 0x2000>"), 19, "<0x2c002000 0x1000>");
+    tree.replace(tree.find("\"arm,gic-400\""), 13, "\"arm,cortex-a15-gic\"");
+    Result r = dmasim(dir, "describe " + quote(dir.write("board.dts", tree)));
+    REQUIRE(r.code == 0);
+    CHECK(contains(r.out, "0x002c002000-0x002c002fff  gicc     registers    4 KiB"));
+}

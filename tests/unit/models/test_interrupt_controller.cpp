@@ -463,7 +463,7 @@ TEST_CASE("gic binding: bad properties are ConfigErrors naming the node and the 
     CHECK_THAT(error_with(gic + ":reg=<0x0 0x2c001000 0x0 0x1000>"),
                Catch::Contains("node " + gic +
                                ": property 'reg': expected the distributor (at least 0x1000 bytes) "
-                               "then the CPU interface (at least 0x2000 bytes)"));
+                               "then the CPU interface (at least 0x100 bytes)"));
     CHECK_THAT(error_with(gic + ":dmasim,num-irqs=<100>"),
                Catch::Contains("node " + gic +
                                ": property 'dmasim,num-irqs': expected a multiple of 32 from 64 to "
