@@ -335,4 +335,22 @@ void Core::wfi() {
 
 bool Core::irq_pending() { return irq_controller_ && irq_controller_->irq_asserted(now_ps()); }
 
+uint64_t Core::read_gic_system_register(uint32_t encoding) {
+    advance(config_.uncached_cycles * config_.cycle_ps);
+    uint64_t value = 0;
+    if (!irq_controller_ || !irq_controller_->read_system_register(encoding, now_ps(), value))
+        throw std::runtime_error(fmt::format("{}: MRS of system register {:#x}, which its interrupt controller does "
+                                             "not have (undefined instruction)",
+                                             name(), encoding));
+    return value;
+}
+
+void Core::write_gic_system_register(uint32_t encoding, uint64_t value) {
+    advance(config_.uncached_cycles * config_.cycle_ps);
+    if (!irq_controller_ || !irq_controller_->write_system_register(encoding, now_ps(), value))
+        throw std::runtime_error(fmt::format("{}: MSR of system register {:#x}, which its interrupt controller does "
+                                             "not have (undefined instruction)",
+                                             name(), encoding));
+}
+
 }  // namespace models

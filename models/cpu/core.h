@@ -83,6 +83,11 @@ public:
     void pld(uint64_t va);
     void dsb();
     void dmb();
+    // MRS / MSR of a GICv3 CPU interface register (ICC_*_EL1, by its encoding: gic::CpuSystemRegister),
+    // which the core hands to its interrupt controller at its own time; costs uncached_cycles.
+    // std::runtime_error (an undefined instruction) when the controller has no such register.
+    uint64_t read_gic_system_register(uint32_t encoding);
+    void write_gic_system_register(uint32_t encoding, uint64_t value);
 
     // WFI: returns at once if an interrupt is signalled, else suspends the core's thread until
     // one is (simulated time advances to it). std::runtime_error when none can ever come (no

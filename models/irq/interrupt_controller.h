@@ -1,12 +1,14 @@
-// An interrupt controller in the style of the Arm GIC-400 (GICv2) with one GICv2m MSI frame, for
-// one core: a register subset of the distributor (GICD) and the CPU interface (GICC), and the
-// frame's doorbell, each a TLM target. Devices drive input lines (level or edge) directly; PCI
-// devices raise MSIs by writing an interrupt ID to the doorbell. The core's IRQ input is
-// asserted while an enabled interrupt is pending and none is active; Core::wfi() waits for it.
+// An interrupt controller in the style of the Arm GIC-400 (GICv2) with an optional GICv2m MSI
+// frame, or of a GICv3 as far as wired interrupts go (no ITS), for one core: a register subset of
+// the distributor (GICD), the GICv2 CPU interface (GICC) or the GICv3 redistributor (GICR) and
+// CPU interface (system registers the core forwards), and the frame's doorbell, each a TLM
+// target. Devices drive input lines (level or edge) directly; PCI devices raise MSIs by writing an
+// interrupt ID to the doorbell. The core's IRQ input is asserted while an enabled interrupt whose
+// priority the mask lets through is pending and none is active; Core::wfi() waits for it.
 //
-// Every interrupt has the one priority Linux gives them all (GICD_INT_DEF_PRI), so IAR returns the
-// lowest pending ID and, as the GIC's running priority does, an active interrupt holds back the
-// others until its EOI.
+// There is no preemption: an active interrupt holds back the others until its EOI, which is what
+// the GIC's running priority does with the one priority Linux gives them all (GICD_INT_DEF_PRI).
+// Among pending interrupts the lowest priority value wins, then the lowest ID.
 #pragma once
 
 #include "models/common/instrumentation.h"
@@ -26,7 +28,9 @@
 
 namespace models {
 
-// A GICv2m frame: the SPIs (as interrupt IDs) its doorbell may raise.
+enum class GicArchitecture { v2, v3 };
+
+// A GICv2m frame: the SPIs (as interrupt IDs) its MSI_TYPER reports and its doorbell may raise.
 struct MsiFrameConfig {
     unsigned base_id = 0;
     unsigned count = 0;
@@ -34,14 +38,18 @@ struct MsiFrameConfig {
 
 struct InterruptControllerConfig {
     unsigned num_ids = 256;  // interrupt IDs 0..num_ids-1: SGIs, PPIs, SPIs; a multiple of 32
-    std::optional<MsiFrameConfig> msi_frame;
+    GicArchitecture architecture = GicArchitecture::v2;
+    std::optional<MsiFrameConfig> msi_frame;  // GICv2 only; without one, no MSI
 };
 
 class InterruptController : public sc_core::sc_module {
 public:
     tlm_utils::simple_target_socket<InterruptController> gicd_in;
-    tlm_utils::simple_target_socket<InterruptController> gicc_in;
-    tlm_utils::simple_target_socket<InterruptController> msi_in;
+    // Bound only where the architecture and the platform have them: a GICv2's CPU interface, a
+    // GICv3's redistributor, a GICv2m frame (a GIC without one is a platform without MSI).
+    tlm_utils::simple_target_socket_optional<InterruptController> gicc_in;
+    tlm_utils::simple_target_socket_optional<InterruptController> gicr_in;
+    tlm_utils::simple_target_socket_optional<InterruptController> msi_in;
 
     // std::invalid_argument for a config the hardware cannot have.
     InterruptController(sc_core::sc_module_name name, const InterruptControllerConfig& config, Instrumentation& instr);
@@ -51,6 +59,9 @@ public:
     static const PropertyTable<InterruptControllerConfig>& properties();
 
     const InterruptControllerConfig& config() const { return config_; }
+    // The MSI range a GICv2m frame reports in MSI_TYPER when the tree does not give it: the
+    // controller's last 32 IDs (below the special IDs 1020-1023).
+    static MsiFrameConfig default_msi_frame(unsigned num_ids);
 
     // --- for device models and the platform builder ---
     // Elaboration: input `id` is wired to a device; its level changes are the events irq.<name>.
@@ -72,6 +83,10 @@ public:
     // Why no interrupt can reach the core whatever the devices do, or "" if one can.
     std::string delivery_blocker() const;
     std::vector<unsigned> enabled_ids() const;
+    // A GICv3's CPU interface: MRS / MSR of an ICC_*_EL1 register (gic::CpuSystemRegister) at
+    // `time_ps`. false: no such register (a GICv2 has none).
+    bool read_system_register(uint32_t encoding, uint64_t time_ps, uint64_t& value);
+    bool write_system_register(uint32_t encoding, uint64_t time_ps, uint64_t value);
 
 private:
     struct Change {
@@ -81,20 +96,32 @@ private:
     };
     using Bitmap = std::vector<uint32_t>;  // one bit per ID
 
+    bool v3() const { return config_.architecture == GicArchitecture::v3; }
     void gicd_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
     void gicc_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
+    void gicr_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
     void msi_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
-    // Shared by the three sockets: checks a 32-bit access inside `space`, applies due changes,
-    // and reads or writes through `access` (false: no such register).
+    // Shared by the sockets: checks a 32-bit access (or a 64-bit one, which only `access`'s
+    // 64-bit registers take) inside `space`, applies due changes, and reads or writes through
+    // `access(offset, value, write, width)` (false: no such register).
     template <typename Access>
     void register_access(tlm::tlm_generic_payload& payload, const sc_core::sc_time& delay, uint64_t space,
                          Access access);
-    bool distributor_read(uint32_t offset, uint32_t& value) const;
-    bool distributor_write(uint32_t offset, uint32_t value);
+    std::optional<unsigned> irouter_id(uint32_t offset, unsigned width) const;
+    bool distributor_read(uint32_t offset, uint64_t& value, unsigned width) const;
+    bool distributor_write(uint32_t offset, uint64_t value, unsigned width);
+    // The banks the distributor and a redistributor's SGI frame share, for IDs below `end_id`;
+    // the registers of IDs below `first_id` read as zero and ignore writes (a GICv3 distributor
+    // with affinity routing leaves SGIs and PPIs to the redistributor).
+    bool bank_read(uint32_t offset, unsigned first_id, unsigned end_id, uint32_t& value) const;
+    bool bank_write(uint32_t offset, unsigned first_id, unsigned end_id, uint32_t value);
     uint32_t config_register(unsigned n) const;
     void set_config_register(unsigned n, uint32_t value);
     bool cpu_interface_read(uint32_t offset, uint32_t& value);
     bool cpu_interface_write(uint32_t offset, uint32_t value);
+    bool redistributor_read(uint32_t offset, uint64_t& value, unsigned width) const;
+    bool redistributor_write(uint32_t offset, uint64_t value, unsigned width);
+    void end_of_interrupt(uint32_t id);
     void msi_write(uint32_t value, const sc_core::sc_time& delay);
 
     void check_id(unsigned id, const char* what) const;
@@ -104,7 +131,9 @@ private:
     void apply(const Change& change, uint64_t time_ps);
     void count_raised(unsigned id);
     uint32_t pending_word(unsigned word) const { return latched_[word] | (input_[word] & ~edge_[word]); }
-    bool forwarding() const;
+    // Why the distributor, redistributor or CPU interface forwards nothing, or "".
+    std::string forwarding_blocker() const;
+    bool routed_here(unsigned id) const;  // GICv3: an SPI's GICD_IROUTER names this core
     bool any_active() const;
     unsigned highest_pending() const;  // spurious_id if none
     uint32_t acknowledge();
@@ -112,8 +141,14 @@ private:
 
     InterruptControllerConfig config_;
     Instrumentation& instr_;
-    uint32_t gicd_ctlr_ = 0, gicc_ctlr_ = 0, gicc_pmr_ = 0;
+    uint32_t gicd_ctlr_ = 0;
+    uint32_t cpu_enable_ = 0;  // GICC_CTLR bit 0, or ICC_IGRPEN1_EL1's
+    uint32_t pmr_ = 0;         // GICC_PMR or ICC_PMR_EL1
+    uint32_t gicr_waker_ = gic::gicr_waker_processor_sleep;
+    uint64_t icc_ctlr_ = 0, icc_bpr1_ = 0;
     Bitmap enabled_, latched_, input_, edge_, active_;
+    std::vector<uint8_t> priority_;              // by ID
+    std::vector<uint64_t> irouter_;              // by ID (SPIs only)
     std::multimap<uint64_t, Change> scheduled_;  // by time; equal times keep their order
     sc_core::sc_event change_event_, irq_event_;
     std::vector<std::unique_ptr<InterruptLine>> lines_;  // by ID; null unless connected

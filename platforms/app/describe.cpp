@@ -210,17 +210,25 @@ std::string describe_text(const nlohmann::ordered_json& d) {
     if (gic.is_null()) {
         out << "\ninterrupt controller: none\n";
     } else {
-        out << fmt::format("\ninterrupt controller: {} ({}, {}) {} interrupt IDs; distributor at {}, CPU interface at "
-                           "{}\n",
+        std::string registers = gic.contains("redistributor")
+                                    ? "redistributor at " + gic["redistributor"].get<std::string>() +
+                                          " (GICv3: the CPU interface as system registers; no ITS, no MSI)"
+                                    : "CPU interface at " + gic["cpu_interface"].get<std::string>();
+        out << fmt::format("\ninterrupt controller: {} ({}, {}) {} interrupt IDs; distributor at {}, {}\n",
                            gic["name"].get<std::string>(), gic["node"].get<std::string>(),
                            gic["compatible"].get<std::string>(), gic["interrupt_ids"].get<unsigned>(),
-                           gic["distributor"].get<std::string>(), gic["cpu_interface"].get<std::string>());
+                           gic["distributor"].get<std::string>(), registers);
         const auto& frame = gic["msi_frame"];
         if (!frame.is_null())
-            out << fmt::format("  MSI frame ({}) at {}: doorbell {}, IDs {}-{}\n", frame["node"].get<std::string>(),
+            out << fmt::format("  MSI frame ({}) at {}: doorbell {}, IDs {}-{}{}\n", frame["node"].get<std::string>(),
                                frame["base"].get<std::string>(), frame["doorbell"].get<std::string>(),
                                frame["first_id"].get<unsigned>(),
-                               frame["first_id"].get<unsigned>() + frame["count"].get<unsigned>() - 1);
+                               frame["first_id"].get<unsigned>() + frame["count"].get<unsigned>() - 1,
+                               frame["range_from"] == "MSI_TYPER"
+                                   ? " (MSI_TYPER's reset value: the tree has no arm,msi-base-spi / arm,msi-num-spis)"
+                                   : "");
+        else if (!gic.contains("redistributor"))
+            out << "  no GICv2m frame: no MSI\n";
     }
     if (d.contains("iommus"))
         out << iommus_text(d["iommus"]);

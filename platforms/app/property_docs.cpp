@@ -55,7 +55,8 @@ std::vector<std::pair<std::string, std::vector<NodeTable>>> pages() {
          {{"`compatible = \"arm,pl310-cache\"`", rows("OuterCacheConfig", models::OuterCache::properties()) +
                                                      rows("TargetTiming", models::register_timing_properties())}}},
         {"interrupt_controller",
-         {{"`compatible = \"arm,gic-400\"` or `\"arm,cortex-a15-gic\"`",
+         {{"`compatible = \"arm,gic-400\"`, `\"arm,cortex-a15-gic\"`, `\"arm,cortex-a9-gic\"` or "
+           "`\"arm,gic-v3\"`",
            rows("InterruptControllerConfig", models::InterruptController::properties()) +
                rows("TargetTiming", models::register_timing_properties())}}},
         {"memory",

@@ -359,9 +359,10 @@ public:
     // platform unusable as described (a simulation error naming the device and the reason).
     void probe_iommus() {
         for (const auto& smmu : smmus)
-            if (int rc = smmu->probe(); rc < 0)
-                throw std::runtime_error(fmt::format("{} {}: probe failed with error {}", sw::ArmSmmu::driver_name,
-                                                     smmu->info().name, rc));
+            if (int rc = smmu->probe(); rc < 0)  // after the driver's dev_err, if it printed one
+                throw std::runtime_error(fmt::format("{}{} {}: probe failed with error {}",
+                                                     smmu->messages().empty() ? "" : smmu->messages().back() + "; ",
+                                                     sw::ArmSmmu::driver_name, smmu->info().name, rc));
         for (dma::Device* dev : dma->devices()) {
             std::string error;  // names the device, the IOMMU and the reason
             if (dev->iommu_fwspec() && !dma::iommu_configure(*dev, error))
@@ -378,8 +379,9 @@ public:
     void probe_bus_masters() {
         for (const auto& master : bus_masters)
             if (int rc = master->probe(); rc < 0)
-                throw std::runtime_error(fmt::format("{} {}: probe failed with error {}", sw::BusMaster::driver_name,
-                                                     master->info().name, rc));
+                throw std::runtime_error(fmt::format("{}{} {}: probe failed with error {}",
+                                                     master->error().empty() ? "" : master->error() + "; ",
+                                                     sw::BusMaster::driver_name, master->info().name, rc));
     }
     void remove_bus_masters() {
         for (const auto& master : bus_masters)
@@ -402,6 +404,9 @@ public:
 Validation validate(const RunRequest& request) {
     models::Instrumentation instr;
     System system(request, instr);
+    // What sc_start does before it simulates: every socket's binding checked, so that a platform
+    // check passes is one a run can start.
+    sc_core::sc_get_curr_simcontext()->elaborate();
     return Validation{system.platform.description(), system.platform.warnings()};
 }
 

@@ -7,7 +7,6 @@ namespace platform {
 namespace {
 
 constexpr uint32_t irq_type_level_high = 4;  // include/dt-bindings/interrupt-controller/irq.h
-constexpr size_t gic_interrupt_cells = 3;
 
 }  // namespace
 
@@ -18,13 +17,21 @@ bool is_gic(const DtNode& node) {
     return false;
 }
 
+models::GicArchitecture gic_architecture(const DtNode& node) {
+    return node.is_compatible("arm,gic-v3") ? models::GicArchitecture::v3 : models::GicArchitecture::v2;
+}
+
 unsigned gic_interrupt_id(const DtNode& node, const std::string& prop, const DtNode& controller,
                           const std::vector<uint32_t>& specifier) {
-    if (!is_gic(controller) || specifier.size() != gic_interrupt_cells)
-        node.fail(prop, fmt::format("an interrupt parent that is a GIC (arm,gic-400, #interrupt-cells = <3>), got {}",
-                                    controller.path()));
+    if (!is_gic(controller) || specifier.size() != controller.u32("#interrupt-cells") || specifier.size() < 3)
+        node.fail(prop, fmt::format("an interrupt parent that is a GIC ({}) and specifiers of its #interrupt-cells, "
+                                    "got {}",
+                                    fmt::join(gic_compatibles(), ", "), controller.path()));
     if (specifier[0] > 1)
         node.fail(prop, fmt::format("GIC interrupt type 0 (SPI) or 1 (PPI), got {}", specifier[0]));
+    if (specifier.size() > 3 && specifier[3] != 0)
+        node.fail(prop, fmt::format("a 4th cell of 0 (a PPI partition is not modelled; an SPI has none), got {}",
+                                    specifier[3]));
     return specifier[0] == 0 ? 32 + specifier[1] : 16 + specifier[1];
 }
 
@@ -62,14 +69,13 @@ std::vector<unsigned> read_level_interrupts(const DtNode& node) {
         return {};
     DtNode parent = interrupt_parent(node);
     std::vector<uint32_t> cells = node.cells("interrupts");
-    if (cells.empty() || cells.size() % gic_interrupt_cells)
-        node.fail("interrupts",
-                  fmt::format("GIC specifiers of {} cells each, got {} cells", gic_interrupt_cells, cells.size()));
+    size_t per = is_gic(parent) ? parent.u32("#interrupt-cells") : 3;
+    if (cells.empty() || per == 0 || cells.size() % per)
+        node.fail("interrupts", fmt::format("GIC specifiers of {} cells each, got {} cells", per, cells.size()));
     std::vector<unsigned> ids;
-    for (size_t i = 0; i < cells.size(); i += gic_interrupt_cells)
+    for (size_t i = 0; i < cells.size(); i += per)
         ids.push_back(level_interrupt_id(node, parent,
-                                         std::vector<uint32_t>(cells.begin() + i,
-                                                               cells.begin() + i + gic_interrupt_cells)));
+                                         std::vector<uint32_t>(cells.begin() + i, cells.begin() + i + per)));
     return ids;
 }
 

@@ -1,8 +1,10 @@
 // Interrupt specifiers of the device tree as the GIC takes them (Linux's
 // Documentation/devicetree/bindings/interrupt-controller/arm,gic.yaml: <type number flags>, type 0
-// an SPI, 1 a PPI), shared by the builders of devices that raise interrupts.
+// an SPI, 1 a PPI; arm,gic-v3.yaml: a 4th cell, the PPI partition, 0 for anything else), shared by
+// the builders of devices that raise interrupts.
 #pragma once
 
+#include "models/irq/interrupt_controller.h"
 #include "platforms/devicetree/device_tree.h"
 
 #include <optional>
@@ -11,15 +13,20 @@
 
 namespace platform {
 
-// The GICv2 compatibles dmasim models, as Linux's irq-gic.c binds them.
+// The GIC compatibles dmasim models: GICv2s as Linux's irq-gic.c binds them, then the GICv3
+// (irq-gic-v3.c).
 inline const std::vector<std::string>& gic_compatibles() {
-    static const std::vector<std::string> compatibles = {"arm,gic-400", "arm,cortex-a15-gic"};
+    static const std::vector<std::string> compatibles = {"arm,gic-400", "arm,cortex-a15-gic", "arm,cortex-a9-gic",
+                                                         "arm,gic-v3"};
     return compatibles;
 }
 bool is_gic(const DtNode& node);
+// Which architecture a GIC node (is_gic) has.
+models::GicArchitecture gic_architecture(const DtNode& node);
 
 // `specifier` (of `node`'s property `prop`) as an interrupt ID: SPI n is 32 + n, PPI n 16 + n.
-// ConfigError unless `controller` is a GIC with #interrupt-cells = <3> and the type is 0 or 1.
+// ConfigError unless `controller` is a GIC, the specifier has its #interrupt-cells, the type is 0
+// or 1 and a 4th cell (a GICv3's PPI partition) is 0.
 unsigned gic_interrupt_id(const DtNode& node, const std::string& prop, const DtNode& controller,
                           const std::vector<uint32_t>& specifier);
 

@@ -1,6 +1,8 @@
 #include "sw/kernel/irq.h"
 
 #include "models/irq/interrupt_controller_regs.h"
+#include "sw/kernel/gic_v2.h"
+#include "sw/kernel/gic_v3.h"
 
 #include <cerrno>
 #include <fmt/format.h>
@@ -10,41 +12,36 @@ namespace sw {
 
 namespace {
 
-constexpr uint32_t gicd_enable = 1, gicc_enable = 1;
-constexpr uint32_t gicc_int_pri_threshold = 0xf0;  // Linux's GICC_INT_PRI_THRESHOLD
-constexpr uint32_t gicc_iar_int_id_mask = 0x3ff;
-
-unsigned count_order_size(unsigned count) {
-    unsigned size = 1;
-    while (size < count)
-        size *= 2;
-    return size;
-}
+constexpr uint32_t gic_iar_int_id_mask = 0x3ff;
 
 }  // namespace
 
 Interrupts::Interrupts(models::Core& cpu, models::Instrumentation& instr, const InterruptControllerInfo& info,
-                       uint64_t distributor_va, uint64_t cpu_interface_va)
-    : cpu_(cpu), instr_(instr), info_(info), gicd_va_(distributor_va), gicc_va_(cpu_interface_va),
-      msi_allocated_(info.msi_frame ? info.msi_frame->count : 0), stat_handled_(instr.counter("irq.handled")),
+                       const Ioremap& ioremap)
+    : cpu_(cpu), instr_(instr), info_(info), stat_handled_(instr.counter("irq.handled")),
       stat_unhandled_(instr.counter("irq.unhandled")),
       ev_irq_(instr.declare_event("kernel.irq", "an interrupt handler ran (a slice: start and duration_ps)")),
-      ev_warning_(instr.declare_event("kernel.warning", "the kernel warned (pr_warn)")) {}
-
-// Linux's gic_dist_init and gic_cpu_init, for what differs from the reset state: enable the
-// distributor and the CPU interface, and let every priority through the mask.
-void Interrupts::gic_init() {
-    if (gic_irqs_)
-        return;
-    uint32_t typer = cpu_.load32(gicd_va_ + gic::gicd_typer);
-    gic_irqs_ = std::min<unsigned>(((typer & 0x1f) + 1) * 32, gic::max_ids);
-    cpu_.store32(gicd_va_ + gic::gicd_ctlr, gicd_enable);
-    cpu_.store32(gicc_va_ + gic::gicc_pmr, gicc_int_pri_threshold);
-    cpu_.store32(gicc_va_ + gic::gicc_ctlr, gicc_enable);
+      ev_warning_(instr.declare_event("kernel.warning", "the kernel warned (pr_warn)")) {
+    if (info.version == GicVersion::v3)
+        chip_ = std::make_unique<GicV3>(cpu, ioremap(info.distributor, gic::gicv3_distributor_space),
+                                        ioremap(info.redistributor, gic::redistributor_space));
+    else
+        chip_ = std::make_unique<GicV2>(cpu, ioremap(info.distributor, gic::distributor_space),
+                                        ioremap(info.cpu_interface, gic::cpu_interface_space));
+    if (info.msi_frame)
+        v2m_.emplace(cpu, *info.msi_frame, ioremap(info.msi_frame->base, gic::msi_frame_space));
 }
 
-void Interrupts::write_distributor_bit(uint32_t bank, unsigned irq) {
-    cpu_.store32(gicd_va_ + bank + irq / 32 * 4, 1u << (irq % 32));
+void Interrupts::gic_init() {
+    if (initialized_)
+        return;
+    initialized_ = true;
+    chip_->init();
+    if (v2m_)
+        if (std::string error = v2m_->init(); !error.empty()) {
+            v2m_error_ = error;
+            warn("GICv2m: " + error);
+        }
 }
 
 void Interrupts::warn(const std::string& message) {
@@ -54,12 +51,12 @@ void Interrupts::warn(const std::string& message) {
 
 int Interrupts::request_irq(unsigned irq, irq_handler_t handler, const std::string& name) {
     gic_init();
-    if (!handler || irq < gic::first_spi || irq >= gic_irqs_)
+    if (!handler || irq < gic::first_spi || irq >= chip_->num_irqs())
         return -EINVAL;
     if (actions_.count(irq))
         return -EBUSY;
     actions_[irq] = IrqAction{std::move(handler), name, &instr_.counter(fmt::format("irq.{}.count", irq))};
-    write_distributor_bit(gic::gicd_isenabler, irq);
+    chip_->unmask(irq);
     return 0;
 }
 
@@ -69,19 +66,16 @@ void Interrupts::free_irq(unsigned irq) {
         warn(fmt::format("Trying to free already-free IRQ {}", irq));
         return;
     }
-    write_distributor_bit(gic::gicd_icenabler, irq);
+    chip_->mask(irq);
     actions_.erase(action);
 }
 
-// Linux's gic_configure_irq: a read-modify-write of the ID's two bits in GICD_ICFGR.
 int Interrupts::irq_set_irq_type(unsigned irq, unsigned type) {
     gic_init();
-    if (irq < gic::first_spi || irq >= gic_irqs_ || (type != IRQ_TYPE_EDGE_RISING && type != IRQ_TYPE_LEVEL_HIGH))
+    if (irq < gic::first_spi || irq >= chip_->num_irqs() ||
+        (type != IRQ_TYPE_EDGE_RISING && type != IRQ_TYPE_LEVEL_HIGH))
         return -EINVAL;
-    uint64_t reg = gicd_va_ + gic::gicd_icfgr + irq / 16 * 4;
-    uint32_t edge_bit = 2u << (irq % 16 * 2);
-    uint32_t value = cpu_.load32(reg);
-    cpu_.store32(reg, type == IRQ_TYPE_EDGE_RISING ? value | edge_bit : value & ~edge_bit);
+    chip_->set_edge(irq, type == IRQ_TYPE_EDGE_RISING);
     return 0;
 }
 
@@ -93,16 +87,16 @@ void Interrupts::wait_for_interrupt() {
 }
 
 // Linux's gic_handle_irq: each acknowledged interrupt is handled and ended (EOImode 0); a
-// spurious ID means the interrupt went away between the signal and the acknowledge.
+// special ID (1020-1023) means the interrupt went away between the signal and the acknowledge.
 bool Interrupts::handle_pending_irqs() {
     bool handled = false;
     while (cpu_.irq_pending()) {
-        uint32_t iar = cpu_.load32(gicc_va_ + gic::gicc_iar);
-        unsigned irq = iar & gicc_iar_int_id_mask;
+        uint32_t iar = chip_->acknowledge();
+        unsigned irq = iar & gic_iar_int_id_mask;
         if (irq >= gic::max_ids)
             break;
         handle_irq(irq);
-        cpu_.store32(gicc_va_ + gic::gicc_eoir, iar);
+        chip_->end_of_interrupt(iar);
         handled = true;
     }
     return handled;
@@ -115,7 +109,7 @@ void Interrupts::handle_irq(unsigned irq) {
     if (found == actions_.end()) {
         ++stat_unhandled_;
         warn(fmt::format("irq {}: nobody cared (no handler registered); Disabling IRQ #{}", irq, irq));
-        write_distributor_bit(gic::gicd_icenabler, irq);
+        chip_->mask(irq);
         return;
     }
     IrqAction action = found->second;  // the handler may free its own IRQ
@@ -132,46 +126,43 @@ void Interrupts::handle_irq(unsigned irq) {
                                             {"duration_ps", cpu_.now_ps() - start_ps}}});
 }
 
-uint64_t Interrupts::msi_doorbell() const {
-    if (!info_.msi_frame)
-        throw std::logic_error("msi_doorbell: the interrupt controller has no GICv2m frame (arm,gic-v2m-frame)");
-    return info_.msi_frame->base + gic::msi_setspi_ns;
+bool Interrupts::has_msi() {
+    gic_init();
+    return v2m_ && v2m_->usable();
 }
 
-// Linux's gicv2m_irq_domain_alloc: bitmap_find_free_region of order get_count_order(count).
+std::string Interrupts::no_msi_reason() const {
+    if (info_.version == GicVersion::v3)
+        return "the GICv3 has no ITS modelled";
+    if (!v2m_)
+        return "the GIC has no GICv2m frame";
+    if (!v2m_error_.empty())
+        return "the GICv2m frame's range was refused: " + v2m_error_;
+    return "";
+}
+
+uint64_t Interrupts::msi_doorbell() const {
+    if (!v2m_ || !v2m_->usable())
+        throw std::logic_error("msi_doorbell: no usable GICv2m frame (" + no_msi_reason() + ")");
+    return v2m_->doorbell();
+}
+
 int Interrupts::alloc_msi_vectors(unsigned count, unsigned& first_irq) {
     if (count == 0)
         return -EINVAL;
-    if (!info_.msi_frame)
+    if (!has_msi())
         return -ENODEV;
-    unsigned block = count_order_size(count);
-    for (unsigned offset = 0; offset + block <= msi_allocated_.size(); offset += block) {
-        bool free = true;
-        for (unsigned i = 0; i < block && free; ++i)
-            free = !msi_allocated_[offset + i];
-        if (!free)
-            continue;
-        for (unsigned i = 0; i < block; ++i)
-            msi_allocated_[offset + i] = true;
-        first_irq = info_.msi_frame->base_id + offset;
-        for (unsigned i = 0; i < count; ++i)
-            irq_set_irq_type(first_irq + i, IRQ_TYPE_EDGE_RISING);
-        return 0;
-    }
-    return -ENOSPC;
+    if (int rc = v2m_->alloc(count, first_irq); rc < 0)
+        return rc;
+    for (unsigned i = 0; i < count; ++i)
+        irq_set_irq_type(first_irq + i, IRQ_TYPE_EDGE_RISING);
+    return 0;
 }
 
 void Interrupts::free_msi_vectors(unsigned first_irq, unsigned count) {
-    unsigned block = count_order_size(count);
-    unsigned base = info_.msi_frame ? info_.msi_frame->base_id : 0;
-    if (!info_.msi_frame || first_irq < base || first_irq - base + block > msi_allocated_.size() ||
-        !msi_allocated_[first_irq - base]) {
+    if (!v2m_ || !v2m_->free(first_irq, count))
         warn(fmt::format("free_msi_vectors: IRQs {} to {} are not allocated MSI vectors", first_irq,
                          first_irq + count - 1));
-        return;
-    }
-    for (unsigned i = 0; i < block; ++i)
-        msi_allocated_[first_irq - base + i] = false;
 }
 
 }  // namespace sw

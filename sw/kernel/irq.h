@@ -1,15 +1,19 @@
-// The kernel's interrupt handling, on the core: the GIC driver (Linux's irq-gic.c: init, enable,
-// trigger type, acknowledge and end of interrupt), handlers by Linux IRQ number (here the GIC
-// interrupt ID, so SPI n is 32 + n), the idle loop's WFI, and the GICv2m MSI vector allocator
-// (irq-gic-v2m.c). Every register access is MMIO through the core on an ioremap'd mapping.
+// The kernel's interrupt handling, on the core: the GIC driver (GicV2, Linux's irq-gic.c, or GicV3,
+// irq-gic-v3.c: init, enable, trigger type, acknowledge and end of interrupt), handlers by Linux
+// IRQ number (here the GIC interrupt ID, so SPI n is 32 + n), the idle loop's WFI, and the GICv2m
+// MSI vectors (GicV2m, irq-gic-v2m.c). Every register access goes through the core: MMIO on an
+// ioremap'd mapping, or a GICv3 CPU interface's system registers.
 #pragma once
 
 #include "models/common/instrumentation.h"
 #include "models/cpu/core.h"
+#include "sw/kernel/gic_chip.h"
+#include "sw/kernel/gic_v2m.h"
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,27 +25,25 @@ namespace sw {
 constexpr unsigned IRQ_TYPE_EDGE_RISING = 1;
 constexpr unsigned IRQ_TYPE_LEVEL_HIGH = 4;
 
-// A GICv2m frame: its physical base and the interrupt IDs it raises.
-struct MsiFrameInfo {
-    uint64_t base = 0;
-    unsigned base_id = 0;  // arm,msi-base-spi (an interrupt ID, despite the name)
-    unsigned count = 0;    // arm,msi-num-spis
-};
+enum class GicVersion { v2, v3 };
 
 // What the platform tells the kernel about its interrupt controller (physical addresses).
 struct InterruptControllerInfo {
-    uint64_t distributor = 0;    // GICD
-    uint64_t cpu_interface = 0;  // GICC
-    std::optional<MsiFrameInfo> msi_frame;
+    GicVersion version = GicVersion::v2;
+    uint64_t distributor = 0;               // GICD
+    uint64_t cpu_interface = 0;             // GICv2: GICC
+    uint64_t redistributor = 0;             // GICv3: the core's GICR (RD_base)
+    std::optional<MsiFrameInfo> msi_frame;  // GICv2 only
 };
 
 using irq_handler_t = std::function<void()>;
 
 class Interrupts {
 public:
-    // `distributor_va` and `cpu_interface_va`: the registers, ioremap'd by the kernel.
+    // The kernel's ioremap(pa, size), for the controller's registers.
+    using Ioremap = std::function<uint64_t(uint64_t, uint64_t)>;
     Interrupts(models::Core& cpu, models::Instrumentation& instr, const InterruptControllerInfo& info,
-               uint64_t distributor_va, uint64_t cpu_interface_va);
+               const Ioremap& ioremap);
 
     // 0, -EINVAL (no handler, or not an SPI this GIC has) or -EBUSY (already requested). Enables
     // the interrupt in the distributor; the handler runs in the core's thread.
@@ -57,10 +59,13 @@ public:
     bool handle_pending_irqs();
 
     // GICv2m. The doorbell (MSI_SETSPI_NS) is what a device writes an MSI's data (the ID) to.
-    bool has_msi() const { return info_.msi_frame.has_value(); }
-    uint64_t msi_doorbell() const;  // std::logic_error without a frame
+    // has_msi: a frame whose range gicv2m_init_one accepted (the GIC's init runs first).
+    bool has_msi();
+    // Why there is no MSI (has_msi() false), for a driver's message: e.g. "the GIC has no GICv2m frame".
+    std::string no_msi_reason() const;
+    uint64_t msi_doorbell() const;  // std::logic_error without a usable frame
     // `count` consecutive IDs from the frame, aligned to count rounded up to a power of two as
-    // multi-MSI needs, configured as edges: 0, -EINVAL (count 0), -ENODEV (no frame) or -ENOSPC.
+    // multi-MSI needs, configured as edges: 0, -EINVAL (count 0), -ENODEV (no usable frame) or -ENOSPC.
     int alloc_msi_vectors(unsigned count, unsigned& first_irq);
     void free_msi_vectors(unsigned first_irq, unsigned count);
 
@@ -74,18 +79,20 @@ private:
         uint64_t* count;
     };
 
-    void gic_init();  // once, at the first call that needs the GIC: boot runs before the core does
+    // Once, at the first call that needs the GIC (boot runs before the core does): the chip's
+    // init, then the GICv2m frame's (gicv2m_init, from the GIC's).
+    void gic_init();
     void handle_irq(unsigned irq);
-    void write_distributor_bit(uint32_t bank, unsigned irq);
     void warn(const std::string& message);
 
     models::Core& cpu_;
     models::Instrumentation& instr_;
     InterruptControllerInfo info_;
-    uint64_t gicd_va_, gicc_va_;
-    unsigned gic_irqs_ = 0;  // from GICD_TYPER; 0 until gic_init
+    std::unique_ptr<GicChip> chip_;
+    std::optional<GicV2m> v2m_;
+    std::string v2m_error_;  // gicv2m_init_one's, if the frame's range was refused
+    bool initialized_ = false;
     std::map<unsigned, IrqAction> actions_;
-    std::vector<bool> msi_allocated_;  // by ID - base_id
     std::vector<std::string> warnings_;
     uint64_t& stat_handled_;
     uint64_t& stat_unhandled_;

@@ -1,7 +1,6 @@
 #include "sw/kernel/kernel.h"
 
 #include "models/cpu/outer_cache_regs.h"
-#include "models/irq/interrupt_controller_regs.h"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -26,14 +25,12 @@ Kernel::Kernel(models::Core& cpu, models::Instrumentation& instr, std::vector<Ph
         l2_registers_va_ = ioremap(*outer_cache_registers, outer_cache::register_space);
     if (interrupt_controller)
         irqs_ = std::make_unique<Interrupts>(cpu_, instr, *interrupt_controller,
-                                             ioremap(interrupt_controller->distributor, gic::distributor_space),
-                                             ioremap(interrupt_controller->cpu_interface, gic::cpu_interface_space));
+                                             [this](uint64_t pa, uint64_t size) { return ioremap(pa, size); });
 }
 
 Interrupts& Kernel::irqs(const char* caller) {
     if (!irqs_)
-        throw std::runtime_error(fmt::format("{}: the platform has no interrupt controller (no arm,gic-400 node)",
-                                             caller));
+        throw std::runtime_error(fmt::format("{}: the platform has no interrupt controller (no GIC node)", caller));
     return *irqs_;
 }
 

@@ -107,6 +107,10 @@ public:
     void wait_for_interrupt() { irqs("wait_for_interrupt").wait_for_interrupt(); }
     bool handle_pending_irqs() { return irqs("handle_pending_irqs").handle_pending_irqs(); }
     bool has_msi() const { return irqs_ && irqs_->has_msi(); }
+    // Why has_msi() is false, for a driver's message.
+    std::string no_msi_reason() const {
+        return irqs_ ? irqs_->no_msi_reason() : "the platform has no interrupt controller";
+    }
     uint64_t msi_doorbell() { return irqs("msi_doorbell").msi_doorbell(); }
     int alloc_msi_vectors(unsigned count, unsigned& first_irq) {
         return irqs("alloc_msi_vectors").alloc_msi_vectors(count, first_irq);

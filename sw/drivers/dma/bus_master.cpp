@@ -41,9 +41,9 @@ void BusMaster::writel(unsigned offset, uint32_t value) { kernel_.cpu().store32(
 
 int BusMaster::probe() {
     regs_ = kernel_.ioremap(info_.registers, info_.registers_size);
-    if (readl(BM_ID) != ID_VALUE) {
+    if (uint32_t id = readl(BM_ID); id != ID_VALUE) {
         remove();
-        return -ENODEV;
+        return fail(-ENODEV, fmt::format("not a dmasim bus master (ID register {:#x}, expected {:#x})", id, ID_VALUE));
     }
     // The window the tree gives bounds what the driver uses, whatever the device says it has.
     buffer_size_ = std::min<uint64_t>(readl(BM_BUFFER_SIZE), info_.buffer_size);
@@ -54,7 +54,7 @@ int BusMaster::probe() {
                 *info_.irq, [this] { irq_handler(); }, driver_name);
             rc < 0) {
             remove();
-            return rc;
+            return fail(rc, fmt::format("cannot request IRQ {}", *info_.irq));
         }
         irq_requested_ = true;
         writel(BM_IRQ_ENABLE, IRQ_DONE | IRQ_ERROR);

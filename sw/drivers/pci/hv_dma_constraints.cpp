@@ -5,6 +5,7 @@
 #include "sw/drivers/pci/pci_subsystem.h"
 
 #include <cerrno>
+#include <fmt/format.h>
 
 namespace sw {
 
@@ -24,13 +25,19 @@ HvDmaConstraints* HvDmaConstraints::find(const PciSubsystem* pci) {
 
 int HvDmaConstraints::probe() {
     unsigned cap = pci_find_capability(pdev_, pci::PCI_CAP_ID_VNDR);
-    if (!cap)
+    if (!cap) {
+        pci_err(pdev_, "no vendor-specific capability: the DMA constraints it carries are missing");
         return -ENODEV;
-    if (pci_read_config_byte(pdev_, cap + CAP_LENGTH) < CAP_SIZEOF)
+    }
+    if (unsigned length = pci_read_config_byte(pdev_, cap + CAP_LENGTH); length < CAP_SIZEOF) {
+        pci_err(pdev_, fmt::format("vendor-specific capability of {} bytes, expected at least {}", length, CAP_SIZEOF));
         return -EINVAL;
+    }
     unsigned bits = pci_read_config_byte(pdev_, cap + CAP_DMA_BITS);
-    if (bits == 0 || bits > 64)
+    if (bits == 0 || bits > 64) {
+        pci_err(pdev_, fmt::format("DMA address bits {} in the capability, expected 1 to 64", bits));
         return -EINVAL;
+    }
     if (int rc = dma::set_mask_and_coherent(dev(), dma::dma_bit_mask(bits)); rc < 0)
         return rc;
     dma_bits_ = bits;

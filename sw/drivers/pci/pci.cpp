@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace sw {
 
@@ -151,6 +152,30 @@ int enable_msi(PciDev& pdev, unsigned min_vecs, unsigned max_vecs) {
 }
 
 }  // namespace
+
+void pci_err(PciDev& pdev, const std::string& message) {
+    if (pdev.host.log)
+        pdev.host.log((pdev.driver ? pdev.driver->name + " " : "") + pdev.name(), message);
+}
+
+std::string pci_irq_vectors_missing(PciDev& pdev, unsigned flags) {
+    std::vector<std::string> missing;
+    if (flags & PCI_IRQ_MSI) {
+        if (!pdev.msi_cap)
+            missing.push_back("no MSI: the function has no MSI capability");
+        else if (!pdev.host.info.msi)
+            missing.push_back("no MSI: its host bridge has no msi-parent");
+        else if (!pdev.kernel().has_msi())
+            missing.push_back("no MSI controller (" + pdev.kernel().no_msi_reason() + ")");
+    }
+    if (flags & PCI_IRQ_INTX) {
+        if (!pdev.pin)
+            missing.push_back("no INTx: the function has no interrupt pin");
+        else if (!pdev.intx_irq)
+            missing.push_back("no INTx: its host bridge's interrupt-map gives its pin no interrupt");
+    }
+    return missing.empty() ? "no vector left" : fmt::format("{}", fmt::join(missing, "; "));
+}
 
 int pci_alloc_irq_vectors(PciDev& pdev, unsigned min_vecs, unsigned max_vecs, unsigned flags) {
     if (min_vecs == 0 || max_vecs < min_vecs || pdev.msi_vectors)

@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -30,6 +31,8 @@ struct PciHost {
     PciHostBridgeInfo info;
     Kernel& kernel;
     uint64_t ecam_va = 0;  // ioremap'd ECAM, Device memory
+    // The PCI core's log: (device, message); none: the message is dropped.
+    std::function<void(const std::string&, const std::string&)> log;
 };
 
 // A BAR's CPU address range once assigned (Linux's struct resource); size 0: none.
@@ -71,6 +74,13 @@ struct PciDev {
     // Linux's pci_name: domain:bus:slot.function.
     std::string name() const;
 };
+
+// dev_err of a function's driver during its probe (pdev.driver is set then, as really_probe sets
+// dev->driver): "<driver> <pci name>: <message>" in the PCI core's log.
+void pci_err(PciDev& pdev, const std::string& message);
+// What the function, its host bridge or the platform lacks for pci_alloc_irq_vectors to find a
+// vector of `flags` (PCI_IRQ_MSI, PCI_IRQ_INTX), e.g. "no MSI: the GIC has no GICv2m frame".
+std::string pci_irq_vectors_missing(PciDev& pdev, unsigned flags);
 
 // Linux's pci_name of the function `devfn` on `bus` of PCI domain `domain`: "0000:00:01.0".
 std::string pci_name(unsigned domain, unsigned bus, unsigned devfn);

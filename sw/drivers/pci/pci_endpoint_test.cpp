@@ -4,6 +4,7 @@
 #include "sw/kernel/kernel.h"
 
 #include <cerrno>
+#include <fmt/format.h>
 #include <vector>
 
 namespace sw {
@@ -28,11 +29,16 @@ int PciEndpointTest::probe() {
         bar_[bar] = pci_ioremap_bar(pdev_, bar);
     base_ = bar_[register_bar];
     int rc = 0;
-    if (!base_ || readl(PCI_ENDPOINT_TEST_MAGIC) != MAGIC_VALUE)
-        rc = -ENODEV;  // not the register block this driver knows
+    if (!base_ || readl(PCI_ENDPOINT_TEST_MAGIC) != MAGIC_VALUE) {
+        pci_err(pdev_, fmt::format("BAR{} is not a PCI endpoint test register block (no magic {:#x})", register_bar,
+                                   MAGIC_VALUE));
+        rc = -ENODEV;
+    }
     if (rc == 0) {
         dma_bits_ = readl(PCI_ENDPOINT_TEST_DMA_BITS);
         rc = dma::set_mask_and_coherent(dev(), dma::dma_bit_mask(dma_bits_));
+        if (rc < 0)
+            pci_err(pdev_, fmt::format("Cannot set DMA mask ({} bits)", dma_bits_));
     }
     if (rc == 0)
         rc = request_irqs();
@@ -43,18 +49,25 @@ int PciEndpointTest::probe() {
 
 // MSI vectors when the platform has an MSI frame, else the INTx line; a handler on each.
 int PciEndpointTest::request_irqs() {
-    if (!pdev_.kernel().interrupts())
-        return -ENODEV;  // no interrupt controller: nothing could tell the driver a command is done
+    if (!pdev_.kernel().interrupts()) {
+        pci_err(pdev_, "no interrupt controller: nothing could signal a completed command; not probed");
+        return -ENODEV;
+    }
     int nvec = pci_alloc_irq_vectors(pdev_, 1, max_msi_vectors, PCI_IRQ_MSI | PCI_IRQ_INTX);
-    if (nvec < 0)
+    if (nvec < 0) {
+        pci_err(pdev_,
+                "Failed to get MSI or INTx interrupts: " + pci_irq_vectors_missing(pdev_, PCI_IRQ_MSI | PCI_IRQ_INTX));
         return nvec;
+    }
     irq_type_ = pci_dev_msi_enabled(pdev_) ? IRQ_TYPE_MSI : IRQ_TYPE_INTX;
     for (unsigned i = 0; i < static_cast<unsigned>(nvec); ++i) {
         auto irq = static_cast<unsigned>(pci_irq_vector(pdev_, i));
         if (int rc = pdev_.kernel().request_irq(
                 irq, [this, irq] { irq_handler(irq); }, driver_name);
-            rc < 0)
+            rc < 0) {
+            pci_err(pdev_, fmt::format("Failed to request IRQ {} for MSI {}", irq, i + 1));
             return rc;
+        }
         ++num_irqs_;
     }
     return 0;

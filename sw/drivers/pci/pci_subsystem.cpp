@@ -20,7 +20,9 @@ PciSubsystem::PciSubsystem(Kernel& kernel, dma::Context& dma, models::Instrument
       stat_bound_(instr.counter("pci.drivers_bound")), stat_probe_failures_(instr.counter("pci.probe_failures")),
       ev_log_(instr.declare_event("pci.log", "the kernel's PCI core or a PCI driver logged a message")) {
     for (PciHostBridgeInfo& info : hosts)
-        hosts_.push_back(std::unique_ptr<PciHost>(new PciHost{std::move(info), kernel}));
+        hosts_.push_back(std::unique_ptr<PciHost>(new PciHost{
+            std::move(info), kernel, 0,
+            [this](const std::string& device, const std::string& message) { log(device, message); }}));
 }
 
 PciSubsystem::~PciSubsystem() {
@@ -224,7 +226,9 @@ void PciSubsystem::probe_drivers(const PciDriverRegistry& registry) {
         const PciDriver* driver = registry.match(*pdev, id);
         if (!driver || pdev->driver)
             continue;
+        pdev->driver = driver;  // really_probe: the driver's messages name it
         if (int rc = driver->probe(*pdev, *id); rc < 0) {
+            pdev->driver = nullptr;
             ++stat_probe_failures_;
             log(driver->name + " " + pdev->name(), fmt::format("probe failed with error {}", rc));
             continue;

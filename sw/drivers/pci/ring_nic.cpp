@@ -4,6 +4,7 @@
 #include "sw/kernel/kernel.h"
 
 #include <cerrno>
+#include <fmt/format.h>
 #include <vector>
 
 namespace sw {
@@ -28,9 +29,17 @@ int RingNic::probe() {
     pci_enable_device(pdev_);
     pci_set_master(pdev_);
     base_ = pci_ioremap_bar(pdev_, register_bar);
-    int rc = !base_ || readl(RING_ID) != ID_VALUE ? -ENODEV : 0;
-    if (rc == 0)
-        rc = dma::set_mask_and_coherent(dev(), dma::dma_bit_mask(readl(RING_DMA_BITS)));
+    int rc = 0;
+    if (!base_ || readl(RING_ID) != ID_VALUE) {
+        pci_err(pdev_, fmt::format("BAR{} is not a ring NIC register block (no ID {:#x})", register_bar, ID_VALUE));
+        rc = -ENODEV;
+    }
+    if (rc == 0) {
+        unsigned bits = readl(RING_DMA_BITS);
+        rc = dma::set_mask_and_coherent(dev(), dma::dma_bit_mask(bits));
+        if (rc < 0)
+            pci_err(pdev_, fmt::format("Cannot set DMA mask ({} bits)", bits));
+    }
     if (rc == 0)
         rc = alloc_rings();
     if (rc == 0)
@@ -85,11 +94,16 @@ void RingNic::program_rings() {
 
 int RingNic::request_irq() {
     Kernel& kernel = pdev_.kernel();
-    if (!kernel.interrupts())
-        return -ENODEV;  // nothing could tell the driver a frame arrived
+    if (!kernel.interrupts()) {
+        pci_err(pdev_, "no interrupt controller: nothing could signal a received frame; not probed");
+        return -ENODEV;
+    }
     int nvec = pci_alloc_irq_vectors(pdev_, 1, 1, PCI_IRQ_MSI | PCI_IRQ_INTX);
-    if (nvec < 0)
+    if (nvec < 0) {
+        pci_err(pdev_,
+                "Failed to get MSI or INTx interrupts: " + pci_irq_vectors_missing(pdev_, PCI_IRQ_MSI | PCI_IRQ_INTX));
         return nvec;
+    }
     irq_ = static_cast<unsigned>(pci_irq_vector(pdev_, 0));
     if (int rc = kernel.request_irq(
             irq_, [this] { irq_handler(); }, driver_name);

@@ -27,13 +27,17 @@ int UhcHcd::probe() {
     pci_set_master(pdev_);
     regs_ = pci_ioremap_bar(pdev_, register_bar);
     int rc = 0;
-    if (!regs_ || readl(UHC_MAGIC) != MAGIC_VALUE)
-        rc = -ENODEV;  // not the register block this driver knows
+    if (!regs_ || readl(UHC_MAGIC) != MAGIC_VALUE) {
+        pci_err(pdev_, fmt::format("BAR{} is not a UHC register block (no magic {:#x})", register_bar, MAGIC_VALUE));
+        rc = -ENODEV;
+    }
     if (rc == 0) {
         uint32_t params = readl(UHC_HCSPARAMS);
         ports_ = HCS_MAX_PORTS(params);
         dma_bits_ = HCS_DMA_BITS(params);
         rc = dma::set_mask_and_coherent(sysdev(), dma::dma_bit_mask(dma_bits_));
+        if (rc < 0)
+            pci_err(pdev_, fmt::format("Cannot set DMA mask ({} bits)", dma_bits_));
     }
     if (rc == 0) {
         ring_va_ = dma::alloc_coherent(sysdev(), uint64_t(ring_entries) * td_size, ring_dma_);
@@ -87,11 +91,16 @@ int UhcHcd::start_controller() {
 // An MSI vector when the platform has an MSI frame, else the INTx line.
 int UhcHcd::request_irq() {
     Kernel& kernel = pdev_.kernel();
-    if (!kernel.interrupts())
-        return -ENODEV;  // no interrupt controller: nothing would report a completed TD
+    if (!kernel.interrupts()) {
+        pci_err(pdev_, "no interrupt controller: nothing could report a completed TD; not probed");
+        return -ENODEV;
+    }
     int nvec = pci_alloc_irq_vectors(pdev_, 1, 1, PCI_IRQ_MSI | PCI_IRQ_INTX);
-    if (nvec < 0)
+    if (nvec < 0) {
+        pci_err(pdev_,
+                "Failed to get MSI or INTx interrupts: " + pci_irq_vectors_missing(pdev_, PCI_IRQ_MSI | PCI_IRQ_INTX));
         return nvec;
+    }
     if (int rc = kernel.request_irq(
             static_cast<unsigned>(pci_irq_vector(pdev_, 0)), [this] { irq_handler(); }, hcd_name);
         rc < 0) {

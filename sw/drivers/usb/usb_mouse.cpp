@@ -19,8 +19,10 @@ UsbMouse* UsbMouse::of(UsbDevice& udev) { return bus_driver_data<UsbMouse>(udev,
 
 int UsbMouse::probe() {
     const usb_endpoint_descriptor* endpoint = udev_.find_endpoint(USB_ENDPOINT_XFER_INT, USB_DIR_IN);
-    if (!endpoint)
+    if (!endpoint) {
+        udev_.bus.log(std::string(driver_name) + " " + udev_.name(), "no interrupt-in endpoint to poll");
         return -ENODEV;
+    }
     pipe_ = usb_rcvintpipe(endpoint->bEndpointAddress);
     maxp_ = std::min<uint32_t>(endpoint->wMaxPacketSize, data_size);
     data_ = usb_alloc_coherent(udev_, data_size, data_dma_);

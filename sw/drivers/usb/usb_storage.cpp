@@ -25,8 +25,11 @@ UsbStorage::UsbStorage(UsbDevice& udev)
 int UsbStorage::probe() {
     const usb_endpoint_descriptor* in = udev_.find_endpoint(USB_ENDPOINT_XFER_BULK, USB_DIR_IN);
     const usb_endpoint_descriptor* out = udev_.find_endpoint(USB_ENDPOINT_XFER_BULK, USB_DIR_OUT);
-    if (!in || !out)
+    if (!in || !out) {
+        udev_.bus.log(std::string(driver_name) + " " + udev_.name(),
+                      "no bulk-in and bulk-out endpoint pair: not a Bulk-Only mass storage interface");
         return -ENODEV;
+    }
     recv_ = usb_rcvbulkpipe(in->bEndpointAddress);
     send_ = usb_sndbulkpipe(out->bEndpointAddress);
     iobuf_ = usb_alloc_coherent(udev_, iobuf_size, iobuf_dma_);
