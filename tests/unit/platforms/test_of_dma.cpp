@@ -376,7 +376,7 @@ TEST_CASE("boot params: Linux's defaults without /chosen, and bootargs parsed li
     platform::BootParams defaults = platform::parse_boot_params(tree_with(dir, "", ""));
     CHECK(defaults.dma.swiotlb_slots == 32768);
     CHECK_FALSE(defaults.dma.swiotlb_force);
-    CHECK(defaults.dma.atomic_pool_size == 256 * 1024);
+    CHECK(defaults.dma.atomic_pool_size == 0);  // Linux's default, sized from the RAM at boot
     CHECK(defaults.dma.debug);
     CHECK(defaults.dma.from_device_map == dma::FromDeviceMapPolicy::clean);
     CHECK(defaults.dma.alias == dma::AliasPolicy::removed);
@@ -395,7 +395,7 @@ TEST_CASE("boot params: Linux's defaults without /chosen, and bootargs parsed li
     CHECK(params.dma.from_device_map == dma::FromDeviceMapPolicy::invalidate);
     CHECK(params.dma.alias == dma::AliasPolicy::kept);
     CHECK(params.dma.pool_debug);
-    CHECK(params.kmalloc_min_align == 64);
+    CHECK(params.dma.kmalloc_min_align == 64);
     REQUIRE(params.warnings.size() == 1);
     CHECK_THAT(params.warnings[0], Catch::Contains("\"console=ttyAMA0\"") && Catch::Contains("ignored"));
 }
