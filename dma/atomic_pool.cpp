@@ -27,15 +27,17 @@ AtomicPool::AtomicPool(Context& context, models::Instrumentation& instr)
     : context_(context), bitmap_(0), stat_size_(instr.counter("dma.atomic_pool.size")),
       stat_used_(instr.counter("dma.atomic_pool.used")), stat_allocs_(instr.counter("dma.atomic_pool.allocs")),
       stat_failures_(instr.counter("dma.atomic_pool.failures")) {
+    sw::PageAllocator& pages = context.kernel().page_allocator();
     uint64_t wanted = context.policy().atomic_pool_size;
-    if (wanted == 0) {
-        boot_error_ = "there is no atomic pool (coherent_pool=0)";
-        return;
+    if (wanted == 0) {  // totalram_pages(): the pages the allocator manages
+        uint64_t total_pages = 0;
+        for (size_t zone = 0; zone < sw::zone_count; ++zone)
+            total_pages += pages.managed_pages(static_cast<sw::Zone>(zone));
+        wanted = default_atomic_pool_size(total_pages);
     }
     // Linux's atomic_pool_expand: one buddy block, the largest order first, smaller ones if need be,
     // from the lowest zone with memory (dma_atomic_pool_gfp: GFP_DMA where ZONE_DMA exists), so the
     // devices of least reach can use it too.
-    sw::PageAllocator& pages = context.kernel().page_allocator();
     sw::Zone zone = pages.managed_pages(sw::Zone::dma) ? sw::Zone::dma : sw::Zone::dma32;
     for (int order = static_cast<int>(std::min(sw::PageAllocator::get_order(wanted), sw::PageAllocator::max_order));
          order >= 0; --order) {
@@ -55,7 +57,7 @@ void AtomicPool::prepare() {
     if (virt_base_)
         return;
     DirectOps::prepare_uncached(context_, phys_base_, size());
-    virt_base_ = context_.kernel().ioremap(phys_base_, size(), models::MemType::normal_nc);
+    virt_base_ = context_.kernel().ioremap(phys_base_, size(), coherent_mem_type(context_.policy(), false));
 }
 
 uint64_t AtomicPool::alloc(Device& dev, uint64_t size, uint64_t& pa, Attrs attrs,

@@ -1,6 +1,7 @@
 // The atomic pool (Linux's kernel/dma/pool.c): memory set aside at boot for coherent allocations
 // that may not block (Gfp::atomic) on a non-coherent device, whose usual path (remapping pages
-// uncached) may sleep. Policy::atomic_pool_size bytes (coherent_pool=), rounded up to a power of
+// uncached) may sleep. Policy::atomic_pool_size bytes (coherent_pool=; when 0, Linux's default
+// from the RAM the allocator manages, default_atomic_pool_size), rounded up to a power of
 // two and capped at the largest buddy block as Linux's atomic_pool_expand does, come from the lowest
 // zone with memory (ZONE_DMA where there is one, else DMA32);
 // the pages are flushed from the caches, their linear alias handled per Policy::alias, and remapped

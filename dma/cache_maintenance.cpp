@@ -5,22 +5,23 @@
 
 namespace dma {
 
-CacheMaintenance::CacheMaintenance(sw::Kernel& kernel, models::Instrumentation& instr)
-    : kernel_(kernel), instr_(instr), cpu_(kernel.cpu()), stat_clean_(instr.counter("dma.maint.clean")),
-      stat_invalidate_(instr.counter("dma.maint.invalidate")), stat_flush_(instr.counter("dma.maint.flush")),
+CacheMaintenance::CacheMaintenance(sw::Kernel& kernel, models::Instrumentation& instr, const Policy& policy)
+    : kernel_(kernel), instr_(instr), policy_(policy), cpu_(kernel.cpu()),
+      stat_clean_(instr.counter("dma.maint.clean")), stat_invalidate_(instr.counter("dma.maint.invalidate")),
+      stat_flush_(instr.counter("dma.maint.flush")),
       ev_maint_(instr.declare_event("dma.maint", "the DMA layer's cache maintenance of a buffer: clean, invalidate "
                                                  "or flush (a slice: start and duration_ps)")) {}
 
-void CacheMaintenance::for_device(uint64_t pa, uint64_t size, DmaDirection dir, FromDeviceMapPolicy policy) {
-    if (dir == DmaDirection::from_device && policy == FromDeviceMapPolicy::invalidate)
-        invalidate(pa, size);
+void CacheMaintenance::for_device(uint64_t pa, uint64_t size, DmaDirection dir) {
+    if (dir == DmaDirection::from_device && policy_.from_device_map == FromDeviceMapPolicy::invalidate)
+        invalidate(pa, size, true);
     else
         clean(pa, size);
 }
 
 void CacheMaintenance::for_cpu(uint64_t pa, uint64_t size, DmaDirection dir) {
     if (dir != DmaDirection::to_device)
-        invalidate(pa, size);
+        invalidate(pa, size, false);
 }
 
 void CacheMaintenance::flush(uint64_t pa, uint64_t size) {
@@ -41,11 +42,14 @@ void CacheMaintenance::clean(uint64_t pa, uint64_t size) {
     emit_maint("clean", pa, size, start_ps);
 }
 
-void CacheMaintenance::invalidate(uint64_t pa, uint64_t size) {
+void CacheMaintenance::invalidate(uint64_t pa, uint64_t size, bool inner_first) {
     ++stat_invalidate_;
     uint64_t start_ps = cpu_.now_ps();
-    kernel_.outer_inv_range(pa, size);
-    cpu_.dc_invalidate(sw::Kernel::phys_to_virt(pa), size);
+    if (inner_first)
+        kernel_.dcache_inv_range(pa, size, policy_.inv_partial_lines);
+    kernel_.outer_inv_range(pa, size, policy_.inv_partial_lines);
+    if (!inner_first)
+        kernel_.dcache_inv_range(pa, size, policy_.inv_partial_lines);
     cpu_.dsb();
     emit_maint("invalidate", pa, size, start_ps);
 }

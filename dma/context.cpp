@@ -7,12 +7,6 @@
 
 namespace dma {
 
-const char* to_string(FromDeviceMapPolicy policy) {
-    return policy == FromDeviceMapPolicy::invalidate ? "invalidate" : "clean";
-}
-
-const char* to_string(AliasPolicy policy) { return policy == AliasPolicy::kept ? "kept" : "removed"; }
-
 Context::Context(sw::Kernel& kernel, models::Instrumentation& instr, Policy policy)
     : stat_mapping_errors(instr.counter("dma.mapping_errors")),
       stat_alloc_failures(instr.counter("dma.alloc_failures")), stat_bad_handles(instr.counter("dma.bad_handles")),
@@ -26,8 +20,9 @@ Context::Context(sw::Kernel& kernel, models::Instrumentation& instr, Policy poli
                                                                     "start and duration_ps)")),
       ev_free_(instr.declare_event(event_name(MappingCall::free), "the free of an allocation (a slice: start and "
                                                                   "duration_ps)")),
-      kernel_(kernel), instr_(instr), policy_(policy), swiotlb_(kernel, instr, policy.swiotlb_slots),
-      cache_(kernel, instr), debug_(kernel, instr, policy.debug),
+      kernel_(kernel), instr_(instr), policy_(policy),
+      swiotlb_(kernel, instr, policy.swiotlb_disabled ? 0 : policy.swiotlb_slots), cache_(kernel, instr, policy_),
+      debug_(kernel, instr, policy.debug),
       ev_warning_(instr.declare_event("dma.warning", "the DMA-mapping layer refused or could not do a request")),
       atomic_pool_(*this, instr) {
     for (const sw::PhysRange& range : kernel.ram())

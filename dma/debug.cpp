@@ -35,12 +35,12 @@ bool exact_match(const DebugEntry& ref, const DebugEntry& entry) {
     return entry.dev == ref.dev && entry.dev_addr == ref.dev_addr;
 }
 
-// The entry holds the sync's first byte. Linux's containing match also requires it to hold the
-// last, which makes its "outside allocated range" check unreachable; finding the entry by the
-// start lets a sync running past the end be reported as that instead of as unallocated.
+// Linux's containing_match (kernel/dma/debug.c): the entry holds the whole sync, first byte to
+// last; a sync running past its mapping's end matches nothing, so it is a sync of memory the
+// driver has not allocated.
 bool containing_match(const DebugEntry& ref, const DebugEntry& entry) {
     return entry.dev == ref.dev && entry.dev_addr <= ref.dev_addr &&
-           (ref.dev_addr - entry.dev_addr < entry.size || ref.dev_addr == entry.dev_addr);
+           entry.dev_addr + entry.size >= ref.dev_addr + ref.size;
 }
 
 }  // namespace
@@ -74,7 +74,6 @@ const std::array<DebugCheckInfo, debug_check_count>& debug_checks() {
         {C::map_from_stack, "map_from_stack", "a mapping of memory on the kernel stack"},
         {C::map_from_text_or_rodata, "map_from_text_or_rodata", "a mapping of the kernel image's text or rodata"},
         {C::sync_unallocated, "sync_unallocated", "a sync of a device address no live mapping holds"},
-        {C::sync_outside_range, "sync_outside_range", "a sync running past the end of its mapping"},
         {C::sync_different_direction, "sync_different_direction",
          "a sync with a direction other than the mapping's (bidirectional mappings accept any)"},
         {C::sync_device_read_only_for_cpu, "sync_device_read_only_for_cpu",
@@ -340,12 +339,6 @@ void DmaDebug::check_sync(const DebugEntry& ref, bool to_cpu) {
         return;
     }
     const DebugEntry& entry = *found.entry;
-    uint64_t end_offset = ref.dev_addr - entry.dev_addr + ref.size;
-    if (end_offset > entry.size)
-        report(DebugCheck::sync_outside_range, ref.device,
-               fmt::format("device driver syncs DMA memory outside allocated range [device address=0x{:016x}] "
-                           "[allocation size={} bytes] [sync offset+size={}] [mapped with {}] [synced with {}]",
-                           entry.dev_addr, entry.size, end_offset, dir2name(entry.direction), dir2name(ref.direction)));
     if (entry.direction == DmaDirection::bidirectional)
         return;
     auto describe = [&] {

@@ -69,7 +69,6 @@ enum class DebugCheck {
     map_from_stack,
     map_from_text_or_rodata,
     sync_unallocated,
-    sync_outside_range,
     sync_different_direction,
     sync_device_read_only_for_cpu,
     sync_device_write_only_for_device,

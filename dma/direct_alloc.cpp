@@ -181,7 +181,7 @@ void DirectOps::zero_through_cpu(Device& dev, uint64_t pa, uint64_t size) {
 }
 
 uint64_t DirectOps::remap_uncached(Device& dev, uint64_t pa, uint64_t size, Attrs attrs, Allocation& allocation) {
-    models::MemType type = attrs & attr::write_combine ? models::MemType::write_combined : models::MemType::normal_nc;
+    models::MemType type = coherent_mem_type(dev.context().policy(), attrs & attr::write_combine);
     allocation.remap_va = dev.context().kernel().ioremap(pa, size, type);
     return allocation.remap_va;
 }

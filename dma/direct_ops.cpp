@@ -3,6 +3,7 @@
 
 #include "dma/context.h"
 #include "dma/device.h"
+#include "dma/kmalloc_bounce.h"
 #include "dma/streaming_sync.h"
 #include "sw/kernel/kernel.h"
 
@@ -24,7 +25,7 @@ dma_addr_t DirectOps::map_page(Device& dev, uint64_t page_pa, uint64_t offset, u
     dma_addr_t addr = dev.phys_to_dma(pa);
     if (force_bounce(dev))
         return swiotlb_map(dev, pa, size, dir, attrs);
-    if (!dma_capable(dev, addr, size)) {
+    if (!dma_capable(dev, addr, size) || dma_kmalloc_needs_bounce(dev, size, dir)) {
         if (dev.context().swiotlb().is_active())
             return swiotlb_map(dev, pa, size, dir, attrs);
         report_unreachable(dev, pa, addr, size, "");

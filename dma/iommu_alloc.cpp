@@ -22,7 +22,7 @@ uint64_t page_align(uint64_t size) { return (size + page_size - 1) & ~(page_size
 models::MemType cpu_mapping_type(const Device& dev, Attrs attrs) {
     if (dev.is_coherent() || (attrs & attr::non_consistent))
         return models::MemType::normal_wb;
-    return attrs & attr::write_combine ? models::MemType::write_combined : models::MemType::normal_nc;
+    return coherent_mem_type(dev.context().policy(), attrs & attr::write_combine);
 }
 
 std::vector<uint64_t> pages_of(uint64_t pa, uint64_t size) {

@@ -3,6 +3,7 @@
 
 #include "dma/context.h"
 #include "dma/device.h"
+#include "dma/kmalloc_bounce.h"
 #include "dma/streaming_sync.h"
 #include "models/cpu/core.h"
 #include "sw/kernel/kernel.h"
@@ -19,10 +20,23 @@ namespace {
 
 constexpr uint64_t page_size = models::Mmu::page_size;
 
-// Linux's dev_use_swiotlb: an untrusted device's unaligned buffers bounce. (Linux also bounces
-// small kmalloc buffers of a non-coherent device where kmalloc is not cache-line aligned,
-// dma_kmalloc_needs_bounce; dmasim's architecture profile does not model that for IOMMU ops.)
-bool dev_use_swiotlb(const Device& dev) { return dev.untrusted(); }
+// Linux's dev_use_swiotlb: an untrusted device's unaligned buffers bounce, and so do small kmalloc
+// buffers of a non-coherent device where kmalloc is not cache-line aligned (dma_kmalloc_needs_bounce).
+bool dev_use_swiotlb(const Device& dev, uint64_t size, DmaDirection dir) {
+    return dev.untrusted() || dma_kmalloc_needs_bounce(dev, size, dir);
+}
+
+// Linux's dev_use_sg_swiotlb: a list bounces, entry by entry, when the device is untrusted or any
+// entry's length is one a kmalloc buffer could share a line at.
+bool dev_use_sg_swiotlb(const Device& dev, const std::vector<Scatterlist>& sgl, int nents, DmaDirection dir) {
+    if (dev.untrusted())
+        return true;
+    if (!dma_kmalloc_safe(dev, dir))
+        for (int i = 0; i < nents; ++i)
+            if (!dma_kmalloc_size_aligned(dev, sgl[i].length))
+                return true;
+    return false;
+}
 
 }  // namespace
 
@@ -265,7 +279,7 @@ dma_addr_t IommuOps::map_page(Device& dev, uint64_t page_pa, uint64_t offset, ui
     uint64_t phys = page_pa + offset;
     int prot = dma_info_to_prot(dir, dev.is_coherent(), attrs);
     Swiotlb& swiotlb = context.swiotlb();
-    if (dev_use_swiotlb(dev) && iovad.iova_offset(phys | size)) {
+    if (dev_use_swiotlb(dev, size, dir) && iovad.iova_offset(phys | size)) {
         if (!swiotlb.is_active()) {
             context.warn(dev, "DMA bounce buffers are inactive, unable to map unaligned transaction.",
                          context.stat_mapping_errors);
@@ -300,7 +314,7 @@ void IommuOps::unmap_page(Device& dev, dma_addr_t addr, uint64_t size, DmaDirect
 }
 
 int IommuOps::map_sg(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir, Attrs attrs) {
-    if (dev_use_swiotlb(dev))
+    if (dev_use_sg_swiotlb(dev, sgl, nents, dir))
         return map_sg_by_page(*this, dev, sgl, nents, dir, attrs);  // iommu_dma_map_sg_swiotlb
     if (!(attrs & attr::skip_cpu_sync))
         sync_sg_for_device(dev, sgl, nents, dir);
@@ -374,7 +388,7 @@ int IommuOps::map_sg(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaD
 
 // The list is one IOVA range: from the first segment's address to the end of the last.
 void IommuOps::unmap_sg(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir, Attrs attrs) {
-    if (dev_use_swiotlb(dev))
+    if (dev_use_sg_swiotlb(dev, sgl, nents, dir))
         return unmap_sg_by_page(*this, dev, sgl, nents, dir, attrs);  // iommu_dma_unmap_sg_swiotlb
     if (!(attrs & attr::skip_cpu_sync))
         sync_sg_for_cpu(dev, sgl, nents, dir);
@@ -389,7 +403,7 @@ void IommuOps::unmap_sg(Device& dev, std::vector<Scatterlist>& sgl, int nents, D
 // --- syncs ---
 
 void IommuOps::sync_single_for_cpu(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir) {
-    if (dev.is_coherent() && !dev_use_swiotlb(dev))
+    if (dev.is_coherent() && !dev_use_swiotlb(dev, size, dir))
         return;
     uint64_t phys = handle_to_phys(dev, addr, "sync_single_for_cpu");
     if (phys != invalid_phys_addr)
@@ -397,7 +411,7 @@ void IommuOps::sync_single_for_cpu(Device& dev, dma_addr_t addr, uint64_t size, 
 }
 
 void IommuOps::sync_single_for_device(Device& dev, dma_addr_t addr, uint64_t size, DmaDirection dir) {
-    if (dev.is_coherent() && !dev_use_swiotlb(dev))
+    if (dev.is_coherent() && !dev_use_swiotlb(dev, size, dir))
         return;
     uint64_t phys = handle_to_phys(dev, addr, "sync_single_for_device");
     if (phys != invalid_phys_addr)
@@ -406,8 +420,9 @@ void IommuOps::sync_single_for_device(Device& dev, dma_addr_t addr, uint64_t siz
 
 // Without bouncing, the entries' own pages are maintained (sg_phys), as Linux does.
 void IommuOps::sync_sg_for_cpu(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir) {
+    bool bounced = dev_use_sg_swiotlb(dev, sgl, nents, dir);
     for (int i = 0; i < nents; ++i) {
-        if (dev_use_swiotlb(dev))
+        if (bounced)
             sync_single_for_cpu(dev, sgl[i].dma_address, sgl[i].length, dir);
         else
             arch_sync_for_cpu(dev, sgl[i].pa + sgl[i].offset, sgl[i].length, dir);
@@ -415,8 +430,9 @@ void IommuOps::sync_sg_for_cpu(Device& dev, std::vector<Scatterlist>& sgl, int n
 }
 
 void IommuOps::sync_sg_for_device(Device& dev, std::vector<Scatterlist>& sgl, int nents, DmaDirection dir) {
+    bool bounced = dev_use_sg_swiotlb(dev, sgl, nents, dir);
     for (int i = 0; i < nents; ++i) {
-        if (dev_use_swiotlb(dev))
+        if (bounced)
             sync_single_for_device(dev, sgl[i].dma_address, sgl[i].length, dir);
         else
             arch_sync_for_device(dev, sgl[i].pa + sgl[i].offset, sgl[i].length, dir);
@@ -454,6 +470,7 @@ bool IommuOps::dma_supported(Device&, uint64_t) { return true; }
 
 uint64_t IommuOps::get_required_mask(Device&) { return dma_bit_mask(32); }
 
-uint64_t IommuOps::max_mapping_size(Device& dev) { return dev_use_swiotlb(dev) ? Swiotlb::max_mapping_size : ~0ULL; }
+// Linux's iommu_dma_max_mapping_size: dev_use_swiotlb(dev, 0, 0) - the kmalloc test is false for size 0.
+uint64_t IommuOps::max_mapping_size(Device& dev) { return dev.untrusted() ? Swiotlb::max_mapping_size : ~0ULL; }
 
 }  // namespace dma

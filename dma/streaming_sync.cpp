@@ -9,7 +9,7 @@ namespace dma {
 
 void arch_sync_for_device(Device& dev, uint64_t pa, uint64_t size, DmaDirection dir) {
     if (!dev.is_coherent())
-        dev.context().cache().for_device(pa, size, dir, dev.context().policy().from_device_map);
+        dev.context().cache().for_device(pa, size, dir);
 }
 
 void arch_sync_for_cpu(Device& dev, uint64_t pa, uint64_t size, DmaDirection dir) {

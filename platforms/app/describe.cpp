@@ -40,6 +40,14 @@ std::string dma_setup_text(const nlohmann::ordered_json& dev) {
 }
 
 // The kernel's ZONE_DMA and what set its limit.
+std::string swiotlb_text(const nlohmann::ordered_json& kernel) {
+    if (kernel["swiotlb_disabled"].get<bool>())
+        return "none (swiotlb=noforce)";
+    uint64_t slots = kernel["swiotlb_slots"].get<uint64_t>();
+    return fmt::format("{} slots ({}){}", slots, human_size(slots * 2048),
+                       kernel["swiotlb_force"].get<bool>() ? ", forced" : "");
+}
+
 std::string zone_dma_text(const nlohmann::ordered_json& kernel) {
     if (kernel["zone_dma_limit"].is_null())
         return "none (DMA32 is the lowest zone)";
@@ -175,17 +183,19 @@ std::string describe_text(const nlohmann::ordered_json& d) {
                                human_size(dev["cma_area"]["size"].get<uint64_t>()));
     }
     const auto& k = d["kernel"];
-    out << fmt::format("\nkernel: bootargs \"{}\"; swiotlb {} slots ({}){}, atomic pool {}, dma-debug {}, dma_pool "
-                       "debug {}, FROM_DEVICE map policy {}, coherent alias {}, kmalloc min align {}, ZONE_DMA {}\n",
-                       k["bootargs"].get<std::string>(), k["swiotlb_slots"].get<uint64_t>(),
-                       human_size(k["swiotlb_slots"].get<uint64_t>() * 2048),
-                       k["swiotlb_force"].get<bool>() ? ", forced" : "",
-                       human_size(k["atomic_pool_size"].get<uint64_t>()), k["dma_debug"].get<bool>() ? "on" : "off",
-                       k["dma_pool_debug"].get<bool>() ? "on" : "off", k["dma_from_device_map"].get<std::string>(),
-                       k["dma_alias"].get<std::string>(),
-                       k["kmalloc_min_align"].get<uint64_t>() ? std::to_string(k["kmalloc_min_align"].get<uint64_t>())
-                                                              : std::string("default"),
-                       zone_dma_text(k));
+    out << fmt::format("\nkernel: bootargs \"{}\"; swiotlb {}, atomic pool {}, dma-debug {}, dma_pool debug {}, "
+                       "coherent alias {}, ZONE_DMA {}\n",
+                       k["bootargs"].get<std::string>(), swiotlb_text(k),
+                       k["atomic_pool_size"].is_null() ? std::string("Linux's default (128 KiB per GiB of RAM)")
+                                                       : human_size(k["atomic_pool_size"].get<uint64_t>()),
+                       k["dma_debug"].get<bool>() ? "on" : "off", k["dma_pool_debug"].get<bool>() ? "on" : "off",
+                       k["dma_alias"].get<std::string>(), zone_dma_text(k));
+    const auto& profile = k["dma_profile"];
+    out << fmt::format("DMA profile {} ({}):\n", profile["arch"].get<std::string>(),
+                       profile["set_by"].get<std::string>());
+    for (const auto& choice : profile["choices"])
+        out << fmt::format("  {} = {} ({})\n", choice["property"].get<std::string>(),
+                           choice["value"].get<std::string>(), choice["set_by"].get<std::string>());
     out << "\ncores:\n";
     for (const auto& c : d["cores"]) {
         const auto& l1 = c["l1d"];

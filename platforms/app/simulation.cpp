@@ -277,8 +277,7 @@ static std::unique_ptr<sw::Kernel> boot_kernel(Platform& platform, const DeviceT
         auto kernel = std::make_unique<sw::Kernel>(platform.core(), instr, platform.kernel_ram(),
                                                    platform.kernel_reserved(), platform.outer_cache_registers(),
                                                    platform.zone_dma_limit(), platform.interrupt_controller_info());
-        if (platform.boot_params().kmalloc_min_align)
-            kernel->kmalloc().set_min_align(platform.boot_params().kmalloc_min_align);
+        kernel->kmalloc().set_min_align(platform.boot_params().dma.kmalloc_min_align);
         return kernel;
     } catch (const sw::ReservedMemoryError& error) {
         throw ConfigError(fmt::format("{}: {}", tree.source_name(), error.what()));

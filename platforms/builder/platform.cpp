@@ -396,18 +396,26 @@ nlohmann::ordered_json Platform::Builder::pool_json(const std::string& name, uin
     return {{"region", name}, {"size", size}};
 }
 
+// The architecture profile and each of its choices with what set it.
+nlohmann::ordered_json Platform::Builder::dma_profile_json(const BootParams& boot) {
+    nlohmann::ordered_json choices = nlohmann::ordered_json::array();
+    for (const DmaChoice& choice : boot.dma_choices)
+        choices.push_back({{"property", choice.property}, {"value", choice.value}, {"set_by", choice.set_by}});
+    return {{"arch", models::to_string(boot.arch)}, {"set_by", boot.arch_set_by}, {"choices", choices}};
+}
+
 nlohmann::ordered_json Platform::Builder::kernel_json() const {
     const BootParams& boot = p_.boot_params_;
     nlohmann::ordered_json kernel = {
         {"bootargs", boot.bootargs},
         {"swiotlb_slots", boot.dma.swiotlb_slots},
         {"swiotlb_force", boot.dma.swiotlb_force},
-        {"atomic_pool_size", boot.dma.atomic_pool_size},
+        {"swiotlb_disabled", boot.dma.swiotlb_disabled},
+        {"atomic_pool_size", boot.dma.atomic_pool_size ? nlohmann::ordered_json(boot.dma.atomic_pool_size) : nullptr},
         {"dma_debug", boot.dma.debug},
         {"dma_pool_debug", boot.dma.pool_debug},
-        {"dma_from_device_map", dma::to_string(boot.dma.from_device_map)},
         {"dma_alias", dma::to_string(boot.dma.alias)},
-        {"kmalloc_min_align", boot.kmalloc_min_align},
+        {"dma_profile", dma_profile_json(boot)},
         {"zone_dma_limit", p_.zone_dma_.limit ? nlohmann::ordered_json(hex(p_.zone_dma_.limit)) : nullptr},
         {"zone_dma_set_by", p_.zone_dma_.limit ? nlohmann::ordered_json(p_.zone_dma_.set_by) : nullptr},
         {"zone_dma_node", p_.zone_dma_.node.empty() ? nullptr : nlohmann::ordered_json(p_.zone_dma_.node)}};

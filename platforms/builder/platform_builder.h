@@ -150,6 +150,7 @@ private:
     // limits and what the lower one reaches; its coherent pool is the bridge's local memory.
     nlohmann::ordered_json pci_endpoint_json(const PciHostSpec& spec, const PciEndpointSpec& endpoint) const;
 
+    static nlohmann::ordered_json dma_profile_json(const BootParams& boot);
     nlohmann::ordered_json kernel_json() const;
 
     nlohmann::ordered_json reserved_json() const;

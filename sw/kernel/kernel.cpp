@@ -103,22 +103,68 @@ void Kernel::iounmap(uint64_t va, uint64_t size) {
     cpu_.mmu().unmap(first, ((va + size + page - 1) & ~(page - 1)) - first);
 }
 
+void Kernel::dcache_inv_range(uint64_t pa, uint64_t size, PartialLines partial) {
+    uint64_t start = phys_to_virt(pa), end = start + size;
+    if (partial == PartialLines::invalidate || size == 0) {
+        cpu_.dc_invalidate(start, size);
+        return;
+    }
+    // v7_dma_inv_range: the partial lines first, by clean and invalidate; then the whole lines
+    // between them (arm64's dcache_inval_poc does the same, last line first).
+    uint64_t line = cpu_.l1d().line_size();
+    if (start & (line - 1)) {
+        start &= ~(line - 1);
+        cpu_.dc_clean_invalidate(start, line);
+        start += line;
+    }
+    if (end & (line - 1)) {
+        end &= ~(line - 1);
+        cpu_.dc_clean_invalidate(end, line);
+    }
+    if (start < end)
+        cpu_.dc_invalidate(start, end - start);
+}
+
+void Kernel::outer_line_op(uint32_t register_offset, uint64_t line_address) {
+    if (line_address >> 32)
+        cpu_.store64(l2_registers_va_ + register_offset, line_address);
+    else
+        cpu_.store32(l2_registers_va_ + register_offset, static_cast<uint32_t>(line_address));
+}
+
 void Kernel::outer_op(uint32_t register_offset, uint64_t pa, uint64_t size) {
     if (!l2_registers_va_ || size == 0)
         return;
     uint64_t line = cpu_.outer_cache()->line_size();
-    for (uint64_t address = pa & ~(line - 1); address < pa + size; address += line) {
-        if (address >> 32)
-            cpu_.store64(l2_registers_va_ + register_offset, address);
-        else
-            cpu_.store32(l2_registers_va_ + register_offset, static_cast<uint32_t>(address));
-    }
+    for (uint64_t address = pa & ~(line - 1); address < pa + size; address += line)
+        outer_line_op(register_offset, address);
     cpu_.store32(l2_registers_va_ + outer_cache::cache_sync, 0);
 }
 
 void Kernel::outer_clean_range(uint64_t pa, uint64_t size) { outer_op(outer_cache::clean_pa, pa, size); }
 
-void Kernel::outer_inv_range(uint64_t pa, uint64_t size) { outer_op(outer_cache::invalidate_pa, pa, size); }
+// l2c210_inv_range (the PL310's, arch/arm/mm/cache-l2x0.c): a partial first or last line is
+// cleaned and invalidated (CLEAN_INV_LINE_PA), the whole lines between invalidated, then one sync.
+void Kernel::outer_inv_range(uint64_t pa, uint64_t size, PartialLines partial) {
+    if (partial == PartialLines::invalidate)
+        return outer_op(outer_cache::invalidate_pa, pa, size);
+    if (!l2_registers_va_ || size == 0)
+        return;
+    uint64_t line = cpu_.outer_cache()->line_size();
+    uint64_t start = pa, end = pa + size;
+    if (start & (line - 1)) {
+        start &= ~(line - 1);
+        outer_line_op(outer_cache::clean_invalidate_pa, start);
+        start += line;
+    }
+    if (end & (line - 1)) {
+        end &= ~(line - 1);
+        outer_line_op(outer_cache::clean_invalidate_pa, end);
+    }
+    for (uint64_t address = start; address < end; address += line)
+        outer_line_op(outer_cache::invalidate_pa, address);
+    cpu_.store32(l2_registers_va_ + outer_cache::cache_sync, 0);
+}
 
 void Kernel::outer_flush_range(uint64_t pa, uint64_t size) { outer_op(outer_cache::clean_invalidate_pa, pa, size); }
 

@@ -13,6 +13,7 @@
 #include "sw/kernel/kmalloc.h"
 #include "sw/kernel/memory_layout.h"
 #include "sw/kernel/page_allocator.h"
+#include "sw/kernel/partial_lines.h"
 
 #include <cstdint>
 #include <map>
@@ -90,11 +91,17 @@ public:
     // Removes a mapping ioremap returned (`va` and `size` as given to / returned by it).
     void iounmap(uint64_t va, uint64_t size);
 
+    // L1 invalidation of the linear-map range of [pa, pa+size) to the point of coherency, its
+    // partial first and last lines as `partial` says (ARMv7's v7_dma_inv_range, arm64's
+    // dcache_inval_poc: clean and invalidate them).
+    void dcache_inv_range(uint64_t pa, uint64_t size, PartialLines partial);
     // Outer cache maintenance by physical range (no-ops without an outer cache). Linux's order
-    // applies: L1 clean before outer clean; outer invalidate before L1 invalidate.
+    // applies: L1 clean before outer clean; outer invalidate before L1 invalidate. The invalidate
+    // cleans and invalidates its partial first and last lines (the PL310's l2c210_inv_range) unless
+    // `partial` says otherwise.
     bool has_outer_cache() const { return l2_registers_va_ != 0; }
     void outer_clean_range(uint64_t pa, uint64_t size);
-    void outer_inv_range(uint64_t pa, uint64_t size);
+    void outer_inv_range(uint64_t pa, uint64_t size, PartialLines partial = PartialLines::clean_invalidate);
     void outer_flush_range(uint64_t pa, uint64_t size);  // clean + invalidate
 
     // Interrupts (see Interrupts for the semantics). Each throws std::runtime_error on a
@@ -125,7 +132,9 @@ private:
     VirtRange allocate_boot_region(uint64_t size);
     // `length` bytes (page-aligned) of fresh vmalloc address space, a guard page after them.
     uint64_t reserve_vmalloc(uint64_t length);
+    // One maintenance register write per outer-cache line of [pa, pa+size), then a cache sync.
     void outer_op(uint32_t register_offset, uint64_t pa, uint64_t size);
+    void outer_line_op(uint32_t register_offset, uint64_t line_address);
 
     models::Core& cpu_;
     std::vector<PhysRange> ram_;

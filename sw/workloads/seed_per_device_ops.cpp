@@ -159,7 +159,7 @@ private:
     // The device writes `data` through the IOVA into whichever page the IOMMU gives it.
     void write_at_driver_iova(const Page& page, const std::vector<uint8_t>& data) {
         dma::CacheMaintenance& cache = context_.dma->cache();
-        cache.for_device(page.pa, data.size(), DmaDirection::from_device, context_.dma->policy().from_device_map);
+        cache.for_device(page.pa, data.size(), DmaDirection::from_device);
         device_write(iommu_index_, driver_managed_iova, data);
         cache.for_cpu(page.pa, data.size(), DmaDirection::from_device);
     }

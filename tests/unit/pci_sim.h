@@ -37,6 +37,7 @@ public:
                  platform_.outer_cache_registers(), platform_.zone_dma_limit(), platform_.interrupt_controller_info()),
           context(kernel, instr_, platform_.boot_params().dma),
           pci(kernel, context, instr_, platform_.kernel_pci_hosts()), cpu(platform_.core()) {
+        kernel.kmalloc().set_min_align(platform_.boot_params().dma.kmalloc_min_align);  // as a run boots it
         test_driver_only_.add(sw::pci_endpoint_test_driver());
     }
 

@@ -165,7 +165,7 @@ TEST_CASE("cma: FORCE_CONTIGUOUS and ALLOC_SINGLE_PAGES allocate as without them
         CHECK(inside(area, sim.dev.dma_to_phys(handles[i]), 8 * page));
         CHECK(handles[i] == handles[0]);  // freed in between: the same run again
         CHECK(used[i] == 8);
-        CHECK(types[i] == models::MemType::normal_nc);
+        CHECK(types[i] == models::MemType::write_combined);          // pgprot_dmacoherent: Normal NC, as write-combined
         CHECK_FALSE(area.contains(sim.dev.dma_to_phys(single[i])));  // one page: never CMA
     }
     CHECK(sim.stat("dma.alloc_failures") == 0);

@@ -115,9 +115,12 @@ struct SharedLineResult {
     uint64_t device_errors = 0;
 };
 
-SharedLineResult run_shared_line(dma::FromDeviceMapPolicy policy) {
+SharedLineResult run_shared_line(dma::FromDeviceMapPolicy policy,
+                                 sw::PartialLines partial = sw::PartialLines::invalidate) {
     Sim sim;
     sim.context.policy().from_device_map = policy;
+    sim.context.policy().inv_partial_lines = partial;
+    sim.context.policy().kmalloc_bounce = false;  // the buffer stays where it is (no arm64 bounce)
     SharedLineResult result;
     std::string fault = sim.run([&] {
         uint64_t line = sim.kernel.kmalloc().kmalloc(64);
@@ -135,9 +138,17 @@ SharedLineResult run_shared_line(dma::FromDeviceMapPolicy policy) {
 
 }  // namespace
 
-TEST_CASE("FROM_DEVICE map with the invalidate policy discards CPU data sharing the line", "[dma]") {
+TEST_CASE("FROM_DEVICE map with the historical pure invalidate discards CPU data sharing the line", "[dma]") {
     SharedLineResult result = run_shared_line(dma::FromDeviceMapPolicy::invalidate);
     CHECK(result.cpu_bytes_lost == 32);
+    CHECK(result.device_errors == 0);
+}
+
+// ARMv7's v7_dma_inv_range (arch/arm/mm/cache-v7.S) cleans and invalidates the partial first and
+// last lines before invalidating the rest.
+TEST_CASE("FROM_DEVICE map as ARMv7's v7_dma_inv_range: the partial line is cleaned, the CPU's data kept", "[dma]") {
+    SharedLineResult result = run_shared_line(dma::FromDeviceMapPolicy::invalidate, sw::PartialLines::clean_invalidate);
+    CHECK(result.cpu_bytes_lost == 0);
     CHECK(result.device_errors == 0);
 }
 
@@ -197,7 +208,7 @@ TEST_CASE("alloc_coherent on a non-coherent device: an uncached mapping, the ali
     CHECK(r.cpu_addr >= models::Mmu::vmalloc_base);
     CHECK(r.handle == r.pa);
     CHECK(r.pa < (1ULL << 32));
-    CHECK(r.mapping == models::MemType::normal_nc);
+    CHECK(r.mapping == models::MemType::write_combined);  // pgprot_dmacoherent: Normal NC, merging
     CHECK(r.alias == models::MemType::normal_nc);
     CHECK(r.alias_after_free == models::MemType::normal_wb);
     CHECK_FALSE(r.mapped_after_free);
@@ -212,7 +223,7 @@ TEST_CASE("alloc_coherent with the alias kept: the linear alias stays cacheable"
     Sim sim;
     sim.context.policy().alias = dma::AliasPolicy::kept;
     CoherentResult r = run_coherent(sim, 0, true);
-    CHECK(r.mapping == models::MemType::normal_nc);
+    CHECK(r.mapping == models::MemType::write_combined);
     CHECK(r.alias == models::MemType::normal_wb);
     CHECK(r.maint_during_use == 0);
     CHECK(sim.stat("hazards.mismatched_alias") > 0);  // the uncached stores hit the prefetched line
@@ -467,7 +478,7 @@ TEST_CASE("WEAK_ORDERING, PRIVILEGED and ALLOC_SINGLE_PAGES are accepted and cha
     CHECK(plain_cleans == 1);
     CHECK(hinted_cleans == 1);
     CHECK(errors == 0);
-    CHECK(type == models::MemType::normal_nc);  // the same uncached remap as without them
+    CHECK(type == models::MemType::write_combined);  // the same uncached remap as without them
     CHECK(zero_errors == 0);
     CHECK(sim.stat("dma_debug.reports") == 0);
     CHECK(sim.hazards() == 0);

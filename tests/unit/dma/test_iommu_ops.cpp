@@ -755,7 +755,7 @@ TEST_CASE("alloc_coherent on a non-coherent device: scattered pages, one IOVA ra
     CHECK(total == 4 * page);
     CHECK(flushes == maps.size());  // arch_dma_prep_coherent per run
     CHECK(sw::Kernel::is_vmalloc_addr(cpu_addr));
-    CHECK(cpu_type == models::MemType::normal_nc);
+    CHECK(cpu_type == models::MemType::write_combined);
     CHECK(alias_type == models::MemType::normal_nc);  // Policy::alias removed
     CHECK(zero_errors == 0);
     CHECK(data_errors == 0);
@@ -878,7 +878,7 @@ TEST_CASE("FORCE_CONTIGUOUS: one physically contiguous run (CMA), remapped uncac
     REQUIRE(cma);
     CHECK(cma->contains(s.domain().maps[0].pa));
     CHECK(cma->used_pages() == 0);  // given back
-    CHECK(type == models::MemType::normal_nc);
+    CHECK(type == models::MemType::write_combined);
 }
 
 TEST_CASE("alloc_pages: contiguous zeroed pages mapped without maintenance, free_pages unmaps them", "[iommu-ops]") {

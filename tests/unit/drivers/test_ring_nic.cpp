@@ -447,9 +447,12 @@ TEST_CASE("seed-small-buffers: fixed with a dma_pool under the invalidate policy
     CHECK(sim.context.debug().report_count() == 0);
 }
 
+// The historical settings, each named: kmalloc's 8-byte alignment without arm64's bounce
+// (dma_kmalloc_needs_bounce) and invalidations that discard their partial lines.
 TEST_CASE("seed-small-buffers: broken under the invalidate policy, the records written before mapping are lost",
           "[ring]") {
-    PciSim sim({"/chosen:dmasim,dma-from-device-map=\"invalidate\""});
+    PciSim sim({"/chosen:dmasim,dma-from-device-map=\"invalidate\"", "/chosen:dmasim,dma-kmalloc-bounce=\"off\"",
+                "/chosen:dmasim,dma-inv-partial-lines=\"invalidate\""});
     SeedRun run = run_seed(sim, {{"frames", "100"}});
     REQUIRE(run.fault.empty());
     CHECK(sim.stat("workload.small_buffers.bad_tags") > 50);
@@ -458,12 +461,40 @@ TEST_CASE("seed-small-buffers: broken under the invalidate policy, the records w
 }
 
 TEST_CASE("seed-small-buffers: broken under the clean policy, the updates made during the DMA are lost", "[ring]") {
-    PciSim sim({"/chosen:dmasim,dma-from-device-map=\"clean\""});
+    PciSim sim({"/chosen:dmasim,dma-from-device-map=\"clean\"", "/chosen:dmasim,dma-kmalloc-bounce=\"off\"",
+                "/chosen:dmasim,dma-inv-partial-lines=\"invalidate\""});
     SeedRun run = run_seed(sim, {{"frames", "100"}});
     REQUIRE(run.fault.empty());
     CHECK(sim.stat("workload.small_buffers.bad_tags") == 0);
     CHECK(sim.stat("workload.small_buffers.bad_records") > 50);
     CHECK(run.data_errors > 0);
+}
+
+// arm64's profile (Linux 6.5+): the 32-byte receive buffers share lines, but each FROM_DEVICE
+// mapping of them bounces through swiotlb (dma_direct_map_page -> dma_kmalloc_needs_bounce), so
+// nothing the CPU keeps in those lines is cleaned over or thrown away.
+TEST_CASE("seed-small-buffers: arm64 profile, dma_kmalloc_needs_bounce bounces the shared buffers, nothing lost",
+          "[ring][profile]") {
+    PciSim sim({"/chosen:dmasim,arch=\"arm64\""});
+    SeedRun run = run_seed(sim, {{"frames", "100"}});
+    REQUIRE(run.fault.empty());
+    CHECK(sim.stat("workload.small_buffers.shared_line_buffers") > 0);
+    CHECK(sim.stat("swiotlb.maps") >= 100);
+    CHECK(run.data_errors == 0);
+    CHECK(sim.hazards() == 0);
+}
+
+// ARMv7's profile: kmalloc aligned to ARCH_DMA_MINALIGN (L1_CACHE_BYTES, 64), so no receive buffer
+// shares a line, and FROM_DEVICE maps invalidate (v7_dma_inv_range) without harm.
+TEST_CASE("seed-small-buffers: armv7 profile, ARCH_DMA_MINALIGN keeps every buffer in lines of its own",
+          "[ring][profile]") {
+    PciSim sim({"/chosen:dmasim,arch=\"armv7\"", "/chosen:dmasim,dma-from-device-map=\"invalidate\""});
+    SeedRun run = run_seed(sim, {{"frames", "100"}});
+    REQUIRE(run.fault.empty());
+    CHECK(sim.stat("workload.small_buffers.shared_line_buffers") == 0);
+    CHECK(sim.stat("swiotlb.maps") == 0);
+    CHECK(run.data_errors == 0);
+    CHECK(sim.hazards() == 0);
 }
 
 TEST_CASE("seed-small-buffers: fix=min_align without the kernel's policy is refused with what to set", "[ring]") {

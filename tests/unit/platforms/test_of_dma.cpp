@@ -401,7 +401,7 @@ TEST_CASE("boot params: Linux's defaults without /chosen, and bootargs parsed li
     platform::BootParams defaults = platform::parse_boot_params(tree_with(dir, "", ""));
     CHECK(defaults.dma.swiotlb_slots == 32768);
     CHECK_FALSE(defaults.dma.swiotlb_force);
-    CHECK(defaults.dma.atomic_pool_size == 256 * 1024);
+    CHECK(defaults.dma.atomic_pool_size == 0);  // Linux's default, sized from the RAM at boot
     CHECK(defaults.dma.debug);
     CHECK(defaults.dma.from_device_map == dma::FromDeviceMapPolicy::clean);
     CHECK(defaults.dma.alias == dma::AliasPolicy::removed);
@@ -420,9 +420,97 @@ TEST_CASE("boot params: Linux's defaults without /chosen, and bootargs parsed li
     CHECK(params.dma.from_device_map == dma::FromDeviceMapPolicy::invalidate);
     CHECK(params.dma.alias == dma::AliasPolicy::kept);
     CHECK(params.dma.pool_debug);
-    CHECK(params.kmalloc_min_align == 64);
+    CHECK(params.dma.kmalloc_min_align == 64);
     REQUIRE(params.warnings.size() == 1);
     CHECK_THAT(params.warnings[0], Catch::Contains("\"console=ttyAMA0\"") && Catch::Contains("ignored"));
+}
+
+TEST_CASE("boot params: the DMA profile from the first CPU's compatible, /chosen dmasim,arch over it",
+          "[of_dma][profile]") {
+    TempDir dir;
+    auto with_cpu = [&](const std::string& compatible, const std::string& chosen = "") {
+        return platform::parse_boot_params(
+            tree_with(dir, "", "",
+                      "cpus { #address-cells = <1>; #size-cells = <0>; cpu@0 { device_type = \"cpu\"; compatible = " +
+                          compatible + "; reg = <0>; }; }; " + chosen));
+    };
+    platform::BootParams a9 = with_cpu("\"arm,cortex-a9\"");
+    CHECK(a9.arch == models::CpuArch::armv7);
+    CHECK(a9.arch_set_by == "/cpus/cpu@0 compatible \"arm,cortex-a9\"");
+    CHECK(a9.dma.kmalloc_min_align == 64);
+    CHECK(a9.dma.from_device_map == dma::FromDeviceMapPolicy::invalidate);
+    CHECK(a9.warnings.empty());
+    platform::BootParams a53 = with_cpu("\"vendor,custom\", \"arm,cortex-a53\"");
+    CHECK(a53.arch == models::CpuArch::arm64);
+    CHECK(a53.dma.kmalloc_bounce);
+    CHECK(a53.dma.from_device_map == dma::FromDeviceMapPolicy::clean);
+
+    // An unknown part: arm64's choices, with a warning naming the node and what chooses.
+    platform::BootParams unknown = with_cpu("\"vendor,custom\"");
+    CHECK(unknown.arch == models::CpuArch::arm64);
+    REQUIRE(unknown.warnings.size() == 1);
+    CHECK_THAT(unknown.warnings[0], Catch::Contains("node /cpus/cpu@0") && Catch::Contains("\"vendor,custom\"") &&
+                                        Catch::Contains("dmasim,arch"));
+
+    platform::BootParams chosen = with_cpu("\"arm,cortex-a53\"", "chosen { dmasim,arch = \"armv7\"; };");
+    CHECK(chosen.arch == models::CpuArch::armv7);
+    CHECK(chosen.arch_set_by == "/chosen dmasim,arch");
+    CHECK(chosen.dma.kmalloc_min_align == 64);
+    CHECK_THAT(config_error([&] { with_cpu("\"arm,cortex-a9\"", "chosen { dmasim,arch = \"x86\"; };"); }),
+               Catch::Contains("node /chosen: property 'dmasim,arch'") && Catch::Contains("\"armv7\" or \"arm64\""));
+}
+
+TEST_CASE("boot params: each profile choice selectable on its own, described with what set it", "[of_dma][profile]") {
+    TempDir dir;
+    auto params = [&](const std::string& chosen) {
+        return platform::parse_boot_params(tree_with(dir, "", "",
+                                                     "chosen { dmasim,arch = \"arm64\"; " + chosen + " };"));
+    };
+    platform::BootParams historical =
+        params("dmasim,kmalloc-min-align = <8>; dmasim,dma-kmalloc-bounce = \"off\"; dmasim,dma-from-device-map = "
+               "\"invalidate\"; dmasim,dma-inv-partial-lines = \"invalidate\"; dmasim,dma-coherent-memory = "
+               "\"strongly-ordered\";");
+    CHECK(historical.dma.kmalloc_min_align == 8);
+    CHECK_FALSE(historical.dma.kmalloc_bounce);
+    CHECK(historical.dma.from_device_map == dma::FromDeviceMapPolicy::invalidate);
+    CHECK(historical.dma.inv_partial_lines == sw::PartialLines::invalidate);
+    CHECK(historical.dma.coherent_memory == dma::CoherentMemType::strongly_ordered);
+    REQUIRE(historical.dma_choices.size() == 5);
+    for (const platform::DmaChoice& choice : historical.dma_choices)
+        CHECK(choice.set_by == "/chosen");
+    CHECK(historical.dma_choices[1].property == "dmasim,dma-kmalloc-bounce");
+    CHECK(historical.dma_choices[1].value == "off");
+
+    platform::BootParams profile = params("dmasim,dma-from-device-map = \"invalidate\";");
+    CHECK(profile.dma_choices[0].value == "8");
+    CHECK(profile.dma_choices[0].set_by == "arm64 profile");
+    CHECK(profile.dma_choices[2].set_by == "/chosen");
+
+    CHECK_THAT(config_error([&] { params("dmasim,dma-inv-partial-lines = \"discard\";"); }),
+               Catch::Contains("property 'dmasim,dma-inv-partial-lines'") &&
+                   Catch::Contains("\"clean-invalidate\" or \"invalidate\", got \"discard\""));
+    CHECK_THAT(config_error([&] { params("dmasim,kmalloc-min-align = <48>;"); }),
+               Catch::Contains("a power of two up to 4096, got 48"));
+}
+
+// swiotlb=noforce: no swiotlb buffer (swiotlb_force_disable); arm64's kmalloc then aligns to
+// dma_get_cache_alignment() (__kmalloc_minalign), as nothing can bounce. coherent_pool=0 leaves
+// Linux's default (early_coherent_pool's 0 is dma_atomic_pool_init's "not set").
+TEST_CASE("boot params: swiotlb=noforce leaves no bounce buffer and coherent_pool=0 the default size",
+          "[of_dma][profile]") {
+    TempDir dir;
+    auto params = [&](const std::string& arch, const std::string& bootargs) {
+        return platform::parse_boot_params(tree_with(dir, "", "",
+                                                     "chosen { dmasim,arch = \"" + arch + "\"; bootargs = \"" +
+                                                         bootargs + "\"; };"));
+    };
+    platform::BootParams arm64 = params("arm64", "swiotlb=noforce coherent_pool=0");
+    CHECK(arm64.dma.swiotlb_disabled);
+    CHECK_FALSE(arm64.dma.swiotlb_force);
+    CHECK(arm64.dma.kmalloc_min_align == 128);
+    CHECK(arm64.dma.atomic_pool_size == 0);
+    CHECK(params("armv7", "swiotlb=noforce").dma.kmalloc_min_align == 64);
+    CHECK_FALSE(params("arm64", "swiotlb=1024,force").dma.swiotlb_disabled);
 }
 
 TEST_CASE("boot params: iommu.strict= and arm-smmu.disable_bypass= are booleans as Linux's kstrtobool reads "
