@@ -32,22 +32,30 @@ const char* to_string(MaintOp op) {
     return "?";
 }
 
-std::vector<PropertySpec<CacheGeometry>> cache_geometry_properties(const std::string& prefix) {
+std::vector<PropertySpec<CacheGeometry>> cache_geometry_properties(const std::string& prefix,
+                                                                   const std::string& default_doc) {
     using Spec = PropertySpec<CacheGeometry>;
-    return {Spec::number(PropertyType::u32, prefix + "size", "size", &CacheGeometry::size)
-                .mandatory()
-                .at_least(1)
-                .with_unit("bytes")
-                .with_doc("a multiple of line size x sets; ways = size / (line size x sets)"),
-            Spec::number(PropertyType::u32, prefix + "line-size", "line_size", &CacheGeometry::line_size)
-                .mandatory()
-                .power_of_two_up_to(CacheGeometry::max_line_size, CacheGeometry::min_line_size)
-                .with_unit("bytes")
-                .with_doc("the line: the unit of fills, write-backs and maintenance"),
-            Spec::number(PropertyType::u32, prefix + "sets", "sets", &CacheGeometry::sets)
-                .mandatory()
-                .power_of_two_up_to(std::numeric_limits<uint32_t>::max())
-                .with_doc("sets of the set-associative array")};
+    std::vector<Spec> specs = {Spec::number(PropertyType::u32, prefix + "size", "size", &CacheGeometry::size)
+                                   .mandatory()
+                                   .at_least(1)
+                                   .with_unit("bytes")
+                                   .with_doc("a multiple of line size x sets; ways = size / (line size x sets)"),
+                               Spec::number(PropertyType::u32, prefix + "line-size", "line_size",
+                                            &CacheGeometry::line_size)
+                                   .mandatory()
+                                   .power_of_two_up_to(CacheGeometry::max_line_size, CacheGeometry::min_line_size)
+                                   .with_unit("bytes")
+                                   .with_doc("the line: the unit of fills, write-backs and maintenance"),
+                               Spec::number(PropertyType::u32, prefix + "sets", "sets", &CacheGeometry::sets)
+                                   .mandatory()
+                                   .power_of_two_up_to(std::numeric_limits<uint32_t>::max())
+                                   .with_doc("sets of the set-associative array")};
+    if (!default_doc.empty())
+        for (Spec& spec : specs) {
+            spec.required = false;
+            spec.default_is(default_doc);
+        }
+    return specs;
 }
 
 const std::vector<PropertySpec<MaintCycles>>& maint_cycle_properties() {

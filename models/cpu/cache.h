@@ -41,8 +41,10 @@ const char* to_string(MaintOp op);
 
 // The device-tree properties of a cache's geometry: `prefix` + size, line-size, sets ("d-cache-"
 // on a cpu node, "cache-" on an outer cache's, as the devicetree specification names them). The
-// node's reader checks the three together (CacheGeometry::check).
-std::vector<PropertySpec<CacheGeometry>> cache_geometry_properties(const std::string& prefix);
+// node's reader checks the three together (CacheGeometry::check). `default_doc` empty: the node
+// must have them; else they are optional and the doc says where the default comes from.
+std::vector<PropertySpec<CacheGeometry>> cache_geometry_properties(const std::string& prefix,
+                                                                   const std::string& default_doc = {});
 
 // Core cycles per line of each maintenance operation, indexed by MaintOp, and their properties.
 using MaintCycles = std::array<uint32_t, 3>;

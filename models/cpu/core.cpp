@@ -22,7 +22,8 @@ const PropertyTable<CoreConfig>& Core::properties() {
                  .range(1, ps_per_s)
                  .with_unit("Hz")
                  .with_doc("the core's clock; a cycle is 10^12 / clock-frequency ps")},
-            nested_properties(&CoreConfig::l1, "l1", cache_geometry_properties("d-cache-")),
+            nested_properties(&CoreConfig::l1, "l1",
+                              cache_geometry_properties("d-cache-", "the CPU part's (cpu_part.md)")),
             {Spec::number(PropertyType::u32, "dmasim,l1-hit-cycles", "l1_hit_cycles", &CoreConfig::l1_hit_cycles)
                  .with_unit("cycles")
                  .with_doc("an access the L1 serves")},

@@ -47,7 +47,7 @@ const std::vector<CpuPart>& cpu_parts() {
          "Cortex-A76 Core TRM (100798) A6.1: 64 KiB L1 data cache, 4-way, 64-byte lines"},
         // The architecture alone (Arm's FVP and Foundation models): no TRM fixes the geometry; this
         // is a Cortex-A53-like default and describe says it was assumed.
-        {"arm,armv8", CpuArch::arm64, l1(32, 64, 4), "implementation defined",
+        {"arm,armv8", CpuArch::arm64, l1(32, 64, 4), "any size the implementation chooses",
          "Arm ARM (DDI 0487) D19.2: CCSIDR_EL1 gives the implementation's geometry"},
     };
     return parts;

@@ -207,6 +207,7 @@ std::string describe_text(const nlohmann::ordered_json& d) {
                            l1["sets"].get<uint32_t>(), l1["line_size"].get<uint32_t>(),
                            c["prefetch"].get<std::string>(), c["alias_policy"].get<std::string>(),
                            c["quantum_ns"].get<uint64_t>());
+        out << fmt::format("    L1D geometry from: {}\n", c["l1d_from"].get<std::string>());
     }
     out << "\ncaches:\n";
     for (const auto& c : d["caches"]) {

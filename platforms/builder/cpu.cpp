@@ -1,7 +1,46 @@
 // The platform builder's CPU family: the core with its L1 (/cpus/cpu@N) and the PL310 outer cache.
 #include "platforms/builder/platform_builder.h"
 
+#include "models/cpu/cpu_part.h"
+
 namespace platform {
+
+namespace {
+
+constexpr const char* l1d_properties[] = {"d-cache-size", "d-cache-line-size", "d-cache-sets"};
+
+std::string known_parts() {
+    std::vector<std::string> names;
+    for (const models::CpuPart& part : models::cpu_parts())
+        names.push_back(part.compatible);
+    return fmt::format("{}", fmt::join(names, ", "));
+}
+
+// Linux reads the L1D's geometry from the hardware (CCSIDR); the table of parts stands for it
+// (models/cpu/cpu_part.h). Each d-cache-* property the node has overrides its field. Returns where
+// the geometry came from, for describe.
+std::string l1d_geometry_of_part(const DtNode& node, models::CacheGeometry& l1) {
+    std::vector<std::string> missing, given;
+    for (const char* name : l1d_properties)
+        (node.has(name) ? given : missing).push_back(name);
+    if (missing.empty())
+        return "device tree";
+    const models::CpuPart* part = models::find_cpu_part(node.compatible());
+    if (!part)
+        node.fail(missing[0],
+                  fmt::format("{} (the L1 data cache's geometry), or a compatible dmasim knows the "
+                              "geometry of ({}), got compatible \"{}\"",
+                              fmt::join(missing, ", "), known_parts(), fmt::join(node.compatible(), "\", \"")));
+    l1 = part->l1d;
+    std::string from = part->reference;
+    if (!given.empty())
+        from += fmt::format("; {} from the device tree", fmt::join(given, ", "));
+    if (!node.has("d-cache-size") && *part->l1d_size_options)
+        from += fmt::format("; size assumed (the manual allows {})", part->l1d_size_options);
+    return from;
+}
+
+}  // namespace
 
 void Platform::Builder::add_core(const DtNode& node) {
     if (p_.core_) {
@@ -10,7 +49,9 @@ void Platform::Builder::add_core(const DtNode& node) {
         return;
     }
     const models::PropertyTable<models::CoreConfig>& properties = models::Core::properties();
-    models::CoreConfig config = read_properties(node, properties);
+    models::CoreConfig config = properties.defaults;
+    const std::string l1d_from = l1d_geometry_of_part(node, config.l1);
+    read_properties(node, properties.properties, config);
     check_geometry(node, config.l1, "d-cache-");
     config.id = 0;
     if (options_.quantum_ps)
@@ -25,6 +66,7 @@ void Platform::Builder::add_core(const DtNode& node) {
                            {"compatible", node.string_or("compatible", "")},
                            {"clock_mhz", properties.value(config, "clock-frequency") / 1000000},
                            {"l1d", geometry_json(config.l1)},
+                           {"l1d_from", l1d_from},
                            {"next_level_cache", outer_phandle_node_},
                            {"prefetch", property_json(properties.at("dmasim,prefetch"), config)},
                            {"alias_policy", property_json(properties.at("dmasim,alias-policy"), config)},

@@ -82,7 +82,9 @@ TEST_CASE("property docs: a table row names the property, the field it sets, its
                                      "| ns |"));
     CHECK_THAT(core, Catch::Contains("| `dmasim,prefetch` | `CoreConfig::prefetch.mode` | \"off\" | \"off\", "
                                      "\"next-line\" or \"aggressive\" |"));
-    CHECK_THAT(core, Catch::Contains("| `d-cache-size` | `CoreConfig::l1.size` | required |"));
+    CHECK_THAT(core, Catch::Contains("| `d-cache-size` | `CoreConfig::l1.size` | the CPU part's (cpu_part.md) |"));
+    CHECK_THAT(platform::property_doc("outer_cache"),
+               Catch::Contains("| `cache-size` | `OuterCacheConfig::geometry.size` | required |"));
     CHECK_THAT(platform::property_doc("ring_nic"),
                Catch::Contains("| `class-code` | `PciEndpointConfig::class_code` | 0x020000 |"));
     CHECK_THROWS_AS(platform::property_doc("router"), platform::ConfigError);
